@@ -1,0 +1,620 @@
+"""The ioakit trace format: JSON Lines, versioned, validated on read, streamed.
+
+A trace file records an execution (or just a trace) of an I/O automaton: line 1 is a header
+(:class:`TraceHeader`), every other line one event (:class:`Event`). The format is specified in
+``traces/FORMAT.md``; this module is its reference implementation.
+
+Why these choices:
+
+* The papers' objects are executions (alternating states and actions) and traces (their external
+  actions), Fekete, Lynch and Shvartsman, Sec. 2. An event line therefore carries the action, its
+  kind (input/output/internal/time-passage) and, optionally, the state after it, so one file
+  serves trace checkers (which drop internal events, see :func:`external_events`) and refinement
+  checkers (which read the snapshots).
+* Timed traces pair each action with its time, times non-decreasing (FLS Sec. 2, "timed sequence
+  pair"); the reader enforces that.
+* Files can be long (simulator runs). :func:`read_trace` is a lazy iterator over lines: memory
+  stays bounded by the longest line, never by the number of events (design.md Sec. 5).
+* Every malformed line is reported as ``path:LINE: message`` (:class:`TraceFormatError`); nothing
+  is evaluated (``json`` only, no ``eval``, no ``pickle``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import IO, Any, Final, TextIO
+
+__all__ = [
+    "EVENT_KINDS",
+    "EXTERNAL_KINDS",
+    "FORMAT_NAME",
+    "SUPPORTED_VERSIONS",
+    "Event",
+    "TraceFormatError",
+    "TraceHeader",
+    "TraceReader",
+    "TraceWriter",
+    "decode_map_key",
+    "domain_sort_key",
+    "dumps_trace",
+    "encode_map_key",
+    "event_to_json",
+    "events_from_jsonl",
+    "external_events",
+    "loads_trace",
+    "read_trace",
+    "write_trace",
+]
+
+FORMAT_NAME: Final = "ioakit-trace"
+"""Value of the header's ``"format"`` member."""
+
+SUPPORTED_VERSIONS: Final = frozenset({1})
+"""Format versions this module reads and writes."""
+
+EVENT_KINDS: Final = ("input", "output", "internal", "time")
+"""The action kinds of (timed) I/O automata: FLS Sec. 2 (Lynch-Tuttle, Lynch-Vaandrager)."""
+
+EXTERNAL_KINDS: Final = frozenset({"input", "output"})
+"""Kinds that belong to a trace: "A trace is the sequence of external actions of an execution"."""
+
+_HEADER_KEYS: Final = frozenset({"format", "version", "automaton", "scope", "created_by", "seed", "start_state"})
+_EVENT_KEYS: Final = frozenset({"action", "kind", "args", "time", "state"})
+_EXTENSION_PREFIX: Final = "x-"
+
+
+class TraceFormatError(ValueError):
+    """A trace file (or string) that does not follow ``FORMAT.md``.
+
+    ``str(err)`` is ``path:LINE: message`` so editors and CI logs can jump to the line; the parts
+    are also available as :attr:`path`, :attr:`line` (1-based; the header is line 1) and
+    :attr:`message`.
+    """
+
+    def __init__(self, path: str, line: int, message: str) -> None:
+        super().__init__(f"{path}:{line}: {message}")
+        self.path = path
+        self.line = line
+        self.message = message
+
+
+@dataclass(frozen=True)
+class TraceHeader:
+    """Line 1 of a trace file: what the events are events *of*.
+
+    ``automaton`` names the automaton (e.g. ``"VS-machine"``, FLS Fig. 5) and ``scope`` holds the
+    bounds that made it finite (domain sizes, sequence bounds, environment bounds; design.md
+    Sec. 2), so that a trace can be re-checked against the same instance. ``start_state`` is the
+    optional snapshot of the start state, needed to check the first step of a refinement.
+    """
+
+    automaton: str
+    scope: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 1
+    created_by: str | None = None
+    seed: int | str | None = None
+    start_state: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        problem = _header_field_problem(self.automaton, self.scope, self.version, self.created_by,
+                                        self.seed, self.start_state)
+        if problem is not None:
+            raise ValueError(problem)
+
+    def to_json_object(self) -> dict[str, Any]:
+        """The header as the JSON object written on line 1 (optional members only when set)."""
+        obj: dict[str, Any] = {
+            "format": FORMAT_NAME,
+            "version": self.version,
+            "automaton": self.automaton,
+            "scope": dict(self.scope),
+        }
+        if self.created_by is not None:
+            obj["created_by"] = self.created_by
+        if self.seed is not None:
+            obj["seed"] = self.seed
+        if self.start_state is not None:
+            obj["start_state"] = dict(self.start_state)
+        return obj
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of an execution: an action occurrence, as one line of a trace file.
+
+    ``args`` holds the action's parameters by the paper's names, e.g. ``gprcv(m)_{p,q}`` of FLS
+    Fig. 5 is ``Event("gprcv", "output", {"m": "m1", "p": "p1", "q": "p2"})`` (p = sender,
+    q = receiver; catalogue trap C.20). ``time`` is the time of occurrence in a timed execution
+    (non-decreasing along a file); ``state`` an optional snapshot of the state *after* the step.
+    """
+
+    action: str
+    kind: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    time: float | None = None
+    state: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        problem = _event_field_problem(self.action, self.kind, self.args, self.time, self.state)
+        if problem is not None:
+            raise ValueError(problem)
+
+    @property
+    def is_external(self) -> bool:
+        """True for input and output events, the ones that make up a trace (FLS Sec. 2)."""
+        return self.kind in EXTERNAL_KINDS
+
+    def to_json_object(self) -> dict[str, Any]:
+        """The event as the JSON object of its line (``time``/``state`` only when set)."""
+        obj: dict[str, Any] = {"action": self.action, "kind": self.kind, "args": dict(self.args)}
+        if self.time is not None:
+            obj["time"] = self.time
+        if self.state is not None:
+            obj["state"] = dict(self.state)
+        return obj
+
+
+# --------------------------------------------------------------------------------------------
+# Field validation shared by the dataclasses, the reader and the writer.
+
+
+def _is_int(x: object) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _is_number(x: object) -> bool:
+    return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _header_field_problem(automaton: object, scope: object, version: object, created_by: object,
+                          seed: object, start_state: object) -> str | None:
+    if not _is_int(version):
+        return f'"version" must be an integer, got {_show(version)}'
+    if version not in SUPPORTED_VERSIONS:
+        return (f"unsupported format version {version} (this reader supports "
+                f"{', '.join(str(v) for v in sorted(SUPPORTED_VERSIONS))})")
+    if not isinstance(automaton, str) or not automaton:
+        return f'"automaton" must be a non-empty string, got {_show(automaton)}'
+    if not isinstance(scope, Mapping):
+        return f'"scope" must be an object, got {_show(scope)}'
+    if created_by is not None and not isinstance(created_by, str):
+        return f'"created_by" must be a string, got {_show(created_by)}'
+    if seed is not None and not (_is_int(seed) or isinstance(seed, str)):
+        return f'"seed" must be an integer or a string, got {_show(seed)}'
+    if start_state is not None and not isinstance(start_state, Mapping):
+        return f'"start_state" must be an object, got {_show(start_state)}'
+    return None
+
+
+def _event_field_problem(action: object, kind: object, args: object, time: object,
+                         state: object) -> str | None:
+    if not isinstance(action, str) or not action:
+        return f'"action" must be a non-empty string, got {_show(action)}'
+    if not isinstance(kind, str) or kind not in EVENT_KINDS:
+        return f'unknown kind {_show(kind)} (expected one of {", ".join(EVENT_KINDS)})'
+    if not isinstance(args, Mapping):
+        return f'"args" must be an object, got {_show(args)}'
+    if time is not None and not _is_number(time):
+        return f'"time" must be a finite number, got {_show(time)}'
+    if state is not None and not isinstance(state, Mapping):
+        return f'"state" must be an object, got {_show(state)}'
+    return None
+
+
+def _show(x: object) -> str:
+    """Short rendering of a JSON value for error messages."""
+    try:
+        text = json.dumps(x, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _unknown_keys(obj: Mapping[str, Any], allowed: frozenset[str]) -> list[str]:
+    return sorted(k for k in obj if k not in allowed and not k.startswith(_EXTENSION_PREFIX))
+
+
+# --------------------------------------------------------------------------------------------
+# Line-level JSON parsing: strict (no NaN/Infinity, no duplicate keys).
+
+
+class _LineJSONError(ValueError):
+    pass
+
+
+def _reject_constant(name: str) -> Any:
+    raise _LineJSONError(f"non-finite number {name} is not allowed")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _LineJSONError(f"number {text} is out of range")
+    return value
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _LineJSONError(f"duplicate key {json.dumps(key)}")
+            seen.add(key)
+    return obj
+
+
+_DECODER: Final = json.JSONDecoder(
+    object_pairs_hook=_no_duplicate_keys, parse_float=_finite_float, parse_constant=_reject_constant
+)
+
+
+def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
+    """Decode one line into a JSON object, or raise a line-numbered :class:`TraceFormatError`."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise TraceFormatError(path, line, f"not UTF-8 ({err.reason} at byte {err.start})") from None
+    else:
+        text = raw
+    text = text.rstrip("\r\n")
+    if not text.strip():
+        raise TraceFormatError(path, line, "empty line (every line must be one JSON object)")
+    try:
+        obj, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+    except _LineJSONError as err:
+        raise TraceFormatError(path, line, f"invalid JSON: {err}") from None
+    except json.JSONDecodeError as err:
+        raise TraceFormatError(path, line, f"invalid JSON: {err.msg} at column {err.colno}") from None
+    if text[end:].strip():
+        raise TraceFormatError(path, line, f"invalid JSON: extra data at column {end + 1}")
+    if not isinstance(obj, dict):
+        raise TraceFormatError(path, line, f"expected a JSON object, got {_show(obj)}")
+    return obj
+
+
+def _header_from_object(obj: dict[str, Any], path: str) -> TraceHeader:
+    if obj.get("format") != FORMAT_NAME:
+        if "action" in obj or "kind" in obj:
+            raise TraceFormatError(path, 1, "missing header: line 1 is an event, but must be the "
+                                            f'header {{"format": "{FORMAT_NAME}", "version": 1, ...}}')
+        if "format" not in obj:
+            raise TraceFormatError(path, 1, f'missing header: line 1 has no "format": "{FORMAT_NAME}"')
+        raise TraceFormatError(path, 1, f'not an ioakit trace: "format" is {_show(obj["format"])}, '
+                                        f'expected "{FORMAT_NAME}"')
+    if "version" not in obj:
+        raise TraceFormatError(path, 1, 'header is missing "version"')
+    for key in ("automaton", "scope"):
+        if key not in obj:
+            raise TraceFormatError(path, 1, f'header is missing "{key}"')
+    unknown = _unknown_keys(obj, _HEADER_KEYS)
+    if unknown:
+        raise TraceFormatError(path, 1, f"unknown header member {json.dumps(unknown[0])} "
+                                        f'(extensions must start with "{_EXTENSION_PREFIX}")')
+    problem = _header_field_problem(obj["automaton"], obj["scope"], obj["version"], obj.get("created_by"),
+                                    obj.get("seed"), obj.get("start_state"))
+    if problem is not None:
+        raise TraceFormatError(path, 1, problem)
+    return TraceHeader(automaton=obj["automaton"], scope=obj["scope"], version=obj["version"],
+                       created_by=obj.get("created_by"), seed=obj.get("seed"),
+                       start_state=obj.get("start_state"))
+
+
+def _event_from_object(obj: dict[str, Any], path: str, line: int) -> Event:
+    for key in ("action", "kind", "args"):
+        if key not in obj:
+            hint = " (a second header?)" if "format" in obj else ""
+            raise TraceFormatError(path, line, f'event is missing "{key}"{hint}')
+    unknown = _unknown_keys(obj, _EVENT_KEYS)
+    if unknown:
+        raise TraceFormatError(path, line, f"unknown event member {json.dumps(unknown[0])} "
+                                           f'(extensions must start with "{_EXTENSION_PREFIX}")')
+    time = obj.get("time")
+    state = obj.get("state")
+    problem = _event_field_problem(obj["action"], obj["kind"], obj["args"], time, state)
+    if problem is not None:
+        raise TraceFormatError(path, line, problem)
+    return Event(obj["action"], obj["kind"], obj["args"], time, state)
+
+
+class _TimeCheck:
+    """Enforces non-decreasing ``time`` over the events that carry one (FLS Sec. 2)."""
+
+    __slots__ = ("last", "last_line")
+
+    def __init__(self) -> None:
+        self.last: float | None = None
+        self.last_line = 0
+
+    def check(self, time: float | None, path: str, line: int) -> None:
+        if time is None:
+            return
+        if self.last is not None and time < self.last:
+            raise TraceFormatError(path, line, f"time decreases: {time} after {self.last} "
+                                               f"(line {self.last_line}); times must be non-decreasing")
+        self.last = time
+        self.last_line = line
+
+
+# --------------------------------------------------------------------------------------------
+# Reading.
+
+
+class TraceReader:
+    """Streaming reader: parses the header on construction, then yields events lazily.
+
+    Use as a context manager so the file is closed deterministically::
+
+        with TraceReader("run.jsonl") as reader:
+            print(reader.header.automaton)
+            for event in reader:
+                ...
+
+    Only one line is held in memory at a time. Each event line is validated when it is reached,
+    so an error in line 1,000,000 is raised by the iteration that reaches it, as a
+    :class:`TraceFormatError` naming that line.
+    """
+
+    def __init__(self, source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> None:
+        if isinstance(source, str | os.PathLike):
+            self.path = os.fspath(source)
+            self._file: IO[Any] = open(self.path, "rb")  # noqa: SIM115 - closed by close()/iteration end
+            self._owns = True
+        else:
+            self.path = str(getattr(source, "name", "<stream>"))
+            self._file = source
+            self._owns = False
+        self._line = 0
+        self._started = False
+        try:
+            self.header = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_header(self) -> TraceHeader:
+        first = self._file.readline()
+        self._line = 1
+        if not first:
+            raise TraceFormatError(self.path, 1, "missing header: the file is empty")
+        return _header_from_object(_parse_line(first, self.path, 1), self.path)
+
+    def __iter__(self) -> Iterator[Event]:
+        if self._started:
+            raise RuntimeError("a TraceReader can be iterated only once")
+        self._started = True
+        return self._events()
+
+    def _events(self) -> Iterator[Event]:
+        times = _TimeCheck()
+        path = self.path
+        try:
+            for raw in self._file:
+                self._line += 1
+                line = self._line
+                event = _event_from_object(_parse_line(raw, path, line), path, line)
+                times.check(event.time, path, line)
+                yield event
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Close the underlying file if this reader opened it."""
+        if self._owns and not self._file.closed:
+            self._file.close()
+
+    def __enter__(self) -> TraceReader:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def read_trace(source: str | os.PathLike[str] | IO[str] | IO[bytes]) -> tuple[TraceHeader, Iterator[Event]]:
+    """Read a trace file: the validated header now, the events as a lazy, validating iterator.
+
+    The iterator closes the file when exhausted (or when it is garbage-collected); use
+    :class:`TraceReader` as a context manager for deterministic closing of abandoned reads.
+    Raises :class:`TraceFormatError` (``path:LINE: message``) for the first malformed line.
+    """
+    reader = TraceReader(source)
+    return reader.header, iter(reader)
+
+
+def loads_trace(text: str, source: str = "<string>") -> tuple[TraceHeader, Iterator[Event]]:
+    """Like :func:`read_trace` for a whole trace (header + events) held in a string."""
+    stream = io.StringIO(text)
+    stream.name = source  # type: ignore[misc]  # StringIO instances accept a name attribute
+    return read_trace(stream)
+
+
+def events_from_jsonl(text: str, source: str = "<string>") -> list[Event]:
+    """Parse header-less JSON Lines of events (as written in tests and docs) into a list.
+
+    Line numbers in errors count from 1 at the first line of ``text``. The same per-line
+    validation as :func:`read_trace` applies, including non-decreasing ``time``.
+    """
+    times = _TimeCheck()
+    events = []
+    for line, raw in enumerate(text.splitlines(), start=1):
+        event = _event_from_object(_parse_line(raw, source, line), source, line)
+        times.check(event.time, source, line)
+        events.append(event)
+    return events
+
+
+def external_events(events: Iterable[Event]) -> Iterator[Event]:
+    """The trace of an execution: its input and output events, lazily (FLS Sec. 2)."""
+    return (e for e in events if e.kind in EXTERNAL_KINDS)
+
+
+# --------------------------------------------------------------------------------------------
+# Writing.
+
+
+def _dumps(obj: Mapping[str, Any]) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def event_to_json(event: Event) -> str:
+    """The line (without newline) that encodes ``event``."""
+    return _dumps(event.to_json_object())
+
+
+class TraceWriter:
+    """Streams a header and events to a path or an open text file, one JSON line each.
+
+    Refuses to replace an existing file unless ``overwrite=True`` (the file is opened in
+    exclusive-create mode, so the check cannot race). Every event is validated as the reader
+    would validate it (kinds, field types, non-decreasing ``time``, JSON-encodable values), so a
+    writer never produces a file the reader rejects; errors are :class:`TraceFormatError` naming
+    the line that would have been written.
+    """
+
+    def __init__(self, target: str | os.PathLike[str] | TextIO, header: TraceHeader, *,
+                 overwrite: bool = False) -> None:
+        if isinstance(target, str | os.PathLike):
+            self.path = os.fspath(target)
+            try:
+                self._file: TextIO = open(self.path, "w" if overwrite else "x", encoding="utf-8",  # noqa: SIM115
+                                          newline="\n")
+            except FileExistsError:
+                raise FileExistsError(f"{self.path}: trace file exists; pass overwrite=True to replace it") from None
+            self._owns = True
+        else:
+            self.path = str(getattr(target, "name", "<stream>"))
+            self._file = target
+            self._owns = False
+        self._times = _TimeCheck()
+        self._line = 0
+        try:
+            self._write_line(header.to_json_object())
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def events_written(self) -> int:
+        """Number of event lines written so far (the header not counted)."""
+        return max(self._line - 1, 0)
+
+    def _write_line(self, obj: Mapping[str, Any]) -> None:
+        line = self._line + 1
+        try:
+            text = _dumps(obj)
+        except (TypeError, ValueError) as err:
+            raise TraceFormatError(self.path, line, f"value is not JSON-encodable ({err}); see FORMAT.md "
+                                                    "'Values' (sets are sorted lists, maps objects)") from None
+        self._file.write(text + "\n")
+        self._line = line
+
+    def write(self, event: Event) -> None:
+        """Append one event line."""
+        self._times.check(event.time, self.path, self._line + 1)
+        self._write_line(event.to_json_object())
+
+    def write_all(self, events: Iterable[Event]) -> int:
+        """Append every event; returns how many were written by this call."""
+        count = 0
+        for event in events:
+            self.write(event)
+            count += 1
+        return count
+
+    def close(self) -> None:
+        """Flush, and close the file if this writer opened it."""
+        if self._owns:
+            if not self._file.closed:
+                self._file.close()
+        elif not self._file.closed:
+            self._file.flush()
+
+    def __enter__(self) -> TraceWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def write_trace(path: str | os.PathLike[str] | TextIO, header: TraceHeader, events: Iterable[Event],
+                overwrite: bool = False) -> int:
+    """Write a whole trace file; returns the number of events written. See :class:`TraceWriter`."""
+    with TraceWriter(path, header, overwrite=overwrite) as writer:
+        return writer.write_all(events)
+
+
+def dumps_trace(header: TraceHeader, events: Iterable[Event]) -> str:
+    """The whole trace as a string (header line + event lines, newline-terminated)."""
+    buffer = io.StringIO()
+    write_trace(buffer, header, events)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------
+# Value-encoding helpers (FORMAT.md "Values").
+
+_ELEMENT = re.compile(r"^(.*?)(\d+)$")
+
+
+def encode_map_key(*elements: str | int | bool | None) -> str:
+    """The JSON object key of a map entry: the key elements joined with ``","``.
+
+    ``encode_map_key("p1", "g0") == "p1,g0"`` encodes ``pending[p1, g0]`` of FLS Fig. 5. Integers
+    are written in decimal, booleans as ``true``/``false``, ⊥ as ``null``.
+    """
+    parts = []
+    for element in elements:
+        if element is None:
+            parts.append("null")
+        elif isinstance(element, bool):
+            parts.append("true" if element else "false")
+        elif isinstance(element, int):
+            parts.append(str(element))
+        elif isinstance(element, str):
+            if "," in element or not element:
+                raise ValueError(f"map key element {element!r} must be non-empty and contain no ','")
+            parts.append(element)
+        else:
+            raise TypeError(f"map key elements are domain elements, ints, bools or None, got {element!r}")
+    return ",".join(parts)
+
+
+def decode_map_key(key: str) -> tuple[str, ...]:
+    """Split a map key written by :func:`encode_map_key` into its element strings."""
+    return tuple(key.split(","))
+
+
+def domain_sort_key(value: Any) -> tuple[Any, ...]:
+    """Sort key realising the "domain order" used for sets (FORMAT.md "Values").
+
+    ⊥ (``None``) is least (FLS Sec. 2: ⊥ is below every element); then booleans (false < true),
+    numbers, finite-domain elements such as ``p2 < p10`` (by prefix, then index, so ``g0`` is the
+    minimum view id as in FLS Sec. 4), sequences/tuples lexicographically, records by their
+    members in order.
+    """
+    if value is None:
+        return (0,)
+    if isinstance(value, bool):
+        return (1, value)
+    if isinstance(value, int | float):
+        return (2, value)
+    if isinstance(value, str):
+        match = _ELEMENT.match(value)
+        if match:
+            return (3, match.group(1), int(match.group(2)), value)
+        return (3, value, -1, value)
+    if isinstance(value, list | tuple):
+        return (4, tuple(domain_sort_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return (5, tuple((k, domain_sort_key(v)) for k, v in value.items()))
+    raise TypeError(f"not an encoded trace value: {value!r}")
