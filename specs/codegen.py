@@ -240,7 +240,9 @@ class _Emitter:
 class Compiled:
     """Generated concrete semantics of a machine."""
 
-    successors: Callable[[tuple[Any, ...]], list[tuple[int, tuple[Any, ...]]]]
+    successors: Callable[[tuple[Any, ...]], list[tuple[int, tuple[Any, ...] | None]]]
+    """``(instance index, post-state)`` for every enabled instance; the post-state is ``None``
+    when the step would leave the scope's bounds (it is then not a step, but is counted)."""
     steps: list[Callable[[tuple[Any, ...]], tuple[Any, ...] | None]]
     enabled: list[Callable[[tuple[Any, ...]], bool]]
     source: str
@@ -287,8 +289,10 @@ def compile_machine(m: Any) -> Compiled:
         lines.append(f"    # [{k}] {a.label}")
         lines.append(f"    if {gcode}:")
         lines.extend(f"        {st}" for st in stmts)
-        lines.append(f"        if {bounds}:")
-        lines.append(f"            ap(({k}, {post}))")
+        if bounds == "True":
+            lines.append(f"        ap(({k}, {post}))")
+        else:
+            lines.append(f"        ap(({k}, {post}) if {bounds} else ({k}, None))")
         em2 = _Emitter(consts, ns, [a.guard, *(t for _, t in a.writes)])
         gcode2, stmts2, bounds2, post2 = _instance_code(em2, a.guard, a.writes, nvars, m.variables)
         step_src += [

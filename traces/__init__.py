@@ -1,1 +1,46 @@
-"""ioakit.traces"""
+"""ioakit.traces: the trace format (``FORMAT.md``), its reader and writer, and trace properties.
+
+See :mod:`ioakit.traces.format` for reading/writing JSON Lines traces and
+:mod:`ioakit.traces.properties` for the checkers of Fekete-Lynch-Shvartsman's Lemma 4.2
+(VS-machine) and TO-machine trace membership.
+"""
+
+from ioakit.traces.format import (
+    Event,
+    TraceFormatError,
+    TraceHeader,
+    TraceReader,
+    TraceWriter,
+    dumps_trace,
+    events_from_jsonl,
+    external_events,
+    loads_trace,
+    read_trace,
+    write_trace,
+)
+from ioakit.traces.properties import (
+    PropertyResult,
+    TOTraceResult,
+    VSCauseResult,
+    check_to_trace,
+    check_vs_cause,
+)
+
+__all__ = [
+    "Event",
+    "PropertyResult",
+    "TOTraceResult",
+    "TraceFormatError",
+    "TraceHeader",
+    "TraceReader",
+    "TraceWriter",
+    "VSCauseResult",
+    "check_to_trace",
+    "check_vs_cause",
+    "dumps_trace",
+    "events_from_jsonl",
+    "external_events",
+    "loads_trace",
+    "read_trace",
+    "write_trace",
+]
