@@ -1,0 +1,470 @@
+"""Explicit-state checking: breadth-first reachability and seeded random simulation.
+
+The explorer is built fluently and returns an immutable report (design.md §3, §8, after
+Stateright)::
+
+    report = Explorer(machine).check(lemma_4_1).max_states(1_000_000).run()
+    report.verdict            # Verdict.OK / VIOLATED / INCOMPLETE
+    report.states             # exact number of reachable states when complete
+    report.assert_ok()        # fails on VIOLATED *and* on INCOMPLETE
+
+Breadth-first order makes the first violating state of each property one at minimal depth,
+so its counterexample is a shortest execution. Properties are checked on every state;
+a property also records whether some state *witnessed* it non-vacuously (used by the invariant
+DSL's vacuity report). Steps that would leave the scope's bounds are not taken but counted.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from .automaton import Machine
+from .codegen import compile_predicates
+from .ir import Term
+
+
+class Verdict(StrEnum):
+    """Three-valued outcome; never collapsed (exit codes 0 / 1 / 3 at the CLI)."""
+
+    OK = "OK"
+    VIOLATED = "VIOLATED"
+    INCOMPLETE = "INCOMPLETE"
+    UNKNOWN = "UNKNOWN"
+
+    @property
+    def exit_code(self) -> int:
+        return {Verdict.OK: 0, Verdict.VIOLATED: 1}.get(self, 3)
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named state predicate to check on every explored state.
+
+    ``witness`` (optional) is a predicate whose truth somewhere shows the property is not vacuous
+    (e.g. the premise of an implication).
+    """
+
+    name: str
+    term: Term
+    reference: str = ""
+    description: str = ""
+    witness: Term | None = None
+
+
+def properties_from(machine: Machine, defs: Iterable[tuple[str, str, Callable[..., Any]]]) -> list[Property]:
+    """Trace ``(name, reference, python_predicate)`` triples into ``Property`` objects."""
+    return [Property(n, machine.predicate(fn), ref, (fn.__doc__ or "").strip()) for n, ref, fn in defs]
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finite execution: a start state and the (action instance index, state) steps after it."""
+
+    machine: Machine = field(repr=False)
+    start: tuple[Any, ...]
+    steps: tuple[tuple[int, tuple[Any, ...]], ...]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def final(self) -> tuple[Any, ...]:
+        return self.steps[-1][1] if self.steps else self.start
+
+    def labels(self) -> list[str]:
+        return [self.machine.actions[k].label for k, _ in self.steps]
+
+    def events(self, with_states: bool = False) -> list[dict[str, Any]]:
+        """One dict per step in the trace-format shape (``traces/FORMAT.md``)."""
+        out = []
+        for k, st in self.steps:
+            a = self.machine.actions[k]
+            ev: dict[str, Any] = {"action": a.name, "kind": a.kind.value, "args": a.args_json()}
+            if with_states:
+                ev["state"] = self.machine.state_json(st)
+            out.append(ev)
+        return out
+
+    def external_events(self) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e["kind"] != "internal"]
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.machine
+        return {
+            "start": m.state_json(self.start),
+            "steps": [
+                {"action": m.actions[k].label, **self.events()[i], "state": m.state_json(st)}
+                for i, (k, st) in enumerate(self.steps)
+            ],
+        }
+
+    def show(self, diff: bool = True) -> str:
+        """Readable text: the start state, then each action and the variables it changed."""
+        m = self.machine
+        lines = ["  start: " + ", ".join(f"{k} = {v}" for k, v in m.show_state(self.start).items())]
+        prev = self.start
+        for i, (k, st) in enumerate(self.steps, 1):
+            changed = {
+                n: t.show(v)
+                for (n, t), v, w in zip(m.variables, st, prev)
+                if (v != w or not diff) and n not in m.hidden_vars
+            }
+            lines.append(f"  {i:>3}. {m.actions[k].label}")
+            if changed:
+                lines.append("       " + ", ".join(f"{n} := {v}" for n, v in changed.items()))
+            prev = st
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    name: str
+    reference: str
+    verdict: Verdict
+    counterexample: Execution | None = None
+    witnessed: bool | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "reference": self.reference, "verdict": self.verdict.value}
+        if self.counterexample is not None:
+            out["counterexample"] = self.counterexample.to_json()
+            out["counterexample_length"] = len(self.counterexample)
+        if self.witnessed is not None:
+            out["witnessed"] = self.witnessed
+        return out
+
+
+@dataclass(frozen=True)
+class ExploreReport:
+    """Immutable result of an exhaustive exploration."""
+
+    machine: str
+    scope: dict[str, int]
+    verdict: Verdict
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    complete: bool
+    reason: str | None
+    results: tuple[PropertyResult, ...]
+    bound_hits: int
+    first_bound_hit: str | None
+    deadlocks: int
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.seconds if self.seconds > 0 else float("inf")
+
+    def result(self, name: str) -> PropertyResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def assert_ok(self) -> None:
+        """Fail unless every property holds on a *complete* exploration."""
+        if self.verdict is Verdict.VIOLATED:
+            bad = [r for r in self.results if r.verdict is Verdict.VIOLATED]
+            raise AssertionError(
+                f"{self.machine}: {', '.join(r.name for r in bad)} violated:\n"
+                + "\n".join(r.counterexample.show() for r in bad if r.counterexample)
+            )
+        if not self.complete:
+            raise AssertionError(f"{self.machine}: model checking is incomplete ({self.reason})")
+
+    def to_json(self) -> dict[str, Any]:
+        from .symbolic import z3_version
+
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "exhaustive",
+            "verdict": self.verdict.value,
+            "complete": self.complete,
+            "reason": self.reason,
+            "states": self.states,
+            "transitions": self.transitions,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 4),
+            "states_per_second": round(self.states_per_second, 1),
+            "deadlocks": self.deadlocks,
+            "bound_hits": self.bound_hits,
+            "first_bound_hit": self.first_bound_hit,
+            "z3_version": z3_version(),
+            "invariants": [r.to_json() for r in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    """Result of seeded random simulation; never a proof (``exhaustive`` is false)."""
+
+    machine: str
+    scope: dict[str, int]
+    verdict: Verdict
+    runs: int
+    steps: int
+    distinct_states: int
+    seed: int
+    seconds: float
+    results: tuple[PropertyResult, ...]
+    executions: tuple[Execution, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        from .symbolic import z3_version
+
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "simulation",
+            "exhaustive": False,
+            "verdict": self.verdict.value,
+            "runs": self.runs,
+            "steps": self.steps,
+            "distinct_states": self.distinct_states,
+            "seed": self.seed,
+            "seconds": round(self.seconds, 4),
+            "z3_version": z3_version(),
+            "invariants": [r.to_json() for r in self.results],
+        }
+
+
+class Explorer:
+    """Builder for explorations of one machine. Methods return ``self`` for chaining."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self._props: list[Property] = []
+        self._max_states: int | None = None
+        self._max_depth: int | None = None
+        self._stop_on_violation = False
+        self._progress: Callable[[int, int, float], None] | None = None
+
+    def check(self, props: Iterable[Property]) -> Explorer:
+        self._props.extend(props)
+        return self
+
+    def max_states(self, n: int | None) -> Explorer:
+        self._max_states = n
+        return self
+
+    def max_depth(self, d: int | None) -> Explorer:
+        self._max_depth = d
+        return self
+
+    def stop_on_violation(self, flag: bool = True) -> Explorer:
+        self._stop_on_violation = flag
+        return self
+
+    def progress(self, fn: Callable[[int, int, float], None] | None) -> Explorer:
+        """``fn(states, depth, seconds)`` is called about once a second during long runs."""
+        self._progress = fn
+        return self
+
+    # -- exhaustive breadth-first search --------------------------------------------------------
+    def run(self) -> ExploreReport:
+        m = self.machine
+        succ = m.compiled().successors
+        props = self._props
+        checks = compile_predicates(m, [p.term for p in props])
+        witnesses = compile_predicates(m, [p.witness for p in props if p.witness is not None])
+        witness_of = [i for i, p in enumerate(props) if p.witness is not None]
+        witnessed = [False] * len(props)
+        violated_at: list[int | None] = [None] * len(props)
+        active = list(range(len(props)))
+        pending_w = list(range(len(witness_of)))
+
+        states: list[tuple[Any, ...]] = []
+        index: dict[tuple[Any, ...], int] = {}
+        parent: list[int] = []
+        via: list[int] = []
+        transitions = bound_hits = deadlocks = 0
+        first_bound_hit: str | None = None
+        complete, reason = True, None
+        depth = 0
+        t0 = time.perf_counter()
+        next_tick = t0 + 1.0
+        max_states = self._max_states
+
+        def visit(s: tuple[Any, ...], par: int, k: int) -> None:
+            i = len(states)
+            index[s] = i
+            states.append(s)
+            parent.append(par)
+            via.append(k)
+            for j in active:
+                if not checks[j](s):
+                    violated_at[j] = i
+            if pending_w:
+                for w in pending_w:
+                    if witnesses[w](s):
+                        witnessed[witness_of[w]] = True
+
+        try:
+            for s0 in m.start_states:
+                if s0 not in index:
+                    visit(s0, -1, -1)
+            active = [j for j in active if violated_at[j] is None]
+            pending_w = [w for w in pending_w if not witnessed[witness_of[w]]]
+            frontier = list(range(len(states)))
+            while frontier:
+                if self._max_depth is not None and depth >= self._max_depth:
+                    complete, reason = False, f"max-depth {self._max_depth} reached"
+                    break
+                if self._stop_on_violation and any(v is not None for v in violated_at):
+                    complete, reason = False, "stopped at the first violation"
+                    break
+                new_frontier: list[int] = []
+                for i in frontier:
+                    out = succ(states[i])
+                    if not out:
+                        deadlocks += 1
+                    for k, ns in out:
+                        if ns is None:
+                            bound_hits += 1
+                            if first_bound_hit is None:
+                                first_bound_hit = m.actions[k].label
+                            continue
+                        transitions += 1
+                        if ns not in index:
+                            if max_states is not None and len(states) >= max_states:
+                                raise _Stop(f"max-states {max_states} reached")
+                            visit(ns, i, k)
+                            new_frontier.append(len(states) - 1)
+                    if len(active) != len(props) - sum(v is not None for v in violated_at):
+                        active = [j for j in active if violated_at[j] is None]
+                    if pending_w:
+                        pending_w = [w for w in pending_w if not witnessed[witness_of[w]]]
+                    if self._progress is not None and time.perf_counter() >= next_tick:
+                        self._progress(len(states), depth, time.perf_counter() - t0)
+                        next_tick = time.perf_counter() + 1.0
+                if new_frontier:
+                    depth += 1
+                frontier = new_frontier
+        except _Stop as e:
+            complete, reason = False, str(e)
+        except KeyboardInterrupt:
+            complete, reason = False, "interrupted (Ctrl-C)"
+        seconds = time.perf_counter() - t0
+
+        def path(i: int) -> Execution:
+            steps = []
+            while parent[i] != -1:
+                steps.append((via[i], states[i]))
+                i = parent[i]
+            return Execution(m, states[i], tuple(reversed(steps)))
+
+        results = []
+        for j, p in enumerate(props):
+            if violated_at[j] is not None:
+                v, cex = Verdict.VIOLATED, path(violated_at[j])  # type: ignore[arg-type]
+            else:
+                v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
+            results.append(PropertyResult(p.name, p.reference, v, cex, witnessed[j] if p.witness is not None else None))
+        if any(r.verdict is Verdict.VIOLATED for r in results):
+            verdict = Verdict.VIOLATED
+        else:
+            verdict = Verdict.OK if complete else Verdict.INCOMPLETE
+        return ExploreReport(
+            machine=m.name,
+            scope=m.scope.as_dict(),
+            verdict=verdict,
+            states=len(states),
+            transitions=transitions,
+            depth=depth,
+            seconds=seconds,
+            complete=complete,
+            reason=reason,
+            results=tuple(results),
+            bound_hits=bound_hits,
+            first_bound_hit=first_bound_hit,
+            deadlocks=deadlocks,
+        )
+
+    def reachable(self) -> list[tuple[Any, ...]]:
+        """All reachable states (within ``max_states``), in breadth-first order."""
+        m = self.machine
+        succ = m.compiled().successors
+        seen = dict.fromkeys(m.start_states)
+        frontier = list(seen)
+        while frontier:
+            nf = []
+            for s in frontier:
+                for _, ns in succ(s):
+                    if ns is not None and ns not in seen:
+                        seen[ns] = None
+                        nf.append(ns)
+                        if self._max_states is not None and len(seen) > self._max_states:
+                            raise RuntimeError(f"more than {self._max_states} reachable states")
+            frontier = nf
+        return list(seen)
+
+    # -- seeded random simulation ---------------------------------------------------------------
+    def simulate(self, steps: int, runs: int, seed: int, keep_executions: bool = False) -> SimulationReport:
+        """``runs`` random walks of at most ``steps`` steps each, from a seeded generator.
+
+        The same seed gives the same runs. A run ends early at a deadlock. A violation's
+        execution is the shortest violating prefix found among the runs.
+        """
+        m = self.machine
+        succ = m.compiled().successors
+        checks = compile_predicates(m, [p.term for p in self._props])
+        rng = random.Random(seed)
+        best: list[Execution | None] = [None] * len(self._props)
+        seen: set[tuple[Any, ...]] = set()
+        total = 0
+        kept: list[Execution] = []
+        t0 = time.perf_counter()
+        try:
+            for _ in range(runs):
+                s = rng.choice(m.start_states)
+                start = s
+                trail: list[tuple[int, tuple[Any, ...]]] = []
+                seen.add(s)
+                self._sim_check(checks, s, start, trail, best)
+                for _ in range(steps):
+                    options = [(k, ns) for k, ns in succ(s) if ns is not None]
+                    if not options:
+                        break
+                    k, s = options[rng.randrange(len(options))]
+                    trail.append((k, s))
+                    seen.add(s)
+                    total += 1
+                    self._sim_check(checks, s, start, trail, best)
+                if keep_executions:
+                    kept.append(Execution(m, start, tuple(trail)))
+        except KeyboardInterrupt:
+            pass
+        results = tuple(
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else Verdict.OK, b)
+            for p, b in zip(self._props, best)
+        )
+        verdict = Verdict.VIOLATED if any(b is not None for b in best) else Verdict.OK
+        return SimulationReport(
+            m.name, m.scope.as_dict(), verdict, runs, total, len(seen), seed, time.perf_counter() - t0, results,
+            tuple(kept),
+        )
+
+    def _sim_check(
+        self,
+        checks: Sequence[Callable[[tuple[Any, ...]], bool]],
+        s: tuple[Any, ...],
+        start: tuple[Any, ...],
+        trail: list[tuple[int, tuple[Any, ...]]],
+        best: list[Execution | None],
+    ) -> None:
+        for j, c in enumerate(checks):
+            if not c(s):
+                b = best[j]
+                if b is None or len(trail) < len(b):
+                    best[j] = Execution(self.machine, start, tuple(trail))
+
+
+class _Stop(Exception):
+    pass
