@@ -45,15 +45,16 @@ class Verdict(StrEnum):
 class Property:
     """A named state predicate to check on every explored state.
 
-    ``witness`` (optional) is a predicate whose truth somewhere shows the property is not vacuous
-    (e.g. the premise of an implication).
+    ``witnesses`` are ``(description, predicate)`` pairs; a witness that is true in no explored
+    state marks the property as (partly) *vacuous*: e.g. the premise of an implication that never
+    holds, or a quantifier over a set that is empty in every state.
     """
 
     name: str
     term: Term
     reference: str = ""
     description: str = ""
-    witness: Term | None = None
+    witnesses: tuple[tuple[str, Term], ...] = ()
 
 
 def properties_from(machine: Machine, defs: Iterable[tuple[str, str, Callable[..., Any]]]) -> list[Property]:
@@ -127,15 +128,15 @@ class PropertyResult:
     reference: str
     verdict: Verdict
     counterexample: Execution | None = None
-    witnessed: bool | None = None
+    vacuous: tuple[str, ...] = ()
+    """Descriptions of the property's witnesses that were true in no explored state."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "reference": self.reference, "verdict": self.verdict.value}
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
             out["counterexample_length"] = len(self.counterexample)
-        if self.witnessed is not None:
-            out["witnessed"] = self.witnessed
+        out["vacuous"] = list(self.vacuous)
         return out
 
 
@@ -273,9 +274,9 @@ class Explorer:
         succ = m.compiled().successors
         props = self._props
         checks = compile_predicates(m, [p.term for p in props])
-        witnesses = compile_predicates(m, [p.witness for p in props if p.witness is not None])
-        witness_of = [i for i, p in enumerate(props) if p.witness is not None]
-        witnessed = [False] * len(props)
+        witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
+        witnesses = compile_predicates(m, [t for p in props for _, t in p.witnesses])
+        witnessed = [False] * len(witness_of)
         violated_at: list[int | None] = [None] * len(props)
         active = list(range(len(props)))
         pending_w = list(range(len(witness_of)))
@@ -304,14 +305,14 @@ class Explorer:
             if pending_w:
                 for w in pending_w:
                     if witnesses[w](s):
-                        witnessed[witness_of[w]] = True
+                        witnessed[w] = True
 
         try:
             for s0 in m.start_states:
                 if s0 not in index:
                     visit(s0, -1, -1)
             active = [j for j in active if violated_at[j] is None]
-            pending_w = [w for w in pending_w if not witnessed[witness_of[w]]]
+            pending_w = [w for w in pending_w if not witnessed[w]]
             frontier = list(range(len(states)))
             while frontier:
                 if self._max_depth is not None and depth >= self._max_depth:
@@ -340,7 +341,7 @@ class Explorer:
                     if len(active) != len(props) - sum(v is not None for v in violated_at):
                         active = [j for j in active if violated_at[j] is None]
                     if pending_w:
-                        pending_w = [w for w in pending_w if not witnessed[witness_of[w]]]
+                        pending_w = [w for w in pending_w if not witnessed[w]]
                     if self._progress is not None and time.perf_counter() >= next_tick:
                         self._progress(len(states), depth, time.perf_counter() - t0)
                         next_tick = time.perf_counter() + 1.0
@@ -366,7 +367,8 @@ class Explorer:
                 v, cex = Verdict.VIOLATED, path(violated_at[j])  # type: ignore[arg-type]
             else:
                 v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
-            results.append(PropertyResult(p.name, p.reference, v, cex, witnessed[j] if p.witness is not None else None))
+            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and not witnessed[w])
+            results.append(PropertyResult(p.name, p.reference, v, cex, vac))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
         else:
