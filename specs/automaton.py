@@ -330,17 +330,16 @@ class Spec:
                     out[name] = (lambda f: lambda s: f(self, s))(fn)
         return out
 
-    def build(self, given: Mapping[str, int] | Scope | None = None) -> Machine:
-        """Instantiate at a scope: trace every action instance once."""
+    def build(self, given: Mapping[str, int] | Scope | None = None, *, environment: bool = True) -> Machine:
+        """Instantiate at a scope: trace every action instance once.
+
+        With ``environment`` (the default) the declared input budget is applied
+        (``with_input_budget``); composition builds components without it and bounds the
+        inputs of the composed system instead.
+        """
         sc = given if isinstance(given, Scope) else self.scope(given)
         d = self.declare(sc)
         variables = list(d.variables)
-        start = dict(d.start)
-        hidden: set[str] = set()
-        if d.input_budget is not None:
-            variables.append((INPUTS_ISSUED, IntT(0, d.input_budget)))
-            start[INPUTS_ISSUED] = 0
-            hidden.add(INPUTS_ISSUED)
         derived_fns = self.derived_vars()
         fams: list[ActionFamily] = []
         insts: list[ActionInstance] = []
@@ -360,23 +359,53 @@ class Spec:
                 if where is not None:
                     ok = ir.lift(where(**cargs))
                     if not ok.is_const:
-                        raise TraceError(f"action {name}: the signature restriction `where` must not read the state")
+                        raise TraceError(
+                            f"action {name}: the signature restriction `where` must not read the state"
+                        )
                     if not ok.value:
                         continue
-                inst = _trace_instance(self, fn, fam, combo, cargs, variables, derived_fns, d.input_budget)
-                insts.append(inst)
-        start_state = tuple(start[n] for n, _ in variables)
-        return Machine(
+                insts.append(_trace_instance(self, fn, fam, combo, cargs, variables, derived_fns))
+        m = Machine(
             name=self.name,
             scope=sc,
             decl=d,
             variables=tuple(variables),
-            start_states=(start_state,),
+            start_states=(tuple(d.start[n] for n, _ in variables),),
             families=tuple(fams),
             actions=tuple(insts),
             derived=derived_fns,
-            hidden_vars=frozenset(hidden),
         )
+        if environment and d.input_budget is not None:
+            m = with_input_budget(m, d.input_budget)
+        return m
+
+
+def with_input_budget(m: Machine, budget: int) -> Machine:
+    """Close ``m`` with an environment that issues at most ``budget`` inputs in total.
+
+    Inputs stay input actions (always enabled in the automaton); the *environment* is what
+    the bound restricts. The explored state pairs the machine's state with ``inputs_issued``.
+    """
+    k = len(m.variables)
+    counter = Term("var", (), IntT(0, budget), (k, INPUTS_ISSUED))
+    insts = []
+    for a in m.actions:
+        if a.kind is Kind.INPUT:
+            a = ActionInstance(
+                a.family, a.args, ir.And(a.guard, ir._cmp("lt", counter, budget)), (*a.writes, (k, counter + 1)), a.label
+            )
+        insts.append(a)
+    return Machine(
+        name=m.name,
+        scope=m.scope,
+        decl=m.decl,
+        variables=(*m.variables, (INPUTS_ISSUED, IntT(0, budget))),
+        start_states=tuple((*s, 0) for s in m.start_states),
+        families=m.families,
+        actions=tuple(insts),
+        derived=m.derived,
+        hidden_vars=m.hidden_vars | {INPUTS_ISSUED},
+    )
 
 
 def action_label(fam: ActionFamily, args: Sequence[Any]) -> str:
@@ -392,15 +421,16 @@ def _trace_instance(
     cargs: dict[str, Term],
     variables: list[tuple[str, Type]],
     derived_fns: dict[str, Callable[..., Any]],
-    budget: int | None,
 ) -> ActionInstance:
     env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
     st = StateProxy(variables, env, derived_fns, writable=True)
     fn(spec, st, **cargs)
-    if fam.kind is Kind.INPUT and budget is not None:
-        k = len(variables) - 1
-        st.require(ir._cmp("lt", env[k], budget))
-        st._env[k] = env[k] + 1
+    if fam.kind is Kind.INPUT and st._guards:
+        raise TraceError(
+            f"{spec.name}: input action {fam.name} has a precondition ({st._guards[0]!r}); inputs of an I/O "
+            f"automaton are always enabled (Lynch–Tuttle). Use `with s.when(cond):` for a conditional effect, "
+            f"or make the action an output/internal action."
+        )
     writes = tuple((i, t) for i, t in enumerate(st._env) if t is not env[i])
     return ActionInstance(fam, combo, ir.And(*st._guards), writes, action_label(fam, combo))
 

@@ -309,20 +309,21 @@ def _header_from_object(obj: dict[str, Any], path: str) -> TraceHeader:
 
 
 def _event_from_object(obj: dict[str, Any], path: str, line: int) -> Event:
-    for key in ("action", "kind", "args"):
-        if key not in obj:
-            hint = " (a second header?)" if "format" in obj else ""
-            raise TraceFormatError(path, line, f'event is missing "{key}"{hint}')
-    unknown = _unknown_keys(obj, _EVENT_KEYS)
-    if unknown:
-        raise TraceFormatError(path, line, f"unknown event member {json.dumps(unknown[0])} "
-                                           f'(extensions must start with "{_EXTENSION_PREFIX}")')
-    time = obj.get("time")
-    state = obj.get("state")
-    problem = _event_field_problem(obj["action"], obj["kind"], obj["args"], time, state)
-    if problem is not None:
-        raise TraceFormatError(path, line, problem)
-    return Event(obj["action"], obj["kind"], obj["args"], time, state)
+    try:
+        action, kind, args = obj["action"], obj["kind"], obj["args"]
+    except KeyError as err:
+        hint = " (a second header?)" if "format" in obj else ""
+        raise TraceFormatError(path, line, f'event is missing "{err.args[0]}"{hint}') from None
+    if not _EVENT_KEYS.issuperset(obj):
+        unknown = _unknown_keys(obj, _EVENT_KEYS)
+        if unknown:
+            raise TraceFormatError(path, line, f"unknown event member {json.dumps(unknown[0])} "
+                                               f'(extensions must start with "{_EXTENSION_PREFIX}")')
+    try:
+        # Event.__post_init__ validates the field types (one validation per line, not two).
+        return Event(action, kind, args, obj.get("time"), obj.get("state"))
+    except ValueError as err:
+        raise TraceFormatError(path, line, str(err)) from None
 
 
 class _TimeCheck:
@@ -507,20 +508,20 @@ class TraceWriter:
         """Number of event lines written so far (the header not counted)."""
         return max(self._line - 1, 0)
 
-    def _write_line(self, obj: Mapping[str, Any]) -> None:
+    def _write_line(self, obj: Mapping[str, Any], time: float | None = None) -> None:
         line = self._line + 1
         try:
             text = _dumps(obj)
         except (TypeError, ValueError) as err:
             raise TraceFormatError(self.path, line, f"value is not JSON-encodable ({err}); see FORMAT.md "
                                                     "'Values' (sets are sorted lists, maps objects)") from None
+        self._times.check(time, self.path, line)
         self._file.write(text + "\n")
         self._line = line
 
     def write(self, event: Event) -> None:
-        """Append one event line."""
-        self._times.check(event.time, self.path, self._line + 1)
-        self._write_line(event.to_json_object())
+        """Append one event line (nothing is written if the event is rejected)."""
+        self._write_line(event.to_json_object(), event.time)
 
     def write_all(self, events: Iterable[Event]) -> int:
         """Append every event; returns how many were written by this call."""
