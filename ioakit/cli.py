@@ -1,1 +1,273 @@
-def main(): raise SystemExit(0)
+"""The ``ioakit`` command line.
+
+Every command is a thin layer over a library call. Exit status (design.md §7):
+0 = holds, 1 = violated, 2 = usage or input error, 3 = unknown / incomplete.
+Human output by default; ``--json`` prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ioakit.specs.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
+from ioakit.specs.explore import ExploreReport, Property, SimulationReport, Verdict
+from ioakit.specs.ir import TraceError
+from ioakit.specs.machines import MACHINES, get_spec
+from ioakit.specs.types import SchemaError
+
+EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on stderr with exit status 2, never a traceback."""
+
+
+# -- shared helpers ----------------------------------------------------------------------------
+
+
+def _scope_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scope", default="", help="scope parameters, e.g. processors=2,max_inputs=3")
+    p.add_argument("--scope-file", help="scope parameters from a .toml or .json file (--scope overrides)")
+
+
+def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
+    """Look up a machine and instantiate it at the scope given on the command line."""
+    try:
+        spec = get_spec(name)
+    except KeyError as e:
+        raise UsageError(e.args[0]) from None
+    given: dict[str, int] = {}
+    try:
+        if scope_file:
+            given.update(load_scope_file(scope_file))
+        given.update(parse_scope_text(scope_text))
+        return spec.build(given)
+    except ScopeError as e:
+        raise UsageError(str(e)) from None
+
+
+def builtin_properties(m: Machine) -> list[Property]:
+    """The paper's state invariants shipped for a machine (Lemma 4.1 for VS, TO facts for TO)."""
+    from ioakit.specs.explore import properties_from
+    from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
+
+    if m.name in ("VS-machine", "WeakVS-machine"):
+        return properties_from(m, LEMMA_4_1)
+    if m.name == "TO-machine":
+        return properties_from(m, TO_FACTS)
+    return []
+
+
+def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
+    if not enabled:
+        return None
+
+    def report(states: int, depth: int, seconds: float) -> None:
+        print(f"\r  … {states:,} states, depth {depth}, {seconds:.0f} s", end="", file=sys.stderr, flush=True)
+
+    return report
+
+
+def _fmt_verdict(v: Verdict) -> str:
+    return {"OK": "holds", "VIOLATED": "VIOLATED", "INCOMPLETE": "incomplete", "UNKNOWN": "unknown"}[v.value]
+
+
+def format_explore(r: ExploreReport) -> str:
+    """Human-readable summary of an exhaustive exploration."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]"]
+    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
+    if r.verdict is Verdict.OK:
+        lines.append(f"  verdict: OK — all {len(r.results)} invariants hold in every reachable state (exhaustive)")
+    elif r.verdict is Verdict.VIOLATED:
+        lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
+    else:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; nothing is claimed beyond the states explored")
+    lines.append(
+        f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
+        f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
+    )
+    if r.bound_hits:
+        lines.append(
+            f"  note: {r.bound_hits:,} steps were cut off by the scope's bounds (first: {r.first_bound_hit}); "
+            "raise the bounds to explore them"
+        )
+    width = max((len(x.name) for x in r.results), default=0)
+    for x in r.results:
+        line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
+        if x.vacuous:
+            line += f"  (vacuous: {'; '.join(x.vacuous)})"
+        lines.append(line)
+        if x.counterexample is not None:
+            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
+
+
+def format_simulation(r: SimulationReport) -> str:
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
+    if r.verdict is Verdict.VIOLATED:
+        lines.append("  verdict: VIOLATED")
+    else:
+        lines.append(
+            f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
+        )
+    lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
+    for x in r.results:
+        lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
+        if x.counterexample is not None:
+            lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
+
+
+def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
+    if args.json:
+        print(json.dumps(obj, indent=None if args.compact else 2, ensure_ascii=False))
+    else:
+        print(text)
+
+
+# -- commands ----------------------------------------------------------------------------------
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    data = []
+    for name, cls in MACHINES.items():
+        spec = cls()
+        data.append(
+            {
+                "name": name,
+                "source": spec.source,
+                "doc": (cls.__doc__ or "").strip().splitlines()[0],
+                "parameters": [
+                    {"name": p.name, "default": p.default, "min": p.min, "help": p.help} for p in spec.parameters
+                ],
+            }
+        )
+    lines = []
+    for d in data:
+        lines.append(f"{d['name']}  — {d['source']}")
+        for p in d["parameters"]:
+            lines.append(f"    {p['name']:<16} default {p['default']:<3} {p['help']}")
+    _emit(args, {"machines": data}, "\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_explore(args: argparse.Namespace) -> int:
+    from ioakit.specs.explore import Explorer
+
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    props = [] if args.no_invariants else builtin_properties(m)
+    r = (
+        Explorer(m)
+        .check(props)
+        .max_states(args.max_states)
+        .max_depth(args.max_depth)
+        .progress(_progress(args.progress and not args.json))
+        .run()
+    )
+    if args.progress and not args.json:
+        print(file=sys.stderr)
+    _emit(args, r.to_json(), format_explore(r))
+    return r.verdict.exit_code
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from ioakit.specs.explore import Explorer
+
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    props = [] if args.no_invariants else builtin_properties(m)
+    r = Explorer(m).check(props).simulate(steps=args.steps, runs=args.runs, seed=args.seed)
+    _emit(args, r.to_json(), format_simulation(r))
+    return r.verdict.exit_code
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from ioakit.refinement.trace_equiv import compare_traces
+
+    left = build_machine(args.left, args.scope, args.scope_file)
+    right = build_machine(args.right, args.scope, args.scope_file)
+    r = compare_traces(left, right)
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
+    text.append(
+        f"  {'EQUAL' if r.equivalent else 'DIFFERENT'} — exact at this scope (determinised external-trace "
+        f"automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / {r.right_states:,} states; "
+        f"{r.seconds:.2f} s)"
+    )
+    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
+        if w is not None:
+            text.append(f"  shortest trace of {side}: " + " · ".join(w))
+    _emit(args, r.to_json(), "\n".join(text))
+    return EXIT_OK if r.equivalent else EXIT_VIOLATED
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "list": cmd_list,
+    "explore": cmd_explore,
+    "simulate": cmd_simulate,
+    "compare": cmd_compare,
+}
+
+
+def make_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="ioakit",
+        description="Executable I/O-automaton specs of distributed-algorithms papers: explore, check, prove.",
+        epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
+    common.add_argument("--compact", action="store_true", help="with --json: on one line")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
+
+    p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
+    p.add_argument("machine")
+    _scope_args(p)
+    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--max-depth", type=int, help="stop with INCOMPLETE after this many BFS levels")
+    p.add_argument("--no-invariants", action="store_true", help="only count states")
+    p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
+
+    p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
+    p.add_argument("machine")
+    _scope_args(p)
+    p.add_argument("--steps", type=int, default=100, help="steps per run")
+    p.add_argument("--runs", type=int, default=100, help="number of runs")
+    p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
+    p.add_argument("--no-invariants", action="store_true")
+
+    p = sub.add_parser("compare", parents=[common], help="compare the finite-trace sets of two machines (exact)")
+    p.add_argument("left")
+    p.add_argument("right")
+    _scope_args(p)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``ioakit`` command; returns the exit status."""
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as e:
+        print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SchemaError, TraceError) as e:
+        print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_UNKNOWN
+

@@ -44,9 +44,9 @@ __all__ = [
 class PropertyResult:
     """The verdict on one named property of a trace.
 
-    ``event_index`` is the first offending event (``None`` when the property holds, or when a
-    violation has no single event); ``offending`` lists every offending event found, in order.
-    ``reference`` cites where the property comes from.
+    ``event_index`` is the first offending event (``None`` when the property holds) and
+    ``explanation`` says what is wrong there; ``violations`` lists every offending event found,
+    with its own explanation, in event order. ``reference`` cites where the property comes from.
     """
 
     name: str
@@ -54,7 +54,12 @@ class PropertyResult:
     holds: bool
     event_index: int | None
     explanation: str
-    offending: tuple[int, ...] = ()
+    violations: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def offending(self) -> tuple[int, ...]:
+        """The indices of all offending events, in order."""
+        return tuple(index for index, _ in self.violations)
 
 
 @dataclass(frozen=True)
@@ -183,8 +188,7 @@ class _Collector:
         more = len(ordered) - 1
         tail = f" ({more} more offending event{'s' if more != 1 else ''})" if more else ""
         return PropertyResult(self.name, self.reference, False, index,
-                              f"event {index}: {explanation}{tail}",
-                              tuple(i for i, _ in ordered))
+                              f"event {index}: {explanation}{tail}", tuple(ordered))
 
 
 def _first_failure(results: tuple[PropertyResult, ...]) -> PropertyResult | None:
