@@ -70,17 +70,15 @@ def simulate_vs(choose: Choose, processors: Sequence[str], initial_members: Sequ
     nxt_safe: dict[tuple[str, str], int] = {}
     events: list[Event] = []
     cause: dict[int, int] = {}
-    send_event_of_uid: dict[int, int] = {}
     message_count = 0
 
     def view_arg(g: str) -> dict[str, Any]:
         return {"id": g, "set": sorted(created[g])}
 
+    subsets = [frozenset(s) for r in range(1, len(processors) + 1) for s in itertools.combinations(processors, r)]
     for _ in range(steps):
-        enabled: list[tuple[Any, ...]] = [("gpsnd", p) for p in processors]
-        if len(view_ids) < max_views:
-            enabled += [("createview", frozenset(s)) for r in range(1, len(processors) + 1)
-                        for s in itertools.combinations(processors, r)]
+        # Progress first, and one entry per input family, so that random runs deliver messages.
+        enabled: list[tuple[Any, ...]] = []
         for g, members in created.items():
             for p in sorted(members):
                 cur = current[p]
@@ -97,21 +95,23 @@ def simulate_vs(choose: Choose, processors: Sequence[str], initial_members: Sequ
             j = nxt_safe.get((q, g), 1)
             if j <= len(queue[g]) and all(nxt.get((r, g), 1) > j for r in created[g]):
                 enabled.append(("safe", q, g))
+        enabled.append(("gpsnd",))
+        if len(view_ids) < max_views:
+            enabled.append(("createview",))
         step = choose(enabled)
         kind = step[0]
         if kind == "gpsnd":
-            p = step[1]
+            p = choose(processors)
             message_count += 1
             m = f"m{message_count}" if fresh_messages else f"m{choose([1, 2])}"
-            uid = len(events)
-            send_event_of_uid[uid] = len(events)
+            uid = len(events)  # the uid of a gpsnd is its event index
             if current[p] is not None:
                 pending.setdefault((p, current[p]), []).append((m, uid))
             events.append(gpsnd(m, p))
         elif kind == "createview":
             g = f"g{len(view_ids)}"
             view_ids.append(g)
-            created[g] = step[1]
+            created[g] = choose(subsets)
             queue[g] = []
             events.append(Event("createview", "internal", {"v": view_arg(g)}))
         elif kind == "newview":
@@ -128,14 +128,14 @@ def simulate_vs(choose: Choose, processors: Sequence[str], initial_members: Sequ
             i = nxt.get((q, g), 1)
             m, p, uid = queue[g][i - 1]
             nxt[(q, g)] = i + 1
-            cause[len(events)] = send_event_of_uid[uid]
+            cause[len(events)] = uid
             events.append(gprcv(m, p, q))
         else:
             _, q, g = step
             j = nxt_safe.get((q, g), 1)
             m, p, uid = queue[g][j - 1]
             nxt_safe[(q, g)] = j + 1
-            cause[len(events)] = send_event_of_uid[uid]
+            cause[len(events)] = uid
             events.append(safe(m, p, q))
     return events, cause
 
@@ -208,12 +208,12 @@ def simulate_to(choose: Choose, processors: Sequence[str], values: Sequence[str]
     events: list[Event] = []
     cause: dict[int, int] = {}
     for _ in range(steps):
-        enabled: list[tuple[Any, ...]] = [("bcast", a, p) for a in values for p in processors]
+        enabled: list[tuple[Any, ...]] = [("brcv", q) for q in processors if nxt[q] <= len(queue)]
         enabled += [("to-order", p) for p in processors if pending[p]]
-        enabled += [("brcv", q) for q in processors if nxt[q] <= len(queue)]
+        enabled.append(("bcast",))
         step = choose(enabled)
         if step[0] == "bcast":
-            _, a, p = step
+            a, p = choose(values), choose(processors)
             pending[p].append((a, len(events)))
             events.append(bcast(a, p))
         elif step[0] == "to-order":

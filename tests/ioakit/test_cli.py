@@ -1,0 +1,111 @@
+"""The command line: exit statuses (0 holds, 1 violated, 2 usage, 3 incomplete), JSON, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ioakit.cli import main
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_names_machines_and_parameters(capsys):
+    code, out, _ = run(capsys, "list", "--json")
+    data = json.loads(out)
+    assert code == 0
+    names = {m["name"]: [p["name"] for p in m["parameters"]] for m in data["machines"]}
+    assert names["TO-machine"] == ["processors", "values", "max_inputs"]
+    assert names["VS-machine"] == ["processors", "initial_members", "view_ids", "messages", "max_inputs"]
+    assert "WeakVS-machine" in names
+
+
+@pytest.mark.parametrize(
+    ("machine", "scope", "states"),
+    [
+        ("TO-machine", "processors=2,values=2,max_inputs=3", 2065),
+        ("VS-machine", "processors=2,initial_members=2,view_ids=2,messages=1,max_inputs=2", 2197),
+        ("WeakVS-machine", "processors=2,initial_members=2,view_ids=2,messages=1,max_inputs=2", 2197),
+    ],
+)
+def test_explore_json_reports_exact_counts_and_every_invariant(capsys, machine, scope, states):
+    code, out, _ = run(capsys, "explore", machine, "--scope", scope, "--json")
+    r = json.loads(out)
+    assert code == 0
+    assert r["verdict"] == "OK" and r["complete"] is True
+    assert r["states"] == states
+    for key in ("transitions", "depth", "seconds", "states_per_second", "z3_version"):
+        assert key in r
+    assert all(i["verdict"] == "OK" for i in r["invariants"])
+    assert len(r["invariants"]) == (2 if machine == "TO-machine" else 14)
+
+
+def test_max_states_is_incomplete_exit_3(capsys):
+    code, out, _ = run(capsys, "explore", "VS-machine", "--max-states", "100", "--json")
+    r = json.loads(out)
+    assert code == 3 and r["verdict"] == "INCOMPLETE" and r["states"] == 100
+    assert "max-states 100" in r["reason"]
+    assert {i["verdict"] for i in r["invariants"]} == {"INCOMPLETE"}
+
+
+def test_scope_file(tmp_path, capsys):
+    f = tmp_path / "scope.toml"
+    f.write_text("processors = 1\nvalues = 1\nmax_inputs = 2\n")
+    code, out, _ = run(capsys, "explore", "TO-machine", "--scope-file", str(f), "--json")
+    assert code == 0 and json.loads(out)["scope"] == {"processors": 1, "values": 1, "max_inputs": 2}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["explore", "NoSuch"], "unknown machine 'NoSuch'"),
+        (["explore", "VS-machine", "--scope", "foo=1"], "no scope parameter foo"),
+        (["explore", "VS-machine", "--scope", "processors=x"], "is not an integer"),
+        (["explore", "VS-machine", "--scope", "processors"], "not of the form name=value"),
+        (["explore", "VS-machine", "--scope", "processors=2,initial_members=3"], "exceeds processors"),
+        (["explore", "TO-machine", "--scope", "processors=0"], "must be >= 1"),
+        (["explore", "TO-machine", "--scope-file", "/nonexistent.toml"], "cannot read scope file"),
+    ],
+)
+def test_bad_input_is_exit_2_with_a_message(capsys, argv, message):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_usage_error_exit_2(capsys):
+    code, _, err = run(capsys, "explore")
+    assert code == 2 and "required" in err
+
+
+def test_simulate_is_deterministic_and_says_it_is_a_sample(capsys):
+    argv = ["simulate", "VS-machine", "--scope", "view_ids=3", "--steps", "20", "--runs", "10", "--seed", "7", "--json"]
+    c1, o1, _ = run(capsys, *argv)
+    c2, o2, _ = run(capsys, *argv)
+    a, b = json.loads(o1), json.loads(o2)
+    assert c1 == c2 == 0
+    assert a["exhaustive"] is False and a["mode"] == "simulation"
+    a.pop("seconds"), b.pop("seconds")
+    assert a == b
+    _, text, _ = run(capsys, *argv[:-1])
+    assert "not a proof" in text
+
+
+def test_compare_vs_weakvs(capsys):
+    code, out, _ = run(capsys, "compare", "VS-machine", "WeakVS-machine", "--json")
+    assert code == 0 and json.loads(out)["equivalent"] is True
+
+
+def test_console_script_runs():
+    p = subprocess.run([sys.executable, "-m", "ioakit", "explore", "TO-machine", "--scope", "processors=1,values=1,max_inputs=1"],
+                       capture_output=True, text=True, check=False)
+    assert p.returncode == 0, p.stderr
+    assert "states 4" in p.stdout
