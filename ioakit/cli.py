@@ -208,7 +208,28 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK if r.equivalent else EXIT_VIOLATED
 
 
+def cmd_papers(args: argparse.Namespace) -> int:
+    from ioakit import papers
+    from ioakit.specs.symbolic import z3_version
+
+    def show(r: papers.JobResult) -> None:
+        if not args.json:
+            print(f"  {r.verdict.value:<10} {r.name:<24} {r.detail}  ({r.seconds:.1f} s)\n  {'':<10} {'':<24} claim: {r.claim}")
+
+    if not args.json:
+        print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
+    results = papers.run_all(show)
+    verdict = papers.overall(results)
+    if args.json:
+        print(json.dumps({"verdict": verdict.value, "z3_version": z3_version(),
+                          "jobs": [r.to_json() for r in results]}, indent=2, ensure_ascii=False))
+    else:
+        print(f"summary: {verdict.value} — {sum(r.verdict is Verdict.OK for r in results)}/{len(results)} checks hold")
+    return verdict.exit_code
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "papers": cmd_papers,
     "list": cmd_list,
     "explore": cmd_explore,
     "simulate": cmd_simulate,
@@ -228,6 +249,7 @@ def make_parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
+    sub.add_parser("papers", parents=[common], help="the main job: check every bundled paper model, with a summary")
 
     p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")

@@ -159,19 +159,22 @@ def lemma_4_2_causes(events: Sequence[Event], initial_members: Sequence[str],
         view_at.append(view.get(loc, initial if loc in initial_members else None))
     sends = [i for i, e in enumerate(events) if e.action == "gpsnd"]
     receives = [i for i, e in enumerate(events) if e.action in ("gprcv", "safe")]
-    if len(sends) ** len(receives) > limit:
-        return None
 
-    def integrity(pi: int, c: int) -> bool:
+    def integrity(pi: int, c: int) -> bool:  # 1. message integrity
         e, s = events[pi], events[c]
         return (c < pi and s.args["m"] == e.args["m"] and s.args["p"] == e.args["p"]
                 and view_at[pi] is not None and view_at[pi] == view_at[c])
 
+    # Functions violating item 1 are never solutions: enumerate only the others.
+    options = [[c for c in sends if integrity(pi, c)] for pi in receives]
+    size = 1
+    for option in options:
+        size *= len(option)
+    if size > limit:
+        return None
     solutions = []
-    for choice in itertools.product(sends, repeat=len(receives)):
+    for choice in itertools.product(*options):
         cause = dict(zip(receives, choice))
-        if not all(integrity(pi, c) for pi, c in cause.items()):
-            continue
         ok = True
         groups: dict[tuple[Any, ...], list[int]] = {}
         for pi in receives:

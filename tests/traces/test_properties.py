@@ -303,9 +303,9 @@ def tiny_vs_traces(draw: st.DrawFn) -> tuple[list[Event], list[str]]:
                 lambda v: st.sampled_from(v[1]).map(lambda member: newview(v[0], v[1], member))),
         )
         return draw(st.lists(event, max_size=7)), ["p1"]
-    events, _ = simulate_vs(_chooser_of(draw), ["p1", "p2"], ["p1", "p2"], draw(st.integers(0, 12)),
+    events, _ = simulate_vs(_chooser_of(draw), ["p1", "p2"], ["p1", "p2"], draw(st.integers(0, 25)),
                             max_views=2, fresh_messages=draw(st.booleans()))
-    trace = [e for e in events if e.kind != "internal"][:8]
+    trace = [e for e in events if e.kind != "internal"]
     receives = [i for i, e in enumerate(trace) if e.action in ("gprcv", "safe")]
     return _perturb(draw, trace, receives), ["p1", "p2"]
 

@@ -1,0 +1,106 @@
+"""The main job: check the bundled paper models and summarise (``ioakit papers``).
+
+Each job is a library call with a three-valued verdict; the summary's verdict is VIOLATED if
+any job found a violation, INCOMPLETE/UNKNOWN if any could not finish, OK otherwise. A job whose
+result *contradicts a paper's claim* is reported as such (never silently fixed).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ioakit.specs.explore import Explorer, Verdict
+from ioakit.specs.machines import get_spec
+
+
+@dataclass(frozen=True)
+class JobResult:
+    name: str
+    claim: str
+    verdict: Verdict
+    detail: str
+    seconds: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "claim": self.claim,
+            "verdict": self.verdict.value,
+            "detail": self.detail,
+            "seconds": round(self.seconds, 3),
+            "data": self.data,
+        }
+
+
+VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
+TO_SCOPE = {"processors": 2, "values": 2, "max_inputs": 3}
+
+
+def _explore_job(machine: str, scope: dict[str, int], claim: str) -> JobResult:
+    from ioakit.cli import builtin_properties
+
+    t0 = time.perf_counter()
+    m = get_spec(machine).build(scope)
+    r = Explorer(m).check(builtin_properties(m)).run()
+    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
+    detail = f"{r.states:,} states, {r.transitions:,} transitions, depth {r.depth}: {n_ok}/{len(r.results)} hold"
+    bad = [x.name for x in r.results if x.verdict is Verdict.VIOLATED]
+    if bad:
+        detail += f"; violated: {', '.join(bad)}"
+    return JobResult(f"explore {machine}", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
+
+
+def _weakvs_job(scope: dict[str, int]) -> JobResult:
+    from ioakit.refinement.trace_equiv import compare_traces
+
+    t0 = time.perf_counter()
+    r = compare_traces(get_spec("VS-machine").build(scope), get_spec("WeakVS-machine").build(scope))
+    scope_text = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    detail = f"scope {scope_text}: {'same finite traces' if r.equivalent else 'traces DIFFER'} (exact)"
+    if not r.equivalent:
+        detail += f"; witness: {r.witness_left_only or r.witness_right_only}"
+    return JobResult(
+        "WeakVS ≡ VS",
+        "Remark after Lemma 4.2 (unproved in the paper)",
+        Verdict.OK if r.equivalent else Verdict.VIOLATED,
+        detail,
+        time.perf_counter() - t0,
+        r.to_json(),
+    )
+
+
+def jobs() -> list[Callable[[], JobResult]]:
+    """The main job's checks, in order (cheap ones first)."""
+    return [
+        lambda: _explore_job("TO-machine", TO_SCOPE, "TO-machine facts (catalogue S2; conservation)"),
+        lambda: _explore_job("VS-machine", VS_SCOPE, "Lemma 4.1, items 1-14"),
+        lambda: _explore_job("WeakVS-machine", VS_SCOPE, "Lemma 4.1 on WeakVS-machine (not claimed by the paper)"),
+        lambda: _weakvs_job(VS_SCOPE),
+        lambda: _weakvs_job({**VS_SCOPE, "view_ids": 3, "max_inputs": 1}),
+        lambda: _weakvs_job({**VS_SCOPE, "processors": 3, "initial_members": 2, "view_ids": 3, "max_inputs": 1}),
+    ]
+
+
+def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResult]:
+    out = []
+    for job in jobs():
+        r = job()
+        out.append(r)
+        if progress is not None:
+            progress(r)
+    return out
+
+
+def overall(results: list[JobResult]) -> Verdict:
+    vs = [r.verdict for r in results]
+    if Verdict.VIOLATED in vs:
+        return Verdict.VIOLATED
+    if Verdict.UNKNOWN in vs:
+        return Verdict.UNKNOWN
+    if Verdict.INCOMPLETE in vs:
+        return Verdict.INCOMPLETE
+    return Verdict.OK
