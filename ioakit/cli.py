@@ -214,15 +214,23 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
     def show(r: papers.JobResult) -> None:
         if not args.json:
-            print(f"  {r.verdict.value:<10} {r.name:<24} {r.detail}  ({r.seconds:.1f} s)\n  {'':<10} {'':<24} claim: {r.claim}")
+            print(
+                f"  {r.verdict.value:<10} {r.name:<24} {r.detail}  ({r.seconds:.1f} s)\n"
+                f"  {'':<10} {'':<24} claim: {r.claim}"
+            )
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
     results = papers.run_all(show)
     verdict = papers.overall(results)
     if args.json:
-        print(json.dumps({"verdict": verdict.value, "z3_version": z3_version(),
-                          "jobs": [r.to_json() for r in results]}, indent=2, ensure_ascii=False))
+        print(
+            json.dumps(
+                {"verdict": verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in results]},
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(f"summary: {verdict.value} — {sum(r.verdict is Verdict.OK for r in results)}/{len(results)} checks hold")
     return verdict.exit_code
@@ -292,4 +300,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_UNKNOWN
-

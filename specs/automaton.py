@@ -180,7 +180,9 @@ class Decl:
         self.start[name] = v
 
 
-def _action(kind: Kind, where: Callable[..., Any] | None, params: dict[str, str]) -> Callable[[Callable[..., Any]], Any]:
+def _action(
+    kind: Kind, where: Callable[..., Any] | None, params: dict[str, str]
+) -> Callable[[Callable[..., Any]], Any]:
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
         fn.__ioakit_action__ = (kind, params, where)  # type: ignore[attr-defined]
         return fn
@@ -249,9 +251,7 @@ class Machine:
         return t
 
     def show_state(self, s: Sequence[Any], hide: bool = True) -> dict[str, str]:
-        return {
-            n: t.show(v) for (n, t), v in zip(self.variables, s) if not (hide and n in self.hidden_vars)
-        }
+        return {n: t.show(v) for (n, t), v in zip(self.variables, s) if not (hide and n in self.hidden_vars)}
 
     def state_json(self, s: Sequence[Any]) -> dict[str, Any]:
         return {n: t.to_json(v) for (n, t), v in zip(self.variables, s)}
@@ -359,9 +359,7 @@ class Spec:
                 if where is not None:
                     ok = ir.lift(where(**cargs))
                     if not ok.is_const:
-                        raise TraceError(
-                            f"action {name}: the signature restriction `where` must not read the state"
-                        )
+                        raise TraceError(f"action {name}: the signature restriction `where` must not read the state")
                     if not ok.value:
                         continue
                 insts.append(_trace_instance(self, fn, fam, combo, cargs, variables, derived_fns))
@@ -392,7 +390,11 @@ def with_input_budget(m: Machine, budget: int) -> Machine:
     for a in m.actions:
         if a.kind is Kind.INPUT:
             a = ActionInstance(
-                a.family, a.args, ir.And(a.guard, ir._cmp("lt", counter, budget)), (*a.writes, (k, counter + 1)), a.label
+                a.family,
+                a.args,
+                ir.And(a.guard, ir._cmp("lt", counter, budget)),
+                (*a.writes, (k, counter + 1)),
+                a.label,
             )
         insts.append(a)
     return Machine(

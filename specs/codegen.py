@@ -47,8 +47,6 @@ def _has_bounds(t: Type) -> bool:
     return False
 
 
-
-
 def _prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) <= len(b) and b[: len(a)] == a
 

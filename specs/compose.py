@@ -97,7 +97,9 @@ def compose(
         first = members[0][1]
         if kind is Kind.OUTPUT and first.name in hidden:
             kind = Kind.INTERNAL
-        fam = families.setdefault((first.name, kind), ActionFamily(first.name, kind, first.family.params, first.family.doc))
+        fam = families.setdefault(
+            (first.name, kind), ActionFamily(first.name, kind, first.family.params, first.family.doc)
+        )
         guards, writes = [], []
         for part, a in members:
             renamed = rename([a.guard, *(t for _, t in a.writes)], part.offset, part.prefix)

@@ -449,7 +449,15 @@ class Explorer:
         )
         verdict = Verdict.VIOLATED if any(b is not None for b in best) else Verdict.OK
         return SimulationReport(
-            m.name, m.scope.as_dict(), verdict, runs, total, len(seen), seed, time.perf_counter() - t0, results,
+            m.name,
+            m.scope.as_dict(),
+            verdict,
+            runs,
+            total,
+            len(seen),
+            seed,
+            time.perf_counter() - t0,
+            results,
             tuple(kept),
         )
 

@@ -128,7 +128,8 @@ class Term:
 
     def __iter__(self) -> Iterator[Term]:
         raise TraceError(
-            f"{_user_location()}\n  cannot iterate over {self!r} in Python; use forall/exists(collection, lambda x: ...)"
+            f"{_user_location()}\n  cannot iterate over {self!r} in Python; "
+            "use forall/exists(collection, lambda x: ...)"
         )
 
     def __len__(self) -> int:
@@ -674,7 +675,8 @@ def elements(over: Any) -> list[tuple[Term | None, Term]]:
         return [(contains(t, e), e) for e in (const(t.type.elem, v) for v in t.type.universe())]
     if isinstance(t.type, SeqT):
         return [
-            (_cmp("le", i, seq_len(t)), seq_at(t, i)) for i in (const(IntT(k, k), k) for k in range(1, t.type.maxlen + 1))
+            (_cmp("le", i, seq_len(t)), seq_at(t, i))
+            for i in (const(IntT(k, k), k) for k in range(1, t.type.maxlen + 1))
         ]
     raise TraceError(f"{_user_location()}\n  cannot quantify over {t.type}")
 

@@ -280,7 +280,9 @@ class Evaluator:
             return SymSeq(x.len + y.len, tuple(elems), x.default)
         if op == "seq_prefix":
             x, y = a
-            return z3.And(x.len <= y.len, *(z3.Implies(x.len > j, equal(x.get(j), y.get(j))) for j in range(len(x.elems))))
+            return z3.And(
+                x.len <= y.len, *(z3.Implies(x.len > j, equal(x.get(j), y.get(j))) for j in range(len(x.elems)))
+            )
         if op == "seq_contains":
             s, x = a
             return z3.Or(*(z3.And(s.len > j, equal(s.get(j), x)) for j in range(len(s.elems))))

@@ -209,9 +209,7 @@ class RecordT(Type):
         for i, (n, _) in enumerate(self.fields):
             if n == fname:
                 return i
-        raise SchemaError(
-            f"record {self.name} has no field {fname!r} (fields: {', '.join(n for n, _ in self.fields)})"
-        )
+        raise SchemaError(f"record {self.name} has no field {fname!r} (fields: {', '.join(n for n, _ in self.fields)})")
 
     def field_type(self, fname: str) -> Type:
         return self.fields[self.field_index(fname)][1]
@@ -228,9 +226,7 @@ class RecordT(Type):
 
     def check(self, v: Any) -> bool:
         return (
-            isinstance(v, tuple)
-            and len(v) == len(self.fields)
-            and all(t.check(x) for (_, t), x in zip(self.fields, v))
+            isinstance(v, tuple) and len(v) == len(self.fields) and all(t.check(x) for (_, t), x in zip(self.fields, v))
         )
 
     def show(self, v: Any) -> str:
@@ -385,11 +381,7 @@ class MapT(Type):
         return ",".join(k.domain.names[x] for k, x in zip(self.keys, key))
 
     def show(self, v: Any) -> str:
-        return (
-            "["
-            + ", ".join(f"{self.key_name(k)}↦{self.val.show(x)}" for k, x in zip(self.key_tuples(), v))
-            + "]"
-        )
+        return "[" + ", ".join(f"{self.key_name(k)}↦{self.val.show(x)}" for k, x in zip(self.key_tuples(), v)) + "]"
 
     def to_json(self, v: Any) -> Any:
         return {self.key_name(k): self.val.to_json(x) for k, x in zip(self.key_tuples(), v)}

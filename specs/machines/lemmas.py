@@ -28,12 +28,19 @@ def _sets(s: Any) -> SetT:
     return _views(s).field_type("set")
 
 
-def _domains(s: Any):
-    v = _views(s)
-    G = v.field_type("id")
-    P = v.field_type("set").elem
-    M = s.queue.type.val.elem.fields[0][1]
-    return P, G, M
+def _P(s: Any):
+    """The processor domain P (as an enum type), read off the schema."""
+    return _views(s).field_type("set").elem
+
+
+def _G(s: Any):
+    """The view-id domain G."""
+    return _views(s).field_type("id")
+
+
+def _M(s: Any):
+    """The message alphabet M."""
+    return s.queue.type.val.elem.fields[0][1]
 
 
 def _view(s: Any, g: Any, S: Any):
@@ -42,51 +49,60 @@ def _view(s: Any, g: Any, S: Any):
 
 def vs_1(s):
     """If g ∈ created-viewids then there is a unique S such that ⟨g, S⟩ ∈ created."""
-    P, G, M = _domains(s)
-    return forall(G, lambda g: Implies(
-        s.created_viewids.contains(g),
-        exists(_sets(s), lambda S: And(
-            s.created.contains(_view(s, g, S)),
-            forall(_sets(s), lambda S2: Implies(s.created.contains(_view(s, g, S2)), S2 == S)),
-        )),
-    ))
+    G = _G(s)
+    return forall(
+        G,
+        lambda g: Implies(
+            s.created_viewids.contains(g),
+            exists(
+                _sets(s),
+                lambda S: And(
+                    s.created.contains(_view(s, g, S)),
+                    forall(_sets(s), lambda S2: Implies(s.created.contains(_view(s, g, S2)), S2 == S)),
+                ),
+            ),
+        ),
+    )
 
 
 def vs_2(s):
     """If current-viewid[p] ≠ ⊥ then current-viewid[p] ∈ created-viewids."""
-    P, G, M = _domains(s)
+    P = _P(s)
     return forall(P, lambda p: Implies(s.current_viewid[p] != BOT, s.created_viewids.contains(s.current_viewid[p])))
 
 
 def vs_3(s):
     """If ⟨current-viewid[p], S⟩ ∈ created then p ∈ S."""
-    P, G, M = _domains(s)
-    return forall(P, lambda p: forall(_sets(s), lambda S: Implies(
-        s.created.contains(_view(s, s.current_viewid[p], S)), S.contains(p))))
+    P = _P(s)
+    return forall(
+        P,
+        lambda p: forall(
+            _sets(s), lambda S: Implies(s.created.contains(_view(s, s.current_viewid[p], S)), S.contains(p))
+        ),
+    )
 
 
 def vs_4(s):
     """If pending[p, g] ≠ λ then g ∈ created-viewids."""
-    P, G, M = _domains(s)
-    return forall(P, lambda p: forall(G, lambda g: Implies(
-        s.pending[p, g].length > 0, s.created_viewids.contains(g))))
+    P, G = _P(s), _G(s)
+    return forall(P, lambda p: forall(G, lambda g: Implies(s.pending[p, g].length > 0, s.created_viewids.contains(g))))
 
 
 def vs_5(s):
     """If pending[p, g] ≠ λ then current-viewid[p] ≠ ⊥."""
-    P, G, M = _domains(s)
+    P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: Implies(s.pending[p, g].length > 0, s.current_viewid[p] != BOT)))
 
 
 def vs_6(s):
     """If pending[p, g] ≠ λ then g ≤ current-viewid[p]."""
-    P, G, M = _domains(s)
+    P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: Implies(s.pending[p, g].length > 0, g <= s.current_viewid[p])))
 
 
 def vs_7(s):
     """If queue[g] ≠ λ then g ∈ created-viewids."""
-    P, G, M = _domains(s)
+    G = _G(s)
     return forall(G, lambda g: Implies(s.queue[g].length > 0, s.created_viewids.contains(g)))
 
 
@@ -96,45 +112,48 @@ def _in_queue(s, g, m, p):
 
 def vs_8(s):
     """If ⟨m, p⟩ is in queue[g] then current-viewid[p] ≠ ⊥."""
-    P, G, M = _domains(s)
-    return forall(G, lambda g: forall(M, lambda m: forall(P, lambda p: Implies(
-        _in_queue(s, g, m, p), s.current_viewid[p] != BOT))))
+    P, G, M = _P(s), _G(s), _M(s)
+    return forall(
+        G,
+        lambda g: forall(M, lambda m: forall(P, lambda p: Implies(_in_queue(s, g, m, p), s.current_viewid[p] != BOT))),
+    )
 
 
 def vs_9(s):
     """If ⟨m, p⟩ is in queue[g] then g ≤ current-viewid[p]."""
-    P, G, M = _domains(s)
-    return forall(G, lambda g: forall(M, lambda m: forall(P, lambda p: Implies(
-        _in_queue(s, g, m, p), g <= s.current_viewid[p]))))
+    P, G, M = _P(s), _G(s), _M(s)
+    return forall(
+        G, lambda g: forall(M, lambda m: forall(P, lambda p: Implies(_in_queue(s, g, m, p), g <= s.current_viewid[p])))
+    )
 
 
 def vs_10(s):
     """next[p, g] ≤ length(queue[g]) + 1."""
-    P, G, M = _domains(s)
+    P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: s.next[p, g] <= s.queue[g].length + 1))
 
 
 def vs_11(s):
     """next-safe[p, g] ≤ length(queue[g]) + 1."""
-    P, G, M = _domains(s)
+    P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: s.next_safe[p, g] <= s.queue[g].length + 1))
 
 
 def vs_12(s):
     """next-safe[p, g] ≤ next[p, g] (printed as next-safe[p, q]: a typo, catalogue C.1)."""
-    P, G, M = _domains(s)
+    P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: s.next_safe[p, g] <= s.next[p, g]))
 
 
 def vs_13(s):
     """If ⟨g, S⟩ ∈ created and next[p, g] ≠ 1 then p ∈ S."""
-    P, G, M = _domains(s)
+    P = _P(s)
     return forall(P, lambda p: forall(s.created, lambda v: Implies(s.next[p, v.id] != 1, v.set.contains(p))))
 
 
 def vs_14(s):
     """If ⟨g, S⟩ ∈ created and next-safe[p, g] ≠ 1 then p ∈ S."""
-    P, G, M = _domains(s)
+    P = _P(s)
     return forall(P, lambda p: forall(s.created, lambda v: Implies(s.next_safe[p, v.id] != 1, v.set.contains(p))))
 
 

@@ -51,9 +51,7 @@ class VSMachine(Spec):
 
     def validate(self, sc: Scope) -> None:
         if sc["initial_members"] > sc["processors"]:
-            raise ScopeError(
-                f"initial_members={sc['initial_members']} exceeds processors={sc['processors']}"
-            )
+            raise ScopeError(f"initial_members={sc['initial_members']} exceeds processors={sc['processors']}")
 
     def declare(self, sc: Scope) -> Decl:
         d = Decl()
@@ -157,4 +155,3 @@ class WeakVSMachine(VSMachine):
 
     def createview_pre(self, s, v):
         return forall(s.created, lambda w: v.id != w.id)
-

@@ -75,7 +75,7 @@ def test_scope_file(tmp_path, capsys):
     ],
 )
 def test_bad_input_is_exit_2_with_a_message(capsys, argv, message):
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     assert message in err
     assert "Traceback" not in err
@@ -105,7 +105,11 @@ def test_compare_vs_weakvs(capsys):
 
 
 def test_console_script_runs():
-    p = subprocess.run([sys.executable, "-m", "ioakit", "explore", "TO-machine", "--scope", "processors=1,values=1,max_inputs=1"],
-                       capture_output=True, text=True, check=False)
+    p = subprocess.run(
+        [sys.executable, "-m", "ioakit", "explore", "TO-machine", "--scope", "processors=1,values=1,max_inputs=1"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert p.returncode == 0, p.stderr
     assert "states 4" in p.stdout

@@ -28,8 +28,11 @@ def test_weakvs_and_vs_have_the_same_finite_traces(scope):
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "scope",
-    [{"view_ids": 3, "max_inputs": 2}, {"view_ids": 4, "max_inputs": 1},
-     {"processors": 2, "initial_members": 1, "view_ids": 3, "messages": 2, "max_inputs": 2}],
+    [
+        {"view_ids": 3, "max_inputs": 2},
+        {"view_ids": 4, "max_inputs": 1},
+        {"processors": 2, "initial_members": 1, "view_ids": 3, "messages": 2, "max_inputs": 2},
+    ],
 )
 def test_weakvs_and_vs_equivalent_at_larger_scopes(scope):
     assert compare_traces(VSMachine().build(scope), WeakVSMachine().build(scope)).equivalent
@@ -60,7 +63,9 @@ def test_a_weaker_machine_is_caught_with_a_shortest_witness():
 
 
 def test_machines_with_different_signatures_differ():
-    r = compare_traces(TOMachine().build({"processors": 1, "values": 1, "max_inputs": 1}),
-                       TOMachine().build({"processors": 1, "values": 1, "max_inputs": 0}))
+    r = compare_traces(
+        TOMachine().build({"processors": 1, "values": 1, "max_inputs": 1}),
+        TOMachine().build({"processors": 1, "values": 1, "max_inputs": 0}),
+    )
     assert r.right_in_left and not r.left_in_right
     assert r.witness_left_only == ('bcast{"a": "a1", "p": "p1"}',)

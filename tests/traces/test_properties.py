@@ -312,11 +312,11 @@ def tiny_vs_traces(draw: st.DrawFn) -> tuple[list[Event], list[str]]:
 
 def _perturb(draw: st.DrawFn, trace: list[Event], targets: list[int]) -> list[Event]:
     """Maybe apply one edit to a target event: swap it with another event, drop it, or repeat it."""
-    if targets and draw(st.booleans()):
+    if targets and draw(st.integers(0, 3)):
         i = draw(st.sampled_from(targets))
-        how = draw(st.sampled_from(["swap", "drop", "dup"]))
-        if how == "swap":
-            j = draw(st.integers(0, len(trace) - 1))
+        how = draw(st.sampled_from(["swap", "swap-targets", "drop", "dup"]))
+        if how.startswith("swap"):
+            j = draw(st.sampled_from(targets) if how == "swap-targets" else st.integers(0, len(trace) - 1))
             trace[i], trace[j] = trace[j], trace[i]
         elif how == "drop":
             del trace[i]
@@ -337,19 +337,6 @@ def test_verdict_and_cause_agree_with_exhaustive_search(case: tuple[list[Event],
     assert result.holds == bool(solutions), result.explanation
     if solutions:
         assert solutions == [dict(result.cause)]
-
-
-@settings(max_examples=60, deadline=None)
-@given(data=st.data())
-def test_small_generated_traces_have_exactly_one_cause(data: st.DataObject) -> None:
-    events, uid_cause = simulate_vs(_chooser(data), ["p1", "p2"], ["p1"], data.draw(st.integers(0, 9)),
-                                    max_views=2, fresh_messages=False)
-    trace = list(external_events(events))
-    solutions = lemma_4_2_causes(trace, ["p1"])
-    assume(solutions is not None)
-    event(f"gprcv/safe events: {len(dict(check_vs_cause(trace, ['p1']).cause))}")
-    assert solutions is not None and len(solutions) == 1
-    assert solutions[0] == dict(check_vs_cause(trace, ["p1"]).cause)
 
 
 # --------------------------------------------------------------------------------------------
