@@ -236,7 +236,28 @@ def cmd_papers(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def cmd_render(args: argparse.Namespace) -> int:
+    from ioakit.render import RenderError, state_graph_dot, write_picture
+    from ioakit.specs.explore import Explorer
+
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    props = [] if args.no_invariants else builtin_properties(m)
+    highlight = None
+    if props:
+        r = Explorer(m).check(props).max_states(args.max_states).run()
+        bad = [x for x in r.results if x.counterexample is not None]
+        highlight = bad[0].counterexample if bad else None
+    try:
+        dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
+        path = write_picture(dot, args.output, force=args.force)
+    except RenderError as e:
+        raise UsageError(str(e)) from None
+    _emit(args, {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}, f"wrote {path}")
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "render": cmd_render,
     "papers": cmd_papers,
     "list": cmd_list,
     "explore": cmd_explore,
@@ -274,6 +295,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=int, default=100, help="number of runs")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--no-invariants", action="store_true")
+
+    p = sub.add_parser("render", parents=[common], help="draw the reachable state graph (small scopes)")
+    p.add_argument("machine")
+    _scope_args(p)
+    p.add_argument("-o", "--output", required=True, help="output file: .dot, .svg, .png or .pdf")
+    p.add_argument("--max-states", type=int, default=200, help="refuse graphs larger than this (default 200)")
+    p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
+    p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
 
     p = sub.add_parser("compare", parents=[common], help="compare the finite-trace sets of two machines (exact)")
     p.add_argument("left")

@@ -223,6 +223,8 @@ class _Emitter:
         for k, kt in zip(keys, mt.keys):
             size = len(kt.domain)
             if k.op == "const":
+                if not 0 <= k.data < size:  # a constant ⊥ key: the key names no entry
+                    return "0", "False"
                 code = str(k.data)
             elif isinstance(k.type, EnumT) and k.type.bottom:
                 setup, code = self.atom(k, False)

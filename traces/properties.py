@@ -414,7 +414,7 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
                                                views_by_key, dropped))
 
     for (action, p, q, view_key), group in groups.items():
-        if group.lowest_unused < group.highest_used:
+        if group.lowest_unused <= group.highest_used:
             # Positions lowest_unused..highest_used are not all used: the range is not a prefix.
             skipped = group.lowest_unused
             first_after = min(pos for pos in group.used if pos > skipped)

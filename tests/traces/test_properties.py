@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -265,7 +266,7 @@ def test_mutants_of_generated_executions_are_rejected_by_the_right_property(data
         first_effect = min(k for k, c in cause.items() if c == s) - 1
         assert_only_failure(check_vs_cause(mutant, P0), "message_integrity", first_effect)
     elif mutation == "reorder":
-        pairs = [(a, b) for g in groups for a, b in zip(g, g[1:]) if cause[b] < a]
+        pairs = [(a, b) for g in groups for a, b in itertools.pairwise(g) if cause[b] < a]
         assume(pairs)
         a, b = data.draw(st.sampled_from(pairs))
         mutant[a], mutant[b] = mutant[b], mutant[a]
@@ -305,7 +306,7 @@ def tiny_vs_traces(draw: st.DrawFn) -> tuple[list[Event], list[str]]:
         return draw(st.lists(event, max_size=7)), ["p1"]
     events, _ = simulate_vs(_chooser_of(draw), ["p1", "p2"], ["p1", "p2"], draw(st.integers(0, 25)),
                             max_views=2, fresh_messages=draw(st.booleans()))
-    trace = [e for e in events if e.kind != "internal"]
+    trace = [e for e in events if e.kind != "internal"][:10]  # keeps the exhaustive search small
     receives = [i for i, e in enumerate(trace) if e.action in ("gprcv", "safe")]
     return _perturb(draw, trace, receives), ["p1", "p2"]
 
