@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from ioakit.specs import ir
 from ioakit.specs.codegen import compile_terms
 from ioakit.specs.ir import Term
-from ioakit.specs.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.specs.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type
 
 from ._strategies import values
 
@@ -215,7 +215,7 @@ def test_compiled_term_dags_agree_with_the_fold_table(dag: list[Term], data: st.
     roots = dag[-3:]
     # one function per root, and one function computing all roots together (shared temporaries)
     fns = compile_terms(_FAKE_MACHINE, roots)
-    together = ir.record(ir.TupleT(*(r.type for r in roots)), *roots) if len(roots) > 1 else roots[0]
+    together = ir.record(TupleT(*(r.type for r in roots)), *roots) if len(roots) > 1 else roots[0]
     expected = [_pyeval(r, env) for r in roots]
     assert [f(env) for f in fns] == expected
     assert _compile(together)(env) == (tuple(expected) if len(roots) > 1 else expected[0])
