@@ -232,7 +232,14 @@ class RecordT(Type):
     def show(self, v: Any) -> str:
         return "⟨" + ", ".join(t.show(x) for (_, t), x in zip(self.fields, v)) + "⟩"
 
+    @property
+    def anonymous(self) -> bool:
+        """A tuple type ``T1 × T2`` (fields ``_1, _2, ...``): JSON arrays, as ``traces/FORMAT.md`` says."""
+        return all(n == f"_{i + 1}" for i, (n, _) in enumerate(self.fields))
+
     def to_json(self, v: Any) -> Any:
+        if self.anonymous:
+            return [t.to_json(x) for (_, t), x in zip(self.fields, v)]
         return {n: t.to_json(x) for (n, t), x in zip(self.fields, v)}
 
     def from_json(self, j: Any) -> Any:

@@ -6,12 +6,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
+import ioakit.traces
 from ioakit.traces import Event, TOTraceResult, VSCauseResult, check_to_trace, check_vs_cause, read_trace
 from ioakit.traces.format import external_events
 
@@ -103,10 +105,6 @@ def test_hidden_vs_actions_and_other_actions_are_checked_by_name() -> None:
 
 
 def test_example_file_satisfies_lemma_4_2() -> None:
-    from pathlib import Path
-
-    import ioakit.traces
-
     header, events = read_trace(Path(ioakit.traces.__file__).parent / "examples" / "vs-machine-execution.jsonl")
     result = check_vs_cause(external_events(events), header.scope["P0"])
     assert result.holds
