@@ -113,3 +113,44 @@ def test_console_script_runs():
     )
     assert p.returncode == 0, p.stderr
     assert "states 4" in p.stdout
+
+
+def test_record_then_check_traces(tmp_path, capsys):
+    d = tmp_path / "runs"
+    code, _, _ = run(
+        capsys, "simulate", "VS-machine", "--runs", "4", "--steps", "25", "--seed", "2", "--record", str(d)
+    )
+    assert code == 0
+    files = sorted(d.glob("run-*.jsonl"))
+    assert len(files) == 4
+    for f in files:
+        code, out, _ = run(capsys, "trace", str(f), "--json")
+        assert code == 0 and json.loads(out)["holds"] is True
+    # recording again into the same folder must not overwrite anything
+    before = files[0].read_bytes()
+    code, _, err = run(capsys, "simulate", "VS-machine", "--runs", "4", "--seed", "9", "--record", str(d))
+    assert code == 2 and "not overwriting" in err and files[0].read_bytes() == before
+
+
+def test_trace_violation_and_bad_line(tmp_path, capsys):
+    head = '{"format": "ioakit-trace", "version": 1, "automaton": "VS-machine", "scope": {"initial_members": 2}}\n'
+    bad = tmp_path / "dup.jsonl"
+    bad.write_text(
+        head
+        + '{"action": "gpsnd", "kind": "input", "args": {"m": "m1", "p": "p1"}}\n'
+        + '{"action": "gprcv", "kind": "output", "args": {"m": "m1", "p": "p1", "q": "p2"}}\n'
+        + '{"action": "gprcv", "kind": "output", "args": {"m": "m1", "p": "p1", "q": "p2"}}\n'
+    )
+    code, out, _ = run(capsys, "trace", str(bad))
+    assert code == 1 and "no_duplication" in out and "VIOLATED at event 2" in out
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(head + '{"action": "gpsnd", "kind": "input", "args": {"m": "m1", "p": "p1"}}\n{oops\n')
+    code, _, err = run(capsys, "trace", str(broken))
+    assert code == 2 and f"{broken}:3:" in err and "Traceback" not in err
+    to = tmp_path / "to.jsonl"
+    to.write_text(
+        '{"format": "ioakit-trace", "version": 1, "automaton": "TO-machine", "scope": {}}\n'
+        '{"action": "brcv", "kind": "output", "args": {"a": "a1", "p": "p1", "q": "p1"}}\n'
+    )
+    code, out, _ = run(capsys, "trace", str(to))
+    assert code == 1
