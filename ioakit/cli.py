@@ -317,7 +317,36 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return EXIT_OK if result.holds else EXIT_VIOLATED
 
 
+def load_invariant_file(m: Machine, path: str) -> Any:
+    """Parse and type-check an invariant file against ``m``; located errors become exit 2."""
+    from pathlib import Path
+
+    from ioakit.invariants import InvariantError, lemma_file, load_invariants
+
+    try:
+        source = Path(path)
+        if not source.exists():
+            try:
+                source = lemma_file(path)
+            except (KeyError, FileNotFoundError, ValueError):
+                raise UsageError(f"{path}: no such invariant file (nor a shipped lemma file of that name)") from None
+        return load_invariants(source, m)
+    except InvariantError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ioakit.invariants import check_invariants, format_check_report
+
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    invs = load_invariant_file(m, args.file)
+    report = check_invariants(m, invs, max_states=args.max_states)
+    _emit(args, report.to_json(), format_check_report(report))
+    return report.exit_code
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "check": cmd_check,
     "trace": cmd_trace,
     "render": cmd_render,
     "papers": cmd_papers,
@@ -349,6 +378,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-depth", type=int, help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
+
+    p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
+    p.add_argument("machine")
+    p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
+    _scope_args(p)
+    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
 
     p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
     p.add_argument("machine")

@@ -154,3 +154,30 @@ def test_trace_violation_and_bad_line(tmp_path, capsys):
     )
     code, out, _ = run(capsys, "trace", str(to))
     assert code == 1
+
+
+def test_check_user_invariants_holds_violated_and_located_errors(tmp_path, capsys):
+    f = tmp_path / "mine.inv"
+    f.write_text(
+        "machine VS-machine\n"
+        "invariant ok:\n  forall p in P, g in G: next_safe[p, g] <= len(queue[g]) + 1\n"
+        "invariant wrong:\n  forall p in P, g in G: next_safe[p, g] == next[p, g]\n"
+    )
+    code, out, _ = run(capsys, "check", "VS-machine", str(f), "--json")
+    r = json.loads(out)
+    assert code == 1 and r["verdict"] == "VIOLATED"
+    assert r["states"] == 2197
+    bad = tmp_path / "item12.inv"
+    bad.write_text(
+        "machine VS-machine\ninvariant i12:\n  forall p in P, q in P, g in G: next_safe[p, q] <= next[p, g]\n"
+    )
+    code, _, err = run(capsys, "check", "VS-machine", str(bad))
+    assert code == 2
+    assert f"{bad}:3:47: error: key 2 of next_safe must be an element of G, got P" in err
+    assert "^" in err and "Traceback" not in err
+
+
+def test_check_shipped_lemma_file_by_name(capsys):
+    code, out, _ = run(capsys, "check", "VS-machine", "vs_lemma_4_1", "--json")
+    r = json.loads(out)
+    assert code == 0 and len(r["invariants"]) == 14
