@@ -345,7 +345,85 @@ def cmd_check(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def cmd_prove(args: argparse.Namespace) -> int:
+    from ioakit.invariants.prove import Prover
+    from ioakit.invariants.table import lemma_table
+
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    invs = load_invariant_file(m, args.file)
+    props = list(invs.properties)
+    if args.only:
+        wanted = set(args.only.split(","))
+        unknown = wanted - {p.name for p in props}
+        if unknown:
+            raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
+        props = [p for p in props if p.name in wanted]
+    if args.table:
+        t = lemma_table(m, props, args.bmc if args.bmc is not None else 10, args.timeout, args.max_states)
+        text = t.to_markdown() if args.format == "markdown" else json.dumps(t.to_json(), indent=2, ensure_ascii=False)
+        _emit(args, t.to_json(), text)
+        found = [*(r.explored for r in t.rows), *(r.bmc.verdict for r in t.rows)]
+        if Verdict.VIOLATED in found:
+            return EXIT_VIOLATED
+        return EXIT_OK if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else EXIT_UNKNOWN
+    if args.bmc is None and not args.induction:
+        args.induction = True
+    prover = Prover(m, args.timeout)
+    out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
+    text: list[str] = []
+    verdicts: list[Verdict] = []
+    if args.bmc is not None:
+        b = prover.bmc(props, args.bmc)
+        out["bmc"] = b.to_json()
+        text.append(b.show())
+        verdicts.append(b.verdict)
+    if args.induction:
+        ind = prover.induction(props)
+        out["induction"] = ind.to_json()
+        text.append(ind.show())
+        verdicts.append(ind.verdict)
+        alone = []
+        for p in props:
+            a = prover.inductive_alone(p)
+            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.verdict.value}
+            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.verdict)}"
+            if a.verdict is Verdict.VIOLATED and len(props) > 1:
+                sup = prover.minimal_support(props, p)
+                entry["support"] = sup.to_json()
+                line += f"; {sup.describe()}"
+            alone.append(entry)
+            text.append(line)
+        out["per_invariant"] = alone
+        if args.cti_dot and ind.ctis:
+            from ioakit.render import RenderError, cti_dot, write_picture
+
+            c = ind.ctis[0]
+            try:
+                write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
+            except RenderError as e:
+                raise UsageError(str(e)) from None
+            text.append(f"  counterexample to induction drawn in {args.cti_dot}")
+    if Verdict.UNKNOWN in verdicts:
+        verdict = Verdict.UNKNOWN
+    elif Verdict.VIOLATED in verdicts:
+        verdict = Verdict.VIOLATED
+    else:
+        verdict = Verdict.OK
+    out["verdict"] = verdict.value
+    from ioakit.specs.symbolic import z3_version
+
+    out["z3_version"] = z3_version()
+    text.append(f"verdict: {verdict.value}  (bounded proof at scope {m.scope}; z3 {z3_version()})")
+    _emit(args, out, "\n".join(text))
+    return verdict.exit_code
+
+
+def _fmt_yes(v: Verdict) -> str:
+    return {"OK": "yes", "VIOLATED": "no", "UNKNOWN": "unknown"}.get(v.value, v.value)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "prove": cmd_prove,
     "check": cmd_check,
     "trace": cmd_trace,
     "render": cmd_render,
@@ -384,6 +462,20 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
+
+    p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
+    p.add_argument("machine")
+    p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
+    _scope_args(p)
+    p.add_argument("--bmc", type=int, metavar="K", help="bounded model checking to depth K from the start states")
+    p.add_argument("--induction", action="store_true", help="is the conjunction inductive? (default if no --bmc)")
+    p.add_argument("--timeout", type=float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)")
+    p.add_argument("--only", help="comma-separated invariant names to use (default: all in the file)")
+    p.add_argument("--table", action="store_true", help="the results table: exploration, BMC, induction, support")
+    p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="with --table")
+    p.add_argument("--max-states", type=int, default=2_000_000, help="with --table: exploration limit")
+    p.add_argument("--cti-dot", metavar="FILE", help="draw the first counterexample to induction (.dot/.svg/.png/.pdf)")
+    p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
 
     p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
     p.add_argument("machine")

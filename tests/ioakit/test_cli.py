@@ -181,3 +181,33 @@ def test_check_shipped_lemma_file_by_name(capsys):
     code, out, _ = run(capsys, "check", "VS-machine", "vs_lemma_4_1", "--json")
     r = json.loads(out)
     assert code == 0 and len(r["invariants"]) == 14
+
+
+def test_prove_lemma_4_1_inductive_with_per_item_support(capsys):
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--json")
+    r = json.loads(out)
+    assert code == 0 and r["verdict"] == "OK" and r["induction"]["verdict"] == "OK"
+    alone = {e["name"]: e["inductive_alone"] for e in r["per_invariant"]}
+    assert [n for n, v in alone.items() if v == "OK"] == [f"lemma_4_1_{i}" for i in (1, 2, 5, 6, 10, 11)]
+    assert "z3_version" in r
+
+
+def test_prove_cti_bmc_and_timeout(tmp_path, capsys):
+    dot = tmp_path / "cti.dot"
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--cti-dot", str(dot))
+    assert code == 1 and "CTI: lemma_4_1_12 not preserved by safe" in out
+    assert "counterexample to induction" in dot.read_text()
+    f = tmp_path / "false.inv"
+    f.write_text("machine VS-machine\ninvariant eq:\n  forall p in P, g in G: next_safe[p, g] == next[p, g]\n")
+    code, out, _ = run(capsys, "prove", "VS-machine", str(f), "--bmc", "5", "--json")
+    r = json.loads(out)
+    assert code == 1 and r["bmc"]["verdict"] == "VIOLATED"
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--timeout", "0.001", "--json")
+    assert code in (0, 3)  # a timeout is UNKNOWN (3); never OK unless Z3 really finished in 1 ms
+    if code == 3:
+        assert json.loads(out)["verdict"] == "UNKNOWN"
+
+
+def test_prove_unknown_invariant_name_is_usage_error(capsys):
+    code, _, err = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "nope")
+    assert code == 2 and "no invariant named nope" in err
