@@ -108,9 +108,9 @@ class _ToAST(Transformer):
         descs: list[str] = []
         for c in ch[1:-1]:
             if c.data == "reference":
-                ref = _unescape(c.children[0])
+                ref = " ".join(_unescape(c.children[0]).split())
             else:
-                descs.append(_unescape(c.children[0]))
+                descs.append(" ".join(_unescape(c.children[0]).split()))
         return S.InvariantDecl(name, ref, " ".join(descs), ch[-1], span=_span_of(meta))
 
     # -- types ----------------------------------------------------------------------------------
@@ -267,7 +267,7 @@ def _bracket_error(src: SourceFile) -> InvariantSyntaxError | None:
             continue
         if c == '"':
             j = i + 1
-            while j < len(text) and text[j] not in '"\n':
+            while j < len(text) and text[j] != '"':
                 j += 2 if text[j] == "\\" else 1
             i = j + 1
             continue
@@ -428,6 +428,8 @@ def _syntax_error(src: SourceFile, e: UnexpectedInput) -> InvariantSyntaxError:
             if rest.startswith(dg):
                 return InvariantSyntaxError(f"unexpected `{dg}`: {hint}", _point(src, pos, len(dg)))
         ch = src.text[pos] if pos < len(src.text) else ""
+        if ch == '"':
+            return InvariantSyntaxError('unterminated string: no closing `"`', _point(src, pos))
         return InvariantSyntaxError(f"unexpected character `{ch}`", _point(src, pos))
     assert isinstance(e, UnexpectedToken)
     tok = e.token

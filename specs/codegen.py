@@ -7,6 +7,13 @@ the instance's constant parameters (so ``pending[p]`` with ``p`` fixed is the tu
 (``benchmarks/explore_speed.py``). The generated source is our own text built from the traced
 terms; no user-supplied text is ever executed.
 
+Inside ``successors`` the instances share work: structurally equal subterms of different
+instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` with the same
+``q``) are computed once per state. A shared subterm that some instance's *first* precondition
+conjunct computes unconditionally is bound there and reused by name; one met only in
+conditional positions is memoised lazily (``_h if _h is not _U else (_h := ...)``). Every
+generated expression is pure and total on well-formed states, so sharing changes no value.
+
 Bounds of the scope (sequence lengths, integer ranges) are checked on the post-state: a step
 that would leave them is not taken, and is counted, so reports can say the scope cut the
 behaviour off (the same rule as the Z3 semantics, ``symbolic.step``).
@@ -19,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .ir import Term, subterms
-from .types import EnumT, IntT, MapT, RecordT, SeqT, Type
+from .types import BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
 
 
 def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
@@ -28,8 +35,12 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
         return [f"len({code}) <= {typ.maxlen}"]
     if isinstance(typ, IntT):
         return [f"{typ.lo} <= {code} <= {typ.hi}"]
+    if isinstance(typ, MapT) and typ.size == 0:
+        return []
     if isinstance(typ, MapT) and isinstance(typ.val, SeqT) and not _has_bounds(typ.val.elem):
-        return [f"all(len(_x) <= {typ.val.maxlen} for _x in {code})"]
+        return [f"max(map(len, {code})) <= {typ.val.maxlen}"]
+    if isinstance(typ, MapT) and isinstance(typ.val, IntT):
+        return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi + 1}"]
     if _has_bounds(typ):
         name = f"_type{len(ns)}"
         ns[name] = typ
@@ -55,6 +66,13 @@ def _put(m: tuple[Any, ...], i: int, v: Any) -> tuple[Any, ...]:
     return m if i < 0 else m[:i] + (v,) + m[i + 1 :]
 
 
+def _literal(v: Any) -> bool:
+    """Whether ``repr(v)`` is a Python literal for ``v`` (bools, ints, None, tuples of those)."""
+    if v is None or isinstance(v, bool | int):
+        return True
+    return type(v) is tuple and all(_literal(x) for x in v)
+
+
 def _namespace() -> dict[str, Any]:
     return {"_prefix": _prefix, "_put": _put}
 
@@ -62,26 +80,44 @@ def _namespace() -> dict[str, Any]:
 class _Emitter:
     """Emits Python expressions for terms, sharing repeated subterms through walrus temporaries."""
 
-    def __init__(self, consts: dict[int, str], namespace: dict[str, Any], roots: Sequence[Term]) -> None:
+    def __init__(
+        self,
+        consts: dict[Any, str],
+        namespace: dict[str, Any],
+        roots: Sequence[Term],
+        shared: _Shared | None = None,
+        var_code: str = "s[{}]",
+    ) -> None:
         self.consts = consts
         self.ns = namespace
         self.bound: dict[int, str] = {}
         self.counter = 0
         self.depth = 0
         self.refs: dict[int, int] = {}
+        self.shared = shared
+        self.first = False
+        """True while emitting an instance's first precondition conjunct (run for every state)."""
+        self.var_code = var_code
         for t in subterms(list(roots)):
             for a in t.args:
                 self.refs[id(a)] = self.refs.get(id(a), 0) + 1
 
     def fresh(self) -> str:
+        if self.shared is not None:  # one namespace for all instances of ``successors``
+            self.shared.counter += 1
+            return f"_t{self.shared.counter}"
         self.counter += 1
         return f"_t{self.counter}"
 
     def const(self, t: Term) -> str:
         v = t.data
-        if isinstance(v, bool | int) or v is None:
+        if _literal(v):  # compiled to a constant of the code object, no name lookup
             return repr(v)
-        key = id(t)
+        key: Any = (t.type, type(v), v)  # one name per constant value (so equal code is equal text)
+        try:
+            hash(key)
+        except TypeError:
+            key = id(t)
         if key not in self.consts:
             name = f"_c{len(self.ns)}"
             self.ns[name] = v
@@ -93,18 +129,40 @@ class _Emitter:
         if t.op == "const":
             return self.const(t)
         if t.op == "var":
-            return f"s[{t.data[0]}]"
+            return self.var_code.format(t.data[0])
         k = id(t)
         if k in self.bound:
             return self.bound[k]
+        sh = self.shared
+        if sh is not None and k in sh.definite:
+            return sh.definite[k]
         # A temporary bound inside a short-circuited or conditional position might never be
         # assigned at run time, so only positions that always run may bind shared subterms.
-        self.depth += cond
+        always = self.depth == 0 and not cond
+        name = sh.names.get(k) if sh is not None else None
+        # a subterm shared with other instances is memoised (``_h if _h is not _U else (_h := ...)``)
+        # unless this position always runs and nothing assigned it before; the code inside a
+        # memoised form runs conditionally, so it must not bind temporaries itself
+        lazy = name is not None and (name in sh.maybe_set or not always)  # type: ignore[union-attr]
+        inner = cond or lazy
+        self.depth += inner
         try:
             code = self._expr(t)
         finally:
-            self.depth -= cond
-        if self.refs.get(k, 0) > 1 and self.depth == 0 and not cond:
+            self.depth -= inner
+        if name is not None and sh is not None:
+            if lazy:
+                sh.lazy.add(name)
+                code = f"({name} if {name} is not _U else ({name} := {code}))"
+            else:
+                code = f"({name} := {code})"
+            sh.maybe_set.add(name)
+            if always:
+                self.bound[k] = name
+                if self.first:
+                    sh.definite[k] = name
+            return code
+        if self.refs.get(k, 0) > 1 and always:
             name = self.fresh()
             self.bound[k] = name
             return f"({name} := {code})"
@@ -112,7 +170,11 @@ class _Emitter:
 
     def atom(self, t: Term, cond: bool) -> tuple[str, str]:
         """(setup, use): ``use`` may be repeated; ``setup`` must be evaluated first."""
-        if t.op in ("const", "var") or id(t) in self.bound:
+        if (
+            t.op in ("const", "var")
+            or id(t) in self.bound
+            or (self.shared is not None and id(t) in self.shared.definite)
+        ):
             c = self.expr(t, cond)
             return c, c
         name = self.fresh()
@@ -191,19 +253,23 @@ class _Emitter:
             return f"len({E(a[0])})"
         if op == "map_get":
             mt, default = t.data
-            m = E(a[0])
+            dflt = self.const(Term("const", (), mt.val, default))
             idx, guard = self.key_index(mt, a[1:])
             if guard is None:
-                return f"{m}[{idx}]"
-            return f"({m}[{idx}] if {guard} else {self.const(Term('const', (), mt.val, default))})"
+                return f"{E(a[0])}[{idx}]"
+            if guard == "False":  # a constant ⊥ key: the default, the map is not evaluated
+                return dflt
+            # the map is evaluated only when the key is valid: a conditional position, which must
+            # not bind shared temporaries (later uses would find them unassigned)
+            return f"({E(a[0], True)}[{idx}] if {guard} else {dflt})"
         if op == "map_put":
             mt = t.data
             if all(k.op == "const" for k in a[2:]):
                 idx, guard = self.key_index(mt, a[2:])
+                if guard is not None:  # a constant ⊥ key: the write changes nothing (value not evaluated)
+                    return E(a[0])
                 m_setup, m_use = self.atom(a[0], False)
                 v = E(a[1])
-                if guard is not None:  # a constant ⊥ key: the write changes nothing
-                    return m_setup
                 i = int(idx)
                 return f"({m_setup}[:{i}] + ({v},) + {m_use}[{i + 1}:])"
             m = E(a[0])
@@ -236,6 +302,86 @@ class _Emitter:
         return idx, (" and ".join(guards) if guards else None)
 
 
+class _Shared:
+    """Subterms shared between the instances of one generated ``successors`` function.
+
+    ``names`` gives each worthwhile subterm that occurs in the preconditions of two or more
+    instances one local name. ``definite`` holds those assigned, for every state, before the
+    current position (bound in some instance's first conjunct); ``maybe_set`` those assigned
+    somewhere before it; ``lazy`` those read in memoised form, which must start out as ``_U``.
+    """
+
+    def __init__(self, instance_guards: Sequence[Term]) -> None:
+        uses: dict[int, int] = {}
+        terms: dict[int, Term] = {}
+        for g in instance_guards:
+            for t in subterms([g]):
+                uses[id(t)] = uses.get(id(t), 0) + 1
+                terms[id(t)] = t
+        self.names: dict[int, str] = {}
+        for k, n in uses.items():
+            if n > 1 and not _cheap(terms[k]):
+                self.names[k] = f"_h{len(self.names) + 1}"
+        self.definite: dict[int, str] = {}
+        self.maybe_set: set[str] = set()
+        self.lazy: set[str] = set()
+        self.counter = 0
+
+
+_LIGHT_OPS = frozenset({"not", "and", "or", "ite", "lt", "le", "add", "sub", "mul", "field", "seq_len", "map_get"})
+
+
+def _cheap(t: Term, limit: int = 2) -> bool:
+    """Terms costing at most ``limit``: recomputing them costs about what a memoised read costs.
+
+    Scalar operations and slot reads cost 1 (``cv[p] == -1``, ``next[q] + 1``); hashing,
+    membership, comparison of structures and sequence/set construction cost more."""
+
+    def cost(u: Term, budget: int) -> int:
+        if u.op in ("const", "var"):
+            return 0
+        light = u.op in _LIGHT_OPS or (u.op == "eq" and isinstance(u.args[0].type, BoolT | IntT | EnumT))
+        n = 1 if light else budget + 1
+        for a in u.args:
+            if n > budget:
+                break
+            n += cost(a, budget - n)
+        return n
+
+    return cost(t, limit) <= limit
+
+
+class _Canon:
+    """Hash-consing: structurally equal terms (of any instance) map to one canonical term, so
+    that sharing between instances is sharing of term identity."""
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[Any, ...], Term] = {}
+        self.memo: dict[int, Term] = {}
+        self.keep: list[Term] = []  # keeps the originals alive while their ids are memo keys
+
+    def __call__(self, root: Term) -> Term:
+        for u in subterms([root]):
+            if id(u) in self.memo:
+                continue
+            args = tuple(self.memo[id(a)] for a in u.args)
+            if u.op == "const":
+                key: tuple[Any, ...] = ("const", u.type, type(u.data), u.data)
+            else:
+                key = (u.op, u.type, u.data, *(id(a) for a in args))
+            try:
+                c = self.table.get(key)
+            except TypeError:  # an unhashable static datum: keep the term as it is
+                c, key = None, ("unique", id(u))
+            if c is None:
+                same = all(x is y for x, y in zip(args, u.args))
+                c = u if same else Term(u.op, args, u.type, u.data)
+                self.table[key] = c
+            self.memo[id(u)] = c
+            self.keep.append(u)
+        return self.memo[id(root)]
+
+
 @dataclass
 class Compiled:
     """Generated concrete semantics of a machine."""
@@ -254,9 +400,16 @@ def _instance_code(
 ) -> tuple[str, list[str], str, str]:
     """(guard expression, effect statements, bounds condition, post-state expression)."""
     conjuncts = list(guard.args) if guard.op == "and" else [guard]
-    gcode = " and ".join(em.expr(c) for c in conjuncts) if conjuncts else "True"
+    if em.shared is not None and id(guard) in em.shared.names:
+        conjuncts = [guard]  # the whole precondition recurs in other instances: share it whole
+    codes = []
+    for j, c in enumerate(conjuncts):
+        em.first = j == 0  # the first conjunct runs for every state; the others may be short-circuited
+        codes.append(em.expr(c))
+    em.first = False
+    gcode = " and ".join(codes) if codes else "True"
     stmts: list[str] = []
-    post = [f"s[{i}]" for i in range(nvars)]
+    post = [em.var_code.format(i) for i in range(nvars)]
     checks: list[str] = []
     for i, t in writes:
         name = f"_n{i}"
@@ -280,19 +433,34 @@ def compile_machine(m: Any) -> Compiled:
     """Generate and compile the successor function and per-instance steps of a ``Machine``."""
     nvars = len(m.variables)
     ns = _namespace()
-    consts: dict[int, str] = {}
+    consts: dict[Any, str] = {}
+    # successors: instances in order, over canonical terms so that they can share subterms
+    canon = _Canon()
+    guards = [canon(a.guard) for a in m.actions]
+    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
+    shared = _Shared(guards)
+    var_code = "_s{}"
+    body: list[str] = []
+    for k, a in enumerate(m.actions):
+        em = _Emitter(consts, ns, [guards[k], *(t for _, t in writes[k])], shared, var_code)
+        gcode, stmts, bounds, post = _instance_code(em, guards[k], writes[k], nvars, m.variables)
+        body.append(f"    # [{k}] {a.label}")
+        body.append(f"    if {gcode}:")
+        body.extend(f"        {st}" for st in stmts)
+        if bounds == "True":
+            body.append(f"        ap(({k}, {post}))")
+        else:
+            body.append(f"        ap(({k}, {post}) if {bounds} else ({k}, None))")
     lines = ["def successors(s):", "    out = []", "    ap = out.append"]
+    if nvars:
+        lines.append("    " + "".join(var_code.format(i) + ", " for i in range(nvars)) + "= s")
+    if shared.lazy:
+        lines.append("    _U = _UNSET")
+        lines.append("    " + " = ".join(sorted(shared.lazy, key=lambda n: int(n[2:]))) + " = _U")
+    lines += body
+    # steps[k] and enabled[k]: one function per instance, generated independently of successors
     step_src: list[str] = []
     for k, a in enumerate(m.actions):
-        em = _Emitter(consts, ns, [a.guard, *(t for _, t in a.writes)])
-        gcode, stmts, bounds, post = _instance_code(em, a.guard, a.writes, nvars, m.variables)
-        lines.append(f"    # [{k}] {a.label}")
-        lines.append(f"    if {gcode}:")
-        lines.extend(f"        {st}" for st in stmts)
-        if bounds == "True":
-            lines.append(f"        ap(({k}, {post}))")
-        else:
-            lines.append(f"        ap(({k}, {post}) if {bounds} else ({k}, None))")
         em2 = _Emitter(consts, ns, [a.guard, *(t for _, t in a.writes)])
         gcode2, stmts2, bounds2, post2 = _instance_code(em2, a.guard, a.writes, nvars, m.variables)
         step_src += [
@@ -309,6 +477,7 @@ def compile_machine(m: Any) -> Compiled:
     lines.append("    return out")
     src = "\n".join(lines + step_src) + "\n"
     ns["_OUT"] = OUT_OF_BOUNDS
+    ns["_UNSET"] = _UNSET
     exec(compile(src, f"<ioakit generated: {m.name}>", "exec"), ns)  # our own generated code, never user text
     n = len(m.actions)
     return Compiled(
@@ -327,11 +496,14 @@ class _OutOfBounds:
 OUT_OF_BOUNDS: Any = _OutOfBounds()
 """Returned by a compiled step whose post-state leaves the scope's bounds."""
 
+_UNSET: Any = object()
+"""Initial value of a lazily memoised shared subterm in ``successors`` (no term evaluates to it)."""
+
 
 def compile_predicates(m: Any, preds: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], bool]]:
     """Compile boolean terms over the machine's state to fast Python predicates."""
     ns = _namespace()
-    consts: dict[int, str] = {}
+    consts: dict[Any, str] = {}
     src: list[str] = []
     for k, p in enumerate(preds):
         em = _Emitter(consts, ns, [p])
@@ -344,7 +516,7 @@ def compile_predicates(m: Any, preds: Sequence[Term]) -> list[Callable[[tuple[An
 def compile_terms(m: Any, terms: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], Any]]:
     """Compile arbitrary terms over the state to Python functions returning their values."""
     ns = _namespace()
-    consts: dict[int, str] = {}
+    consts: dict[Any, str] = {}
     src: list[str] = []
     for k, p in enumerate(terms):
         em = _Emitter(consts, ns, [p])

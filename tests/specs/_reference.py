@@ -160,8 +160,15 @@ def vs_successors(
                     pend = pending[pg(p, g)]
                     if pend and pend[0] == m:
                         out.append(
-                            (created, cv, _set(queue, g, queue[g] + ((m, p),)), _set(pending, pg(p, g), pend[1:]),
-                             nxt, nsafe, issued)
+                            (
+                                created,
+                                cv,
+                                _set(queue, g, queue[g] + ((m, p),)),
+                                _set(pending, pg(p, g), pend[1:]),
+                                nxt,
+                                nsafe,
+                                issued,
+                            )
                         )
         # output gprcv(m)_{p,q}: g = cv[q] ≠ ⊥, queue[g][next[q, g]] = (m, p); eff next[q, g] += 1
         for m in M:

@@ -12,7 +12,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ioakit.specs.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.specs.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type
 
 
 def values(t: Type) -> st.SearchStrategy[Any]:
@@ -28,8 +28,10 @@ def values(t: Type) -> st.SearchStrategy[Any]:
     if isinstance(t, SeqT):
         return st.lists(values(t.elem), max_size=t.maxlen).map(tuple)
     if isinstance(t, SetT):
-        return st.lists(st.sampled_from(t.universe()), unique=True).map(frozenset) if t.universe() else st.just(
-            frozenset()
+        return (
+            st.lists(st.sampled_from(t.universe()), unique=True).map(frozenset)
+            if t.universe()
+            else st.just(frozenset())
         )
     if isinstance(t, MapT):
         return st.tuples(*([values(t.val)] * t.size))
@@ -84,6 +86,7 @@ def types() -> st.SearchStrategy[Type]:
             st.lists(st.tuples(names, inner), min_size=1, max_size=3, unique_by=lambda f: f[0]).map(
                 lambda fs: RecordT("r", tuple(fs))
             ),
+            st.lists(inner, min_size=1, max_size=3).map(lambda ts: TupleT(*ts)),  # anonymous: JSON arrays
             st.builds(SeqT, inner, st.integers(0, 3)),
             inner.filter(_small).map(SetT),
             st.builds(

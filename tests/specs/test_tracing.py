@@ -194,7 +194,7 @@ def test_operations_on_constants_fold_and_bool_of_a_folded_constant_is_its_value
     five = ir.const(IntT(2, 2), 2) + 3
     assert five.is_const and five.value == 5
     members = ir.set_lit(SetT(EnumT(P)), p1, p2)
-    assert members.is_const and (p1 in members) and not (ir.const(EnumT(P), 2) in members)
+    assert members.is_const and (p1 in members) and ir.const(EnumT(P), 2) not in members
     assert ir.seq_lit(SeqT(EnumT(P), 3), p2, p1).tail().head().value == 0
 
 
@@ -208,8 +208,13 @@ def test_vs_newview_instances_exist_only_for_members_of_the_view(processors: int
     # Σ over views ⟨g, S⟩ of |S| = |G| · |P| · 2^(|P|-1)
     assert len(newviews) == view_ids * processors * 2 ** (processors - 1)
     assert all(p in v[1] for v, p in (a.args for a in newviews))
-    expected = {((g, frozenset(S)), p) for g in range(view_ids)
-                for r in range(processors + 1) for S in itertools.combinations(range(processors), r) for p in S}
+    expected = {
+        ((g, frozenset(S)), p)
+        for g in range(view_ids)
+        for r in range(processors + 1)
+        for S in itertools.combinations(range(processors), r)
+        for p in S
+    }
     assert {a.args for a in newviews} == expected
     # the other families are unrestricted: createview has one instance per view, gprcv per (m, p, q)
     assert sum(a.name == "createview" for a in m.actions) == view_ids * 2**processors
@@ -306,11 +311,14 @@ def test_quantifiers_over_state_collections_are_guarded_by_membership_and_length
     m = _build(_Small)
     P = m.decl.domains["P"]
     p1 = ir.const(EnumT(P), 0)
-    all_p1, some_p1, all_members_p1 = compile_predicates(m, [
-        m.predicate(lambda s: forall(s.q, lambda e: e == p1)),
-        m.predicate(lambda s: ir.exists(s.q, lambda e: e == p1)),
-        m.predicate(lambda s: forall(s.members, lambda e: e == p1)),
-    ])
+    all_p1, some_p1, all_members_p1 = compile_predicates(
+        m,
+        [
+            m.predicate(lambda s: forall(s.q, lambda e: e == p1)),
+            m.predicate(lambda s: ir.exists(s.q, lambda e: e == p1)),
+            m.predicate(lambda s: forall(s.members, lambda e: e == p1)),
+        ],
+    )
     st = (0, 0, (0, 0))
     assert all_p1((*st, (), frozenset())) and not some_p1((*st, (), frozenset()))
     assert all_p1((*st, (0, 0), frozenset())) and some_p1((*st, (1, 0), frozenset()))

@@ -62,9 +62,12 @@ def test_json_round_trip_of_random_types_and_values(tv: tuple[Type, Any]) -> Non
         (EnumT(G, bottom=True), 1, "g1"),
         (VIEW, (1, frozenset({1, 0})), {"id": "g1", "set": ["p1", "p2"]}),
         (SetT(EnumT(P)), frozenset(), []),
-        (SetT(VIEW), frozenset({(1, frozenset()), (0, frozenset({1}))}), [{"id": "g0", "set": ["p2"]},
-                                                                         {"id": "g1", "set": []}]),
-        (SeqT(MSG, 3), ((0, 1), (0, 0)), [{"_1": "m1", "_2": "p2"}, {"_1": "m1", "_2": "p1"}]),
+        (
+            SetT(VIEW),
+            frozenset({(1, frozenset()), (0, frozenset({1}))}),
+            [{"id": "g0", "set": ["p2"]}, {"id": "g1", "set": []}],
+        ),
+        (SeqT(MSG, 3), ((0, 1), (0, 0)), [["m1", "p2"], ["m1", "p1"]]),  # tuples (M × P) are arrays
         (SeqT(EnumT(M), 2), (), []),
         (MapT((EnumT(P), EnumT(G)), IntT(1, 3)), (1, 2, 3, 1), {"p1,g0": 1, "p1,g1": 2, "p2,g0": 3, "p2,g1": 1}),
         (MapT((EnumT(P),), EnumT(G, bottom=True)), (BOT_INDEX, 0), {"p1": None, "p2": "g0"}),

@@ -1,0 +1,183 @@
+"""Checking an invariant set by exhaustive exploration of a machine at its scope.
+
+``check_invariants`` runs the explorer (``ioakit.specs.explore.Explorer``) once for all the
+invariants of a file and reports, per invariant, one of
+
+* ``holds``      — true in every reachable state of the scope (the exploration was complete);
+* ``violated``   — false in some reachable state; the report holds a *shortest* execution to a
+  violating state (breadth-first order);
+* ``incomplete`` — no violation among the states explored before a ``max_states`` limit;
+
+plus vacuity notes: premises that are false, and state-dependent ranges that are empty, in every
+explored state. ``format_check_report`` renders the report for people; ``to_json`` for machines.
+The CLI's ``ioakit check MACHINE FILE --scope ...`` is these two calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ioakit.specs.automaton import Machine
+from ioakit.specs.explore import Execution, Explorer, ExploreReport, Verdict
+
+from .errors import InvariantMachineError
+from .loader import InvariantSet
+
+HOLDS = "holds"
+VIOLATED = "violated"
+INCOMPLETE = "incomplete"
+
+
+@dataclass(frozen=True)
+class InvariantOutcome:
+    """What exploration says about one invariant."""
+
+    name: str
+    reference: str
+    description: str
+    line: int
+    status: str
+    counterexample: Execution | None = field(default=None, repr=False)
+    vacuous: tuple[str, ...] = ()
+    """Witness descriptions (premises, ranges) that no explored state satisfied."""
+
+    @property
+    def verdict(self) -> Verdict:
+        return {HOLDS: Verdict.OK, VIOLATED: Verdict.VIOLATED}.get(self.status, Verdict.INCOMPLETE)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "reference": self.reference,
+            "description": self.description,
+            "line": self.line,
+            "status": self.status,
+            "verdict": self.verdict.value,
+            "vacuous": list(self.vacuous),
+        }
+        if self.counterexample is not None:
+            cex = self.counterexample
+            out["counterexample_length"] = len(cex)
+            out["counterexample"] = cex.to_json()
+            out["violating_state"] = cex.machine.state_json(cex.final)
+        return out
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """Immutable result of ``check_invariants``."""
+
+    machine: str
+    scope: dict[str, int]
+    file: str
+    verdict: Verdict
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    complete: bool
+    reason: str | None
+    outcomes: tuple[InvariantOutcome, ...]
+    explore: ExploreReport = field(repr=False)
+
+    def outcome(self, name: str) -> InvariantOutcome:
+        for o in self.outcomes:
+            if o.name == name:
+                return o
+        raise KeyError(name)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all hold, 1 some violated, 3 incomplete (design.md §7)."""
+        return self.verdict.exit_code
+
+    def to_json(self) -> dict[str, Any]:
+        out = self.explore.to_json()
+        out.update(
+            {
+                "file": self.file,
+                "verdict": self.verdict.value,
+                "invariants": [o.to_json() for o in self.outcomes],
+            }
+        )
+        return out
+
+
+def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | None = None) -> CheckReport:
+    """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
+
+    ``invset`` must have been loaded for this machine at this scope (its terms refer to the
+    machine's variables and the scope's domains).
+    """
+    if invset.machine is not machine and (
+        invset.machine.name != machine.name or invset.machine.scope != machine.scope
+    ):
+        raise InvariantMachineError(
+            f"the invariants were loaded for {invset.machine.name} at {invset.machine.scope}, not for "
+            f"{machine.name} at {machine.scope}; load them again for this machine",
+            None,
+            invset.source,
+        )
+    rep = Explorer(machine).check(invset.properties).max_states(max_states).run()
+    outcomes = []
+    for info, r in zip(invset.invariants, rep.results):
+        if r.verdict is Verdict.VIOLATED:
+            status = VIOLATED
+        elif r.verdict is Verdict.OK:
+            status = HOLDS
+        else:
+            status = INCOMPLETE
+        outcomes.append(
+            InvariantOutcome(
+                info.name, info.reference, info.description, info.line, status, r.counterexample,
+                r.vacuous if status != VIOLATED else (),
+            )
+        )
+    return CheckReport(
+        machine=machine.name,
+        scope=machine.scope.as_dict(),
+        file=invset.filename,
+        verdict=rep.verdict,
+        states=rep.states,
+        transitions=rep.transitions,
+        depth=rep.depth,
+        seconds=rep.seconds,
+        complete=rep.complete,
+        reason=rep.reason,
+        outcomes=tuple(outcomes),
+        explore=rep,
+    )
+
+
+def format_check_report(report: CheckReport) -> str:
+    """A human-readable report: a summary line, one line per invariant, and for each violated
+    invariant its shortest execution and violating state."""
+    scope = ",".join(f"{k}={v}" for k, v in report.scope.items())
+    how = "complete" if report.complete else f"INCOMPLETE: {report.reason}"
+    lines = [
+        f"{report.file}: {report.machine} at {scope}",
+        f"  {report.states} states, {report.transitions} transitions, depth {report.depth}, {how} "
+        f"({report.seconds:.2f} s)",
+    ]
+    width = max((len(o.name) for o in report.outcomes), default=0)
+    for o in report.outcomes:
+        ref = f"  [{o.reference}]" if o.reference else ""
+        lines.append(f"  {o.status.upper() if o.status != HOLDS else o.status:<10} {o.name:<{width}}{ref}".rstrip())
+        for v in o.vacuous:
+            never = "in every explored state" if report.complete else "in the states explored so far"
+            what = "is empty" if v.startswith("range") else "is false"
+            lines.append(f"             vacuous: {v} {what} {never}")
+        if o.counterexample is not None:
+            cex = o.counterexample
+            m = cex.machine
+            lines.append(f"             shortest execution ({len(cex)} step{'s' if len(cex) != 1 else ''}):")
+            lines.extend("           " + ln for ln in cex.show().splitlines())
+            state = ", ".join(f"{k} = {v}" for k, v in m.show_state(cex.final).items())
+            lines.append(f"             violating state: {state}")
+    counts = {s: sum(o.status == s for o in report.outcomes) for s in (HOLDS, VIOLATED, INCOMPLETE)}
+    lines.append(
+        f"verdict: {report.verdict.value} ({counts[HOLDS]} hold, {counts[VIOLATED]} violated, "
+        f"{counts[INCOMPLETE]} incomplete)"
+    )
+    return "\n".join(lines)

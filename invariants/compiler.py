@@ -1,0 +1,261 @@
+"""Compiling checked core formulas to ``ioakit.specs.ir`` terms, and finding vacuity witnesses.
+
+One term per invariant gives both semantics (design.md §2): ``codegen.compile_predicates`` runs
+it on concrete states, ``symbolic.predicate`` turns it into a Z3 formula. No user text is ever
+evaluated: every core node maps to one call of the ``ir`` vocabulary, quantifiers are expanded
+over the scope's finite ranges exactly as ``ir.forall`` / ``ir.exists`` do.
+
+Vacuity (design.md §3). For each implication reached from the top of an invariant through
+``forall`` and ``and`` — the paper's "if ... then ..." items — the witness is its premise under
+its quantifiers, e.g. ``exists p in P, g in G: pending[p, g] != empty``; for each ``forall`` over
+a state-dependent set or sequence it is "the range is non-empty somewhere". The explorer records
+which witnesses no explored state satisfies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ioakit.specs import ir
+from ioakit.specs.automaton import Machine
+from ioakit.specs.explore import Property
+from ioakit.specs.ir import StateProxy, Term
+from ioakit.specs.types import BoolT, IntT, SchemaError, SetT
+
+from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
+from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span
+
+MAX_INSTANCES = 200_000
+"""Most quantifier-body instances one invariant may expand to at a scope."""
+
+
+def _set_op(op: str) -> Callable[[Term, Term], Term]:
+    return lambda a, b: ir.set_op(op, a, b)
+
+
+OPS: dict[str, Callable[..., Term]] = {
+    "not": ir.Not,
+    "and": lambda a, b: ir.And(a, b),
+    "or": lambda a, b: ir.Or(a, b),
+    "implies": ir.Implies,
+    "iff": ir.Iff,
+    "eq": ir.eq,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+    "add": lambda a, b: ir.arith("add", a, b),
+    "sub": lambda a, b: ir.arith("sub", a, b),
+    "mul": lambda a, b: ir.arith("mul", a, b),
+    "neg": lambda a: ir.arith("sub", 0, a),
+    "min": lambda a, b: ir.ite(a <= b, a, b),
+    "max": lambda a, b: ir.ite(a <= b, b, a),
+    "ite": ir.ite,
+    "seq_len": ir.seq_len,
+    "seq_at": ir.seq_at,
+    "head": lambda s: s.head(),
+    "last": lambda s: s.last(),
+    "seq_tail": lambda s: s.tail(),
+    "seq_append": ir.seq_append,
+    "seq_concat": ir.seq_concat,
+    "seq_prefix": ir.prefix,
+    "seq_elems": ir.seq_elems,
+    "contains": ir.contains,
+    "set_subset": _set_op("set_subset"),
+    "set_union": _set_op("set_union"),
+    "set_inter": _set_op("set_inter"),
+    "set_diff": _set_op("set_diff"),
+    "set_card": ir.set_card,
+    "map_get": lambda m, *ks: ir.map_get(m, tuple(ks)),
+}
+"""core op -> the ``ir`` builder it stands for. ``field``, ``record`` and ``set_lit`` also need
+the node's static data and are handled in ``Compiler``."""
+
+
+class Compiler:
+    """Builds ``ir`` terms for the core formulas of one machine (state variables as ``var``
+    terms, derived variables traced through a read-only ``StateProxy``)."""
+
+    def __init__(self, machine: Machine, source: SourceFile | None = None) -> None:
+        self.machine = machine
+        self.source = source
+        self.vars = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(machine.variables)]
+        self.proxy = StateProxy(machine.variables, self.vars, machine.derived)
+        self._free: dict[int, frozenset[int]] = {}
+        self._memo: dict[tuple[Any, ...], Term] = {}
+        self.instances = 0
+
+    # -- free bound variables (for memoisation of shared nodes) ---------------------------------
+    def free(self, c: Core) -> frozenset[int]:
+        k = id(c)
+        if k in self._free:
+            return self._free[k]
+        if isinstance(c, CBound):
+            out = frozenset({id(c.var)})
+        elif isinstance(c, COp):
+            out = frozenset().union(*(self.free(a) for a in c.args)) if c.args else frozenset()
+        elif isinstance(c, CQuant):
+            inner = self.free(c.body) - {id(c.var)}
+            out = inner | self._range_free(c.range)
+        else:
+            out = frozenset()
+        self._free[k] = out
+        return out
+
+    def _range_free(self, r: Any) -> frozenset[int]:
+        if isinstance(r, CollRange):
+            return self.free(r.coll)
+        if isinstance(r, SubsetRange):
+            return self.free(r.sup)
+        return frozenset()
+
+    # -- terms ----------------------------------------------------------------------------------
+    def term(self, c: Core, env: dict[int, Term] | None = None) -> Term:
+        """The ``ir`` term of ``c`` with bound variables (by id) given by ``env``."""
+        env = env or {}
+        fv = self.free(c)
+        key = (id(c), *sorted((v, id(env[v])) for v in fv))
+        t = self._memo.get(key)
+        if t is None:
+            t = self._term(c, env)
+            self._memo[key] = t
+        return t
+
+    def _term(self, c: Core, env: dict[int, Term]) -> Term:
+        if isinstance(c, CConst):
+            return ir.const(c.type, c.value)
+        if isinstance(c, CStateVar):
+            return self.vars[c.index]
+        if isinstance(c, CDerived):
+            return ir.lift(getattr(self.proxy, c.name))
+        if isinstance(c, CBound):
+            return env[id(c.var)]
+        if isinstance(c, COp):
+            args = [self.term(a, env) for a in c.args]
+            if c.op == "field":
+                return ir.field(args[0], c.data)
+            if c.op == "record":
+                return ir.record(c.type, *args)  # type: ignore[arg-type]
+            if c.op == "set_lit":
+                return ir.set_lit(c.type, *args)  # type: ignore[arg-type]
+            return OPS[c.op](*args)
+        if isinstance(c, CQuant):
+            return self._quant(c, env)
+        raise AssertionError(f"unknown core node {c!r}")
+
+    def elements(self, var: BoundVar, r: Any, env: dict[int, Term]) -> list[tuple[Term | None, Term]]:
+        """(guard, element) pairs a quantifier ranges over, as ``ir.elements``."""
+        if isinstance(r, TypeRange):
+            return [(None, ir.const(r.type, v)) for v in r.type.values()]
+        if isinstance(r, CollRange):
+            return ir.elements(self.term(r.coll, env))
+        sup = self.term(r.sup, env)
+        out: list[tuple[Term | None, Term]] = []
+        for v in r.type.values():
+            s = ir.const(r.type, v)
+            g = ir.set_op("set_subset", s, sup)
+            if g.is_const:
+                if g.value:
+                    out.append((None, s))
+                continue
+            out.append((g, s))
+        return out
+
+    def _quant(self, c: CQuant, env: dict[int, Term]) -> Term:
+        elems = self.elements(c.var, c.range, env)
+        self.instances += len(elems)
+        if self.instances > MAX_INSTANCES:
+            raise InvariantScopeError(
+                f"this invariant expands to more than {MAX_INSTANCES} quantifier instances at this scope; "
+                f"use a smaller scope or fewer nested quantifiers",
+                c.span,
+                self.source,
+            )
+        vid = id(c.var)
+        bodies = [(g, self.term(c.body, {**env, vid: e})) for g, e in elems]
+        if c.kind == "forall":
+            return ir.And(b if g is None else ir.Implies(g, b) for g, b in bodies)
+        if c.kind == "exists":
+            return ir.Or(b if g is None else ir.And(g, b) for g, b in bodies)
+        if c.kind == "exists1":
+            sat = [b if g is None else ir.And(g, b) for g, b in bodies]
+            return ir.Or(
+                ir.And(s, *(ir.Not(o) for j, o in enumerate(sat) if j != i)) for i, s in enumerate(sat)
+            )
+        total: Term = ir.const(IntT(0, 0), 0)
+        for g, b in bodies:
+            total = ir.arith("add", total, b if g is None else ir.ite(g, b, ir.const(IntT(0, 0), 0)))
+        return total
+
+    # -- vacuity witnesses ----------------------------------------------------------------------
+    def witnesses(self, root: Core, line_of: Callable[[Span], int] | None = None) -> list[tuple[str, Core]]:
+        """(description, core) witnesses of ``root`` (see the module docstring)."""
+        out: list[tuple[str, Core]] = []
+        true = CConst(BoolT(), True)
+
+        def where(sp: Span) -> str:
+            return f" (line {sp.line})" if sp.line else ""
+
+        def wrap(binders: Sequence[CQuant], conds: Sequence[Core]) -> Core:
+            body: Core = true
+            for cnd in conds:
+                body = cnd if body is true else COp(BoolT(), "and", (body, cnd))
+            for q in reversed(binders):
+                body = CQuant(BoolT(), "exists", q.var, q.range, body, q.range_text, span=q.span)
+            return body
+
+        stack: list[tuple[Core, tuple[CQuant, ...], tuple[Core, ...], frozenset[int]]] = [(root, (), (), frozenset())]
+        while stack:
+            c, binders, path, dep = stack.pop()
+            if isinstance(c, CQuant) and c.kind == "forall":
+                if not isinstance(c.range, TypeRange) and self._range_reads_state(c.range, dep):
+                    out.append(
+                        (
+                            f"range `{c.range_text}` of `{c.var.name}`{where(c.span)}",
+                            wrap((*binders, c), path),
+                        )
+                    )
+                    dep = dep | {id(c.var)}
+                stack.append((c.body, (*binders, c), path, dep))
+            elif isinstance(c, COp) and c.op == "and":
+                stack.extend((a, binders, path, dep) for a in reversed(c.args))
+            elif isinstance(c, COp) and c.op == "implies":
+                premise = c.args[0]
+                out.append((f"premise `{premise.text}`{where(premise.span)}", wrap(binders, (*path, premise))))
+                stack.append((c.args[1], binders, (*path, premise), dep))
+        return out
+
+    def _range_reads_state(self, r: Any, dep: frozenset[int]) -> bool:
+        from .core import reads_state
+
+        if isinstance(r, CollRange):
+            return reads_state(r.coll, dep)
+        if isinstance(r, SubsetRange):
+            return False  # the empty set is always a subset: never vacuous
+        return False
+
+    # -- properties -----------------------------------------------------------------------------
+    def property(self, name: str, body: Core, reference: str, description: str) -> Property:
+        """The ``Property`` of one invariant, with its vacuity witnesses."""
+        self.instances = 0
+        term = self.safe_term(body)
+        ws = []
+        for desc, wc in self.witnesses(body):
+            self.instances = 0
+            ws.append((desc, self.safe_term(wc)))
+        return Property(name, term, reference, description, witnesses=tuple(ws))
+
+    def safe_term(self, c: Core) -> Term:
+        """``term(c)``, reporting a failure of the ``ir`` layer as a located error (it would be a
+        bug of the checker: a well-typed core always compiles)."""
+        try:
+            t = self.term(c)
+        except (ir.TraceError, SchemaError) as e:
+            raise InvariantTypeError(
+                f"internal error (please report): the checked formula does not compile: {e}", c.span, self.source
+            ) from None
+        if isinstance(c.type, BoolT) and not isinstance(t.type, BoolT):  # pragma: no cover - defensive
+            raise InvariantTypeError("internal error (please report): not a formula", c.span, self.source)
+        return t
+
+
+__all__ = ["MAX_INSTANCES", "OPS", "Compiler", "SetT"]

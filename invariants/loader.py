@@ -1,0 +1,225 @@
+"""Loading an invariant file for one machine: parse, check the ``machine`` line, type-check,
+compile. The result, an ``InvariantSet``, holds one ``explore.Property`` per invariant (with its
+vacuity witnesses), ready for the explorer and for the Z3 prover.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ioakit.specs.automaton import Machine
+from ioakit.specs.explore import Property
+
+from . import syntax as S
+from .checker import CascadeError, Checker, DefinitionInfo, Schema
+from .compiler import Compiler
+from .core import Core
+from .errors import (
+    ErrorSink,
+    InvariantError,
+    InvariantFileError,
+    InvariantMachineError,
+    InvariantSyntaxError,
+    InvariantTypeError,
+    Note,
+    SourceFile,
+    Span,
+)
+from .parser import parse
+
+LEMMA_DIR = Path(__file__).with_name("lemmas")
+
+
+@dataclass(frozen=True)
+class InvariantInfo:
+    """One checked and compiled invariant of a file."""
+
+    name: str
+    reference: str
+    description: str
+    span: Span
+    property: Property = field(repr=False)
+    core: Core = field(repr=False)
+    text: str = field(default="", repr=False)
+    """The formula as written (whitespace collapsed)."""
+
+    @builtins.property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(frozen=True)
+class InvariantSet:
+    """The invariants of one file, compiled for one machine at one scope.
+
+    ``properties`` are what ``Explorer.check`` and the prover consume; ``invariants`` adds the
+    source positions and checked core of each; ``definitions`` are the file's ``def``s.
+    """
+
+    machine: Machine = field(repr=False)
+    machine_names: tuple[str, ...]
+    properties: list[Property] = field(repr=False)
+    invariants: list[InvariantInfo] = field(repr=False)
+    definitions: dict[str, DefinitionInfo] = field(repr=False)
+    source: SourceFile = field(repr=False)
+    ast: S.File = field(repr=False)
+
+    @property
+    def filename(self) -> str:
+        return self.source.name
+
+    @property
+    def names(self) -> list[str]:
+        return [i.name for i in self.invariants]
+
+    @property
+    def spans(self) -> dict[str, Span]:
+        """Source span of every invariant and definition, by name."""
+        out = {n: d.span for n, d in self.definitions.items()}
+        out.update({i.name: i.span for i in self.invariants})
+        return out
+
+    def invariant(self, name: str) -> InvariantInfo:
+        for i in self.invariants:
+            if i.name == name:
+                return i
+        raise KeyError(f"no invariant {name!r} in {self.filename} (invariants: {', '.join(self.names)})")
+
+    def property(self, name: str) -> Property:
+        return self.invariant(name).property
+
+    def __len__(self) -> int:
+        return len(self.invariants)
+
+    def __iter__(self) -> Iterator[Property]:
+        return iter(self.properties)
+
+
+def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
+    """A ``Path`` is read from disk; a ``str`` is the text itself."""
+    if isinstance(source, Path):
+        name = filename or str(source)
+        try:
+            text = source.read_text(encoding="utf-8")
+        except OSError as e:
+            raise InvariantFileError(f"cannot read the invariant file: {e.strerror or e}", None, SourceFile(name, "")) from None
+        except UnicodeDecodeError as e:
+            raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
+        return SourceFile(name, text)
+    if not isinstance(source, str):
+        raise TypeError(f"load_invariants needs a str (text) or a Path, got {type(source).__name__}")
+    return SourceFile(filename or "<string>", source)
+
+
+def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) -> tuple[str, ...]:
+    import difflib
+
+    from ioakit.specs.machines import MACHINES
+
+    known = {n.lower(): n for n in MACHINES}
+    known.setdefault(machine.name.lower(), machine.name)
+    names = []
+    for ident in decl.names:
+        n = ident.name
+        if n.lower() not in known:
+            close = difflib.get_close_matches(n, list(known.values()), n=2, cutoff=0.6)
+            hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            raise InvariantMachineError(
+                f"unknown machine `{n}`{hint} (known machines: {', '.join(known.values())})", ident.span, src
+            )
+        names.append(known[n.lower()])
+    if machine.name.lower() not in (n.lower() for n in names):
+        raise InvariantMachineError(
+            f"this file is about {', '.join(names)}, not {machine.name}; add {machine.name} to the `machine` line "
+            f"if the invariants are meant for it too",
+            decl.span,
+            src,
+        )
+    return tuple(names)
+
+
+def load_invariants(source: str | Path, machine: Machine, *, filename: str | None = None) -> InvariantSet:
+    """Parse, type-check and compile an invariant file for ``machine``.
+
+    ``source`` is the file's text (``str``) or its path (``Path``); ``filename`` is the name used
+    in error messages. Raises an ``InvariantError`` subclass for any problem with the input —
+    never another exception — whose ``str()`` is the located message with a caret.
+    """
+    src = read_source(source, filename)
+    try:
+        return _load(src, machine)
+    except RecursionError:
+        raise InvariantSyntaxError(
+            "the formulas are nested too deeply to process (definitions using definitions?)", None, src
+        ) from None
+
+
+def _load(src: SourceFile, machine: Machine) -> InvariantSet:
+    ast = parse(src)
+    names = _check_machine_line(ast.machine, machine, src)
+    checker = Checker(Schema.of(machine), src)
+    for item in ast.items:
+        if isinstance(item, S.Definition):
+            checker.later.setdefault(item.name.name, item.name.span.line)
+    sink = ErrorSink(src)
+    checked: list[tuple[S.InvariantDecl, Core]] = []
+    seen: dict[str, S.InvariantDecl] = {}
+    for order, item in enumerate(ast.items):
+        try:
+            if isinstance(item, S.Definition):
+                checker.later.pop(item.name.name, None)
+                try:
+                    checker.add_definition(item, order)
+                except InvariantError:
+                    checker.broken.add(item.name.name)
+                    raise
+                continue
+            if item.name.name in seen:
+                raise InvariantTypeError(
+                    f"invariant `{item.name.name}` is declared twice",
+                    item.name.span,
+                    src,
+                    (Note("first declared here", seen[item.name.name].name.span),),
+                )
+            seen[item.name.name] = item
+            checker.budget.nodes = 0
+            body = checker.expect_bool(item.body, {}, f"invariant `{item.name.name}`")
+            checked.append((item, body))
+        except CascadeError:
+            pass
+        except InvariantError as e:
+            sink.add(e)
+    sink.raise_if_any()
+    comp = Compiler(machine, src)
+    props: list[Property] = []
+    infos: list[InvariantInfo] = []
+    for item, body in checked:
+        try:
+            p = comp.property(item.name.name, body, item.reference, item.description)
+        except InvariantError as e:
+            sink.add(e)
+            continue
+        props.append(p)
+        infos.append(
+            InvariantInfo(item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src))
+        )
+    sink.raise_if_any()
+    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast)
+
+
+def lemma_file(name: str) -> Path:
+    """The path of a shipped invariant file: ``lemma_file("vs_lemma_4_1")`` (``.inv`` optional)."""
+    stem = name[:-4] if name.endswith(".inv") else name
+    p = LEMMA_DIR / f"{stem}.inv"
+    if not p.is_file():
+        have = ", ".join(sorted(q.stem for q in LEMMA_DIR.glob("*.inv")))
+        raise FileNotFoundError(f"no shipped invariant file {name!r}; available: {have}")
+    return p
+
+
+def lemma_files() -> list[Path]:
+    """Every shipped invariant file."""
+    return sorted(LEMMA_DIR.glob("*.inv"))
