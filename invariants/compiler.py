@@ -21,13 +21,45 @@ from ioakit.specs import ir
 from ioakit.specs.automaton import Machine
 from ioakit.specs.explore import Property
 from ioakit.specs.ir import StateProxy, Term
-from ioakit.specs.types import BoolT, IntT, SchemaError, SetT
+from ioakit.specs.types import BoolT, IntT, SchemaError
 
 from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
 from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span
 
 MAX_INSTANCES = 200_000
 """Most quantifier-body instances one invariant may expand to at a scope."""
+
+
+MAX_TERM_DEPTH = 60
+"""Deepest compiled term accepted (the generated Python code must stay within the parser's
+nesting limit of 200 parentheses)."""
+
+MAX_TREE_SIZE = 2_000_000
+"""Largest size of a compiled term counted as a tree (shared subterms counted at every use)."""
+
+
+def tree_size(t: Term, cap: int = MAX_TREE_SIZE + 1) -> int:
+    """Size of ``t`` as a tree (saturating at ``cap``), computed over the DAG."""
+    size: dict[int, int] = {}
+    for n in ir.subterms([t]):
+        size[id(n)] = min(cap, 1 + sum(size[id(a)] for a in n.args))
+    return size[id(t)]
+
+
+def term_depth(t: Term) -> int:
+    """Longest path from ``t`` to a leaf (the nesting the code generator will emit)."""
+    depth: dict[int, int] = {}
+    for n in ir.subterms([t]):
+        depth[id(n)] = 1 + max((depth[id(a)] for a in n.args), default=0)
+    return depth[id(t)]
+
+
+def _balanced_sum(xs: list[Term]) -> Term:
+    """``x1 + ... + xn`` as a balanced tree (depth log n; a chain would nest n levels deep)."""
+    if len(xs) == 1:
+        return xs[0]
+    mid = len(xs) // 2
+    return ir.arith("add", _balanced_sum(xs[:mid]), _balanced_sum(xs[mid:]))
 
 
 def _set_op(op: str) -> Callable[[Term, Term], Term]:
@@ -171,6 +203,11 @@ class Compiler:
                 self.source,
             )
         vid = id(c.var)
+        if vid not in self.free(c.body) and isinstance(c.range, TypeRange) and elems and c.kind != "sum":
+            # the variable is unused and its range a non-empty type: the quantifier is its body
+            # (nesting unused binders would otherwise build terms exponential once unshared)
+            b = self.term(c.body, env)
+            return b if c.kind != "exists1" or len(elems) == 1 else ir.const(BoolT(), False)
         bodies = [(g, self.term(c.body, {**env, vid: e})) for g, e in elems]
         if c.kind == "forall":
             return ir.And(b if g is None else ir.Implies(g, b) for g, b in bodies)
@@ -181,10 +218,8 @@ class Compiler:
             return ir.Or(
                 ir.And(s, *(ir.Not(o) for j, o in enumerate(sat) if j != i)) for i, s in enumerate(sat)
             )
-        total: Term = ir.const(IntT(0, 0), 0)
-        for g, b in bodies:
-            total = ir.arith("add", total, b if g is None else ir.ite(g, b, ir.const(IntT(0, 0), 0)))
-        return total
+        zero = ir.const(IntT(0, 0), 0)
+        return _balanced_sum([b if g is None else ir.ite(g, b, zero) for g, b in bodies]) if bodies else zero
 
     # -- vacuity witnesses ----------------------------------------------------------------------
     def witnesses(self, root: Core, line_of: Callable[[Span], int] | None = None) -> list[tuple[str, Core]]:
@@ -246,16 +281,30 @@ class Compiler:
 
     def safe_term(self, c: Core) -> Term:
         """``term(c)``, reporting a failure of the ``ir`` layer as a located error (it would be a
-        bug of the checker: a well-typed core always compiles)."""
+        bug of the checker: a well-typed core always compiles), and refusing terms whose unshared
+        size is too large for the backends (they expand shared subterms in some positions)."""
         try:
             t = self.term(c)
         except (ir.TraceError, SchemaError) as e:
             raise InvariantTypeError(
                 f"internal error (please report): the checked formula does not compile: {e}", c.span, self.source
             ) from None
+        if term_depth(t) > MAX_TERM_DEPTH:
+            raise InvariantScopeError(
+                f"this formula nests more than {MAX_TERM_DEPTH} operations deep once compiled; split it with "
+                f"definitions or invariants",
+                c.span,
+                self.source,
+            )
+        if tree_size(t) > MAX_TREE_SIZE:
+            raise InvariantScopeError(
+                f"this formula expands to more than {MAX_TREE_SIZE} operations at this scope; use a smaller scope, "
+                f"fewer nested quantifiers, or definitions that do not repeat their arguments",
+                c.span,
+                self.source,
+            )
         if isinstance(c.type, BoolT) and not isinstance(t.type, BoolT):  # pragma: no cover - defensive
             raise InvariantTypeError("internal error (please report): not a formula", c.span, self.source)
         return t
 
 
-__all__ = ["MAX_INSTANCES", "OPS", "Compiler", "SetT"]

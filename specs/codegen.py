@@ -40,7 +40,7 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
     if isinstance(typ, MapT) and isinstance(typ.val, SeqT) and not _has_bounds(typ.val.elem):
         return [f"max(map(len, {code})) <= {typ.val.maxlen}"]
     if isinstance(typ, MapT) and isinstance(typ.val, IntT):
-        return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi + 1}"]
+        return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi}"]
     if _has_bounds(typ):
         name = f"_type{len(ns)}"
         ns[name] = typ
