@@ -250,7 +250,9 @@ class Checker:
         """Definitions of the file not yet checked, with their lines ("defined later")."""
 
     # -- errors ---------------------------------------------------------------------------------
-    def err(self, msg: str, node: S.Node | Span | None, *notes: Note, cls: type[InvariantError] = InvariantTypeError) -> InvariantError:
+    def err(
+        self, msg: str, node: S.Node | Span | None, *notes: Note, cls: type[InvariantError] = InvariantTypeError
+    ) -> InvariantError:
         span = node if isinstance(node, Span) or node is None else node.span
         return cls(msg, span, self.source, tuple(notes))
 
@@ -325,9 +327,8 @@ class Checker:
                 if n.name not in b:
                     self._resolve_only(n.name, n, b)
                 continue
-            if isinstance(n, S.Call):
-                if n.func.name not in BUILTINS and n.func.name not in b:
-                    self._resolve_callable(n.func)
+            if isinstance(n, S.Call) and n.func.name not in BUILTINS and n.func.name not in b:
+                self._resolve_callable(n.func)
             if isinstance(n, S.Node):
                 for v in vars(n).values():
                     if isinstance(v, S.Node):
@@ -647,7 +648,8 @@ class Checker:
             return CConst(exp, frozenset(), span=e.span, text=self.text(e))
         if exp is None:
             raise self.err(
-                "cannot tell the type of `empty` here: compare it with a sequence or set, e.g. `pending[p, g] == empty`",
+                "cannot tell the type of `empty` here: compare it with a sequence or set, e.g. "
+                "`pending[p, g] == empty`",
                 e,
             )
         raise self.err(f"`empty` is a sequence or a set, but {self.a(exp)} value is expected here", e)

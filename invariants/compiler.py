@@ -26,7 +26,7 @@ from ioakit.specs.types import BoolT, IntT, SchemaError
 from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
 from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span
 
-MAX_INSTANCES = 200_000
+MAX_INSTANCES = 20_000
 """Most quantifier-body instances one invariant may expand to at a scope."""
 
 

@@ -29,36 +29,41 @@ class BoundVar:
     span: Span = field(default=NOWHERE, repr=False)
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Core:
     type: Type
     span: Span = field(default=NOWHERE, repr=False, kw_only=True)
     text: str = field(default="", repr=False, kw_only=True)
     """The source text of the node (for vacuity witnesses' descriptions)."""
 
+    def __repr__(self) -> str:
+        # not the recursive dataclass repr: core graphs share nodes (definitions), so a tree
+        # rendering can be exponentially large
+        return f"{type(self).__name__}<{self.text or self.type}>"
 
-@dataclass(frozen=True, eq=False)
+
+@dataclass(frozen=True, eq=False, repr=False)
 class CConst(Core):
     value: Any
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CStateVar(Core):
     index: int
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CDerived(Core):
     name: str
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CBound(Core):
     var: BoundVar
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class COp(Core):
     """An operation of ``ioakit.specs.ir`` (see ``compiler.OPS`` for the list)."""
 
@@ -92,7 +97,7 @@ class SubsetRange:
 Range = TypeRange | CollRange | SubsetRange
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class CQuant(Core):
     """``forall`` / ``exists`` / ``exists1`` (exactly one) / ``sum`` of ``body`` over ``var``."""
 

@@ -105,7 +105,9 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
         try:
             text = source.read_text(encoding="utf-8")
         except OSError as e:
-            raise InvariantFileError(f"cannot read the invariant file: {e.strerror or e}", None, SourceFile(name, "")) from None
+            raise InvariantFileError(
+                f"cannot read the invariant file: {e.strerror or e}", None, SourceFile(name, "")
+            ) from None
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
         return SourceFile(name, text)
@@ -204,7 +206,9 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
             continue
         props.append(p)
         infos.append(
-            InvariantInfo(item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src))
+            InvariantInfo(
+                item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src)
+            )
         )
     sink.raise_if_any()
     return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast)

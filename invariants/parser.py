@@ -286,7 +286,9 @@ def _bracket_error(src: SourceFile) -> InvariantSyntaxError | None:
         i += 1
     if stack:
         o, at = stack[-1]
-        return InvariantSyntaxError(f"unclosed `{o}`: no matching `{_OPEN[o]}` before the end of the file", _point(src, at))
+        return InvariantSyntaxError(
+            f"unclosed `{o}`: no matching `{_OPEN[o]}` before the end of the file", _point(src, at)
+        )
     return None
 
 
@@ -345,7 +347,7 @@ def _expected_list(names: set[str]) -> str:
 def _accepts(ip: Any) -> set[str]:
     try:
         return set(ip.accepts())
-    except Exception:  # noqa: BLE001 - accepts() replays the parser; any failure just means "unknown"
+    except Exception:
         return set()
 
 
@@ -369,7 +371,7 @@ def _would_continue(e: UnexpectedToken, insert: list[str], replace: bool = False
         return True
     except UnexpectedInput:
         return False
-    except Exception:  # noqa: BLE001 - an odd parser state: no suggestion
+    except Exception:
         return False
 
 

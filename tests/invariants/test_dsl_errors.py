@@ -16,6 +16,7 @@ import pytest
 from ioakit.invariants import (
     InvariantError,
     InvariantMachineError,
+    InvariantScopeError,
     InvariantSyntaxError,
     InvariantTypeError,
     load_invariants,
@@ -145,12 +146,16 @@ def test_friendly_messages(text, needle, vs):
 
 
 def test_deep_definition_chains_are_refused_not_crashing(vs):
-    # each definition doubles the previous one: 2^60 nodes if expanded naively
+    # each definition doubles the previous one: shared, not copied, when checked and compiled
+    defs = "\n".join(f"def d{i} = d{i - 1} + d{i - 1}" for i in range(1, 11))
+    text = f"machine VS-machine\ndef d0 = inputs_issued\n{defs}\ninvariant a: d10 >= 0"
+    assert load_invariants(text, vs).names == ["a"]
+    # 60 levels deep (and 2^60 operations once unshared): refused before code generation
     defs = "\n".join(f"def d{i} = d{i - 1} + d{i - 1}" for i in range(1, 61))
-    text = f"machine VS-machine\ndef d0 = inputs_issued\n{defs}\ninvariant a: d60 >= 0"
-    inv = load_invariants(text, vs)  # zero-argument definitions are shared, not copied
-    assert inv.names == ["a"]
+    deep = f"machine VS-machine\ndef d0 = inputs_issued\n{defs}\ninvariant a: d60 >= 0"
+    with pytest.raises(InvariantScopeError, match="more than 60 operations deep"):
+        load_invariants(deep, vs)
     macros = "\n".join(f"def e{i}(x) = e{i - 1}(x) + e{i - 1}(x)" for i in range(1, 40))
     text = f"machine VS-machine\ndef e0(x) = x\n{macros}\ninvariant a: e39(inputs_issued) >= 0"
-    with pytest.raises(InvariantError, match="expands to more than"):
+    with pytest.raises(InvariantScopeError, match="expands to more than"):
         load_invariants(text, vs)

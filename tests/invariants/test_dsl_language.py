@@ -192,7 +192,9 @@ VS_CASES: list[tuple[str, Callable[[Any], bool]]] = [
 
 
 def _check_cases(machine, states, cases):
-    terms = [load_invariants(f"machine {machine.name}\ninvariant c: {f}\n", machine).properties[0].term for f, _ in cases]
+    terms = [
+        load_invariants(f"machine {machine.name}\ninvariant c: {f}\n", machine).properties[0].term for f, _ in cases
+    ]
     preds = compile_predicates(machine, terms)
     sample = random.Random(3).sample(states, 8)
     for (formula, py), pred, term in zip(cases, preds, terms):

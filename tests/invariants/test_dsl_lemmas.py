@@ -49,12 +49,12 @@ def vs():
 def test_shipped_files_are_found():
     assert {p.name for p in lemma_files()} >= {"vs_lemma_4_1.inv", "to_machine.inv"}
     assert lemma_file("vs_lemma_4_1.inv") == lemma_file("vs_lemma_4_1")
-    with pytest.raises(FileNotFoundError, match="available: .*vs_lemma_4_1"):
+    with pytest.raises(FileNotFoundError, match=r"available: .*vs_lemma_4_1"):
         lemma_file("nope")
 
 
 def test_vs_file_has_the_fourteen_items(vs_like):
-    m, inv, _ = vs_like
+    _, inv, _ = vs_like
     assert inv.machine_names == ("VS-machine", "WeakVS-machine")
     assert inv.names == [f"lemma_4_1_{k}" for k in range(1, 15)]
     assert [p.reference for p in inv.properties] == [f"Lemma 4.1({k})" for k in range(1, 15)]
