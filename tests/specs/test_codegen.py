@@ -337,11 +337,14 @@ def test_a_map_write_at_a_constant_bottom_key_still_computes_shared_values() -> 
 # -- successors: instances sharing structurally equal subterms ----------------------------------
 
 
-def _copy(t: Term, memo: dict[int, Term]) -> Term:
-    """A structurally equal copy made of new term objects (sharing inside ``t`` is kept)."""
+def _copy(t: Term, memo: dict[int, tuple[Term, Term]]) -> Term:
+    """A structurally equal copy made of new term objects (sharing inside ``t`` is kept).
+
+    ``memo`` maps ``id(original)`` to ``(original, copy)``: holding the original keeps its id
+    from being reused by a later term while the memo lives."""
     if id(t) not in memo:
-        memo[id(t)] = Term(t.op, tuple(_copy(a, memo) for a in t.args), t.type, t.data)
-    return memo[id(t)]
+        memo[id(t)] = (t, Term(t.op, tuple(_copy(a, memo) for a in t.args), t.type, t.data))
+    return memo[id(t)][1]
 
 
 @st.composite
@@ -355,7 +358,7 @@ def random_machines(draw: st.DrawFn) -> Machine:
     # like a family: common conjuncts, after or before one conjunct of the instance's own
     common = draw(st.lists(st.sampled_from(pool["bool"]), max_size=2), label="common conjuncts")
     for k in range(draw(st.integers(1, 8), label="instances")):
-        memo: dict[int, Term] = {}
+        memo: dict[int, tuple[Term, Term]] = {}
         own = draw(st.lists(st.sampled_from(pool["bool"]), max_size=2), label="own conjuncts")
         conjuncts = own + common if draw(st.booleans(), label="own first") else common + own
         if not conjuncts:
@@ -461,3 +464,15 @@ def test_successors_equal_steps_on_every_state_of_a_family_pattern() -> None:
             if post is not None:
                 expected.append((k, None if post is OUT_OF_BOUNDS else post))
         assert compiled.successors(s) == expected, s
+
+
+def test_default_values_of_different_types_keep_their_own_constants() -> None:
+    """Regression: generated constants were cached by ``id()`` of short-lived terms, so the
+    out-of-range default of one ``s(i)`` could come out as another type's default."""
+    elems: list[Type] = [VIEW, TupleT(EP, EG), SETP, SeqT(EP, 1), TupleT(B, IntT(3, 4))]
+    terms, env = [], []
+    for j, e in enumerate(elems):
+        terms.append(_var(2 * j, SeqT(e, 2)).at(_var(2 * j + 1, IntT(0, 3))))
+        env += [(), 0]  # empty sequences: every read is out of range
+    got = [f(tuple(env)) for f in compile_terms(_FAKE_MACHINE, terms)]
+    assert got == [e.default() for e in elems]

@@ -52,8 +52,6 @@ assert _SOLVER.check() == z3.sat
 EMPTY_MODEL = _SOLVER.model()
 """A model of the empty formula: evaluates closed Z3 terms (the symbolic image of a concrete state)."""
 
-Walk = list[int]
-
 
 @functools.cache
 def machine(name: str, scope: tuple[tuple[str, int], ...]) -> Machine:
@@ -93,7 +91,7 @@ def check_step_agrees(m: Machine, s: tuple[Any, ...], k: int) -> None:
     assert from_successors == expected, f"{where}: successors() gives {from_successors}, steps[] gives {expected}"
 
 
-def walk_from_start(m: Machine, choices: Walk) -> tuple[Any, ...]:
+def walk_from_start(m: Machine, choices: list[int]) -> tuple[Any, ...]:
     """Follow ``choices`` (each taken modulo the number of enabled steps) from the start state."""
     succ = m.compiled().successors
     s = m.start_states[0]
@@ -276,7 +274,7 @@ def test_the_differential_test_catches_a_broken_op(mutant: str, strategy: str, m
     breaker(monkeypatch)
     m = get_spec(name).build({})  # a fresh machine: compiled under the mutant
     with pytest.raises(AssertionError):
-        _runner(m, BODIES[strategy], 300)()
+        _runner(m, BODIES[strategy], 1000)()  # stops at the first disagreement (typically within 200)
 
 
 def _runner(m: Machine, body: Callable[[Machine, st.DataObject], None], examples: int) -> Callable[[], None]:
