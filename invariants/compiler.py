@@ -215,9 +215,7 @@ class Compiler:
             return ir.Or(b if g is None else ir.And(g, b) for g, b in bodies)
         if c.kind == "exists1":
             sat = [b if g is None else ir.And(g, b) for g, b in bodies]
-            return ir.Or(
-                ir.And(s, *(ir.Not(o) for j, o in enumerate(sat) if j != i)) for i, s in enumerate(sat)
-            )
+            return ir.Or(ir.And(s, *(ir.Not(o) for j, o in enumerate(sat) if j != i)) for i, s in enumerate(sat))
         zero = ir.const(IntT(0, 0), 0)
         return _balanced_sum([b if g is None else ir.ite(g, b, zero) for g, b in bodies]) if bodies else zero
 
@@ -281,13 +279,21 @@ class Compiler:
 
     def safe_term(self, c: Core) -> Term:
         """``term(c)``, reporting a failure of the ``ir`` layer as a located error (it would be a
-        bug of the checker: a well-typed core always compiles), and refusing terms whose unshared
-        size is too large for the backends (they expand shared subterms in some positions)."""
+        bug of the checker: a well-typed core always compiles), and refusing terms too deep for the
+        code generator or whose unshared size is too large for the backends (they expand shared
+        subterms in some positions)."""
         try:
             t = self.term(c)
         except (ir.TraceError, SchemaError) as e:
             raise InvariantTypeError(
                 f"internal error (please report): the checked formula does not compile: {e}", c.span, self.source
+            ) from None
+        except RecursionError:  # definitions nested in definitions: deeper than any one formula
+            raise InvariantScopeError(
+                f"this formula nests too deeply to compile once its definitions are expanded (the limit is "
+                f"{MAX_TERM_DEPTH} operations); split it into several invariants, or flatten the chain of definitions",
+                c.span,
+                self.source,
             ) from None
         if term_depth(t) > MAX_TERM_DEPTH:
             raise InvariantScopeError(
@@ -306,5 +312,3 @@ class Compiler:
         if isinstance(c.type, BoolT) and not isinstance(t.type, BoolT):  # pragma: no cover - defensive
             raise InvariantTypeError("internal error (please report): not a formula", c.span, self.source)
         return t
-
-

@@ -109,11 +109,10 @@ class Term:
         return self.data
 
     def __repr__(self) -> str:
-        if self.op == "const":
-            return f"{self.type.show(self.data)}"
-        if self.op == "var":
-            return str(self.data[1])
-        return f"{self.op}({', '.join(map(repr, self.args))}{', ' + repr(self.data) if self.data is not None else ''})"
+        """``format_term(self)``: nested calls for small terms, ``let`` names for shared subterms
+        of large ones, cut with ``…`` past a few thousand characters (terms appear in error
+        messages). Linear in the size of the DAG, never recursive."""
+        return format_term(self)
 
     # -- static control flow --------------------------------------------------------------------
     def __bool__(self) -> bool:
@@ -706,6 +705,82 @@ def subterms(roots: Sequence[Term]) -> list[Term]:
         stack.append((t, True))
         stack.extend((a, False) for a in reversed(t.args) if id(a) not in seen)
     return out
+
+
+REPR_PLAIN_NODES = 200
+"""A term of at most this many nodes, counted as a tree, prints as plain nested calls."""
+
+REPR_MAX_CHARS = 4000
+"""Length at which ``repr`` of a term is cut with ``…``."""
+
+
+def format_term(t: Term, max_chars: int | None = REPR_MAX_CHARS) -> str:
+    """The text of ``t``, in time and length linear in the size of its DAG.
+
+    A term that is small as a tree prints as nested calls: ``lt(add(x, 1), 3)``. Traced terms
+    share subterms, and printed as a tree a subterm used twice at each of ``k`` levels appears
+    ``2**k`` times; so a term larger than ``REPR_PLAIN_NODES`` nodes as a tree names each
+    non-leaf subterm it uses more than once, in the order they are built, and prints it once:
+    ``let #1 = add(x, x); #2 = add(#1, #1) in lt(#2, 9)``. The text is cut with ``…`` after
+    ``max_chars`` characters (``None``: never).
+    """
+    nodes = subterms([t])
+    cap = REPR_PLAIN_NODES + 1
+    size: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    for n in nodes:
+        size[id(n)] = min(cap, 1 + sum(size[id(a)] for a in n.args))
+        for a in n.args:
+            uses[id(a)] = uses.get(id(a), 0) + 1
+    names: dict[int, str] = {}
+    if size[id(t)] > REPR_PLAIN_NODES:
+        for n in nodes:
+            if n.args and uses.get(id(n), 0) > 1:
+                names[id(n)] = f"#{len(names) + 1}"
+    out: list[str] = []
+    length = 0
+
+    def write(root: Term | str) -> bool:
+        """Append the text of ``root`` (shared subterms by name); False once past ``max_chars``."""
+        nonlocal length
+        stack: list[Term | str] = [root]
+        while stack:
+            x = stack.pop()
+            if isinstance(x, str):
+                piece = x
+            elif x.op == "const":
+                piece = x.type.show(x.data)
+            elif x.op == "var":
+                piece = str(x.data[1])
+            elif id(x) in names and x is not root:
+                piece = names[id(x)]
+            else:
+                items: list[Term | str] = [*x.args]
+                if x.data is not None:
+                    items.append(repr(x.data))
+                parts: list[Term | str] = [f"{x.op}("]
+                for i, item in enumerate(items):
+                    if i:
+                        parts.append(", ")
+                    parts.append(item)
+                parts.append(")")
+                stack.extend(reversed(parts))
+                continue
+            out.append(piece)
+            length += len(piece)
+            if max_chars is not None and length > max_chars:
+                return False
+        return True
+
+    done = True
+    if names:
+        done = write("let ")
+        for i, n in enumerate(m for m in nodes if id(m) in names):
+            done = done and write(f"{'; ' if i else ''}{names[id(n)]} = ") and write(n)
+        done = done and write(" in ")
+    done = done and write(t)
+    text = "".join(out)
+    return text if done else text[:max_chars] + "…"
 
 
 # ---------------------------------------------------------------------------------------------

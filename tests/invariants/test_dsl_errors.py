@@ -159,3 +159,14 @@ def test_deep_definition_chains_are_refused_not_crashing(vs):
     text = f"machine VS-machine\ndef e0(x) = x\n{macros}\ninvariant a: e39(inputs_issued) >= 0"
     with pytest.raises(InvariantScopeError, match="expands to more than"):
         load_invariants(text, vs)
+
+
+def test_definitions_expanding_too_deep_to_compile_are_located(vs):
+    """Six shallow definitions, each extending the previous chain: 540 levels once expanded. The
+    compiler's recursion gives out before its depth check; the error names the invariant."""
+    chain = " + ".join(["inputs_issued"] * 90)
+    defs = "\n".join([f"def d1 = {chain}"] + [f"def d{i} = d{i - 1} + {chain}" for i in range(2, 7)])
+    with pytest.raises(InvariantScopeError) as info:
+        load_invariants(f"machine VS-machine\n{defs}\ninvariant a: d6 >= 0", vs, filename="t.inv")
+    assert (info.value.line, info.value.column) == (8, 14)
+    assert str(info.value).startswith("t.inv:8:14: error: this formula nests too deeply to compile")

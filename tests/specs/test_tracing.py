@@ -337,3 +337,40 @@ def test_an_integer_is_not_a_domain_element() -> None:
     m = _build(_Small)
     with pytest.raises(TraceError, match=re.escape("the integer 0 is not an element of G")):
         m.predicate(lambda s: s.cv[ir.const(EnumT(m.decl.domains["P"]), 0)] == 0)
+
+
+# -- printing terms ----------------------------------------------------------------------------
+
+
+def _x() -> ir.Term:
+    return ir.Term("var", (), IntT(0, 3), (0, "x"))
+
+
+def test_small_terms_print_as_nested_calls() -> None:
+    x = _x()
+    one = x + 1
+    assert repr(one) == "add(x, 1)"
+    assert repr(ite(x < 2, one, one * 2)) == "ite(lt(x, 2), add(x, 1), mul(add(x, 1), 2))"
+
+
+def test_repr_of_a_shared_dag_is_linear_and_names_shared_subterms() -> None:
+    """Depth 60, each level used twice: 2**60 nodes as a tree, 61 in the DAG. The old recursive
+    repr printed the tree (it never finished); the text must stay linear in the DAG."""
+    t = _x()
+    for _ in range(60):
+        t = ite(t < 2, t, t + 1)
+    text = repr(t)
+    assert len(text) < 60 * 60
+    assert not text.endswith("…")  # short enough to print in full
+    assert text.startswith("let #1 = ite(lt(x, 2), x, add(x, 1)); #2 = ite(lt(#1, 2), #1, add(#1, 1));")
+    assert text.endswith(" in ite(lt(#59, 2), #59, add(#59, 1))")
+
+
+def test_repr_of_a_deep_chain_is_cut_and_not_recursive() -> None:
+    x = _x()
+    t = x
+    for _ in range(5000):  # deeper than the interpreter's recursion limit
+        t = t + x
+    text = repr(t)
+    assert len(text) <= ir.REPR_MAX_CHARS + 1 and text.endswith("…")
+    assert len(ir.format_term(t, None)) == len("add(") * 5000 + len("x") + len(", x)") * 5000
