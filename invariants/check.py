@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ioakit.specs.automaton import Machine
+from ioakit.specs.codegen import CodegenLimitError, compile_predicates
 from ioakit.specs.explore import Execution, Explorer, ExploreReport, Verdict
 
-from .errors import InvariantMachineError
+from .errors import InvariantError, InvariantMachineError, InvariantScopeError
 from .loader import InvariantSet
 
 HOLDS = "holds"
@@ -108,18 +109,20 @@ def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | N
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
-    machine's variables and the scope's domains).
+    machine's variables and the scope's domains). An invariant whose compiled term is too deep
+    for the concrete compiler is an ``InvariantScopeError`` located at it.
     """
-    if invset.machine is not machine and (
-        invset.machine.name != machine.name or invset.machine.scope != machine.scope
-    ):
+    if invset.machine is not machine and (invset.machine.name != machine.name or invset.machine.scope != machine.scope):
         raise InvariantMachineError(
             f"the invariants were loaded for {invset.machine.name} at {invset.machine.scope}, not for "
             f"{machine.name} at {machine.scope}; load them again for this machine",
             None,
             invset.source,
         )
-    rep = Explorer(machine).check(invset.properties).max_states(max_states).run()
+    try:
+        rep = Explorer(machine).check(invset.properties).max_states(max_states).run()
+    except CodegenLimitError as e:
+        raise _too_deep_to_run(machine, invset, e) from None
     outcomes = []
     for info, r in zip(invset.invariants, rep.results):
         if r.verdict is Verdict.VIOLATED:
@@ -130,7 +133,12 @@ def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | N
             status = INCOMPLETE
         outcomes.append(
             InvariantOutcome(
-                info.name, info.reference, info.description, info.line, status, r.counterexample,
+                info.name,
+                info.reference,
+                info.description,
+                info.line,
+                status,
+                r.counterexample,
                 r.vacuous if status != VIOLATED else (),
             )
         )
@@ -148,6 +156,25 @@ def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | N
         outcomes=tuple(outcomes),
         explore=rep,
     )
+
+
+def _too_deep_to_run(machine: Machine, invset: InvariantSet, e: CodegenLimitError) -> InvariantError:
+    """The located error for ``e``: the first invariant that, compiled alone with its vacuity
+    witnesses, is too deep for the concrete compiler (searched on this error path only, so a
+    normal check compiles each invariant once)."""
+    for info in invset.invariants:
+        p = info.property
+        try:
+            compile_predicates(machine, [p.term, *(t for _, t in p.witnesses)])
+        except CodegenLimitError as one:
+            span = info.core.span if info.core.span.line else info.span
+            return InvariantScopeError(
+                f"invariant `{info.name}` nests too deeply for the concrete compiler at this scope "
+                f"({one.detail}); split it into several invariants, or shorter conjunctions",
+                span,
+                invset.source,
+            )
+    return InvariantScopeError(str(e), None, invset.source)
 
 
 def format_check_report(report: CheckReport) -> str:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ioakit.specs.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
+from ioakit.specs.codegen import CodegenLimitError
 from ioakit.specs.explore import ExploreReport, Property, SimulationReport, Verdict
 from ioakit.specs.ir import TraceError
 from ioakit.specs.machines import MACHINES, get_spec
@@ -336,11 +337,14 @@ def load_invariant_file(m: Machine, path: str) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ioakit.invariants import check_invariants, format_check_report
+    from ioakit.invariants import InvariantError, check_invariants, format_check_report
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
-    report = check_invariants(m, invs, max_states=args.max_states)
+    try:
+        report = check_invariants(m, invs, max_states=args.max_states)
+    except InvariantError as e:  # e.g. an invariant too deep for the concrete compiler: located, exit 2
+        raise UsageError(str(e)) from None
     _emit(args, report.to_json(), format_check_report(report))
     return report.exit_code
 
@@ -516,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    except (SchemaError, TraceError) as e:
+    except (SchemaError, TraceError, CodegenLimitError) as e:
         print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -58,6 +58,11 @@ def _has_bounds(t: Type) -> bool:
     return False
 
 
+_SMALL_MAP = 8
+"""Maps with at most this many entries are updated at a constant key by spelling out the new
+tuple (``(m[0], v, m[2])``) rather than slicing and concatenating."""
+
+
 def _prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) <= len(b) and b[: len(a)] == a
 
@@ -186,9 +191,13 @@ class _Emitter:
         if op == "not":
             return f"(not {E(a[0])})"
         if op in ("and", "or"):
-            first = E(a[0])
-            rest = [E(x, True) for x in a[1:]]
-            return "(" + f" {op} ".join([first, *rest]) + ")"
+            parts: list[str] = []
+            for n, item in enumerate(_over_sets(op, a)):
+                if isinstance(item, Term):
+                    parts.append(E(item, n > 0))
+                else:
+                    parts.append(self.over_set(op, *item, cond=n > 0))
+            return "(" + f" {op} ".join(parts) + ")"
         if op == "ite":
             c = E(a[0])
             return f"({E(a[1], True)} if {c} else {E(a[2], True)})"
@@ -268,15 +277,33 @@ class _Emitter:
                 idx, guard = self.key_index(mt, a[2:])
                 if guard is not None:  # a constant ⊥ key: the write changes nothing (value not evaluated)
                     return E(a[0])
+                i = int(idx)
+                if mt.size == 1:
+                    return f"({E(a[1])},)"
                 m_setup, m_use = self.atom(a[0], False)
                 v = E(a[1])
-                i = int(idx)
+                if mt.size <= _SMALL_MAP:  # spelt out: one tuple built, no slices
+                    slots = [v if j == i else None for j in range(mt.size)]
+                    first = next(j for j in range(mt.size) if j != i)
+                    for j in range(mt.size):
+                        if j != i:
+                            slots[j] = f"{m_setup if j == first else m_use}[{j}]"
+                    return "(" + "".join(f"{x}, " for x in slots) + ")"
                 return f"({m_setup}[:{i}] + ({v},) + {m_use}[{i + 1}:])"
             m = E(a[0])
             idx, guard = self.key_index(mt, a[2:])
             index = idx if guard is None else f"({idx} if {guard} else -1)"
             return f"_put({m}, {index}, {E(a[1], True)})"
         raise AssertionError(f"no code generation for op {op}")
+
+    def over_set(self, op: str, S: Term, elems: list[Any], cond: bool) -> str:
+        """Code for memberships of constants in the state set ``S`` regrouped by ``_over_sets``:
+        in an ``and``, none of ``elems`` is in ``S``; in an ``or``, one of them is. One set
+        operation that looks at the elements ``S`` has, not one membership test per element."""
+        cname = f"_c{len(self.ns)}"
+        self.ns[cname] = frozenset(elems)
+        code = f"{cname}.isdisjoint({self.expr(S, cond)})"
+        return code if op == "and" else f"(not {code})"
 
     def key_index(self, mt: MapT, keys: Sequence[Term]) -> tuple[str, str | None]:
         """(index expression, validity guard or None) for a map key tuple."""
@@ -300,6 +327,52 @@ class _Emitter:
             parts.append(code)
             idx = code if not idx else f"({idx}) * {size} + {code}"
         return idx, (" and ".join(guards) if guards else None)
+
+
+_MIN_OVER_SET = 3
+"""Membership tests of at least this many constants in one set are regrouped (``_over_sets``)."""
+
+
+def _over_sets(op: str, args: Sequence[Term]) -> list[Term | tuple[Term, list[Any]]]:
+    """Regroup the arguments of an ``and``/``or`` that test constants for membership in one set.
+
+    ``forall(S, body)`` over a state set is expanded when traced into one conjunct per element
+    ``e`` of S's *type*, and where ``body(e)`` folds to false that conjunct is ``not (e ∈ S)``
+    (``createview(v)``: every view with an id ≥ v's); ``exists`` gives ``e ∈ S`` disjuncts
+    likewise. Concretely that tests the membership of every such element (16 views for two view
+    ids and three processors) where the state's set has one or two. At least ``_MIN_OVER_SET``
+    such arguments over the same set are replaced, at the place of the first, by ``(S,
+    elements)``; the others stay as they are. The regrouping is an equivalence (every part is
+    pure and total), so only the cost changes.
+
+    The conjuncts ``not (e ∈ S) or body(e)`` with a non-constant body could likewise loop over
+    ``S``'s elements; generated as a generator expression that measured slower than the
+    expansion at the benchmark scopes, so they are left expanded."""
+    members: dict[Any, tuple[Term, list[Any]]] = {}
+    plan: list[tuple[Any, Term]] = []  # (set key or None, original)
+    for x in args:
+        t = x.args[0] if op == "and" and x.op == "not" else x if op == "or" else None
+        if t is not None and t.op == "set_member" and t.args[0].op == "const":
+            S = t.args[1]
+            key = ("var", S.data[0]) if S.op == "var" else id(S)
+            try:
+                hash(t.args[0].data)
+            except TypeError:
+                plan.append((None, x))
+                continue
+            members.setdefault(key, (S, []))[1].append(t.args[0].data)
+            plan.append((key, x))
+        else:
+            plan.append((None, x))
+    out: list[Term | tuple[Term, list[Any]]] = []
+    placed: set[Any] = set()
+    for key, x in plan:
+        if key is None or len(members[key][1]) < _MIN_OVER_SET:
+            out.append(x)
+        elif key not in placed:
+            placed.add(key)
+            out.append(members[key])
+    return out
 
 
 class _Shared:
@@ -387,25 +460,55 @@ class Compiled:
     """Generated concrete semantics of a machine."""
 
     successors: Callable[[tuple[Any, ...]], list[tuple[int, tuple[Any, ...] | None]]]
-    """``(instance index, post-state)`` for every enabled instance; the post-state is ``None``
-    when the step would leave the scope's bounds (it is then not a step, but is counted)."""
+    """``(instance index, post-state)`` for every enabled instance, in instance order; the
+    post-state is ``None`` when the step would leave the scope's bounds (it is then not a step,
+    but is counted)."""
     steps: list[Callable[[tuple[Any, ...]], tuple[Any, ...] | None]]
     enabled: list[Callable[[tuple[Any, ...]], bool]]
     source: str
-    out_of_bounds: list[Callable[[tuple[Any, ...]], bool]] = field(default_factory=list)
+    machine: Any = field(default=None, repr=False)
+    _layer: Layer | None = field(default=None, repr=False)
+
+    @property
+    def layer(self) -> Layer:
+        """The generated breadth-first expansion step (``compile_layer``), built on first use."""
+        if self._layer is None:
+            self._layer = compile_layer(self.machine)
+        return self._layer
+
+
+Layer = Callable[[Sequence[tuple[Any, ...]], dict[Any, Any], list[Any], int], tuple[int, int, int, int, int]]
+"""``layer(frontier, seen, new, cap) -> (transitions, bound_hits, deadlocks, first_bound_hit, done)``.
+
+For each state ``s`` of ``frontier`` in order, every enabled step's post-state ``t`` not yet in
+``seen`` is recorded as ``seen[t] = s`` (its breadth-first parent) and appended to ``new``.
+``transitions`` counts steps taken (duplicates included), ``bound_hits`` enabled steps cut off by
+the scope's bounds (``first_bound_hit`` is the instance index of the first, or -1), ``deadlocks``
+states with no enabled instance. It stops after the first state that makes ``len(seen)`` exceed
+``cap``; ``done`` is the number of frontier states expanded."""
 
 
 def _instance_code(
-    em: _Emitter, guard: Term, writes: Sequence[tuple[int, Term]], nvars: int, variables: Sequence[tuple[str, Type]]
+    em: _Emitter,
+    guard: Term,
+    writes: Sequence[tuple[int, Term]],
+    nvars: int,
+    variables: Sequence[tuple[str, Type]],
+    drop: tuple[Term, ...] = (),
+    always: bool = True,
 ) -> tuple[str, list[str], str, str]:
-    """(guard expression, effect statements, bounds condition, post-state expression)."""
+    """(guard expression, effect statements, bounds condition, post-state expression).
+
+    ``drop`` are conjuncts already known to hold (tested by a dispatch); ``always`` is false when
+    the code sits in a conditional branch, where nothing it binds is assigned for every state."""
     conjuncts = list(guard.args) if guard.op == "and" else [guard]
-    if em.shared is not None and id(guard) in em.shared.names:
+    if em.shared is not None and id(guard) in em.shared.names and not drop:
         conjuncts = [guard]  # the whole precondition recurs in other instances: share it whole
+    conjuncts = [c for c in conjuncts if not any(c is d for d in drop)]
     codes = []
-    for j, c in enumerate(conjuncts):
-        em.first = j == 0  # the first conjunct runs for every state; the others may be short-circuited
-        codes.append(em.expr(c))
+    for j, c in enumerate(_over_sets("and", conjuncts)):
+        em.first = always and j == 0  # the first conjunct runs for every state; the others may not
+        codes.append(em.expr(c) if isinstance(c, Term) else em.over_set("and", *c, cond=j > 0))
     em.first = False
     gcode = " and ".join(codes) if codes else "True"
     stmts: list[str] = []
@@ -429,35 +532,252 @@ def _instance_code(
     return gcode, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
 
 
+Sink = Callable[[str, str, str], list[str]]
+"""``sink(instance index code, post-state expression, bounds condition)``: the statements that hand
+one enabled step to the caller of the generated code."""
+
+
+def _conjuncts(guard: Term) -> tuple[Term, ...]:
+    return guard.args if guard.op == "and" else (guard,)
+
+
+def _dispatch_groups(guards: Sequence[Term]) -> dict[int, tuple[Term, dict[int, Term]]]:
+    """Instances whose preconditions test one state-dependent key against different constants.
+
+    A conjunct ``key == c`` (``c`` a constant) with the same canonical ``key`` in several
+    instances makes them mutually exclusive: at most the one whose ``c`` equals the key's value
+    can be enabled. Such a group is generated as one evaluation of ``key`` and a branch on its
+    value, instead of one test per instance (``brcv(a, p, q)`` in TO-machine: the queue entry at
+    ``next[q]`` names the one ``(a, p)`` that can be delivered to ``q``; ``gprcv``/``safe`` in
+    VS-machine likewise). Returns ``instance -> (key, {instance: its eq conjunct})`` for every
+    member of a group with at least two distinct constants."""
+    cands: dict[int, list[tuple[int, Term, Any]]] = {}
+    keys: dict[int, Term] = {}
+    for k, g in enumerate(guards):
+        for c in _conjuncts(g):
+            if c.op != "eq":
+                continue
+            a, b = c.args
+            if b.op == "const" and a.op != "const":
+                key, value = a, b
+            elif a.op == "const" and b.op != "const":
+                key, value = b, a
+            else:
+                continue
+            try:
+                hash(value.data)
+            except TypeError:
+                continue
+            keys[id(key)] = key
+            cands.setdefault(id(key), []).append((k, c, value.data))
+    # each instance joins the largest group it can (ties: the key met first)
+    size = {kid: len({v for _, _, v in members}) for kid, members in cands.items()}
+    choice: dict[int, tuple[int, Term]] = {}
+    for kid, members in cands.items():
+        if size[kid] < 2:
+            continue
+        for k, c, _ in members:
+            if k not in choice or size[choice[k][0]] < size[kid]:
+                choice[k] = (kid, c)
+    groups: dict[int, tuple[Term, dict[int, Term]]] = {}
+    by_key: dict[int, dict[int, Term]] = {}
+    for k, (kid, c) in choice.items():
+        by_key.setdefault(kid, {})[k] = c
+    for kid, members in by_key.items():
+        if len({_eq_constant(c).data for c in members.values()}) < 2:
+            continue
+        for k in members:
+            groups[k] = (keys[kid], members)
+    return groups
+
+
+def _mergeable(
+    order: Sequence[int],
+    members: dict[int, Term],
+    common: Sequence[Term],
+    guards: Sequence[Term],
+    writes: Sequence[tuple[tuple[int, Term], ...]],
+    by_value: dict[Any, list[int]],
+) -> bool:
+    """Whether a dispatch group's members are one instance per key value with the same other
+    conjuncts and the same effects (canonical terms), so one block serves them all."""
+    if any(len(js) != 1 for js in by_value.values()):
+        return False
+
+    def signature(j: int) -> tuple[Any, ...]:
+        rest = tuple(id(c) for c in _conjuncts(guards[j]) if c is not members[j] and not any(c is d for d in common))
+        return rest, tuple((i, id(t)) for i, t in writes[j])
+
+    first = signature(order[0])
+    return all(signature(j) == first for j in order[1:])
+
+
+def _covers(typ: Type, by_value: dict[Any, list[int]]) -> bool:
+    """Whether every value of ``typ`` is among the constants (then the key, a total term of
+    that type, always equals one of them and need not be tested)."""
+    if not typ.finite:
+        return False
+    values = []
+    for v in typ.values():
+        values.append(v)
+        if len(values) > len(by_value):
+            return False
+    return all(v in by_value for v in values)
+
+
+def _before(conjuncts: Sequence[Term], c: Term) -> Sequence[Term]:
+    """The conjuncts before ``c`` (by identity: terms overload ``==``)."""
+    return conjuncts[: next(i for i, d in enumerate(conjuncts) if d is c)]
+
+
+def _eq_constant(c: Term) -> Term:
+    return c.args[1] if c.args[1].op == "const" else c.args[0]
+
+
+def _generate_instances(
+    m: Any, ns: dict[str, Any], consts: dict[Any, str], sink: Sink, dispatch: bool
+) -> tuple[list[str], _Shared]:
+    """Statements testing every action instance and handing each enabled step to ``sink``.
+
+    With ``dispatch``, instances of a dispatch group (``_dispatch_groups``) are generated
+    together, at the place of the group's first instance, so steps are not in instance order."""
+    nvars = len(m.variables)
+    # over canonical terms, so that instances share subterms
+    canon = _Canon()
+    guards = [canon(a.guard) for a in m.actions]
+    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
+    shared = _Shared(guards)
+    groups = _dispatch_groups(guards) if dispatch else {}
+    var_code = "_s{}"
+    body: list[str] = []
+    done: set[int] = set()
+
+    def instance(k: int, indent: str, drop: tuple[Term, ...], k_code: str | None = None) -> None:
+        em = _Emitter(consts, ns, [guards[k], *(t for _, t in writes[k])], shared, var_code)
+        gcode, stmts, bounds, post = _instance_code(
+            em, guards[k], writes[k], nvars, m.variables, drop=drop, always=not drop
+        )
+        body.append(f"{indent}# [{k}] {m.actions[k].label}")
+        inner = indent
+        if gcode != "True":
+            body.append(f"{indent}if {gcode}:")
+            inner = indent + "    "
+        body.extend(f"{inner}{st}" for st in stmts)
+        body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds))
+
+    def group(k: int) -> None:
+        """Emit the dispatch group of instance ``k`` (``_dispatch_groups``) as one block."""
+        key, members = groups[k]
+        order = sorted(members)
+        for j in order:
+            done.add(j)
+        # conjuncts that every member tests before its dispatch conjunct (``next[q] <= len(queue)``
+        # in ``brcv``): tested once, before the key is computed
+        heads = [_before(_conjuncts(guards[j]), members[j]) for j in order]
+        common = [c for c in heads[0] if all(any(c is d for d in h) for h in heads[1:])]
+        indent = ""
+        if common:
+            em = _Emitter(consts, ns, common, shared, var_code)
+            codes = []
+            for n, c in enumerate(common):
+                em.first = n == 0
+                codes.append(em.expr(c))
+            em.first = False
+            body.append(f"if {' and '.join(codes)}:")
+            indent = "    "
+        by_value: dict[Any, list[int]] = {}
+        for j in order:
+            by_value.setdefault(_eq_constant(members[j]).data, []).append(j)
+        if _mergeable(order, members, common, guards, writes, by_value):
+            # one block for the group: the members differ only in the constant they compare
+            # the key with (``brcv(a, p, q)`` for every ``(a, p)``: the same effect on next[q])
+            em = _Emitter(consts, ns, [key], shared, var_code)
+            table = f"_D{len(ns)}"
+            ns[table] = {v: js[0] for v, js in by_value.items()}
+            k_code = f"{table}[{em.expr(key, True)}]"
+            if not _covers(key.type, by_value):
+                em = _Emitter(consts, ns, [key], shared, var_code)
+                body.append(f"{indent}if {em.expr(key, bool(common))} in {table}:")
+                indent += "    "
+            body.append(f"{indent}# {len(order)} instances that differ only in the value of a key they test")
+            instance(order[0], indent, (members[order[0]], *common), k_code)
+            return
+        em = _Emitter(consts, ns, [key], shared, var_code)
+        em.first = not common  # evaluated for every state: what it binds is definite afterwards
+        kcode = em.expr(key)
+        xname = f"_x{k}"
+        body.append(f"{indent}{xname} = {kcode}")
+        shared.definite[id(key)] = xname  # within the group only (removed below)
+        values = list(by_value)
+        body.append(f"{indent}# dispatch of {len(members)} instances on {len(values)} values")
+
+        def member(j: int, ind: str) -> None:
+            instance(j, ind, (members[j], *common))
+
+        if len(values) <= 4:
+            for n, v in enumerate(values):
+                cname = em.const(_eq_constant(members[by_value[v][0]]))
+                body.append(f"{indent}{'if' if n == 0 else 'elif'} {xname} == {cname}:")
+                for j in by_value[v]:
+                    member(j, indent + "    ")
+        else:
+            table = f"_D{len(ns)}"
+            ns[table] = {v: n for n, v in enumerate(values)}
+            jname = f"_j{k}"
+            body.append(f"{indent}{jname} = {table}.get({xname}, -1)")
+            body.append(f"{indent}if {jname} >= 0:")
+
+            def tree(lo: int, hi: int, ind: str) -> None:
+                if hi - lo == 1:
+                    for j in by_value[values[lo]]:
+                        member(j, ind)
+                    return
+                mid = (lo + hi) // 2
+                body.append(f"{ind}if {jname} < {mid}:")
+                tree(lo, mid, ind + "    ")
+                body.append(f"{ind}else:")
+                tree(mid, hi, ind + "    ")
+
+            tree(0, len(values), indent + "    ")
+        if common:  # the key was computed only when the common conjuncts held
+            del shared.definite[id(key)]
+
+    for k in range(len(m.actions)):
+        if k in done:
+            continue
+        if k in groups:
+            group(k)
+        else:
+            instance(k, "", ())
+    return body, shared
+
+
+def _prologue(m: Any, shared: _Shared, indent: str) -> list[str]:
+    nvars = len(m.variables)
+    lines = []
+    if nvars:
+        lines.append(indent + "".join(f"_s{i}, " for i in range(nvars)) + "= s")
+    if shared.lazy:
+        lines.append(indent + " = ".join(sorted(shared.lazy, key=lambda n: int(n[2:]))) + " = _U")
+    return lines
+
+
 def compile_machine(m: Any) -> Compiled:
     """Generate and compile the successor function and per-instance steps of a ``Machine``."""
     nvars = len(m.variables)
     ns = _namespace()
     consts: dict[Any, str] = {}
-    # successors: instances in order, over canonical terms so that they can share subterms
-    canon = _Canon()
-    guards = [canon(a.guard) for a in m.actions]
-    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
-    shared = _Shared(guards)
-    var_code = "_s{}"
-    body: list[str] = []
-    for k, a in enumerate(m.actions):
-        em = _Emitter(consts, ns, [guards[k], *(t for _, t in writes[k])], shared, var_code)
-        gcode, stmts, bounds, post = _instance_code(em, guards[k], writes[k], nvars, m.variables)
-        body.append(f"    # [{k}] {a.label}")
-        body.append(f"    if {gcode}:")
-        body.extend(f"        {st}" for st in stmts)
+
+    def sink(k: str, post: str, bounds: str) -> list[str]:
         if bounds == "True":
-            body.append(f"        ap(({k}, {post}))")
-        else:
-            body.append(f"        ap(({k}, {post}) if {bounds} else ({k}, None))")
-    lines = ["def successors(s):", "    out = []", "    ap = out.append"]
-    if nvars:
-        lines.append("    " + "".join(var_code.format(i) + ", " for i in range(nvars)) + "= s")
-    if shared.lazy:
-        lines.append("    _U = _UNSET")
-        lines.append("    " + " = ".join(sorted(shared.lazy, key=lambda n: int(n[2:]))) + " = _U")
-    lines += body
+            return [f"ap(({k}, {post}))"]
+        return [f"ap(({k}, {post}) if {bounds} else ({k}, None))"]
+
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=False)
+    lines = ["def successors(s):", "    out = []", "    ap = out.append", "    _U = _UNSET"]
+    lines += _prologue(m, shared, "    ")
+    lines += [f"    {line}" for line in body]
+    lines.append("    return out")
     # steps[k] and enabled[k]: one function per instance, generated independently of successors
     step_src: list[str] = []
     for k, a in enumerate(m.actions):
@@ -474,18 +794,62 @@ def compile_machine(m: Any) -> Compiled:
             f"def _en{k}(s):",
             f"    return bool({_Emitter(consts, ns, [a.guard]).expr(a.guard)})",
         ]
-    lines.append("    return out")
     src = "\n".join(lines + step_src) + "\n"
     ns["_OUT"] = OUT_OF_BOUNDS
     ns["_UNSET"] = _UNSET
-    exec(compile(src, f"<ioakit generated: {m.name}>", "exec"), ns)  # our own generated code, never user text
+    run_generated(src, f"<ioakit generated: {m.name}>", ns)
     n = len(m.actions)
     return Compiled(
         successors=ns["successors"],
         steps=[ns[f"_step{k}"] for k in range(n)],
         enabled=[ns[f"_en{k}"] for k in range(n)],
         source=src,
+        machine=m,
     )
+
+
+def compile_layer(m: Any) -> Layer:
+    """Generate the explorer's inner loop for ``m`` (see ``Layer``): successors inlined, each
+    post-state looked up in ``seen`` where it is built, and dispatch groups
+    (``_dispatch_groups``) tested once per key rather than once per instance. The same terms
+    as ``successors``; only the order in which steps are found differs."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+
+    def sink(k: str, post: str, bounds: str) -> list[str]:
+        take = ["_t = " + post, "nt += 1", "if _t not in seen:", "    seen[_t] = s", "    push(_t)"]
+        if bounds == "True":
+            return take
+        cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
+        return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
+
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=True)
+    lines = [
+        "def layer(frontier, seen, new, cap):",
+        "    push = new.append",
+        "    nt = nb = nd = 0",
+        "    fb = -1",
+        "    _U = _UNSET",
+        "    done = 0",
+        "    for s in frontier:",
+        "        before = nt + nb",
+    ]
+    lines += _prologue(m, shared, "        ")
+    lines += [f"        {line}" for line in body]
+    lines += [
+        "        done += 1",
+        "        if nt + nb == before:",
+        "            nd += 1",
+        "        if len(seen) > cap:",
+        "            break",
+        "    return nt, nb, nd, fb, done",
+    ]
+    src = "\n".join(lines) + "\n"
+    ns["_UNSET"] = _UNSET
+    run_generated(src, f"<ioakit generated layer: {m.name}>", ns)
+    fn: Layer = ns["layer"]
+    fn.source = src  # type: ignore[attr-defined]
+    return fn
 
 
 class _OutOfBounds:
@@ -501,25 +865,135 @@ _UNSET: Any = object()
 
 
 def compile_predicates(m: Any, preds: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], bool]]:
-    """Compile boolean terms over the machine's state to fast Python predicates."""
+    """Compile boolean terms over the machine's state to fast Python predicates.
+
+    Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
     ns = _namespace()
     consts: dict[Any, str] = {}
     src: list[str] = []
-    for k, p in enumerate(preds):
-        em = _Emitter(consts, ns, [p])
-        src += [f"def _p{k}(s):", f"    return bool({em.expr(p)})"]
-    code = "\n".join(src) + "\n"
-    exec(compile(code, f"<ioakit predicates: {m.name}>", "exec"), ns)  # generated from traced terms only
+    label = f"<ioakit predicates: {m.name}>"
+    try:
+        for k, p in enumerate(preds):
+            em = _Emitter(consts, ns, [p])
+            src += [f"def _p{k}(s):", f"    return bool({em.expr(p)})"]
+    except RecursionError:
+        raise CodegenLimitError(label, _depth_note(preds)) from None
+    run_generated("\n".join(src) + "\n", label, ns)  # generated from traced terms only
     return [ns[f"_p{k}"] for k in range(len(preds))]
 
 
 def compile_terms(m: Any, terms: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], Any]]:
-    """Compile arbitrary terms over the state to Python functions returning their values."""
+    """Compile arbitrary terms over the state to Python functions returning their values.
+
+    Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
     ns = _namespace()
     consts: dict[Any, str] = {}
     src: list[str] = []
-    for k, p in enumerate(terms):
-        em = _Emitter(consts, ns, [p])
-        src += [f"def _v{k}(s):", f"    return {em.expr(p)}"]
-    exec(compile("\n".join(src) + "\n", f"<ioakit terms: {m.name}>", "exec"), ns)  # generated code
+    label = f"<ioakit terms: {m.name}>"
+    try:
+        for k, p in enumerate(terms):
+            em = _Emitter(consts, ns, [p])
+            src += [f"def _v{k}(s):", f"    return {em.expr(p)}"]
+    except RecursionError:
+        raise CodegenLimitError(label, _depth_note(terms)) from None
+    run_generated("\n".join(src) + "\n", label, ns)  # generated code
     return [ns[f"_v{k}"] for k in range(len(terms))]
+
+
+def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequence[tuple[Any, ...]], int], int]:
+    """A generated ``scan(states, start)``: the first index ``i >= start`` at which some
+    predicate is false (``find=False``: the first state violating the conjunction) or some
+    predicate is true (``find=True``: the first state witnessing the disjunction); -1 if none.
+
+    One loop over a batch of states with every predicate inlined, so that checking many
+    properties costs one call per batch rather than one per state and property."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+    codes = [f"({_Emitter(consts, ns, [p]).expr(p)})" for p in preds]
+    if not codes:
+        test = "if False:"  # nothing to find: no state violates an empty conjunction or witnesses an empty disjunction
+    else:
+        test = f"if {' or '.join(codes)}:" if find else f"if not ({' and '.join(codes)}):"
+    src = "\n".join(
+        [
+            "def scan(states, start):",
+            "    for i in range(start, len(states)):",
+            "        s = states[i]",
+            f"        {test}",
+            "            return i",
+            "    return -1",
+        ]
+    )
+    run_generated(src + "\n", f"<ioakit scan: {m.name}>", ns)
+    return ns["scan"]  # type: ignore[no-any-return]
+
+
+# -- limits of the Python compiler ------------------------------------------------------------
+
+
+class CodegenLimitError(ValueError):
+    """An expression nests too deeply to become Python code (a ``ValueError``: the input, not
+    ioakit, is at fault). Raised instead of the ``SyntaxError`` / ``RecursionError`` traceback
+    that CPython gives; ``str()`` names the generated code, the depth and what to write instead.
+    """
+
+    def __init__(self, label: str, detail: str) -> None:
+        super().__init__(
+            f"{label}: an expression nests too deeply for the concrete compiler ({detail}). "
+            "Write it as shorter pieces: split it into several named predicates or invariants, or a "
+            "conjunction of short conjuncts rather than one deep expression, and group long sums or "
+            "chains as balanced trees ((a + b) + (c + d) nests log n levels deep, a + b + c + ... n levels)."
+        )
+        self.label = label
+        self.detail = detail
+
+
+def _depth_note(terms: Sequence[Term]) -> str:
+    """``"the deepest term nests N operations deep"``, computed without recursion."""
+    depth: dict[int, int] = {}
+    for t in subterms(list(terms)):
+        depth[id(t)] = 1 + max((depth[id(a)] for a in t.args), default=0)
+    deepest = max((depth[id(t)] for t in terms), default=0)
+    return f"the deepest term nests {deepest} operations deep"
+
+
+def _code_depth(src: str) -> tuple[int, str]:
+    """(deepest bracket nesting of ``src``, the generated function it is in). Generated code has
+    no string literals, so brackets are code; labels in comments are balanced."""
+    best, where, fn, level = 0, "", "", 0
+    for line in src.splitlines():
+        if line.startswith("def "):
+            fn = line[4:].split("(", 1)[0]
+        for ch in line:
+            if ch in "([{":
+                level += 1
+                if level > best:
+                    best, where = level, fn
+            elif ch in ")]}":
+                level -= 1
+    return best, where
+
+
+def run_generated(src: str, label: str, ns: dict[str, Any]) -> None:
+    """Compile generated source ``src`` (``label`` is its file name in tracebacks) and run it in
+    ``ns``, defining its functions there.
+
+    CPython refuses code nested too deeply: its tokenizer allows 200 nested brackets
+    (``SyntaxError: too many nested parentheses``), its parser and compiler overflow their
+    stacks on deeper expressions (``MemoryError``, ``RecursionError``). Those become a
+    ``CodegenLimitError``; any other ``SyntaxError`` is a bug of the generator and propagates.
+    """
+    try:
+        code = compile(src, label, "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        depth, fn = _code_depth(src)
+        if isinstance(e, SyntaxError) and not any(w in str(e.msg) for w in ("nested", "too complex")):
+            raise
+        if isinstance(e, MemoryError) and depth < 100:
+            raise  # shallow code: really out of memory
+        reason = e.msg if isinstance(e, SyntaxError) else (str(e) or type(e).__name__)
+        where = f" in {fn}" if fn else ""
+        raise CodegenLimitError(
+            label, f"the generated code nests {depth} brackets deep{where}, CPython's parser allows 200: {reason}"
+        ) from None
+    exec(code, ns)  # our own generated code, never user text

@@ -16,7 +16,9 @@ DSL's vacuity report). Steps that would leave the scope's bounds are not taken b
 
 from __future__ import annotations
 
+import itertools
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 
 from .automaton import Machine
-from .codegen import compile_predicates
+from .codegen import compile_predicates, compile_scan
 from .ir import Term
 
 
@@ -95,12 +97,17 @@ class Execution:
         return [e for e in self.events() if e["kind"] != "internal"]
 
     def to_json(self) -> dict[str, Any]:
+        """``{"start": state, "steps": [...]}``; each step is its trace-format event (``action`` is
+        the family name as in ``traces/FORMAT.md``, with ``kind``, ``args`` and the ``state``
+        after the step) plus ``label``, the full instance label (``brcv(a=a1,p=p1,q=p2)``)
+        that ``show()`` prints. The events are built once: linear in the length of the execution."""
         m = self.machine
+        events = self.events(with_states=True)
         return {
             "start": m.state_json(self.start),
             "steps": [
-                {"action": m.actions[k].label, **self.events()[i], "state": m.state_json(st)}
-                for i, (k, st) in enumerate(self.steps)
+                {"action": ev["action"], "label": m.actions[k].label, **ev}
+                for (k, _), ev in zip(self.steps, events, strict=True)
             ],
         }
 
@@ -271,103 +278,97 @@ class Explorer:
     # -- exhaustive breadth-first search --------------------------------------------------------
     def run(self) -> ExploreReport:
         m = self.machine
-        succ = m.compiled().successors
+        compiled = m.compiled()
+        layer = compiled.layer
+        succ = compiled.successors
         props = self._props
-        checks = compile_predicates(m, [p.term for p in props])
+        checks = _Checks(m, [p.term for p in props], find=False)
         witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
-        witnesses = compile_predicates(m, [t for p in props for _, t in p.witnesses])
-        witnessed = [False] * len(witness_of)
-        violated_at: list[int | None] = [None] * len(props)
-        active = list(range(len(props)))
-        pending_w = list(range(len(witness_of)))
+        witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
 
-        states: list[tuple[Any, ...]] = []
-        index: dict[tuple[Any, ...], int] = {}
-        parent: list[int] = []
-        via: list[int] = []
+        # ``seen`` maps every reached state to its breadth-first parent (None for start states);
+        # its insertion order is the breadth-first order, so no other state table is kept
+        seen: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+        for s0 in m.start_states:
+            seen.setdefault(s0, None)
+        frontier = list(seen)
+        cap = self._max_states if self._max_states is not None else sys.maxsize
         transitions = bound_hits = deadlocks = 0
         first_bound_hit: str | None = None
         complete, reason = True, None
         depth = 0
         t0 = time.perf_counter()
         next_tick = t0 + 1.0
-        max_states = self._max_states
-
-        def visit(s: tuple[Any, ...], par: int, k: int) -> None:
-            i = len(states)
-            index[s] = i
-            states.append(s)
-            parent.append(par)
-            via.append(k)
-            for j in active:
-                if not checks[j](s):
-                    violated_at[j] = i
-            if pending_w:
-                for w in pending_w:
-                    if witnesses[w](s):
-                        witnessed[w] = True
-
+        new: list[tuple[Any, ...]] = []
+        checked = 0
         try:
-            for s0 in m.start_states:
-                if s0 not in index:
-                    visit(s0, -1, -1)
-            active = [j for j in active if violated_at[j] is None]
-            pending_w = [w for w in pending_w if not witnessed[w]]
-            frontier = list(range(len(states)))
+            if len(seen) > cap:
+                for _ in range(len(seen) - cap):
+                    seen.popitem()
+                frontier = list(seen)
+                raise _Stop(f"max-states {cap} reached")
+            checks.scan(frontier, 0)
+            witnesses.scan(frontier, 0)
             while frontier:
                 if self._max_depth is not None and depth >= self._max_depth:
                     complete, reason = False, f"max-depth {self._max_depth} reached"
                     break
-                if self._stop_on_violation and any(v is not None for v in violated_at):
+                if self._stop_on_violation and checks.any_violated():
                     complete, reason = False, "stopped at the first violation"
                     break
-                new_frontier: list[int] = []
-                for i in frontier:
-                    out = succ(states[i])
-                    if not out:
-                        deadlocks += 1
-                    for k, ns in out:
-                        if ns is None:
-                            bound_hits += 1
-                            if first_bound_hit is None:
-                                first_bound_hit = m.actions[k].label
-                            continue
-                        transitions += 1
-                        if ns not in index:
-                            if max_states is not None and len(states) >= max_states:
-                                raise _Stop(f"max-states {max_states} reached")
-                            visit(ns, i, k)
-                            new_frontier.append(len(states) - 1)
-                    if len(active) != len(props) - sum(v is not None for v in violated_at):
-                        active = [j for j in active if violated_at[j] is None]
-                    if pending_w:
-                        pending_w = [w for w in pending_w if not witnessed[w]]
+                new, checked = [], 0
+                for c in range(0, len(frontier), _CHUNK):
+                    nt, nb, nd, fb, _ = layer(frontier[c : c + _CHUNK], seen, new, cap)
+                    transitions += nt
+                    bound_hits += nb
+                    deadlocks += nd
+                    if fb >= 0 and first_bound_hit is None:
+                        first_bound_hit = m.actions[fb].label
+                    if len(seen) > cap:  # keep exactly the first ``cap`` states found
+                        excess = len(seen) - cap
+                        for _ in range(excess):
+                            seen.popitem()
+                        del new[len(new) - excess :]
+                        raise _Stop(f"max-states {cap} reached")
+                    checks.scan(new, checked)
+                    witnesses.scan(new, checked)
+                    checked = len(new)
                     if self._progress is not None and time.perf_counter() >= next_tick:
-                        self._progress(len(states), depth, time.perf_counter() - t0)
+                        self._progress(len(seen), depth, time.perf_counter() - t0)
                         next_tick = time.perf_counter() + 1.0
-                if new_frontier:
+                if new:
                     depth += 1
-                frontier = new_frontier
+                frontier = new
         except _Stop as e:
             complete, reason = False, str(e)
         except KeyboardInterrupt:
             complete, reason = False, "interrupted (Ctrl-C)"
+        if not complete and checked < len(new):  # the states of the interrupted chunk
+            checks.scan(new, checked)
+            witnesses.scan(new, checked)
+            if reason is not None and not reason.startswith("max-depth"):
+                depth += 1
         seconds = time.perf_counter() - t0
 
-        def path(i: int) -> Execution:
+        def path(t: tuple[Any, ...]) -> Execution:
+            chain = [t]
+            while (u := seen[chain[-1]]) is not None:
+                chain.append(u)
+            chain.reverse()
             steps = []
-            while parent[i] != -1:
-                steps.append((via[i], states[i]))
-                i = parent[i]
-            return Execution(m, states[i], tuple(reversed(steps)))
+            for pre, post in itertools.pairwise(chain):
+                k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
+                steps.append((k, post))
+            return Execution(m, chain[0], tuple(steps))
 
         results = []
         for j, p in enumerate(props):
-            if violated_at[j] is not None:
-                v, cex = Verdict.VIOLATED, path(violated_at[j])  # type: ignore[arg-type]
+            bad = checks.first_violation[j]
+            if bad is not None:
+                v, cex = Verdict.VIOLATED, path(bad)
             else:
                 v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
-            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and not witnessed[w])
+            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_violation[w] is None)
             results.append(PropertyResult(p.name, p.reference, v, cex, vac))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
@@ -377,7 +378,7 @@ class Explorer:
             machine=m.name,
             scope=m.scope.as_dict(),
             verdict=verdict,
-            states=len(states),
+            states=len(seen),
             transitions=transitions,
             depth=depth,
             seconds=seconds,
@@ -392,19 +393,16 @@ class Explorer:
     def reachable(self) -> list[tuple[Any, ...]]:
         """All reachable states (within ``max_states``), in breadth-first order."""
         m = self.machine
-        succ = m.compiled().successors
-        seen = dict.fromkeys(m.start_states)
+        layer = m.compiled().layer
+        seen: dict[tuple[Any, ...], Any] = dict.fromkeys(m.start_states)
+        cap = self._max_states if self._max_states is not None else sys.maxsize
         frontier = list(seen)
-        while frontier:
-            nf = []
-            for s in frontier:
-                for _, ns in succ(s):
-                    if ns is not None and ns not in seen:
-                        seen[ns] = None
-                        nf.append(ns)
-                        if self._max_states is not None and len(seen) > self._max_states:
-                            raise RuntimeError(f"more than {self._max_states} reachable states")
-            frontier = nf
+        while frontier and len(seen) <= cap:
+            new: list[tuple[Any, ...]] = []
+            layer(frontier, seen, new, cap)
+            frontier = new
+        if len(seen) > cap:
+            raise RuntimeError(f"more than {cap} reachable states")
         return list(seen)
 
     # -- seeded random simulation ---------------------------------------------------------------
@@ -478,3 +476,44 @@ class Explorer:
 
 class _Stop(Exception):
     pass
+
+
+_CHUNK = 4096
+"""Frontier states expanded per call of the generated layer function: between calls the
+explorer checks properties, the state limit and the progress clock."""
+
+
+class _Checks:
+    """Predicates checked on every new state, in breadth-first order, through one generated
+    scan (``compile_scan``) over those not yet settled.
+
+    With ``find=False`` a predicate is settled by its first violating state (recorded in
+    ``first_violation``); with ``find=True`` (witnesses) by its first *satisfying* state,
+    recorded in the same list. The scan is regenerated when one settles: at most once per
+    predicate."""
+
+    def __init__(self, m: Machine, terms: Sequence[Term], find: bool) -> None:
+        self.m = m
+        self.terms = list(terms)
+        self.find = find
+        self.singles = compile_predicates(m, self.terms) if terms else []
+        self.first_violation: list[tuple[Any, ...] | None] = [None] * len(terms)
+        self.open = list(range(len(terms)))
+        self._scan = compile_scan(m, self.terms, find) if terms else None
+
+    def any_violated(self) -> bool:
+        return any(v is not None for v in self.first_violation)
+
+    def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
+        """Settle the predicates that the states from ``start`` on violate (or witness)."""
+        while self._scan is not None:
+            i = self._scan(states, start)
+            if i < 0:
+                return
+            s = states[i]
+            for j in self.open:
+                if bool(self.singles[j](s)) == self.find:
+                    self.first_violation[j] = s
+            self.open = [j for j in self.open if self.first_violation[j] is None]
+            self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find) if self.open else None
+            start = i + 1

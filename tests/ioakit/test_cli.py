@@ -211,3 +211,52 @@ def test_prove_cti_bmc_and_timeout(tmp_path, capsys):
 def test_prove_unknown_invariant_name_is_usage_error(capsys):
     code, _, err = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "nope")
     assert code == 2 and "no invariant named nope" in err
+
+
+# -- formulas too deep for the compilers: located errors, exit 2, never a traceback ---------------
+
+
+def _chain(n: int) -> str:
+    return " + ".join(["len(queue)"] * n)
+
+
+def test_check_and_prove_refuse_a_400_term_sum_with_a_located_error(tmp_path, capsys):
+    f = tmp_path / "sum.inv"
+    f.write_text(f'machine TO-machine\ninvariant deep "ours":\n  {_chain(400)} >= 0\n')
+    for command in ("check", "prove"):
+        code, out, err = run(capsys, command, "TO-machine", str(f))
+        assert code == 2 and out == ""
+        assert f"ioakit {command}: error: {f}:3:" in err and "nested too deeply" in err
+        assert "Traceback" not in err
+
+
+def test_check_locates_definitions_nested_too_deeply_to_compile(tmp_path, capsys):
+    """Each definition is a shallow formula, but expanded they nest 540 levels: the compiler's
+    recursion ran out, which was reported without a place."""
+    defs = [f"def d1 = {_chain(90)}"] + [f"def d{i} = d{i - 1} + {_chain(90)}" for i in range(2, 7)]
+    f = tmp_path / "defs.inv"
+    f.write_text("machine TO-machine\n" + "\n".join(defs) + '\ninvariant deep "ours":\n  d6 >= 0\n')
+    code, out, err = run(capsys, "check", "TO-machine", str(f))
+    assert code == 2 and out == ""
+    assert f"{f}:9:3: error: this formula nests too deeply to compile" in err and "   9 |   d6 >= 0" in err
+    assert "Traceback" not in err
+
+
+def test_check_reports_a_term_too_deep_for_the_concrete_compiler_at_the_invariant(tmp_path, capsys, monkeypatch):
+    """The DSL refuses compiled terms deeper than 60 levels, well within the generated code's
+    limit of 200 nested brackets; with that guard lifted, the code generator's own error
+    (``CodegenLimitError``) must still come out located at the invariant, with exit 2."""
+    from ioakit.invariants import compiler
+
+    monkeypatch.setattr(compiler, "MAX_TERM_DEPTH", 10_000)
+    defs = [f"def d1 = {_chain(75)}"] + [f"def d{i} = d{i - 1} + {_chain(75)}" for i in (2, 3)]
+    f = tmp_path / "deep.inv"
+    f.write_text(
+        "machine TO-machine\n" + "\n".join(defs) + '\ninvariant fine "ours":\n  len(queue) >= 0\n'
+        'invariant deep "ours":\n  d3 >= 0\n'
+    )
+    code, out, err = run(capsys, "check", "TO-machine", str(f))
+    assert code == 2 and out == ""
+    assert f"{f}:8:3: error: invariant `deep` nests too deeply for the concrete compiler at this scope" in err
+    assert "brackets deep" in err and "split it into several invariants" in err
+    assert "Traceback" not in err

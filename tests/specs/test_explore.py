@@ -250,6 +250,29 @@ def test_a_false_property_gets_a_shortest_counterexample_that_replays(case: tupl
     assert [m.state_from_json(e["state"]) for e in steps] == [st for _, st in ex.steps]
 
 
+def test_counterexample_json_keeps_family_name_and_instance_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``action`` is the family name (as in a trace file, traces/FORMAT.md §3); ``label`` is the
+    full instance label that ``show()`` prints. Both survive; the events are built once."""
+    m = get_spec("TO-machine").build({})
+    ex = Explorer(m).check([Property("p", m.predicate(_to_two_deliveries))]).run().result("p").counterexample
+    assert ex is not None
+    calls = 0
+    events = Execution.events
+
+    def counting(self: Execution, *args: Any, **kwargs: Any) -> list[dict[str, Any]]:
+        nonlocal calls
+        calls += 1
+        return events(self, *args, **kwargs)
+
+    monkeypatch.setattr(Execution, "events", counting)
+    steps = json.loads(json.dumps(ex.to_json()))["steps"]
+    assert calls == 1  # not once per step (quadratic)
+    assert [e["label"] for e in steps] == ex.labels()
+    assert [e["action"] for e in steps] == [m.actions[k].name for k, _ in ex.steps]
+    assert steps[-1]["action"] == "brcv" and steps[-1]["label"].startswith("brcv(")  # distinct keys, distinct values
+    assert all(set(e) == {"action", "label", "kind", "args", "state"} for e in steps)
+
+
 def test_counterexample_text_names_the_actions_and_changes() -> None:
     m = get_spec("TO-machine").build({})
     r = Explorer(m).check([Property("p", m.predicate(_to_two_deliveries))]).run()
