@@ -11,7 +11,7 @@ interleaved repetition by repetition:
 
 asserts that both find the same numbers of states, transitions and depth, and prints states per
 second (best and median of the repetitions) and the ratio generic / hand-written (> 1: the generic
-explorer is faster). ``--breakdown`` adds the time the generated ``successors`` spends per
+explorer is faster). ``--breakdown`` adds the time the generated layer spends per
 action family; ``--profile`` a cProfile of one generic run.
 
     .venv/bin/python benchmarks/explore_speed.py [--reps 5] [--small] [--breakdown] [--profile]
@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baselines
 
-from ioakit.specs.codegen import compile_machine
+from ioakit.specs.codegen import compile_layer
 from ioakit.specs.explore import Explorer, Verdict, properties_from
 from ioakit.specs.machines import get_spec
 from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
@@ -81,7 +81,7 @@ def _timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 def bench_machine(name: str, scope: dict[str, int], reps: int) -> dict[str, float]:
     """Measure one machine; print its table; return the ratios (generic / hand-written)."""
     t_build, m = _timed(lambda: get_spec(name).build(scope))
-    t_compile, _ = _timed(m.compiled)
+    t_compile, _ = _timed(lambda: m.compiled().layer)  # successors, steps and the explorer's layer
     props = properties_from(m, _facts(name))
     generic = Series("generic explorer")
     generic_p = Series(f"generic + {len(props)} facts")
@@ -115,7 +115,7 @@ def bench_machine(name: str, scope: dict[str, int], reps: int) -> dict[str, floa
     )
     print(
         f"  build {t_build * 1000:.0f} ms, code generation + compile {t_compile * 1000:.0f} ms "
-        f"({len(m.compiled().source.splitlines())} generated lines)"
+        f"({len(m.compiled().source.splitlines()) + len(m.compiled().layer.source.splitlines())} generated lines)"
     )
     print(f"  {'':32} {'best s':>8} {'median s':>9} {'states/s (best)':>16} {'states/s (median)':>18}")
     for series in (generic, hand, generic_p, hand_p):
@@ -137,21 +137,22 @@ def bench_machine(name: str, scope: dict[str, int], reps: int) -> dict[str, floa
 
 
 def breakdown(name: str, scope: dict[str, int]) -> None:
-    """Seconds the generated ``successors`` spends per action family, over all reachable states."""
+    """Seconds the explorer's generated layer spends per action family: the layer of the
+    machine restricted to the family, run over all reachable states (all already seen)."""
     m = get_spec(name).build(scope)
     states = Explorer(m).reachable()
 
     def cost(actions: tuple[Any, ...]) -> float:
-        succ = compile_machine(dataclasses.replace(m, actions=actions)).successors
+        layer = compile_layer(dataclasses.replace(m, actions=actions))
         best = float("inf")
         for _ in range(3):
+            seen = dict.fromkeys(states)
             t0 = time.perf_counter()
-            for s in states:
-                succ(s)
+            layer(states, seen, [], len(seen))
             best = min(best, time.perf_counter() - t0)
         return best
 
-    print(f"\n{name}: generated successors over its {len(states):,} reachable states (best of 3)")
+    print(f"\n{name}: generated layer over its {len(states):,} reachable states (best of 3)")
     print(f"  {'all instances':28} {cost(m.actions):7.3f} s")
     for fam in dict.fromkeys(a.name for a in m.actions):
         acts = tuple(a for a in m.actions if a.name == fam)

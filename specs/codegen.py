@@ -906,10 +906,19 @@ def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequenc
     predicate is true (``find=True``: the first state witnessing the disjunction); -1 if none.
 
     One loop over a batch of states with every predicate inlined, so that checking many
-    properties costs one call per batch rather than one per state and property."""
+    properties costs one call per batch rather than one per state and property; subterms that
+    several predicates use (``created-viewids`` in Lemma 4.1) are computed once per state, as
+    the preconditions of different instances share them in ``successors``."""
     ns = _namespace()
     consts: dict[Any, str] = {}
-    codes = [f"({_Emitter(consts, ns, [p]).expr(p)})" for p in preds]
+    canon = _Canon()
+    terms = [canon(p) for p in preds]
+    shared = _Shared(terms)
+    codes = []
+    for j, p in enumerate(terms):
+        em = _Emitter(consts, ns, [p], shared, "_s{}")
+        em.first = j == 0  # the first predicate is evaluated for every state
+        codes.append(f"({em.expr(p)})")
     if not codes:
         test = "if False:"  # nothing to find: no state violates an empty conjunction or witnesses an empty disjunction
     else:
@@ -917,13 +926,16 @@ def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequenc
     src = "\n".join(
         [
             "def scan(states, start):",
+            "    _U = _UNSET",
             "    for i in range(start, len(states)):",
             "        s = states[i]",
+            *_prologue(m, shared, "        "),
             f"        {test}",
             "            return i",
             "    return -1",
         ]
     )
+    ns["_UNSET"] = _UNSET
     run_generated(src + "\n", f"<ioakit scan: {m.name}>", ns)
     return ns["scan"]  # type: ignore[no-any-return]
 

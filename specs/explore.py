@@ -496,7 +496,7 @@ class _Checks:
         self.m = m
         self.terms = list(terms)
         self.find = find
-        self.singles = compile_predicates(m, self.terms) if terms else []
+        self.singles: list[Callable[[tuple[Any, ...]], bool]] = []  # one per predicate, compiled at the first hit
         self.first_violation: list[tuple[Any, ...] | None] = [None] * len(terms)
         self.open = list(range(len(terms)))
         self._scan = compile_scan(m, self.terms, find) if terms else None
@@ -511,6 +511,8 @@ class _Checks:
             if i < 0:
                 return
             s = states[i]
+            if not self.singles:
+                self.singles = compile_predicates(self.m, self.terms)
             for j in self.open:
                 if bool(self.singles[j](s)) == self.find:
                     self.first_violation[j] = s

@@ -9,6 +9,7 @@ post-states, the same numbers of transitions, bound hits and deadlocks — on ev
 from __future__ import annotations
 
 import itertools
+from types import SimpleNamespace
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -16,14 +17,14 @@ from hypothesis import strategies as st
 
 from ioakit.specs import ir
 from ioakit.specs.automaton import Decl, Machine, Scope, Spec, internal
-from ioakit.specs.codegen import compile_layer
+from ioakit.specs.codegen import compile_layer, compile_scan
 from ioakit.specs.explore import Explorer
-from ioakit.specs.ir import And, exists, forall
+from ioakit.specs.ir import And, Term, exists, forall
 from ioakit.specs.machines import get_spec
 from ioakit.specs.types import Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT
 
 from ._strategies import values
-from .test_codegen import _VARS, _copy, random_machines
+from .test_codegen import _VARS, _copy, _pyeval, random_machines, term_pools
 
 
 def assert_layer_agrees(m: Machine, layer: Any, s: tuple[Any, ...]) -> None:
@@ -162,3 +163,38 @@ def test_explorations_of_the_paper_machines_find_the_reference_counts() -> None:
         assert set(Explorer(m).reachable()) == set(seen)
         for s in list(seen)[::5]:
             assert_layer_agrees(m, m.compiled().layer, s)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pool=term_pools(), data=st.data())
+def test_a_scan_finds_the_first_state_violating_or_witnessing(pool: Any, data: st.DataObject) -> None:
+    """``compile_scan`` inlines all predicates and computes their shared subterms once per
+    state (memoised where met conditionally): it must still find the first violating state
+    (``find=False``) and the first witnessing state (``find=True``) of the reference meaning."""
+    bools = pool[0]["bool"]
+    preds = data.draw(st.lists(st.sampled_from(bools), min_size=1, max_size=6), label="predicates")
+    preds = [_copy(p, {}) for p in preds]  # separate objects, as separately traced properties are
+    states = data.draw(st.lists(st.tuples(*(values(t) for _, t in _VARS)), min_size=1, max_size=6), label="states")
+    start = data.draw(st.integers(0, len(states)), label="start")
+    truth = [[bool(_pyeval(p, s)) for p in preds] for s in states]
+    violating = next((i for i in range(start, len(states)) if not all(truth[i])), -1)
+    witnessing = next((i for i in range(start, len(states)) if any(truth[i])), -1)
+    m = SimpleNamespace(name="scan-test", variables=_VARS)
+    assert compile_scan(m, preds, find=False)(states, start) == violating
+    assert compile_scan(m, preds, find=True)(states, start) == witnessing
+
+
+def test_a_scan_recomputes_memoised_subterms_for_every_state() -> None:
+    """``p1 ∈ s`` is shared by two predicates and first met in a conditional position (after
+    ``not b or``), so it is memoised; the memo must not carry over from one state to the next."""
+    m = SimpleNamespace(name="scan-test", variables=_VARS)
+    b = ir.Term("var", (), _VARS[0][1], (0, "b"))
+
+    def member() -> Term:  # a separate object each time, as separately traced properties have
+        return ir.Term("var", (), _VARS[4][1], (4, "s")).contains(ir.const(_VARS[4][1].elem, 0))
+
+    preds = [ir.Implies(b, member()), ir.Or(b, member())]
+    base = (True, 0, -1, (), frozenset(), ((), ()), (0, frozenset()), -1, (0, 0, 0, 0))
+    assert all(t.check(v) for (_, t), v in zip(_VARS, base))
+    states = [base[:4] + (frozenset({0}),) + base[5:], base]
+    assert compile_scan(m, preds, find=False)(states, 0) == 1
