@@ -496,21 +496,33 @@ def _instance_code(
     variables: Sequence[tuple[str, Type]],
     drop: tuple[Term, ...] = (),
     always: bool = True,
-) -> tuple[str, list[str], str, str]:
-    """(guard expression, effect statements, bounds condition, post-state expression).
+    loops: bool = False,
+) -> tuple[list[tuple[str, Any]], list[str], str, str]:
+    """(guard steps, effect statements, bounds condition, post-state expression).
 
-    ``drop`` are conjuncts already known to hold (tested by a dispatch); ``always`` is false when
-    the code sits in a conditional branch, where nothing it binds is assigned for every state."""
+    The guard steps are ``("if", expression)`` and, with ``loops``, ``("do", statements)``
+    (``_exists_loop``): emitted in order, each ``if`` nesting what follows. ``drop`` are
+    conjuncts already known to hold (tested by a dispatch); ``always`` is false when the code
+    sits in a conditional branch, where nothing it binds is assigned for every state."""
     conjuncts = list(guard.args) if guard.op == "and" else [guard]
     if em.shared is not None and id(guard) in em.shared.names and not drop:
         conjuncts = [guard]  # the whole precondition recurs in other instances: share it whole
     conjuncts = [c for c in conjuncts if not any(c is d for d in drop)]
-    codes = []
+    steps: list[tuple[str, Any]] = []
+    codes: list[str] = []
     for j, c in enumerate(_over_sets("and", conjuncts)):
         em.first = always and j == 0  # the first conjunct runs for every state; the others may not
-        codes.append(em.expr(c) if isinstance(c, Term) else em.over_set("and", *c, cond=j > 0))
+        loop = _exists_loop(em, c) if loops and isinstance(c, Term) else None
+        if loop is not None:
+            if codes:
+                steps.append(("if", " and ".join(codes)))
+            steps.append(("do", loop[0]))
+            codes = [loop[1]]
+        else:
+            codes.append(em.expr(c) if isinstance(c, Term) else em.over_set("and", *c, cond=j > 0))
     em.first = False
-    gcode = " and ".join(codes) if codes else "True"
+    if codes:
+        steps.append(("if", " and ".join(codes)))
     stmts: list[str] = []
     post = [em.var_code.format(i) for i in range(nvars)]
     checks: list[str] = []
@@ -529,7 +541,102 @@ def _instance_code(
             checks += _bound_checks(typ.val, f"{name}[{typ.flat_index([k.data for k in t.args[2:]])}]", em.ns)
         else:
             checks += _bound_checks(typ, name, em.ns)
-    return gcode, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
+    return steps, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
+
+
+def _guard_expression(steps: list[tuple[str, Any]]) -> str:
+    """The guard steps of ``_instance_code`` without loops, as one expression."""
+    assert all(kind == "if" for kind, _ in steps)
+    return " and ".join(code for _, code in steps) or "True"
+
+
+def _exists_loop(em: _Emitter, t: Term) -> tuple[list[str], str] | None:
+    """Statements deciding an expanded ∃ over a state set by looping over its elements.
+
+    ``exists(S, body)`` is traced into ``⋁_e (e ∈ S ∧ body(e))`` over every element ``e`` S's
+    type allows (``safe``: the 16 views of G × 2^P, each with ``w.id = g ∧ ∀ r ∈ w.set: …``).
+    When at least ``_MIN_OVER_SET`` disjuncts have that form for one set, this returns
+    statements that look up each element S has in a table of those bodies and evaluate only
+    theirs, and the name of the variable holding the result; ``None`` when ``t`` has no such
+    part. Statement code: a generator expression measured slower than the expansion."""
+    if t.op != "or":
+        return None
+    by_set: dict[Any, tuple[Term, list[tuple[Any, Term | None]]]] = {}
+    for a in t.args:
+        m = a.args[0] if a.op == "and" else a
+        if m.op == "set_member" and m.args[0].op == "const":
+            try:
+                hash(m.args[0].data)
+            except TypeError:
+                continue
+            S = m.args[1]
+            key = ("var", S.data[0]) if S.op == "var" else id(S)
+            rest = a.args[1:] if a.op == "and" else ()
+            body = None if not rest else rest[0] if len(rest) == 1 else Term("and", tuple(rest), a.type)
+            by_set.setdefault(key, (S, []))[1].append((m.args[0].data, body))
+    if not by_set:
+        return None
+    key = max(by_set, key=lambda k: len(by_set[k][1]))
+    S, parts = by_set[key]
+    if len(parts) < _MIN_OVER_SET or len({e for e, _ in parts}) != len(parts):
+        return None
+    taken = {id(a) for a in t.args if id(a.args[0] if a.op == "and" else a) in _member_ids(t, S, key)}
+    others = [a for a in t.args if id(a) not in taken]
+    ok, e, j = em.fresh(), em.fresh(), em.fresh()
+    s_code = em.expr(S, True)
+    bare = [x for x, b in parts if b is None]
+    bodies = [(x, b) for x, b in parts if b is not None]
+    lines: list[str] = []
+    if bare:
+        cname = f"_c{len(em.ns)}"
+        em.ns[cname] = frozenset(bare)
+        lines.append(f"{ok} = not {cname}.isdisjoint({s_code})")
+    else:
+        lines.append(f"{ok} = False")
+    if bodies:
+        table = f"_T{len(em.ns)}"
+        em.ns[table] = {x: n for n, (x, _) in enumerate(bodies)}
+        em.depth += 1  # per element: nothing in the bodies is bound for later use
+        try:
+            tree = _body_tree(em, j, [b for _, b in bodies], 0, len(bodies))
+        finally:
+            em.depth -= 1
+        loop = [
+            f"for {e} in {s_code}:",
+            f"    {j} = {table}.get({e})",
+            f"    if {j} is not None and {tree}:",
+            f"        {ok} = True",
+            "        break",
+        ]
+        if bare:
+            lines.append(f"if not {ok}:")
+            lines += ["    " + x for x in loop]
+        else:
+            lines += loop
+    if others:
+        rest_code = em.expr(others[0] if len(others) == 1 else Term("or", tuple(others), t.type), True)
+        lines += [f"if not {ok}:", f"    {ok} = {rest_code}"]
+    return lines, ok
+
+
+def _member_ids(t: Term, S: Term, key: Any) -> set[int]:
+    """Ids of the ``e ∈ S`` membership terms (constant ``e``) heading ``t``'s disjuncts."""
+    out = set()
+    for a in t.args:
+        m = a.args[0] if a.op == "and" else a
+        if m.op == "set_member" and m.args[0].op == "const":
+            T = m.args[1]
+            if (("var", T.data[0]) if T.op == "var" else id(T)) == key:
+                out.add(id(m))
+    return out
+
+
+def _body_tree(em: _Emitter, j: str, bodies: list[Term], lo: int, hi: int) -> str:
+    """A conditional expression selecting ``bodies[j]`` by comparisons on ``j``."""
+    if hi - lo == 1:
+        return f"({em.expr(bodies[lo], True)})"
+    mid = (lo + hi) // 2
+    return f"({_body_tree(em, j, bodies, lo, mid)} if {j} < {mid} else {_body_tree(em, j, bodies, mid, hi)})"
 
 
 Sink = Callable[[str, str, str], list[str]]
@@ -654,14 +761,17 @@ def _generate_instances(
 
     def instance(k: int, indent: str, drop: tuple[Term, ...], k_code: str | None = None) -> None:
         em = _Emitter(consts, ns, [guards[k], *(t for _, t in writes[k])], shared, var_code)
-        gcode, stmts, bounds, post = _instance_code(
-            em, guards[k], writes[k], nvars, m.variables, drop=drop, always=not drop
+        gsteps, stmts, bounds, post = _instance_code(
+            em, guards[k], writes[k], nvars, m.variables, drop=drop, always=not drop, loops=True
         )
         body.append(f"{indent}# [{k}] {m.actions[k].label}")
         inner = indent
-        if gcode != "True":
-            body.append(f"{indent}if {gcode}:")
-            inner = indent + "    "
+        for kind, code in gsteps:
+            if kind == "do":
+                body.extend(f"{inner}{line}" for line in code)
+            elif code != "True":
+                body.append(f"{inner}if {code}:")
+                inner += "    "
         body.extend(f"{inner}{st}" for st in stmts)
         body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds))
 
@@ -782,7 +892,8 @@ def compile_machine(m: Any) -> Compiled:
     step_src: list[str] = []
     for k, a in enumerate(m.actions):
         em2 = _Emitter(consts, ns, [a.guard, *(t for _, t in a.writes)])
-        gcode2, stmts2, bounds2, post2 = _instance_code(em2, a.guard, a.writes, nvars, m.variables)
+        gsteps2, stmts2, bounds2, post2 = _instance_code(em2, a.guard, a.writes, nvars, m.variables)
+        gcode2 = _guard_expression(gsteps2)
         step_src += [
             f"def _step{k}(s):",
             f"    if not ({gcode2}):",
