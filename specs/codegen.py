@@ -698,6 +698,43 @@ def _dispatch_groups(guards: Sequence[Term]) -> dict[int, tuple[Term, dict[int, 
     return groups
 
 
+def _membership_groups(guards: Sequence[Term], taken: set[int]) -> dict[int, tuple[Term, dict[int, Term]]]:
+    """Instances whose preconditions each need a different constant to be in one state set.
+
+    ``newview(v)_p`` needs ``v ∈ created``: of the 24 instances (two view ids, three
+    processors) only those whose view the state has created can be enabled, and ``created``
+    holds one or two views. Instances with a conjunct ``c ∈ S`` (``c`` a constant), at least
+    ``_MIN_OVER_SET`` of them for one ``S`` with at least two different constants, are
+    generated as a loop over ``S``'s elements that runs only the instances of each element.
+    (Instances in ``taken``, already in a dispatch group, are left out.) Returns
+    ``instance -> (S, {instance: its membership conjunct})``."""
+    cands: dict[Any, tuple[Term, dict[int, Term]]] = {}
+    for k, g in enumerate(guards):
+        if k in taken:
+            continue
+        for c in _conjuncts(g):
+            if c.op == "set_member" and c.args[0].op == "const":
+                try:
+                    hash(c.args[0].data)
+                except TypeError:
+                    continue
+                S = c.args[1]
+                key = ("var", S.data[0]) if S.op == "var" else id(S)
+                cands.setdefault(key, (S, {}))[1].setdefault(k, c)
+                break
+    out: dict[int, tuple[Term, dict[int, Term]]] = {}
+    for S, members in cands.values():
+        if len(members) < _MIN_OVER_SET or len({_member_constant(c) for c in members.values()}) < 2:
+            continue
+        for k in members:
+            out[k] = (S, members)
+    return out
+
+
+def _member_constant(c: Term) -> Any:
+    return c.args[0].data
+
+
 def _mergeable(
     order: Sequence[int],
     members: dict[int, Term],
@@ -852,11 +889,48 @@ def _generate_instances(
         if common:  # the key was computed only when the common conjuncts held
             del shared.definite[id(key)]
 
+    loops = _membership_groups(guards, set(groups)) if dispatch else {}
+
+    def loop(k: int) -> None:
+        """Emit the membership group of instance ``k`` (``_membership_groups``): a loop over
+        the set's elements that runs only the instances whose constant is one of them."""
+        S, members = loops[k]
+        order = sorted(members)
+        done.update(order)
+        by_elem: dict[Any, list[int]] = {}
+        for i in order:
+            by_elem.setdefault(_member_constant(members[i]), []).append(i)
+        elems = list(by_elem)
+        table = f"_D{len(ns)}"
+        ns[table] = {e: n for n, e in enumerate(elems)}
+        em = _Emitter(consts, ns, [S], shared, var_code)
+        em.first = True
+        e, j = f"_e{k}", f"_j{k}"
+        body.append(f"# {len(order)} instances that each need one constant in a set: loop over its elements")
+        body.append(f"for {e} in {em.expr(S)}:")
+        body.append(f"    {j} = {table}.get({e})")
+        body.append(f"    if {j} is not None:")
+
+        def tree(lo: int, hi: int, ind: str) -> None:
+            if hi - lo == 1:
+                for i in by_elem[elems[lo]]:
+                    instance(i, ind, (members[i],))
+                return
+            mid = (lo + hi) // 2
+            body.append(f"{ind}if {j} < {mid}:")
+            tree(lo, mid, ind + "    ")
+            body.append(f"{ind}else:")
+            tree(mid, hi, ind + "    ")
+
+        tree(0, len(elems), "        ")
+
     for k in range(len(m.actions)):
         if k in done:
             continue
         if k in groups:
             group(k)
+        elif k in loops:
+            loop(k)
         else:
             instance(k, "", ())
     return body, shared

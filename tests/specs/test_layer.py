@@ -95,6 +95,8 @@ class _Families(Spec):
     * ``pick(a, p)``, ``a ≠ a3``: merged, but the constants do not cover the type (tested);
     * ``copy(a, q)``: the effect depends on ``a`` (a dispatch, not merged);
     * ``twice(a, q)``: two instances per value of the key (not merged);
+    * ``leave(v, p)``, ``p ∈ v.set``: needs ``v ∈ views`` (a loop over the elements of ``views``,
+      some with two instances);
     * ``join(v)``: ∀/∃ over the state set ``views`` (bare memberships and bodies).
     """
 
@@ -133,6 +135,12 @@ class _Families(Spec):
         s.require(s.queue.at(1)._1 == a)
         s.last[q] = a
 
+    @internal(v="views", p="P", where=lambda v, p: p in v.set)
+    def leave(self, s, v, p):
+        s.require(s.views.contains(v))
+        s.require(s.next[p] < 2)
+        s.next[p] = 2
+
     @internal(v="views")
     def join(self, s, v):
         s.require(forall(s.views, lambda w: v.id > w.id))
@@ -149,6 +157,7 @@ def test_the_layer_agrees_on_every_state_of_the_family_patterns() -> None:
     src = layer.source  # type: ignore[attr-defined]
     assert "differ only in the value of a key" in src and "dispatch of" in src and "isdisjoint" in src
     assert "break" in src  # the ∃ over views loops over its elements
+    assert "loop over its elements" in src  # leave(v, p) runs only for the views the state has
     queues = [()] + [(e,) for e in m.variables[0][1].elem.values()]  # sequences have no values()
     states = list(itertools.product(queues, *(t.values() for _, t in m.variables[1:])))
     assert len(states) > 10_000
