@@ -1,13 +1,16 @@
 """The concrete semantics: traced terms compiled to straight-line Python.
 
-The explorer spends its time in one generated function, ``successors(s)``, that tests every
-action instance's precondition and builds its post-state with tuple operations specialised to
-the instance's constant parameters (so ``pending[p]`` with ``p`` fixed is the tuple slot
-``s[1][0]``). This is what makes the generic explorer as fast as a hand-written search
-(``benchmarks/explore_speed.py``). The generated source is our own text built from the traced
-terms; no user-supplied text is ever executed.
+Generated functions test action instances' preconditions and build post-states with tuple
+operations specialised to each instance's constant parameters (so ``pending[p]`` with ``p``
+fixed is the tuple slot ``s[1][0]``): ``successors(s)`` lists every enabled instance in order;
+``steps[k]`` runs one instance (generated on its own: the reference for the others); the
+explorer's ``layer`` (``compile_layer``) expands a whole breadth-first frontier with family
+structure recovered from the terms (dispatch on keys, loops over set elements); ``compile_scan``
+checks many properties on a batch of states. This is what makes the generic explorer at least as
+fast as a hand-written search (``benchmarks/explore_speed.py``). The generated source is our own
+text built from the traced terms; no user-supplied text is ever executed.
 
-Inside ``successors`` the instances share work: structurally equal subterms of different
+Inside the generated functions the instances share work: structurally equal subterms of different
 instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` with the same
 ``q``) are computed once per state. A shared subterm that some instance's *first* precondition
 conjunct computes unconditionally is bound there and reused by name; one met only in
