@@ -336,6 +336,20 @@ _MIN_OVER_SET = 3
 """Membership tests of at least this many constants in one set are regrouped (``_over_sets``)."""
 
 
+def _const_membership(t: Term) -> tuple[Any, Term, Any] | None:
+    """``(set key, S, c)`` when ``t`` is ``c ∈ S`` for a hashable constant ``c``. The key
+    identifies ``S``: by index for a state variable (each traced read is its own term), by
+    identity otherwise (the terms are hash-consed)."""
+    if t.op != "set_member" or t.args[0].op != "const":
+        return None
+    try:
+        hash(t.args[0].data)
+    except TypeError:
+        return None
+    S = t.args[1]
+    return ("var", S.data[0]) if S.op == "var" else id(S), S, t.args[0].data
+
+
 def _over_sets(op: str, args: Sequence[Term]) -> list[Term | tuple[Term, list[Any]]]:
     """Regroup the arguments of an ``and``/``or`` that test constants for membership in one set.
 
@@ -355,18 +369,13 @@ def _over_sets(op: str, args: Sequence[Term]) -> list[Term | tuple[Term, list[An
     plan: list[tuple[Any, Term]] = []  # (set key or None, original)
     for x in args:
         t = x.args[0] if op == "and" and x.op == "not" else x if op == "or" else None
-        if t is not None and t.op == "set_member" and t.args[0].op == "const":
-            S = t.args[1]
-            key = ("var", S.data[0]) if S.op == "var" else id(S)
-            try:
-                hash(t.args[0].data)
-            except TypeError:
-                plan.append((None, x))
-                continue
-            members.setdefault(key, (S, []))[1].append(t.args[0].data)
-            plan.append((key, x))
-        else:
+        found = _const_membership(t) if t is not None else None
+        if found is None:
             plan.append((None, x))
+            continue
+        key, S, c = found
+        members.setdefault(key, (S, []))[1].append(c)
+        plan.append((key, x))
     out: list[Term | tuple[Term, list[Any]]] = []
     placed: set[Any] = set()
     for key, x in plan:
@@ -564,26 +573,22 @@ def _exists_loop(em: _Emitter, t: Term) -> tuple[list[str], str] | None:
     part. Statement code: a generator expression measured slower than the expansion."""
     if t.op != "or":
         return None
-    by_set: dict[Any, tuple[Term, list[tuple[Any, Term | None]]]] = {}
+    by_set: dict[Any, tuple[Term, list[tuple[Any, Term | None]], set[int]]] = {}
     for a in t.args:
-        m = a.args[0] if a.op == "and" else a
-        if m.op == "set_member" and m.args[0].op == "const":
-            try:
-                hash(m.args[0].data)
-            except TypeError:
-                continue
-            S = m.args[1]
-            key = ("var", S.data[0]) if S.op == "var" else id(S)
-            rest = a.args[1:] if a.op == "and" else ()
-            body = None if not rest else rest[0] if len(rest) == 1 else Term("and", tuple(rest), a.type)
-            by_set.setdefault(key, (S, []))[1].append((m.args[0].data, body))
+        found = _const_membership(a.args[0] if a.op == "and" else a)
+        if found is None:
+            continue
+        key, S, c = found
+        rest = a.args[1:] if a.op == "and" else ()
+        body = None if not rest else rest[0] if len(rest) == 1 else Term("and", tuple(rest), a.type)
+        entry = by_set.setdefault(key, (S, [], set()))
+        entry[1].append((c, body))
+        entry[2].add(id(a))
     if not by_set:
         return None
-    key = max(by_set, key=lambda k: len(by_set[k][1]))
-    S, parts = by_set[key]
+    S, parts, taken = max(by_set.values(), key=lambda entry: len(entry[1]))
     if len(parts) < _MIN_OVER_SET or len({e for e, _ in parts}) != len(parts):
         return None
-    taken = {id(a) for a in t.args if id(a.args[0] if a.op == "and" else a) in _member_ids(t, S, key)}
     others = [a for a in t.args if id(a) not in taken]
     ok, e, j = em.fresh(), em.fresh(), em.fresh()
     s_code = em.expr(S, True)
@@ -620,18 +625,6 @@ def _exists_loop(em: _Emitter, t: Term) -> tuple[list[str], str] | None:
         rest_code = em.expr(others[0] if len(others) == 1 else Term("or", tuple(others), t.type), True)
         lines += [f"if not {ok}:", f"    {ok} = {rest_code}"]
     return lines, ok
-
-
-def _member_ids(t: Term, S: Term, key: Any) -> set[int]:
-    """Ids of the ``e ∈ S`` membership terms (constant ``e``) heading ``t``'s disjuncts."""
-    out = set()
-    for a in t.args:
-        m = a.args[0] if a.op == "and" else a
-        if m.op == "set_member" and m.args[0].op == "const":
-            T = m.args[1]
-            if (("var", T.data[0]) if T.op == "var" else id(T)) == key:
-                out.add(id(m))
-    return out
 
 
 def _body_tree(em: _Emitter, j: str, bodies: list[Term], lo: int, hi: int) -> str:
@@ -716,14 +709,9 @@ def _membership_groups(guards: Sequence[Term], taken: set[int]) -> dict[int, tup
         if k in taken:
             continue
         for c in _conjuncts(g):
-            if c.op == "set_member" and c.args[0].op == "const":
-                try:
-                    hash(c.args[0].data)
-                except TypeError:
-                    continue
-                S = c.args[1]
-                key = ("var", S.data[0]) if S.op == "var" else id(S)
-                cands.setdefault(key, (S, {}))[1].setdefault(k, c)
+            found = _const_membership(c)
+            if found is not None:
+                cands.setdefault(found[0], (found[1], {}))[1][k] = c
                 break
     out: dict[int, tuple[Term, dict[int, Term]]] = {}
     for S, members in cands.values():
