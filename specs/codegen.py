@@ -1044,36 +1044,31 @@ def compile_predicates(m: Any, preds: Sequence[Term]) -> list[Callable[[tuple[An
     """Compile boolean terms over the machine's state to fast Python predicates.
 
     Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
-    ns = _namespace()
-    consts: dict[Any, str] = {}
-    src: list[str] = []
-    label = f"<ioakit predicates: {m.name}>"
-    try:
-        for k, p in enumerate(preds):
-            em = _Emitter(consts, ns, [p])
-            src += [f"def _p{k}(s):", f"    return bool({em.expr(p)})"]
-    except RecursionError:
-        raise CodegenLimitError(label, _depth_note(preds)) from None
-    run_generated("\n".join(src) + "\n", label, ns)  # generated from traced terms only
-    return [ns[f"_p{k}"] for k in range(len(preds))]
+    return _compile_each(m, preds, "predicates", "_p", "bool({})")
 
 
 def compile_terms(m: Any, terms: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], Any]]:
     """Compile arbitrary terms over the state to Python functions returning their values.
 
     Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
+    return _compile_each(m, terms, "terms", "_v", "{}")
+
+
+def _compile_each(
+    m: Any, terms: Sequence[Term], what: str, prefix: str, result: str
+) -> list[Callable[[tuple[Any, ...]], Any]]:
+    """One generated function ``{prefix}{k}(s) -> result.format(term k)`` per term."""
     ns = _namespace()
     consts: dict[Any, str] = {}
     src: list[str] = []
-    label = f"<ioakit terms: {m.name}>"
+    label = f"<ioakit {what}: {m.name}>"
     try:
-        for k, p in enumerate(terms):
-            em = _Emitter(consts, ns, [p])
-            src += [f"def _v{k}(s):", f"    return {em.expr(p)}"]
+        for k, t in enumerate(terms):
+            src += [f"def {prefix}{k}(s):", f"    return {result.format(_Emitter(consts, ns, [t]).expr(t))}"]
     except RecursionError:
         raise CodegenLimitError(label, _depth_note(terms)) from None
-    run_generated("\n".join(src) + "\n", label, ns)  # generated code
-    return [ns[f"_v{k}"] for k in range(len(terms))]
+    run_generated("\n".join(src) + "\n", label, ns)  # generated from traced terms only
+    return [ns[f"{prefix}{k}"] for k in range(len(terms))]
 
 
 def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequence[tuple[Any, ...]], int], int]:
