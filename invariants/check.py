@@ -184,7 +184,7 @@ def format_check_report(report: CheckReport) -> str:
     how = "complete" if report.complete else f"INCOMPLETE: {report.reason}"
     lines = [
         f"{report.file}: {report.machine} at {scope}",
-        f"  {report.states} states, {report.transitions} transitions, depth {report.depth}, {how} "
+        f"  {report.states:,} states, {report.transitions:,} transitions, depth {report.depth}, {how} "
         f"({report.seconds:.2f} s)",
     ]
     width = max((len(o.name) for o in report.outcomes), default=0)

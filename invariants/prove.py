@@ -33,6 +33,13 @@ What the results mean
 * **Three-valued.** ``Verdict.OK`` (proved at the scope), ``Verdict.VIOLATED`` (with a BMC trace
   or a CTI), ``Verdict.UNKNOWN`` with a reason (Z3 timeout or ``unknown``). A timeout is never a
   pass. ``timeout_s`` bounds *each* Z3 check (``z3.Solver.set("timeout", ms)``).
+* **What a failed induction says about the invariants.** An induction result's ``verdict`` is
+  about the claim "the conjunction is inductive": VIOLATED there means a CTI *or* a start state
+  breaking an invariant. Only the second is a violation of the invariants; a CTI leaves them
+  undecided (they may hold in every reachable state). ``InductionResult.outcome`` names the
+  four cases (``inductive``, ``not_inductive``, ``violated_initially``, ``unknown``) and
+  ``InductionResult.invariants_verdict`` maps them to what is known about the invariants
+  holding (OK / VIOLATED / UNKNOWN): the verdict ``ioakit prove`` reports and exits with.
 
 The Z3 version (``symbolic.z3_version()``) and the scope are recorded in every ``to_json()``.
 
@@ -48,6 +55,7 @@ import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 import z3
@@ -408,6 +416,19 @@ class BMCResult:
         }
 
 
+class Outcome(StrEnum):
+    """What an induction check found (``ItemInduction.outcome``, ``InductionResult.outcome``).
+
+    Finer than ``Verdict``, whose VIOLATED covers both a CTI and a false start state: only the
+    latter is a violation of the invariants (``InductionResult.invariants_verdict``).
+    """
+
+    INDUCTIVE = "inductive"
+    NOT_INDUCTIVE = "not_inductive"
+    VIOLATED_INITIALLY = "violated_initially"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True)
 class ItemInduction:
     """Induction outcome for one invariant: initiation (start states satisfy it) and consecution
@@ -426,11 +447,23 @@ class ItemInduction:
     def breaking_families(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(c.family for c in self.ctis))
 
+    @property
+    def outcome(self) -> Outcome:
+        """``violated_initially`` (false in a start state: a real violation), ``not_inductive``
+        (a CTI: not preserved from some state satisfying the assumptions, which may be
+        unreachable), ``inductive`` (initiation and consecution proved) or ``unknown``."""
+        if self.initiation is Verdict.VIOLATED:
+            return Outcome.VIOLATED_INITIALLY
+        if self.ctis:
+            return Outcome.NOT_INDUCTIVE
+        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
             "reference": self.reference,
             "verdict": self.verdict.value,
+            "outcome": self.outcome.value,
             "initiation": self.initiation.value,
             "breaking_families": list(self.breaking_families),
             "ctis": [c.to_json() for c in self.ctis],
@@ -445,7 +478,9 @@ class ItemInduction:
 @dataclass(frozen=True)
 class InductionResult:
     """Whether the conjunction of ``items`` (with the extra hypotheses ``assumed``) is inductive
-    at the scope. OK is a proof about the bounded machine; VIOLATED carries CTIs."""
+    at the scope. OK is a proof about the bounded machine; VIOLATED carries CTIs or a start state
+    violating an item (``outcome`` tells which; ``invariants_verdict`` says what that means for
+    the invariants themselves)."""
 
     machine: str
     scope: dict[str, int]
@@ -466,25 +501,53 @@ class InductionResult:
     def ctis(self) -> tuple[CTI, ...]:
         return tuple(c for it in self.items for c in it.ctis)
 
+    @property
+    def outcome(self) -> Outcome:
+        """``violated_initially`` if a start state violates an item (whatever else was found);
+        else ``not_inductive`` if some item has a CTI; ``inductive`` if the check succeeded;
+        ``unknown`` otherwise (Z3 did not decide)."""
+        outcomes = {it.outcome for it in self.items}
+        if Outcome.VIOLATED_INITIALLY in outcomes:
+            return Outcome.VIOLATED_INITIALLY
+        if Outcome.NOT_INDUCTIVE in outcomes:
+            return Outcome.NOT_INDUCTIVE
+        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def invariants_verdict(self) -> Verdict:
+        """What this result says about the invariants holding in every reachable state of the
+        bounded machine: OK when proved (inductive), VIOLATED when a start state violates one,
+        UNKNOWN when not inductive (a CTI's pre-state may be unreachable) or undecided."""
+        if self.outcome is Outcome.INDUCTIVE:
+            return Verdict.OK
+        return Verdict.VIOLATED if self.outcome is Outcome.VIOLATED_INITIALLY else Verdict.UNKNOWN
+
     def show(self) -> str:
         scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
         rel = f" relative to {_names(self.assumed)}" if self.assumed else ""
         head = f"Induction on {self.machine} [scope {scope}] (Z3 {self.z3_version}){rel}: "
         head += {
-            Verdict.OK: f"OK — the conjunction of {len(self.items)} invariant(s) is inductive at this scope",
-            Verdict.VIOLATED: "not inductive (counterexamples to induction below)",
-        }.get(self.verdict, "UNKNOWN")
+            Outcome.INDUCTIVE: f"OK — the conjunction of {len(self.items)} invariant(s) is inductive at this scope",
+            Outcome.NOT_INDUCTIVE: "NOT INDUCTIVE — counterexamples to induction below (their pre-states may "
+            "be unreachable: this is not a violation)",
+            Outcome.VIOLATED_INITIALLY: "VIOLATED — an invariant is false in a start state",
+            Outcome.UNKNOWN: "UNKNOWN — Z3 did not decide",
+        }[self.outcome]
         lines = [head]
         w = max((len(i.name) for i in self.items), default=0)
         for it in self.items:
-            line = f"  {it.name:<{w}}  {it.verdict.value}"
-            if it.initiation is Verdict.VIOLATED:
-                line += " — false in a start state"
-            elif it.ctis:
-                line += " — broken by " + ", ".join(it.breaking_families)
+            word = {
+                Outcome.INDUCTIVE: "OK",
+                Outcome.NOT_INDUCTIVE: "not preserved — broken by " + ", ".join(it.breaking_families),
+                Outcome.VIOLATED_INITIALLY: "VIOLATED — false in a start state",
+                Outcome.UNKNOWN: "UNKNOWN",
+            }[it.outcome]
+            line = f"  {it.name:<{w}}  {word}"
             if it.reason:
                 line += f" ({it.reason})"
             lines.append(line)
+            if it.start_counterexample is not None:
+                lines += ["  " + ln for ln in it.start_counterexample.show().splitlines()]
         for c in self.ctis:
             lines += ["  " + ln for ln in c.show().splitlines()]
         return "\n".join(lines)
@@ -498,6 +561,8 @@ class InductionResult:
             "timeout_s_per_check": self.timeout_s,
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
+            "outcome": self.outcome.value,
+            "invariants_verdict": self.invariants_verdict.value,
             "assumed": list(self.assumed),
             "invariants": [i.to_json() for i in self.items],
         }

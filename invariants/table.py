@@ -97,13 +97,19 @@ class Table:
             Verdict.VIOLATED: "**not inductive** (see the CTIs in the JSON output)",
         }.get(self.conjunction, "**unknown** (Z3 timed out or answered unknown)")
         explored = f"{self.states:,} reachable states" + ("" if self.explore_complete else " (INCOMPLETE)")
+        # "all 1 items" read oddly: one item is named; several are "the conjunction of all N items"
+        subject = (
+            f"Item {short[self.rows[0].name]}"
+            if len(self.rows) == 1
+            else f"The conjunction of all {len(self.rows)} items"
+        )
         lines = [
             f"Machine **{self.machine}**, scope `{scope}`; Z3 {self.z3_version}; "
             f"Z3 timeout {self.timeout_s:g} s per check.",
             "",
             f"- Exhaustive exploration: {explored}, {self.explore_seconds:.2f} s.",
             f"- BMC to depth {self.bmc_depth} from the start state: {self.bmc_seconds:.2f} s.",
-            f"- The conjunction of all {len(self.rows)} items is {conj}.",
+            f"- {subject} is {conj}.",
             "",
             f"| item | statement | reachable | BMC ≤ {self.bmc_depth} | inductive alone | broken alone by "
             "| inductive relative to |",

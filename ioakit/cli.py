@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ioakit.specs.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
 from ioakit.specs.codegen import CodegenLimitError
@@ -19,6 +19,9 @@ from ioakit.specs.explore import ExploreReport, Property, SimulationReport, Verd
 from ioakit.specs.ir import TraceError
 from ioakit.specs.machines import MACHINES, get_spec
 from ioakit.specs.types import SchemaError
+
+if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
+    from ioakit.invariants.prove import BMCResult, InductionResult
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -82,8 +85,12 @@ def format_explore(r: ExploreReport) -> str:
     scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
     lines = [f"{r.machine}  [scope {scope}]"]
     n_ok = sum(x.verdict is Verdict.OK for x in r.results)
-    if r.verdict is Verdict.OK:
-        lines.append(f"  verdict: OK — all {len(r.results)} invariants hold in every reachable state (exhaustive)")
+    if r.verdict is Verdict.OK and not r.results:
+        lines.append("  verdict: OK — every reachable state explored (exhaustive); no invariants checked")
+    elif r.verdict is Verdict.OK:
+        n = len(r.results)
+        what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
+        lines.append(f"  verdict: OK — {what} in every reachable state (exhaustive)")
     elif r.verdict is Verdict.VIOLATED:
         lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
     else:
@@ -240,12 +247,13 @@ def cmd_papers(args: argparse.Namespace) -> int:
     def show(r: papers.JobResult) -> None:
         if not args.json:
             print(
-                f"  {r.verdict.value:<10} {r.name:<24} {r.detail}  ({r.seconds:.1f} s)\n"
+                f"  {r.verdict.value:<10} {r.name:<24} [{r.scope_text}] {r.detail}  ({r.seconds:.1f} s)\n"
                 f"  {'':<10} {'':<24} claim: {r.claim}"
             )
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
+        print("  [scope]: the parameters that differ from the machine's defaults (`ioakit list`)")
     results = papers.run_all(show)
     verdict = papers.overall(results)
     if args.json:
@@ -282,15 +290,16 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from ioakit.traces import TraceFormatError, check_to_trace, check_vs_cause, read_trace
+    from ioakit.traces import TraceFormatError, check_to_trace, check_vs_cause, read_trace, vs_initial_members
 
     try:
         header, events = read_trace(args.file)
         if header.automaton in ("VS-machine", "WeakVS-machine"):
-            n = header.scope.get("initial_members")
-            if n is None:
-                raise UsageError(f"{args.file}: a VS-machine trace header needs scope.initial_members (|P0|)")
-            result: Any = check_vs_cause(events, [f"p{i}" for i in range(1, int(n) + 1)])
+            try:  # P0 as "P0": [...] or "initial_members": n (traces/FORMAT.md section 2)
+                members = vs_initial_members(header.scope)
+            except ValueError as e:
+                raise TraceFormatError(args.file, 1, str(e)) from None
+            result: Any = check_vs_cause(events, members)
             claim = "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses"
         elif header.automaton == "TO-machine":
             result = check_to_trace(events)
@@ -350,7 +359,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from ioakit.invariants.prove import Prover
+    from ioakit.invariants.prove import Outcome, Prover
     from ioakit.invariants.table import lemma_table
 
     m = build_machine(args.machine, args.scope, args.scope_file)
@@ -375,17 +384,24 @@ def cmd_prove(args: argparse.Namespace) -> int:
     prover = Prover(m, args.timeout)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
     text: list[str] = []
-    verdicts: list[Verdict] = []
+    verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
+    conclusions: list[str] = []
+    proved = not_inductive = False
     if args.bmc is not None:
         b = prover.bmc(props, args.bmc)
         out["bmc"] = b.to_json()
         text.append(b.show())
         verdicts.append(b.verdict)
+        conclusions.append(_bmc_conclusion(b))
+        proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
         ind = prover.induction(props)
         out["induction"] = ind.to_json()
         text.append(ind.show())
-        verdicts.append(ind.verdict)
+        verdicts.append(ind.invariants_verdict)  # a CTI is not a violation: UNKNOWN (exit 3)
+        conclusions.append(_induction_conclusion(ind))
+        proved = proved or ind.outcome is Outcome.INDUCTIVE
+        not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
         for p in props:
             a = prover.inductive_alone(p)
@@ -407,19 +423,80 @@ def cmd_prove(args: argparse.Namespace) -> int:
             except RenderError as e:
                 raise UsageError(str(e)) from None
             text.append(f"  counterexample to induction drawn in {args.cti_dot}")
-    if Verdict.UNKNOWN in verdicts:
-        verdict = Verdict.UNKNOWN
-    elif Verdict.VIOLATED in verdicts:
+    if Verdict.VIOLATED in verdicts:
         verdict = Verdict.VIOLATED
-    else:
+    elif proved or all(v is Verdict.OK for v in verdicts):  # a proof settles what a BMC left undecided
         verdict = Verdict.OK
+    else:
+        verdict = Verdict.UNKNOWN
     out["verdict"] = verdict.value
     from ioakit.specs.symbolic import z3_version
 
     out["z3_version"] = z3_version()
-    text.append(f"verdict: {verdict.value}  (bounded proof at scope {m.scope}; z3 {z3_version()})")
+    line = prove_verdict_line(
+        verdict, conclusions, proved=proved, not_inductive=not_inductive, scope=str(m.scope), z3=z3_version()
+    )
+    text.append(line)
     _emit(args, out, "\n".join(text))
     return verdict.exit_code
+
+
+def _name_list(names: Sequence[str]) -> str:
+    """Names for a one-line summary: all of them, or the count and the first and last of many."""
+    return ", ".join(names) if len(names) <= 4 else f"{len(names)} invariants ({names[0]} … {names[-1]})"
+
+
+def _bmc_conclusion(b: BMCResult) -> str:
+    """What a BMC run established, in words (for the last line of ``ioakit prove``)."""
+    if b.verdict is Verdict.OK:
+        text = f"no violation in executions of length ≤ {b.max_depth}"
+        return text + (" (complete: no longer execution exists)" if b.complete else "")
+    if b.verdict is Verdict.VIOLATED:
+        bad = [f"{i.name} in {i.violated_at} steps" for i in b.items if i.verdict is Verdict.VIOLATED]
+        return f"BMC reached a state violating {_name_list(bad)} (shortest execution above)"
+    undecided = [i for i in b.items if i.verdict is Verdict.UNKNOWN]
+    depth = min(i.depth for i in undecided)
+    text = f"BMC did not decide {_name_list([i.name for i in undecided])} "
+    if depth < 0:  # not even the start states were decided
+        return text + f"in the start states ({undecided[0].reason})"
+    return text + f"beyond length {depth} ({undecided[0].reason}); no violation in executions of length ≤ {depth}"
+
+
+def _induction_conclusion(ind: InductionResult) -> str:
+    """What an induction run established about the invariants, in words."""
+    from ioakit.invariants.prove import Outcome
+
+    o = ind.outcome
+    if o is Outcome.INDUCTIVE:
+        return f"the conjunction of {len(ind.items)} invariant(s) is inductive: they hold in every reachable state"
+    if o is Outcome.VIOLATED_INITIALLY:
+        bad = [i.name for i in ind.items if i.outcome is Outcome.VIOLATED_INITIALLY]
+        return f"{_name_list(bad)} {'is' if len(bad) == 1 else 'are'} false in a start state (shown above)"
+    if o is Outcome.NOT_INDUCTIVE:
+        return (
+            "not proved: counterexamples to induction above, whose pre-states may be unreachable; the "
+            "invariants may still hold in every reachable state (strengthen them, or try --bmc K or `ioakit check`)"
+        )
+    undecided = [i for i in ind.items if i.outcome is Outcome.UNKNOWN]
+    return (
+        f"not decided: Z3 could not tell whether {_name_list([i.name for i in undecided])} "
+        f"{'is' if len(undecided) == 1 else 'are'} inductive ({undecided[0].reason})"
+    )
+
+
+def prove_verdict_line(
+    verdict: Verdict, conclusions: Sequence[str], *, proved: bool, not_inductive: bool, scope: str, z3: str
+) -> str:
+    """The last line of ``ioakit prove``: the verdict, what was established, at which scope.
+
+    "(bounded proof at scope …)" is written only when something was actually proved (induction
+    succeeded, or BMC covered every execution); otherwise the line says what was checked at the
+    scope, so an UNKNOWN or a depth-bounded BMC never reads as a proof. NOT INDUCTIVE is how an
+    UNKNOWN caused by a counterexample to induction is named (exit 3, like UNKNOWN).
+    """
+    word = "NOT INDUCTIVE" if verdict is Verdict.UNKNOWN and not_inductive else verdict.value
+    where = f"bounded proof at scope {scope}" if proved and verdict is Verdict.OK else f"scope {scope}"
+    return f"verdict: {word} — {'; '.join(conclusions)}  ({where}; z3 {z3})"
 
 
 def _fmt_yes(v: Verdict) -> str:
@@ -508,6 +585,18 @@ def make_parser() -> argparse.ArgumentParser:
     return ap
 
 
+def error_text(command: str, message: str) -> str:
+    """The stderr text of an input error: ``ioakit COMMAND: error: MESSAGE``.
+
+    A located message (``file:line:col: error: …``, the invariant DSL's format) already says
+    ``error:``; it gets only the ``ioakit COMMAND:`` prefix, so the word is not printed twice.
+    """
+    first = message.split("\n", 1)[0]
+    if ": error: " in first or first.startswith("error: "):
+        return f"ioakit {command}: {message}"
+    return f"ioakit {command}: error: {message}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ioakit`` command; returns the exit status."""
     parser = make_parser()
@@ -517,11 +606,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except UsageError as e:
-        print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    except (SchemaError, TraceError, CodegenLimitError) as e:
-        print(f"ioakit {args.command}: error: {e}", file=sys.stderr)
+    except (UsageError, SchemaError, TraceError, CodegenLimitError) as e:
+        print(error_text(args.command, str(e)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ioakit.specs.explore import Explorer, Verdict
@@ -18,12 +18,18 @@ from ioakit.specs.machines import get_spec
 
 @dataclass(frozen=True)
 class JobResult:
+    """One check of the main job. ``scope`` is the scope it ran at and ``scope_text`` the same,
+    compactly: only the parameters that differ from the machine's defaults (``ioakit list``), so
+    two checks of one machine at different scopes never print alike."""
+
     name: str
     claim: str
     verdict: Verdict
     detail: str
     seconds: float
     data: dict[str, Any] = field(default_factory=dict)
+    scope: dict[str, int] = field(default_factory=dict)
+    scope_text: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -31,9 +37,24 @@ class JobResult:
             "claim": self.claim,
             "verdict": self.verdict.value,
             "detail": self.detail,
+            "scope": self.scope,
+            "scope_text": self.scope_text,
             "seconds": round(self.seconds, 3),
             "data": self.data,
         }
+
+
+def compact_scope(machine: str, scope: dict[str, int]) -> str:
+    """``default scope``, or the parameters that differ from ``machine``'s defaults in ``--scope``
+    syntax (``processors=3,view_ids=3``), so the text can be pasted back on the command line."""
+    spec = get_spec(machine)
+    defaults = {p.name: p.default for p in spec.parameters}
+    changed = [f"{k}={v}" for k, v in scope.items() if defaults.get(k) != v]
+    return ",".join(changed) if changed else "default scope"
+
+
+def _scoped(r: JobResult, machine: str, scope: dict[str, int]) -> JobResult:
+    return replace(r, scope=dict(scope), scope_text=compact_scope(machine, scope))
 
 
 VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
@@ -51,7 +72,9 @@ def _explore_job(machine: str, scope: dict[str, int], claim: str) -> JobResult:
     bad = [x.name for x in r.results if x.verdict is Verdict.VIOLATED]
     if bad:
         detail += f"; violated: {', '.join(bad)}"
-    return JobResult(f"explore {machine}", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
+    return _scoped(
+        JobResult(f"explore {machine}", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json()), machine, scope
+    )
 
 
 def _weakvs_job(scope: dict[str, int]) -> JobResult:
@@ -59,11 +82,10 @@ def _weakvs_job(scope: dict[str, int]) -> JobResult:
 
     t0 = time.perf_counter()
     r = compare_traces(get_spec("VS-machine").build(scope), get_spec("WeakVS-machine").build(scope))
-    scope_text = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    detail = f"scope {scope_text}: {'same finite traces' if r.equivalent else 'traces DIFFER'} (exact)"
+    detail = f"{'same finite traces' if r.equivalent else 'traces DIFFER'} (exact)"
     if not r.equivalent:
         detail += f"; witness: {r.witness_left_only or r.witness_right_only}"
-    return JobResult(
+    job = JobResult(
         "WeakVS ≡ VS",
         "Remark after Lemma 4.2 (unproved in the paper)",
         Verdict.OK if r.equivalent else Verdict.VIOLATED,
@@ -71,6 +93,7 @@ def _weakvs_job(scope: dict[str, int]) -> JobResult:
         time.perf_counter() - t0,
         r.to_json(),
     )
+    return _scoped(job, "VS-machine", scope)
 
 
 def _lemma_4_2_job(machine: str, scope: dict[str, int], source: str, **kw: int) -> JobResult:
@@ -85,7 +108,7 @@ def _lemma_4_2_job(machine: str, scope: dict[str, int], source: str, **kw: int) 
     }[source]
     detail = f"{r.executions:,} traces ({what}), {r.events:,} events: "
     detail += "all four properties hold" if r.holds else f"{r.failures} traces violate it"
-    return JobResult(
+    job = JobResult(
         f"Lemma 4.2 on {machine}",
         "Lemma 4.2 (cause: integrity, no dup., no reorder, no loss)",
         Verdict.OK if r.holds else Verdict.VIOLATED,
@@ -93,6 +116,7 @@ def _lemma_4_2_job(machine: str, scope: dict[str, int], source: str, **kw: int) 
         time.perf_counter() - t0,
         r.to_json(),
     )
+    return _scoped(job, machine, scope)
 
 
 def _dsl_job(machine: str, scope: dict[str, int], lemma: str) -> JobResult:
@@ -105,7 +129,7 @@ def _dsl_job(machine: str, scope: dict[str, int], lemma: str) -> JobResult:
     j = r.to_json()
     n_ok = sum(i["verdict"] == "OK" for i in j["invariants"])
     detail = f"invariants/lemmas/{lemma}.inv: {n_ok}/{len(j['invariants'])} hold on {j['states']:,} states"
-    return JobResult(
+    job = JobResult(
         f"check {lemma}.inv",
         "the shipped invariant file (DSL), explored",
         r.verdict,
@@ -113,11 +137,12 @@ def _dsl_job(machine: str, scope: dict[str, int], lemma: str) -> JobResult:
         time.perf_counter() - t0,
         j,
     )
+    return _scoped(job, machine, scope)
 
 
 def _induction_job(machine: str, scope: dict[str, int], lemma: str) -> JobResult:
     from ioakit.invariants import lemma_file, load_invariants
-    from ioakit.invariants.prove import Prover
+    from ioakit.invariants.prove import Outcome, Prover
 
     t0 = time.perf_counter()
     m = get_spec(machine).build(scope)
@@ -125,16 +150,22 @@ def _induction_job(machine: str, scope: dict[str, int], lemma: str) -> JobResult
     prover = Prover(m, 60.0)
     r = prover.induction(props)
     alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).verdict is Verdict.OK]
-    word = {"OK": "inductive", "VIOLATED": "NOT inductive", "UNKNOWN": "unknown (solver)"}[r.verdict.value]
+    word = {
+        Outcome.INDUCTIVE: "inductive",
+        Outcome.NOT_INDUCTIVE: "NOT inductive (not a violation: a CTI's pre-state may be unreachable)",
+        Outcome.VIOLATED_INITIALLY: "VIOLATED in a start state",
+        Outcome.UNKNOWN: "unknown (solver)",
+    }[r.outcome]
     detail = f"conjunction of all {len(props)} items {word} (Z3, bounded scope); inductive alone: {', '.join(alone)}"
-    return JobResult(
+    job = JobResult(
         f"prove {lemma} (Z3)",
         "Lemma 4.1 'straightforward by induction'",
-        r.verdict,
+        r.invariants_verdict,  # not inductive is UNKNOWN (exit 3), not VIOLATED: the lemma may still hold
         detail,
         time.perf_counter() - t0,
         r.to_json(),
     )
+    return _scoped(job, machine, scope)
 
 
 def jobs() -> list[Callable[[], JobResult]]:

@@ -24,6 +24,7 @@ from ioakit.traces.properties import (
     VSCauseResult,
     check_to_trace,
     check_vs_cause,
+    vs_initial_members,
 )
 
 __all__ = [
@@ -42,5 +43,6 @@ __all__ = [
     "external_events",
     "loads_trace",
     "read_trace",
+    "vs_initial_members",
     "write_trace",
 ]

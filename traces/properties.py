@@ -24,6 +24,7 @@ is still meaningful. Argument names and subscript roles follow catalogue trap C.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ __all__ = [
     "VSCauseResult",
     "check_to_trace",
     "check_vs_cause",
+    "vs_initial_members",
 ]
 
 
@@ -89,8 +91,7 @@ class VSCauseResult:
     @property
     def properties(self) -> tuple[PropertyResult, ...]:
         """All property results: well-formedness, then Lemma 4.2 items 1-4."""
-        return (self.well_formed, self.message_integrity, self.no_duplication, self.no_reordering,
-                self.no_losses)
+        return (self.well_formed, self.message_integrity, self.no_duplication, self.no_reordering, self.no_losses)
 
     def get(self, name: str) -> PropertyResult:
         """The result for the property called ``name`` (e.g. ``"no_reordering"``)."""
@@ -187,13 +188,15 @@ class _Collector:
         index, explanation = ordered[0]
         more = len(ordered) - 1
         tail = f" ({more} more offending event{'s' if more != 1 else ''})" if more else ""
-        return PropertyResult(self.name, self.reference, False, index,
-                              f"event {index}: {explanation}{tail}", tuple(ordered))
+        return PropertyResult(
+            self.name, self.reference, False, index, f"event {index}: {explanation}{tail}", tuple(ordered)
+        )
 
 
 def _first_failure(results: tuple[PropertyResult, ...]) -> PropertyResult | None:
-    failures = [(r.event_index if r.event_index is not None else -1, n, r)
-                for n, r in enumerate(results) if not r.holds]
+    failures = [
+        (r.event_index if r.event_index is not None else -1, n, r) for n, r in enumerate(results) if not r.holds
+    ]
     if not failures:
         return None
     return min(failures, key=lambda f: (f[0], f[1]))[2]
@@ -267,8 +270,72 @@ class _Group:
     highest_used: int = -1
 
 
-def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
-                   initial_view_id: str = "g0") -> VSCauseResult:
+_PROCESSOR: Final = re.compile(r"p([1-9][0-9]*)")
+
+
+def _as_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _count(scope: Mapping[str, Any], key: str) -> int | None:
+    """A non-negative integer scope member, or None when absent (ValueError when malformed)."""
+    if key not in scope:
+        return None
+    value = scope[key]
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"scope.{key} must be a non-negative integer, got {_as_json(value)}")
+    return value
+
+
+def vs_initial_members(scope: Mapping[str, Any]) -> list[str]:
+    """P0, the members of VS-machine's initial view v0 = <g0, P0> (FLS Fig. 5), from a header's scope.
+
+    Lemma 4.2 cannot be checked without P0: it fixes the current view of each location before
+    its first ``newview``. ``traces/FORMAT.md`` (section 2, "Scope of VS-machine traces") allows
+    two spellings, because hand-written traces use the paper's notation and recorded ones the
+    machine's scope parameters (``ioakit simulate --record`` writes ``scope.as_dict()``):
+
+    * ``"P0": ["p1", "p2"]`` -- the set itself: processor names ``p1``, ``p2``, ... in domain
+      order without repetitions (a finite set, FORMAT.md section 4);
+    * ``"initial_members": n`` -- P0 = {p1, ..., pn}, the first n processors.
+
+    When both are present they must denote the same set. The number of processors, ``"P"`` or
+    ``"processors"`` (both must agree when both are present), is optional; when given, P0 must
+    lie within p1 ... p|P|. Returns P0 in domain order; raises ``ValueError`` naming the member
+    at fault, so a header that would make the checker read the wrong initial view is refused
+    rather than guessed at.
+    """
+    n_p, n_processors = _count(scope, "P"), _count(scope, "processors")
+    if n_p is not None and n_processors is not None and n_p != n_processors:
+        raise ValueError(f"scope.P = {n_p} and scope.processors = {n_processors} disagree")
+    n_procs = n_p if n_p is not None else n_processors
+    n_members = _count(scope, "initial_members")
+    listed: list[str] | None = None
+    if "P0" in scope:
+        raw = scope["P0"]
+        if not isinstance(raw, list) or not all(isinstance(x, str) and _PROCESSOR.fullmatch(x) for x in raw):
+            raise ValueError(f'scope.P0 must be an array of processor names "p1", "p2", ..., got {_as_json(raw)}')
+        if raw != sorted(set(raw), key=domain_sort_key):
+            raise ValueError(f"scope.P0 is a set: list it in domain order without repetitions (got {_as_json(raw)})")
+        listed = list(raw)
+    if listed is None and n_members is None:
+        raise ValueError('a VS-machine trace header needs P0 in its scope: "P0": ["p1", ...] or "initial_members": n')
+    if listed is not None and n_members is not None and listed != [f"p{i}" for i in range(1, n_members + 1)]:
+        raise ValueError(
+            f"scope.P0 = {_as_json(listed)} and scope.initial_members = {n_members} disagree "
+            f"(initial_members = n means P0 = p1 ... pn)"
+        )
+    members = listed if listed is not None else [f"p{i}" for i in range(1, (n_members or 0) + 1)]
+    if n_procs is not None:
+        outside = [p for p in members if int(p[1:]) > n_procs]
+        if outside:
+            raise ValueError(f"scope.P0 names {', '.join(outside)}, outside P = p1 ... p{n_procs}")
+    return members
+
+
+def check_vs_cause(
+    events: Iterable[Event], initial_members: Iterable[str], *, initial_view_id: str = "g0"
+) -> VSCauseResult:
     """Check Lemma 4.2 of FLS on a VS-machine trace (or the VS projection of an execution).
 
     Lemma 4.2 (FLS Sec. 4.1): for any trace of VS-machine (Fig. 5) there is a unique total
@@ -313,18 +380,29 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
     if not isinstance(initial, _View):
         raise ValueError(f"initial view: {initial}")
 
-    well_formed = _Collector("well_formed", "FLS Fig. 5 (signature)",
-                             "every VS event has the arguments of its action in Fig. 5")
-    integrity = _Collector("message_integrity", "FLS Lemma 4.2(1)",
-                           "each gprcv/safe event has a cause: an earlier gpsnd of the same message at its "
-                           "source, in the same (non-⊥) view")
-    duplication = _Collector("no_duplication", "FLS Lemma 4.2(2)",
-                             "cause is one-to-one on gprcv (and on safe) events at each destination")
-    reordering = _Collector("no_reordering", "FLS Lemma 4.2(3)",
-                            "cause is monotone increasing on gprcv_{p,q} (and safe_{p,q}) events within each view")
-    losses = _Collector("no_losses", "FLS Lemma 4.2(4)",
-                        "the range of cause on gprcv_{p,q} (and safe_{p,q}) events within each view is a "
-                        "prefix of the gpsnd_p events in that view")
+    well_formed = _Collector(
+        "well_formed", "FLS Fig. 5 (signature)", "every VS event has the arguments of its action in Fig. 5"
+    )
+    integrity = _Collector(
+        "message_integrity",
+        "FLS Lemma 4.2(1)",
+        "each gprcv/safe event has a cause: an earlier gpsnd of the same message at its "
+        "source, in the same (non-⊥) view",
+    )
+    duplication = _Collector(
+        "no_duplication", "FLS Lemma 4.2(2)", "cause is one-to-one on gprcv (and on safe) events at each destination"
+    )
+    reordering = _Collector(
+        "no_reordering",
+        "FLS Lemma 4.2(3)",
+        "cause is monotone increasing on gprcv_{p,q} (and safe_{p,q}) events within each view",
+    )
+    losses = _Collector(
+        "no_losses",
+        "FLS Lemma 4.2(4)",
+        "the range of cause on gprcv_{p,q} (and safe_{p,q}) events within each view is a "
+        "prefix of the gpsnd_p events in that view",
+    )
 
     current: dict[str, _View | None] = {p: initial for p in members}
     # gpsnd_p events per (p, view key): (event index, frozen message, raw message).
@@ -349,8 +427,11 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
                 continue
             p = args["p"]
             if p not in view.key[1]:
-                well_formed.add(index, f"{_show_vs_event(event)}: {p} is not in the view's set, but the "
-                                       f"signature of newview(v)_p requires p ∈ v.set (Fig. 5)")
+                well_formed.add(
+                    index,
+                    f"{_show_vs_event(event)}: {p} is not in the view's set, but the "
+                    f"signature of newview(v)_p requires p ∈ v.set (Fig. 5)",
+                )
             current[p] = view
             views_by_key.setdefault(view.key, view)
             continue
@@ -376,8 +457,11 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
         shown = _show_vs_event(event)
         view = current.get(q)
         if view is None:
-            integrity.add(index, f"{shown} occurs while the current view at {q} is ⊥; Lemma 4.2(1) requires "
-                                 f"the view at the location of a {action} event to be not ⊥")
+            integrity.add(
+                index,
+                f"{shown} occurs while the current view at {q} is ⊥; Lemma 4.2(1) requires "
+                f"the view at the location of a {action} event to be not ⊥",
+            )
             continue
         frozen_m = _freeze(m)
         candidates = sends.get((p, view.key), [])
@@ -388,11 +472,15 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
             cause.append((index, send_index))
             if position < group.highest_used:
                 later = group.highest_used
-                reordering.add(index, (
-                    f"{shown} in view {view.text} is caused by {p}'s {_ordinal(position + 1)} gpsnd in that view "
-                    f"(event {send_index}), but the earlier {action} event {group.used[later]} at {q} in that view "
-                    f"was caused by {p}'s {_ordinal(later + 1)} (event {candidates[later][0]}): "
-                    f"cause is not monotone increasing"))
+                reordering.add(
+                    index,
+                    (
+                        f"{shown} in view {view.text} is caused by {p}'s {_ordinal(position + 1)} gpsnd in that view "
+                        f"(event {send_index}), but the earlier {action} event {group.used[later]} at {q} in that view "
+                        f"was caused by {p}'s {_ordinal(later + 1)} (event {candidates[later][0]}): "
+                        f"cause is not monotone increasing"
+                    ),
+                )
             group.used[position] = index
             group.highest_used = max(group.highest_used, position)
             while group.lowest_unused in group.used:
@@ -403,15 +491,20 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
             position = max(reused)
             send_index = candidates[position][0]
             cause.append((index, send_index))
-            duplication.add(index, (
-                f"{shown} in view {view.text} can only be caused by {p}'s gpsnd event {send_index}, which "
-                f"already caused {action} event {group.used[position]} at {q}: cause is not one-to-one"))
+            duplication.add(
+                index,
+                (
+                    f"{shown} in view {view.text} can only be caused by {p}'s gpsnd event {send_index}, which "
+                    f"already caused {action} event {group.used[position]} at {q}: cause is not one-to-one"
+                ),
+            )
             continue
         unexplained.append((index, shown, p, action, frozen_m, m, view))
 
     for index, shown, p, action, frozen_m, m, view in unexplained:
-        integrity.add(index, _explain_no_cause(index, shown, p, action, frozen_m, m, view, sends,
-                                               views_by_key, dropped))
+        integrity.add(
+            index, _explain_no_cause(index, shown, p, action, frozen_m, m, view, sends, views_by_key, dropped)
+        )
 
     for (action, p, q, view_key), group in groups.items():
         if group.lowest_unused <= group.highest_used:
@@ -421,23 +514,33 @@ def check_vs_cause(events: Iterable[Event], initial_members: Iterable[str], *,
             candidates = sends[(p, view_key)]
             view_text = views_by_key[view_key].text
             skipped_index, _, skipped_m = candidates[skipped]
-            losses.add(group.used[first_after], (
-                f"{action} event {group.used[first_after]} at {q} in view {view_text} is caused by {p}'s "
-                f"{_ordinal(first_after + 1)} gpsnd in that view (event {candidates[first_after][0]}), but "
-                f"{p}'s {_ordinal(skipped + 1)} gpsnd in that view, gpsnd({_show_value(skipped_m)})_{p} "
-                f"(event {skipped_index}), never causes a {action}_{{{p},{q}}} in that view: the range of "
-                f"cause is not a prefix of the gpsnd_{p} events in {view_text}"))
+            losses.add(
+                group.used[first_after],
+                (
+                    f"{action} event {group.used[first_after]} at {q} in view {view_text} is caused by {p}'s "
+                    f"{_ordinal(first_after + 1)} gpsnd in that view (event {candidates[first_after][0]}), but "
+                    f"{p}'s {_ordinal(skipped + 1)} gpsnd in that view, gpsnd({_show_value(skipped_m)})_{p} "
+                    f"(event {skipped_index}), never causes a {action}_{{{p},{q}}} in that view: the range of "
+                    f"cause is not a prefix of the gpsnd_{p} events in {view_text}"
+                ),
+            )
 
-    results = (well_formed.result(), integrity.result(), duplication.result(), reordering.result(),
-               losses.result())
+    results = (well_formed.result(), integrity.result(), duplication.result(), reordering.result(), losses.result())
     first = _first_failure(results)
     cause.sort()
     if first is None:
-        explanation = (f"Lemma 4.2 holds: cause maps {len(cause)} gprcv/safe event"
-                       f"{'s' if len(cause) != 1 else ''} to gpsnd events")
+        explanation = (
+            f"Lemma 4.2 holds: cause maps {len(cause)} gprcv/safe event{'s' if len(cause) != 1 else ''} to gpsnd events"
+        )
         return VSCauseResult(True, None, None, explanation, *results, cause=tuple(cause))
-    return VSCauseResult(False, first.name, first.event_index, f"{first.name} violated ({first.reference}) at "
-                         f"{first.explanation}", *results, cause=tuple(cause))
+    return VSCauseResult(
+        False,
+        first.name,
+        first.event_index,
+        f"{first.name} violated ({first.reference}) at {first.explanation}",
+        *results,
+        cause=tuple(cause),
+    )
 
 
 def _earliest_unused(candidates: list[tuple[int, Hashable, Any]], group: _Group, frozen_m: Hashable) -> int | None:
@@ -448,30 +551,50 @@ def _earliest_unused(candidates: list[tuple[int, Hashable, Any]], group: _Group,
     return None
 
 
-def _explain_no_cause(index: int, shown: str, p: str, action: str, frozen_m: Hashable, m: Any, view: _View,
-                      sends: Mapping[tuple[str, _ViewKey], list[tuple[int, Hashable, Any]]],
-                      views_by_key: Mapping[_ViewKey, _View],
-                      dropped: Mapping[str, list[tuple[int, Hashable]]]) -> str:
+def _explain_no_cause(
+    index: int,
+    shown: str,
+    p: str,
+    action: str,
+    frozen_m: Hashable,
+    m: Any,
+    view: _View,
+    sends: Mapping[tuple[str, _ViewKey], list[tuple[int, Hashable, Any]]],
+    views_by_key: Mapping[_ViewKey, _View],
+    dropped: Mapping[str, list[tuple[int, Hashable]]],
+) -> str:
     """Why no gpsnd satisfies Lemma 4.2(1) for the gprcv/safe event ``index``."""
     message = _show_value(m)
     same_view = sends.get((p, view.key), [])
     later = [i for i, fm, _ in same_view if fm == frozen_m and i > index]
     if later:
-        return (f"{shown} in view {view.text} precedes gpsnd({message})_{p} (event {later[0]}): a {action} "
-                f"event must be preceded by its cause")
-    other_views = [(i, key) for (sender, key), sent in sends.items() if sender == p and key != view.key
-                   for i, fm, _ in sent if fm == frozen_m and i < index]
+        return (
+            f"{shown} in view {view.text} precedes gpsnd({message})_{p} (event {later[0]}): a {action} "
+            f"event must be preceded by its cause"
+        )
+    other_views = [
+        (i, key)
+        for (sender, key), sent in sends.items()
+        if sender == p and key != view.key
+        for i, fm, _ in sent
+        if fm == frozen_m and i < index
+    ]
     if other_views:
         i, key = min(other_views)
-        return (f"{shown} occurs in view {view.text} at the receiver, but {p} sent {message} in view "
-                f"{views_by_key[key].text} (event {i}): the views at cause and effect must be equal")
+        return (
+            f"{shown} occurs in view {view.text} at the receiver, but {p} sent {message} in view "
+            f"{views_by_key[key].text} (event {i}): the views at cause and effect must be equal"
+        )
     at_bottom = [i for i, fm in dropped.get(p, []) if fm == frozen_m and i < index]
     if at_bottom:
-        return (f"{shown}: {p} sent {message} only while its current view was ⊥ (event {at_bottom[0]}); "
-                f"such a gpsnd is dropped (Fig. 5) and causes nothing")
+        return (
+            f"{shown}: {p} sent {message} only while its current view was ⊥ (event {at_bottom[0]}); "
+            f"such a gpsnd is dropped (Fig. 5) and causes nothing"
+        )
     sent_here = ", ".join(f"{_show_value(raw)} (event {i})" for i, _, raw in same_view if i < index)
-    return (f"{shown} in view {view.text}: {p} sent no {message} in that view before it"
-            + (f" (its gpsnd messages there: {sent_here})" if sent_here else f" ({p} sent nothing in that view)"))
+    return f"{shown} in view {view.text}: {p} sent no {message} in that view before it" + (
+        f" (its gpsnd messages there: {sent_here})" if sent_here else f" ({p} sent nothing in that view)"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,14 +639,22 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
     blamed on (c) if that bcast occurs later with the same value, on (b) otherwise. Other
     actions, including ``to-order``, are ignored.
     """
-    well_formed = _Collector("well_formed", "FLS Fig. 2 (signature)",
-                             "every bcast/brcv event has the arguments of its action in Fig. 2")
-    clause_a = _Collector("clause_a", "catalogue A.3 (a); FLS Fig. 2",
-                          "(a) the delivery sequences of all destinations are pairwise prefix-consistent")
-    clause_b = _Collector("clause_b", "catalogue A.3 (b); FLS Fig. 2",
-                          "(b) for every origin p, the values in U from p are a prefix of p's bcast values")
-    clause_c = _Collector("clause_c", "catalogue A.3 (c); FLS Fig. 2",
-                          "(c) every value's bcast precedes its first delivery")
+    well_formed = _Collector(
+        "well_formed", "FLS Fig. 2 (signature)", "every bcast/brcv event has the arguments of its action in Fig. 2"
+    )
+    clause_a = _Collector(
+        "clause_a",
+        "catalogue A.3 (a); FLS Fig. 2",
+        "(a) the delivery sequences of all destinations are pairwise prefix-consistent",
+    )
+    clause_b = _Collector(
+        "clause_b",
+        "catalogue A.3 (b); FLS Fig. 2",
+        "(b) for every origin p, the values in U from p are a prefix of p's bcast values",
+    )
+    clause_c = _Collector(
+        "clause_c", "catalogue A.3 (c); FLS Fig. 2", "(c) every value's bcast precedes its first delivery"
+    )
 
     bcasts: dict[str, list[tuple[int, Hashable, Any]]] = defaultdict(list)
     lub: list[_Entry] = []
@@ -550,10 +681,14 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
             if entry is not None:
                 if entry.frozen_a == _freeze(a):
                     entry.bcast_index = index
-                    clause_c.add(entry.first_index, (
-                        f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} is the first delivery of {p}'s "
-                        f"{_ordinal(ordinal + 1)} bcast, bcast({_show_value(a)})_{p}, which occurs only later "
-                        f"(event {index})"))
+                    clause_c.add(
+                        entry.first_index,
+                        (
+                            f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} is the first delivery of {p}'s "
+                            f"{_ordinal(ordinal + 1)} bcast, bcast({_show_value(a)})_{p}, which occurs only later "
+                            f"(event {index})"
+                        ),
+                    )
                 else:
                     clause_b.add(entry.first_index, _explain_b(entry, p, ordinal, a, index))
             continue
@@ -571,11 +706,15 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
             expected = lub[position]
             if expected.frozen_a != frozen_a or expected.p != p:
                 diverged.add(q)
-                clause_a.add(index, (
-                    f"the {_ordinal(position + 1)} delivery at {q} is brcv({_show_value(a)})_{{{p},{q}}}, but the "
-                    f"{_ordinal(position + 1)} delivery at {expected.first_q} is "
-                    f"brcv({_show_value(expected.a)})_{{{expected.p},{expected.first_q}}} (event "
-                    f"{expected.first_index}): the delivery sequences are not prefix-consistent"))
+                clause_a.add(
+                    index,
+                    (
+                        f"the {_ordinal(position + 1)} delivery at {q} is brcv({_show_value(a)})_{{{p},{q}}}, but the "
+                        f"{_ordinal(position + 1)} delivery at {expected.first_q} is "
+                        f"brcv({_show_value(expected.a)})_{{{expected.p},{expected.first_q}}} (event "
+                        f"{expected.first_index}): the delivery sequences are not prefix-consistent"
+                    ),
+                )
                 continue
             delivered[q] = position + 1
             deliveries.append((index, expected))
@@ -598,25 +737,44 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
 
     for p, entries in awaiting.items():
         for ordinal, entry in entries.items():
-            clause_b.add(entry.first_index, (
-                f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} delivers the {_ordinal(ordinal + 1)} value "
-                f"from origin {p} in the delivery order, but {p} has only {len(bcasts[p])} bcast event"
-                f"{'s' if len(bcasts[p]) != 1 else ''}: more deliveries from {p} than bcasts"))
+            clause_b.add(
+                entry.first_index,
+                (
+                    f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} delivers the {_ordinal(ordinal + 1)} value "
+                    f"from origin {p} in the delivery order, but {p} has only {len(bcasts[p])} bcast event"
+                    f"{'s' if len(bcasts[p]) != 1 else ''}: more deliveries from {p} than bcasts"
+                ),
+            )
 
     results = (well_formed.result(), clause_a.result(), clause_b.result(), clause_c.result())
     cause = tuple((i, e.bcast_index) for i, e in deliveries if e.bcast_index is not None)
     lub_pairs = tuple((e.a, e.p) for e in lub)
     first = _first_failure(results)
     if first is None:
-        return TOTraceResult(True, None, None, f"a trace of TO-machine: {len(deliveries)} brcv events, "
-                             f"lub of length {len(lub)}", *results, lub=lub_pairs, cause=cause)
-    return TOTraceResult(False, first.name, first.event_index, f"not a trace of TO-machine: {first.name} "
-                         f"violated ({first.reference}) at {first.explanation}", *results, lub=lub_pairs,
-                         cause=cause)
+        return TOTraceResult(
+            True,
+            None,
+            None,
+            f"a trace of TO-machine: {len(deliveries)} brcv events, lub of length {len(lub)}",
+            *results,
+            lub=lub_pairs,
+            cause=cause,
+        )
+    return TOTraceResult(
+        False,
+        first.name,
+        first.event_index,
+        f"not a trace of TO-machine: {first.name} violated ({first.reference}) at {first.explanation}",
+        *results,
+        lub=lub_pairs,
+        cause=cause,
+    )
 
 
 def _explain_b(entry: _Entry, p: str, ordinal: int, sent_value: Any, send_index: int) -> str:
-    return (f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} makes {_show_value(entry.a)} the "
-            f"{_ordinal(ordinal + 1)} value from origin {p} in the delivery order, but {p}'s "
-            f"{_ordinal(ordinal + 1)} bcast is bcast({_show_value(sent_value)})_{p} (event {send_index}): "
-            f"not a prefix of {p}'s bcast values (per-origin FIFO order)")
+    return (
+        f"brcv({_show_value(entry.a)})_{{{p},{entry.first_q}}} makes {_show_value(entry.a)} the "
+        f"{_ordinal(ordinal + 1)} value from origin {p} in the delivery order, but {p}'s "
+        f"{_ordinal(ordinal + 1)} bcast is bcast({_show_value(sent_value)})_{p} (event {send_index}): "
+        f"not a prefix of {p}'s bcast values (per-origin FIFO order)"
+    )

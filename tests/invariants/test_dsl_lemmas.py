@@ -127,7 +127,7 @@ def test_exploration_reports_all_fourteen_hold(vs_like):
     assert rep.states == VS_STATES
     assert [o.status for o in rep.outcomes] == [HOLDS] * 14
     text = format_check_report(rep)
-    assert f"{VS_STATES} states" in text and "verdict: OK (14 hold, 0 violated, 0 incomplete)" in text
+    assert f"{VS_STATES:,} states" in text and "verdict: OK (14 hold, 0 violated, 0 incomplete)" in text
     j = rep.to_json()
     json.dumps(j)
     assert j["states"] == VS_STATES and j["verdict"] == "OK"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -195,7 +196,7 @@ def test_prove_lemma_4_1_inductive_with_per_item_support(capsys):
 def test_prove_cti_bmc_and_timeout(tmp_path, capsys):
     dot = tmp_path / "cti.dot"
     code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--cti-dot", str(dot))
-    assert code == 1 and "CTI: lemma_4_1_12 not preserved by safe" in out
+    assert code == 3 and "CTI: lemma_4_1_12 not preserved by safe" in out  # not inductive: not proved, no violation
     assert "counterexample to induction" in dot.read_text()
     f = tmp_path / "false.inv"
     f.write_text("machine VS-machine\ninvariant eq:\n  forall p in P, g in G: next_safe[p, g] == next[p, g]\n")
@@ -226,7 +227,8 @@ def test_check_and_prove_refuse_a_400_term_sum_with_a_located_error(tmp_path, ca
     for command in ("check", "prove"):
         code, out, err = run(capsys, command, "TO-machine", str(f))
         assert code == 2 and out == ""
-        assert f"ioakit {command}: error: {f}:3:" in err and "nested too deeply" in err
+        assert err.startswith(f"ioakit {command}: {f}:3:") and "nested too deeply" in err
+        assert err.splitlines()[0].count("error:") == 1
         assert "Traceback" not in err
 
 
@@ -260,3 +262,261 @@ def test_check_reports_a_term_too_deep_for_the_concrete_compiler_at_the_invarian
     assert f"{f}:8:3: error: invariant `deep` nests too deeply for the concrete compiler at this scope" in err
     assert "brackets deep" in err and "split it into several invariants" in err
     assert "Traceback" not in err
+
+
+# -- trace headers: P0 as "P0" or "initial_members" (traces/FORMAT.md section 2) ----------------
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "traces" / "examples"
+EXPECTED_EXIT = {
+    "vs-machine-execution.jsonl": 0,  # the FORMAT.md example: Lemma 4.2 holds (P0 given as "P0")
+    "vs-machine-duplicate-delivery.jsonl": 1,  # a gprcv repeated: no duplication fails
+    "to-machine-trace.jsonl": 0,  # a TO-machine execution: in the traces of TO-machine
+}
+
+
+def test_every_example_trace_has_an_expected_exit_status():
+    assert sorted(p.name for p in EXAMPLES.glob("*.jsonl")) == sorted(EXPECTED_EXIT)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_EXIT))
+def test_example_traces_check_with_their_expected_exit_status(capsys, name):
+    code, out, err = run(capsys, "trace", str(EXAMPLES / name), "--json")
+    assert code == EXPECTED_EXIT[name], err
+    r = json.loads(out)
+    assert r["holds"] is (EXPECTED_EXIT[name] == 0)
+    if name == "vs-machine-duplicate-delivery.jsonl":
+        failed = {p["name"]: p["event_index"] for p in r["properties"] if not p["holds"]}
+        assert failed == {"no_duplication": 4}
+
+
+# p1 sends m1 in g0; it is delivered to p2. With P0 = {p1, p2} that is fine; with P0 = {p1},
+# p2's view is ⊥ and the delivery has no cause: so the checker's verdict shows which P0 it read.
+_EVENTS = (
+    '{"action": "gpsnd", "kind": "input", "args": {"m": "m1", "p": "p1"}}\n'
+    '{"action": "gprcv", "kind": "output", "args": {"m": "m1", "p": "p1", "q": "p2"}}\n'
+)
+
+
+def _vs_trace(tmp_path: Path, scope: dict) -> Path:
+    f = tmp_path / "t.jsonl"
+    header = {"format": "ioakit-trace", "version": 1, "automaton": "VS-machine", "scope": scope}
+    f.write_text(json.dumps(header) + "\n" + _EVENTS)
+    return f
+
+
+@pytest.mark.parametrize(
+    ("scope", "expected"),
+    [
+        ({"P": 2, "G": 2, "M": 1, "P0": ["p1", "p2"]}, 0),
+        ({"P0": ["p1"]}, 1),
+        ({"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}, 0),
+        ({"processors": 2, "initial_members": 1}, 1),
+        ({"P0": ["p1", "p2"], "initial_members": 2, "P": 2, "processors": 2}, 0),
+        ({"P0": []}, 1),
+        ({"P0": ["p2", "p10"]}, 1),  # p1 is not in P0: its gpsnd is dropped
+    ],
+)
+def test_trace_reads_p0_from_either_header_spelling(tmp_path, capsys, scope, expected):
+    code, out, err = run(capsys, "trace", str(_vs_trace(tmp_path, scope)))
+    assert code == expected, err
+    assert ("message_integrity      holds" in out) is (expected == 0)
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ({}, 'needs P0 in its scope: "P0": ["p1", ...] or "initial_members": n'),
+        ({"P": 2, "G": 2}, "needs P0 in its scope"),
+        ({"P0": "p1"}, 'scope.P0 must be an array of processor names "p1", "p2", ..., got "p1"'),
+        ({"P0": ["q1"]}, "scope.P0 must be an array of processor names"),
+        ({"P0": ["p0"]}, "scope.P0 must be an array of processor names"),
+        ({"P0": ["p2", "p1"]}, "scope.P0 is a set: list it in domain order without repetitions"),
+        ({"P0": ["p1", "p1"]}, "scope.P0 is a set"),
+        ({"initial_members": -1}, "scope.initial_members must be a non-negative integer, got -1"),
+        ({"initial_members": True}, "scope.initial_members must be a non-negative integer, got true"),
+        ({"initial_members": "2"}, "scope.initial_members must be a non-negative integer"),
+        ({"P0": ["p1"], "initial_members": 2}, 'scope.P0 = ["p1"] and scope.initial_members = 2 disagree'),
+        ({"P0": ["p1", "p3"], "initial_members": 2}, "disagree"),
+        ({"P": 2, "processors": 3, "P0": ["p1"]}, "scope.P = 2 and scope.processors = 3 disagree"),
+        ({"P": 1, "P0": ["p1", "p2"]}, "scope.P0 names p2, outside P = p1 ... p1"),
+        ({"processors": 1, "initial_members": 2}, "scope.P0 names p2, outside P = p1 ... p1"),
+    ],
+)
+def test_trace_rejects_a_header_without_a_usable_p0(tmp_path, capsys, scope, message):
+    f = _vs_trace(tmp_path, scope)
+    code, out, err = run(capsys, "trace", str(f))
+    assert code == 2 and out == ""
+    assert err.startswith(f"ioakit trace: error: {f}:1: ")  # located at the header line
+    assert message in err and "Traceback" not in err
+
+
+def test_library_reads_p0_like_the_cli():
+    from ioakit.traces import vs_initial_members
+
+    assert vs_initial_members({"P0": ["p1", "p2", "p10"]}) == ["p1", "p2", "p10"]
+    assert vs_initial_members({"initial_members": 3}) == ["p1", "p2", "p3"]
+    assert vs_initial_members({"initial_members": 0, "processors": 2}) == []
+    with pytest.raises(ValueError, match="needs P0"):
+        vs_initial_members({"processors": 2})
+
+
+# -- prove: not inductive is not a violation; the last line says what was established -----------
+
+
+def _inv_file(tmp_path: Path, body: str) -> Path:
+    f = tmp_path / "mine.inv"
+    f.write_text("machine VS-machine\n" + body)
+    return f
+
+
+def test_prove_not_inductive_is_exit_3_with_the_cti_and_no_violation(capsys):
+    """Lemma 4.1(12) holds in every reachable state (explore says so) but is not inductive alone."""
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12")
+    assert code == 3
+    assert ": NOT INDUCTIVE — counterexamples to induction below" in out
+    assert "lemma_4_1_12  not preserved — broken by safe" in out
+    assert "CTI: lemma_4_1_12 not preserved by safe(" in out and "pre-state" in out
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("verdict: NOT INDUCTIVE — not proved: counterexamples to induction above")
+    assert "may still hold in every reachable state" in last
+    assert "VIOLATED" not in out and "bounded proof" not in out
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--json")
+    r = json.loads(out)
+    assert code == 3 and r["verdict"] == "UNKNOWN"
+    ind = r["induction"]
+    assert ind["outcome"] == "not_inductive" and ind["invariants_verdict"] == "UNKNOWN"
+    assert ind["invariants"][0]["outcome"] == "not_inductive" and ind["invariants"][0]["ctis"]
+    code, _, _ = run(capsys, "check", "VS-machine", "vs_lemma_4_1")
+    assert code == 0  # the very invariant holds in every reachable state at this scope
+
+
+def test_prove_an_invariant_false_in_a_start_state_is_violated_exit_1(tmp_path, capsys):
+    f = _inv_file(tmp_path, "invariant two:\n  forall p in P, g in G: next[p, g] == 2\n")
+    code, out, _ = run(capsys, "prove", "VS-machine", str(f))
+    assert code == 1
+    assert "two  VIOLATED — false in a start state" in out
+    assert "start: created = {⟨g0, {p1, p2}⟩}" in out  # the violating start state is shown
+    last = out.strip().splitlines()[-1]
+    assert last.startswith("verdict: VIOLATED — two is false in a start state") and "bounded proof" not in last
+    code, out, _ = run(capsys, "prove", "VS-machine", str(f), "--json")
+    r = json.loads(out)
+    assert code == 1 and r["verdict"] == "VIOLATED"
+    assert r["induction"]["outcome"] == "violated_initially" and r["induction"]["invariants_verdict"] == "VIOLATED"
+
+
+def test_prove_verdict_line_claims_a_proof_only_when_there_is_one(tmp_path, capsys):
+    scope = "processors=2,initial_members=2,view_ids=2,messages=1,max_inputs=2"
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1")
+    last = out.strip().splitlines()[-1]
+    assert code == 0 and last.startswith("verdict: OK — the conjunction of 14 invariant(s) is inductive")
+    assert f"(bounded proof at scope {scope}; z3 " in last
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--bmc", "3")
+    last = out.strip().splitlines()[-1]
+    assert code == 0 and last.startswith("verdict: OK — no violation in executions of length ≤ 3  (scope ")
+    assert "bounded proof" not in out
+    f = _inv_file(tmp_path, "invariant eq:\n  forall p in P, g in G: next_safe[p, g] == next[p, g]\n")
+    code, out, _ = run(capsys, "prove", "VS-machine", str(f), "--bmc", "4")
+    last = out.strip().splitlines()[-1]
+    assert code == 1 and last.startswith(
+        "verdict: VIOLATED — BMC reached a state violating eq in 3 steps (shortest execution above)"
+    )
+    assert "bounded proof" not in out
+
+
+def test_prove_unknown_says_what_was_not_decided(capsys, monkeypatch):
+    """Every Z3 check answers unknown (as on a timeout): UNKNOWN, exit 3, and the last line names
+    what was not decided, never a proof."""
+    import z3
+
+    monkeypatch.setattr(z3.Solver, "check", lambda self, *a: z3.unknown)
+    monkeypatch.setattr(z3.Solver, "reason_unknown", lambda self: "timeout")
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_1,lemma_4_1_2")
+    last = out.strip().splitlines()[-1]
+    assert code == 3 and last.startswith(
+        "verdict: UNKNOWN — not decided: Z3 could not tell whether lemma_4_1_1, lemma_4_1_2 are inductive "
+        "(timeout: a Z3 check exceeded 30 s (timeout))"
+    )
+    assert ": UNKNOWN — Z3 did not decide" in out and "bounded proof" not in out
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_1", "--bmc", "2")
+    last = out.strip().splitlines()[-1]
+    assert code == 3 and last.startswith("verdict: UNKNOWN — BMC did not decide lemma_4_1_1 in the start states")
+    assert "bounded proof" not in out
+
+
+# -- papers: the scope on every line ----------------------------------------------------------
+
+
+def test_papers_shows_each_checks_scope(capsys, monkeypatch):
+    from ioakit import papers
+
+    small = {"processors": 1, "values": 1, "max_inputs": 2}
+    monkeypatch.setattr(
+        papers,
+        "jobs",
+        lambda: [
+            lambda: papers._explore_job("TO-machine", papers.TO_SCOPE, "claim"),
+            lambda: papers._explore_job("TO-machine", small, "claim"),
+        ],
+    )
+    code, out, _ = run(capsys, "papers")
+    assert code == 0
+    lines = [ln for ln in out.splitlines() if "explore TO-machine" in ln]
+    assert len(lines) == 2
+    assert "[default scope] 2,065 states" in lines[0]
+    assert "[processors=1,values=1,max_inputs=2] " in lines[1]
+    code, out, _ = run(capsys, "papers", "--json")
+    assert [j["scope"] for j in json.loads(out)["jobs"]] == [papers.TO_SCOPE, small]
+
+
+def test_papers_not_inductive_is_unknown_not_violated(monkeypatch):
+    """The main job's induction check maps "not inductive" to UNKNOWN (exit 3), like prove."""
+    from ioakit import papers
+    from ioakit.invariants.prove import Prover
+
+    original = Prover.induction
+    monkeypatch.setattr(Prover, "induction", lambda self, props, assume=(): original(self, props[11:12], assume))
+    r = papers._induction_job("VS-machine", papers.VS_SCOPE, "vs_lemma_4_1")
+    assert r.verdict.value == "UNKNOWN" and "NOT inductive" in r.detail
+    assert r.scope_text == "default scope"
+
+
+def test_compact_scope_lists_only_what_differs_from_the_defaults():
+    from ioakit.papers import compact_scope
+
+    assert compact_scope("VS-machine", {"processors": 2, "initial_members": 2, "view_ids": 2}) == "default scope"
+    assert compact_scope("VS-machine", {"processors": 3, "initial_members": 2, "view_ids": 3}) == (
+        "processors=3,view_ids=3"
+    )
+
+
+# -- wording ------------------------------------------------------------------------------------
+
+
+def test_table_of_one_invariant_names_it(capsys):
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--table")
+    assert code == 3
+    assert "- Item 4.1(12) is **not inductive**" in out and "all 1 items" not in out
+    code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_1,lemma_4_1_2", "--table")
+    assert code == 0 and "- The conjunction of all 2 items is **inductive**" in out
+
+
+def test_explore_without_invariants_says_none_were_checked(capsys):
+    code, out, _ = run(capsys, "explore", "TO-machine", "--no-invariants")
+    assert code == 0
+    assert "verdict: OK — every reachable state explored (exhaustive); no invariants checked" in out
+    assert "all 0" not in out
+
+
+def test_check_prints_counts_with_thousands_separators(capsys):
+    code, out, _ = run(capsys, "check", "VS-machine", "vs_lemma_4_1")
+    assert code == 0 and "  2,197 states, 4,994 transitions, depth 15, complete" in out
+
+
+def test_a_located_error_says_error_once(tmp_path, capsys):
+    f = _inv_file(tmp_path, "invariant i12:\n  forall p in P, q in P, g in G: next_safe[p, q] <= next[p, g]\n")
+    code, _, err = run(capsys, "check", "VS-machine", str(f))
+    assert code == 2
+    first = err.splitlines()[0]
+    assert first == f"ioakit check: {f}:3:47: error: key 2 of next_safe must be an element of G, got P"
+    code, _, err = run(capsys, "explore", "NoSuch")
+    assert err.startswith("ioakit explore: error: unknown machine 'NoSuch'")  # unlocated: one "error:" added
