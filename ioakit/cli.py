@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -612,3 +613,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return EXIT_UNKNOWN
+    except BrokenPipeError:
+        # the reader went away (``ioakit check ... | head``): not every result was delivered, so
+        # claim nothing; point stdout at /dev/null so the interpreter's final flush stays quiet
+        _silence_stdout()
+        return EXIT_UNKNOWN
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):  # stdout is not a real file (e.g. under a test)
+        pass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -520,3 +521,15 @@ def test_a_located_error_says_error_once(tmp_path, capsys):
     assert first == f"ioakit check: {f}:3:47: error: key 2 of next_safe must be an element of G, got P"
     code, _, err = run(capsys, "explore", "NoSuch")
     assert err.startswith("ioakit explore: error: unknown machine 'NoSuch'")  # unlocated: one "error:" added
+
+
+def test_a_closed_output_pipe_gives_exit_3_and_no_traceback(monkeypatch):
+    """``ioakit list | head -c 1``: the reader leaves early, so writing raises BrokenPipeError;
+    nothing is claimed (exit 3) and no traceback escapes."""
+
+    class ClosedPipe(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    assert main(["list"]) == 3
