@@ -363,12 +363,12 @@ class Explorer:
 
         results = []
         for j, p in enumerate(props):
-            bad = checks.first_violation[j]
+            bad = checks.first_hit[j]
             if bad is not None:
                 v, cex = Verdict.VIOLATED, path(bad)
             else:
                 v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
-            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_violation[w] is None)
+            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_hit[w] is None)
             results.append(PropertyResult(p.name, p.reference, v, cex, vac))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
@@ -488,7 +488,7 @@ class _Checks:
     scan (``compile_scan``) over those not yet settled.
 
     With ``find=False`` a predicate is settled by its first violating state (recorded in
-    ``first_violation``); with ``find=True`` (witnesses) by its first *satisfying* state,
+    ``first_hit``); with ``find=True`` (witnesses) by its first *satisfying* state,
     recorded in the same list. The scan is regenerated when one settles: at most once per
     predicate."""
 
@@ -497,12 +497,12 @@ class _Checks:
         self.terms = list(terms)
         self.find = find
         self.singles: list[Callable[[tuple[Any, ...]], bool]] = []  # one per predicate, compiled at the first hit
-        self.first_violation: list[tuple[Any, ...] | None] = [None] * len(terms)
+        self.first_hit: list[tuple[Any, ...] | None] = [None] * len(terms)
         self.open = list(range(len(terms)))
         self._scan = compile_scan(m, self.terms, find) if terms else None
 
     def any_violated(self) -> bool:
-        return any(v is not None for v in self.first_violation)
+        return any(v is not None for v in self.first_hit)
 
     def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
         """Settle the predicates that the states from ``start`` on violate (or witness)."""
@@ -515,7 +515,7 @@ class _Checks:
                 self.singles = compile_predicates(self.m, self.terms)
             for j in self.open:
                 if bool(self.singles[j](s)) == self.find:
-                    self.first_violation[j] = s
-            self.open = [j for j in self.open if self.first_violation[j] is None]
+                    self.first_hit[j] = s
+            self.open = [j for j in self.open if self.first_hit[j] is None]
             self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find) if self.open else None
             start = i + 1
