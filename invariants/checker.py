@@ -272,9 +272,7 @@ class Checker:
         """Check a definition and make it visible to later items."""
         name = d.name.name
         if name in self.defs:
-            raise self.err(
-                f"`{name}` is defined twice", d.name, Note("first definition here", self.defs[name].span)
-            )
+            raise self.err(f"`{name}` is defined twice", d.name, Note("first definition here", self.defs[name].span))
         self._check_fresh_name(name, d.name, what="definition")
         params: list[tuple[str, Type | None]] = []
         seen: dict[str, S.Param] = {}
@@ -299,7 +297,13 @@ class Checker:
                 body = self.check(d.body, sc)
                 tname = self.tn(body.type)
                 info = DefinitionInfo(
-                    name, tuple(params), d, order, sig, core=body if not params else None, type=body.type,
+                    name,
+                    tuple(params),
+                    d,
+                    order,
+                    sig,
+                    core=body if not params else None,
+                    type=body.type,
                     type_text=tname,
                 )
             else:
@@ -682,9 +686,7 @@ class Checker:
                 c = self.check(x, scope, ft)
                 if not same_shape(ft, c.type):
                     label = f"field `{fname}`" if not fname.startswith("_") else f"component {fname[1:]}"
-                    raise self.err(
-                        f"{label} of {self.tn(exp)} must be {self.a(ft)}, got {self.a(c.type)} value", x
-                    )
+                    raise self.err(f"{label} of {self.tn(exp)} must be {self.a(ft)}, got {self.a(c.type)} value", x)
                 args.append(c)
             return self._op(e, "record", tuple(args), exp)
         args = [self.check(x, scope) for x in e.elems]
@@ -846,8 +848,10 @@ class Checker:
             a, b = self.check_pair(e.left, e.right, scope)
             if not same_shape(a.type, b.type):
                 raise self.err(
-                    f"cannot compare {self.a(a.type)} value with {self.a(b.type)} value", e.op_span,
-                    *self._bound_note(a), *self._bound_note(b),
+                    f"cannot compare {self.a(a.type)} value with {self.a(b.type)} value",
+                    e.op_span,
+                    *self._bound_note(a),
+                    *self._bound_note(b),
                 )
             c = self._op(e, "eq", (a, b), BOOL)
             return c if op == "==" else self._op(e, "not", (c,), BOOL)
@@ -862,14 +866,10 @@ class Checker:
                 coll = self.check(e.right, scope)
             ct = coll.type
             if not isinstance(ct, SetT | SeqT):
-                raise self.err(
-                    f"`{op}` needs a set or a sequence on its right, got {self.a(ct)} value", e.right
-                )
+                raise self.err(f"`{op}` needs a set or a sequence on its right, got {self.a(ct)} value", e.right)
             x = x0 if x0 is not None else self.check(e.left, scope, ct.elem)
             if not same_shape(ct.elem, x.type):
-                raise self.err(
-                    f"{self.text(e.right)} holds {self.tn(ct.elem)} values, not {self.tn(x.type)}", e.left
-                )
+                raise self.err(f"{self.text(e.right)} holds {self.tn(ct.elem)} values, not {self.tn(x.type)}", e.left)
             c = self._op(e, "contains", (coll, x), BOOL)
             return c if op == "in" else self._op(e, "not", (c,), BOOL)
         if op == "subset":
@@ -889,9 +889,7 @@ class Checker:
                 hint = "; use `++` to concatenate sequences"
             elif isinstance(a.type, SetT):
                 hint = {"+": "; use `union` for sets", "-": "; use `minus` for sets", "*": "; use `inter` for sets"}[op]
-            raise self.err(
-                f"`{op}` needs integers, got {self.tn(a.type)} and {self.tn(b.type)}{hint}", e.op_span
-            )
+            raise self.err(f"`{op}` needs integers, got {self.tn(a.type)} and {self.tn(b.type)}{hint}", e.op_span)
         if op == "++":
             a, b = self.check_pair(e.left, e.right, scope)
             if not (isinstance(a.type, SeqT) and isinstance(b.type, SeqT) and same_shape(a.type, b.type)):
@@ -944,9 +942,7 @@ class Checker:
             a = self.check(e.then, scope, exp)
             b = self.check(e.orelse, scope, a.type)
         if not same_shape(a.type, b.type):
-            raise self.err(
-                f"the branches of `if` have different types: {self.tn(a.type)} and {self.tn(b.type)}", e
-            )
+            raise self.err(f"the branches of `if` have different types: {self.tn(a.type)} and {self.tn(b.type)}", e)
         return self._op(e, "ite", (c, a, b), join(a.type, b.type))
 
     def _Size(self, e: S.Size, scope: Scope, exp: Type | None) -> Core:

@@ -411,7 +411,7 @@ _EXAMPLES = {
         "a",
         "forall p in P: true",
     ],
-    "`invariant` must be followed by a name, e.g. `invariant lemma_4_1_10 \"Lemma 4.1(10)\": ...`": [
+    '`invariant` must be followed by a name, e.g. `invariant lemma_4_1_10 "Lemma 4.1(10)": ...`': [
         "machine M\ninvariant : true",
         'machine M\ninvariant "x": true',
     ],
@@ -454,12 +454,13 @@ def _syntax_error(src: SourceFile, e: UnexpectedInput) -> InvariantSyntaxError:
         )
     accepts = _accepts(e.interactive_parser) if getattr(e, "interactive_parser", None) else set(e.expected or ())
     ctx = _context(e)
-    if "COLON" in accepts and ctx in ("forall", "exists", "exists!", "∀", "∃", "∃!", "sum") and _would_continue(
-        e, ["COLON"]
+    if (
+        "COLON" in accepts
+        and ctx in ("forall", "exists", "exists!", "∀", "∃", "∃!", "sum")
+        and _would_continue(e, ["COLON"])
     ):
         return InvariantSyntaxError(
-            f"expected `:` after the bindings of `{ctx}` (write `{ctx} x in D: formula`), found "
-            f"{_describe_token(tok)}",
+            f"expected `:` after the bindings of `{ctx}` (write `{ctx} x in D: formula`), found {_describe_token(tok)}",
             where,
         )
     if "COLON" in accepts and ctx == "def":
@@ -470,14 +471,12 @@ def _syntax_error(src: SourceFile, e: UnexpectedInput) -> InvariantSyntaxError:
         )
     if "COLON" in accepts and ctx == "invariant" and _would_continue(e, ["COLON"]):
         return InvariantSyntaxError(
-            f"expected `:` after the invariant's name and reference (write `invariant name \"reference\": "
+            f'expected `:` after the invariant\'s name and reference (write `invariant name "reference": '
             f"formula`), found {_describe_token(tok)}",
             where,
         )
     if tok.type == "$END":
-        return InvariantSyntaxError(
-            f"unexpected end of the file; expected {_expected_list(accepts)}", where
-        )
+        return InvariantSyntaxError(f"unexpected end of the file; expected {_expected_list(accepts)}", where)
     if tok.type in ("INVARIANT", "DEF") and accepts:
         return InvariantSyntaxError(
             f"the previous item is incomplete: found `{tok.value}`, expected {_expected_list(accepts)}", where

@@ -162,7 +162,20 @@ class Quant(Node):
 
 
 Expr = (
-    Name | IntLit | BoolLit | Bot | Empty | TupleLit | SetLit | Call | Index | FieldSel | Unary | Binary | Ite | Size
+    Name
+    | IntLit
+    | BoolLit
+    | Bot
+    | Empty
+    | TupleLit
+    | SetLit
+    | Call
+    | Index
+    | FieldSel
+    | Unary
+    | Binary
+    | Ite
+    | Size
     | Quant
 )
 

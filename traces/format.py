@@ -103,8 +103,9 @@ class TraceHeader:
     start_state: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
-        problem = _header_field_problem(self.automaton, self.scope, self.version, self.created_by,
-                                        self.seed, self.start_state)
+        problem = _header_field_problem(
+            self.automaton, self.scope, self.version, self.created_by, self.seed, self.start_state
+        )
         if problem is not None:
             raise ValueError(problem)
 
@@ -173,13 +174,16 @@ def _is_number(x: object) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _header_field_problem(automaton: object, scope: object, version: object, created_by: object,
-                          seed: object, start_state: object) -> str | None:
+def _header_field_problem(
+    automaton: object, scope: object, version: object, created_by: object, seed: object, start_state: object
+) -> str | None:
     if not _is_int(version):
         return f'"version" must be an integer, got {_show(version)}'
     if version not in SUPPORTED_VERSIONS:
-        return (f"unsupported format version {version} (this reader supports "
-                f"{', '.join(str(v) for v in sorted(SUPPORTED_VERSIONS))})")
+        return (
+            f"unsupported format version {version} (this reader supports "
+            f"{', '.join(str(v) for v in sorted(SUPPORTED_VERSIONS))})"
+        )
     if not isinstance(automaton, str) or not automaton:
         return f'"automaton" must be a non-empty string, got {_show(automaton)}'
     if not isinstance(scope, Mapping):
@@ -193,12 +197,11 @@ def _header_field_problem(automaton: object, scope: object, version: object, cre
     return None
 
 
-def _event_field_problem(action: object, kind: object, args: object, time: object,
-                         state: object) -> str | None:
+def _event_field_problem(action: object, kind: object, args: object, time: object, state: object) -> str | None:
     if not isinstance(action, str) or not action:
         return f'"action" must be a non-empty string, got {_show(action)}'
     if not isinstance(kind, str) or kind not in EVENT_KINDS:
-        return f'unknown kind {_show(kind)} (expected one of {", ".join(EVENT_KINDS)})'
+        return f"unknown kind {_show(kind)} (expected one of {', '.join(EVENT_KINDS)})"
     if not isinstance(args, Mapping):
         return f'"args" must be an object, got {_show(args)}'
     if time is not None and not _is_number(time):
@@ -284,12 +287,17 @@ def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
 def _header_from_object(obj: dict[str, Any], path: str) -> TraceHeader:
     if obj.get("format") != FORMAT_NAME:
         if "action" in obj or "kind" in obj:
-            raise TraceFormatError(path, 1, "missing header: line 1 is an event, but must be the "
-                                            f'header {{"format": "{FORMAT_NAME}", "version": 1, ...}}')
+            raise TraceFormatError(
+                path,
+                1,
+                "missing header: line 1 is an event, but must be the "
+                f'header {{"format": "{FORMAT_NAME}", "version": 1, ...}}',
+            )
         if "format" not in obj:
             raise TraceFormatError(path, 1, f'missing header: line 1 has no "format": "{FORMAT_NAME}"')
-        raise TraceFormatError(path, 1, f'not an ioakit trace: "format" is {_show(obj["format"])}, '
-                                        f'expected "{FORMAT_NAME}"')
+        raise TraceFormatError(
+            path, 1, f'not an ioakit trace: "format" is {_show(obj["format"])}, expected "{FORMAT_NAME}"'
+        )
     if "version" not in obj:
         raise TraceFormatError(path, 1, 'header is missing "version"')
     for key in ("automaton", "scope"):
@@ -297,15 +305,24 @@ def _header_from_object(obj: dict[str, Any], path: str) -> TraceHeader:
             raise TraceFormatError(path, 1, f'header is missing "{key}"')
     unknown = _unknown_keys(obj, _HEADER_KEYS)
     if unknown:
-        raise TraceFormatError(path, 1, f"unknown header member {json.dumps(unknown[0])} "
-                                        f'(extensions must start with "{_EXTENSION_PREFIX}")')
-    problem = _header_field_problem(obj["automaton"], obj["scope"], obj["version"], obj.get("created_by"),
-                                    obj.get("seed"), obj.get("start_state"))
+        raise TraceFormatError(
+            path,
+            1,
+            f'unknown header member {json.dumps(unknown[0])} (extensions must start with "{_EXTENSION_PREFIX}")',
+        )
+    problem = _header_field_problem(
+        obj["automaton"], obj["scope"], obj["version"], obj.get("created_by"), obj.get("seed"), obj.get("start_state")
+    )
     if problem is not None:
         raise TraceFormatError(path, 1, problem)
-    return TraceHeader(automaton=obj["automaton"], scope=obj["scope"], version=obj["version"],
-                       created_by=obj.get("created_by"), seed=obj.get("seed"),
-                       start_state=obj.get("start_state"))
+    return TraceHeader(
+        automaton=obj["automaton"],
+        scope=obj["scope"],
+        version=obj["version"],
+        created_by=obj.get("created_by"),
+        seed=obj.get("seed"),
+        start_state=obj.get("start_state"),
+    )
 
 
 def _event_from_object(obj: dict[str, Any], path: str, line: int) -> Event:
@@ -317,8 +334,11 @@ def _event_from_object(obj: dict[str, Any], path: str, line: int) -> Event:
     if not _EVENT_KEYS.issuperset(obj):
         unknown = _unknown_keys(obj, _EVENT_KEYS)
         if unknown:
-            raise TraceFormatError(path, line, f"unknown event member {json.dumps(unknown[0])} "
-                                               f'(extensions must start with "{_EXTENSION_PREFIX}")')
+            raise TraceFormatError(
+                path,
+                line,
+                f'unknown event member {json.dumps(unknown[0])} (extensions must start with "{_EXTENSION_PREFIX}")',
+            )
     try:
         # Event.__post_init__ validates the field types (one validation per line, not two).
         return Event(action, kind, args, obj.get("time"), obj.get("state"))
@@ -339,8 +359,11 @@ class _TimeCheck:
         if time is None:
             return
         if self.last is not None and time < self.last:
-            raise TraceFormatError(path, line, f"time decreases: {time} after {self.last} "
-                                               f"(line {self.last_line}); times must be non-decreasing")
+            raise TraceFormatError(
+                path,
+                line,
+                f"time decreases: {time} after {self.last} (line {self.last_line}); times must be non-decreasing",
+            )
         self.last = time
         self.last_line = line
 
@@ -415,8 +438,9 @@ class TraceReader:
     def __enter__(self) -> TraceReader:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
@@ -481,13 +505,14 @@ class TraceWriter:
     the line that would have been written.
     """
 
-    def __init__(self, target: str | os.PathLike[str] | TextIO, header: TraceHeader, *,
-                 overwrite: bool = False) -> None:
+    def __init__(
+        self, target: str | os.PathLike[str] | TextIO, header: TraceHeader, *, overwrite: bool = False
+    ) -> None:
         if isinstance(target, str | os.PathLike):
             self.path = os.fspath(target)
             try:
-                self._file: TextIO = open(self.path, "w" if overwrite else "x", encoding="utf-8",  # noqa: SIM115
-                                          newline="\n")
+                mode = "w" if overwrite else "x"
+                self._file: TextIO = open(self.path, mode, encoding="utf-8", newline="\n")  # noqa: SIM115
             except FileExistsError:
                 raise FileExistsError(f"{self.path}: trace file exists; pass overwrite=True to replace it") from None
             self._owns = True
@@ -513,8 +538,11 @@ class TraceWriter:
         try:
             text = _dumps(obj)
         except (TypeError, ValueError) as err:
-            raise TraceFormatError(self.path, line, f"value is not JSON-encodable ({err}); see FORMAT.md "
-                                                    "'Values' (sets are sorted lists, maps objects)") from None
+            raise TraceFormatError(
+                self.path,
+                line,
+                f"value is not JSON-encodable ({err}); see FORMAT.md 'Values' (sets are sorted lists, maps objects)",
+            ) from None
         self._times.check(time, self.path, line)
         self._file.write(text + "\n")
         self._line = line
@@ -542,13 +570,15 @@ class TraceWriter:
     def __enter__(self) -> TraceWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 
-def write_trace(path: str | os.PathLike[str] | TextIO, header: TraceHeader, events: Iterable[Event],
-                overwrite: bool = False) -> int:
+def write_trace(
+    path: str | os.PathLike[str] | TextIO, header: TraceHeader, events: Iterable[Event], overwrite: bool = False
+) -> int:
     """Write a whole trace file; returns the number of events written. See :class:`TraceWriter`."""
     with TraceWriter(path, header, overwrite=overwrite) as writer:
         return writer.write_all(events)

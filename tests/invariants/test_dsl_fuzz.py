@@ -41,15 +41,102 @@ def load_or_error(text: str) -> object:
 
 
 TOKEN_SOUP = [
-    "forall", "exists", "exists!", "p", "q", "g", "S", "in", "subset", "P", "G", "Set[P]", ":", ",", "(", ")", "[",
-    "]", "{", "}", "⟨", "⟩", "|", "and", "or", "not", "implies", "iff", "if", "then", "else", "==", "!=", "<=", "<",
-    "+", "-", "*", "++", "union", "inter", "minus", "next", "next_safe", "queue", "pending", "current_viewid",
-    "created", "created_viewids", "bot", "empty", "true", "1", "0", "len", "head", "range", "card", "sum", ".id",
-    ".set", ".1", "g0", "p1", "views", "=", "def", "invariant",
+    "forall",
+    "exists",
+    "exists!",
+    "p",
+    "q",
+    "g",
+    "S",
+    "in",
+    "subset",
+    "P",
+    "G",
+    "Set[P]",
+    ":",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "⟨",
+    "⟩",
+    "|",
+    "and",
+    "or",
+    "not",
+    "implies",
+    "iff",
+    "if",
+    "then",
+    "else",
+    "==",
+    "!=",
+    "<=",
+    "<",
+    "+",
+    "-",
+    "*",
+    "++",
+    "union",
+    "inter",
+    "minus",
+    "next",
+    "next_safe",
+    "queue",
+    "pending",
+    "current_viewid",
+    "created",
+    "created_viewids",
+    "bot",
+    "empty",
+    "true",
+    "1",
+    "0",
+    "len",
+    "head",
+    "range",
+    "card",
+    "sum",
+    ".id",
+    ".set",
+    ".1",
+    "g0",
+    "p1",
+    "views",
+    "=",
+    "def",
+    "invariant",
 ]
 NAMES = [
-    "p", "q", "g", "S", "P", "G", "M", "A", "next", "next_safe", "current-viewid", "queue", "pending", "created",
-    "created_viewids", "views", "view", "g0", "p1", "p3", "len", "head", "card", "in_queue", "x-y", "VS-machine",
+    "p",
+    "q",
+    "g",
+    "S",
+    "P",
+    "G",
+    "M",
+    "A",
+    "next",
+    "next_safe",
+    "current-viewid",
+    "queue",
+    "pending",
+    "created",
+    "created_viewids",
+    "views",
+    "view",
+    "g0",
+    "p1",
+    "p3",
+    "len",
+    "head",
+    "card",
+    "in_queue",
+    "x-y",
+    "VS-machine",
 ]
 GRAMMAR_FILES = from_lark(
     lark_parser(),
@@ -80,15 +167,69 @@ def test_token_soup_formulas(tokens):
 VALID = [
     lemma_file("vs_lemma_4_1").read_text(encoding="utf-8"),
     "machine VS-machine\ndef f(x: P, g) = len(pending[x, g])\n"
-    "invariant a \"r\": \"d\" forall p in P, g in G: f(p, g) <= inputs_issued and |created| >= 1\n"
+    'invariant a "r": "d" forall p in P, g in G: f(p, g) <= inputs_issued and |created| >= 1\n'
     "invariant b: sum(g in G: len(queue[g])) <= inputs_issued iff true\n"
     "invariant c: forall v in created, S subset v.set: if S == {} then true else exists p in S: p in v.set\n",
 ]
 TOKENS = [
-    " ", "\n", ":", ",", "(", ")", "[", "]", "{", "}", "=", "==", "<", "|", ".", "-", "+", "!", '"', "#",
-    "forall", "exists", "in", "subset", "and", "implies", "not", "if", "then", "else", "sum", "def",
-    "invariant", "machine", "bot", "empty", "P", "G", "M", "Set", "views", "next", "next_safe", "queue",
-    "current-viewid", "created", "p", "g", "0", "1", "⊥", "∀", "⟨", "⟩", "λ", "\x00", "é", "9" * 50,
+    " ",
+    "\n",
+    ":",
+    ",",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "=",
+    "==",
+    "<",
+    "|",
+    ".",
+    "-",
+    "+",
+    "!",
+    '"',
+    "#",
+    "forall",
+    "exists",
+    "in",
+    "subset",
+    "and",
+    "implies",
+    "not",
+    "if",
+    "then",
+    "else",
+    "sum",
+    "def",
+    "invariant",
+    "machine",
+    "bot",
+    "empty",
+    "P",
+    "G",
+    "M",
+    "Set",
+    "views",
+    "next",
+    "next_safe",
+    "queue",
+    "current-viewid",
+    "created",
+    "p",
+    "g",
+    "0",
+    "1",
+    "⊥",
+    "∀",
+    "⟨",
+    "⟩",
+    "λ",
+    "\x00",
+    "é",
+    "9" * 50,
 ]
 
 
@@ -120,40 +261,67 @@ def test_mutated_files(text):
 # -- type-directed formulas over VS-machine (p, q: P; g: G; m: M bound outside) ------------------
 
 ints = st.deferred(
-    lambda: st.sampled_from(
-        ["0", "1", "2", "inputs_issued", "next[p, g]", "next_safe[q, g]", "len(queue[g])", "len(pending[p, g])",
-         "card(created)", "|created_viewids|", "|v.set|"]
+    lambda: (
+        st.sampled_from(
+            [
+                "0",
+                "1",
+                "2",
+                "inputs_issued",
+                "next[p, g]",
+                "next_safe[q, g]",
+                "len(queue[g])",
+                "len(pending[p, g])",
+                "card(created)",
+                "|created_viewids|",
+                "|v.set|",
+            ]
+        )
+        | st.builds("({} {} {})".format, ints, st.sampled_from(["+", "-", "*"]), ints)
+        | st.builds("min({}, {})".format, ints, ints)
+        | st.builds("(if {} then {} else {})".format, bools, ints, ints)
+        | st.builds("sum(r@ in P: {})".format, ints)
+        | st.builds("sum(e@ in queue[g]: {})".format, ints)
     )
-    | st.builds("({} {} {})".format, ints, st.sampled_from(["+", "-", "*"]), ints)
-    | st.builds("min({}, {})".format, ints, ints)
-    | st.builds("(if {} then {} else {})".format, bools, ints, ints)
-    | st.builds("sum(r@ in P: {})".format, ints)
-    | st.builds("sum(e@ in queue[g]: {})".format, ints)
 )
 gids = st.sampled_from(["g", "g0", "g1", "current_viewid[p]", "current_viewid[q]", "v.id"])
 procs = st.sampled_from(["p", "q", "p1", "p2", "head(queue[g]).2", "last(queue[g]).2"])
 sets = st.deferred(
-    lambda: st.sampled_from(["P", "v.set", "{p}", "{p, q}", "(P minus P)"])
-    | st.builds("({} {} {})".format, sets, st.sampled_from(["union", "inter", "minus"]), sets)
+    lambda: (
+        st.sampled_from(["P", "v.set", "{p}", "{p, q}", "(P minus P)"])
+        | st.builds("({} {} {})".format, sets, st.sampled_from(["union", "inter", "minus"]), sets)
+    )
 )
 seqs = st.sampled_from(["queue[g]", "queue[g0]", "tail(queue[g])", "queue[g] ++ queue[g1]"])
 mseqs = st.sampled_from(["pending[p, g]", "pending[q, g]", "append(pending[p, g], m)", "tail(pending[q, g])"])
 bools = st.deferred(
-    lambda: st.sampled_from(["true", "false", "g in created_viewids", "(m, p) in queue[g]", "current_viewid[p] == bot",
-                             "queue[g] == empty", "view(g, v.set) in created", "(g, {p}) in created"])
-    | st.builds("({} {} {})".format, ints, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), ints)
-    | st.builds("({} {} {})".format, gids, st.sampled_from(["==", "<", "<="]), gids)
-    | st.builds("({} == {})".format, procs, procs)
-    | st.builds("({} {} {})".format, sets, st.sampled_from(["subset", "=="]), sets)
-    | st.builds("({} in {})".format, procs, sets)
-    | st.builds("({} <= {})".format, seqs, seqs)
-    | st.builds("prefix({}, {})".format, mseqs, mseqs)
-    | st.builds("({} {} {})".format, bools, st.sampled_from(["and", "or", "implies", "iff"]), bools)
-    | st.builds("(not {})".format, bools)
-    | st.builds("(exists r@ in P: {})".format, bools)
-    | st.builds("(forall S@ subset P: S@ == {{}} or {})".format, bools)
-    | st.builds("(exists! u@ in created: u@.id == {})".format, gids)
-    | st.builds("(if {} then {} else {})".format, bools, bools, bools)
+    lambda: (
+        st.sampled_from(
+            [
+                "true",
+                "false",
+                "g in created_viewids",
+                "(m, p) in queue[g]",
+                "current_viewid[p] == bot",
+                "queue[g] == empty",
+                "view(g, v.set) in created",
+                "(g, {p}) in created",
+            ]
+        )
+        | st.builds("({} {} {})".format, ints, st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), ints)
+        | st.builds("({} {} {})".format, gids, st.sampled_from(["==", "<", "<="]), gids)
+        | st.builds("({} == {})".format, procs, procs)
+        | st.builds("({} {} {})".format, sets, st.sampled_from(["subset", "=="]), sets)
+        | st.builds("({} in {})".format, procs, sets)
+        | st.builds("({} <= {})".format, seqs, seqs)
+        | st.builds("prefix({}, {})".format, mseqs, mseqs)
+        | st.builds("({} {} {})".format, bools, st.sampled_from(["and", "or", "implies", "iff"]), bools)
+        | st.builds("(not {})".format, bools)
+        | st.builds("(exists r@ in P: {})".format, bools)
+        | st.builds("(forall S@ subset P: S@ == {{}} or {})".format, bools)
+        | st.builds("(exists! u@ in created: u@.id == {})".format, gids)
+        | st.builds("(if {} then {} else {})".format, bools, bools, bools)
+    )
 )
 
 
@@ -173,13 +341,12 @@ def fresh_binders(formula: str) -> str:
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck), database=None)
-@given(bools.filter(lambda f: sum(map(f.count, ("forall", "exists", "sum("))) <= 4).map(fresh_binders),
-       st.randoms(use_true_random=False))
+@given(
+    bools.filter(lambda f: sum(map(f.count, ("forall", "exists", "sum("))) <= 4).map(fresh_binders),
+    st.randoms(use_true_random=False),
+)
 def test_random_wellformed_formulas_mean_the_same_in_both_semantics(formula, rnd):
-    text = (
-        "machine VS-machine\ninvariant f: forall p, q in P, g in G, m in M: "
-        f"forall v in created: {formula}\n"
-    )
+    text = f"machine VS-machine\ninvariant f: forall p, q in P, g in G, m in M: forall v in created: {formula}\n"
     inv = load_or_error(text)
     if isinstance(inv, InvariantScopeError):
         return  # well typed but too large to expand at this scope: refused with a message, fine

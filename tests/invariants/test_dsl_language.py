@@ -37,11 +37,11 @@ def n(x: str) -> S.Name:
 
 
 def test_layout_and_comments_do_not_change_the_tree():
-    a = parse(SourceFile("a", "machine VS-machine\ninvariant x \"r\": forall p in P: next[p, g0] >= 1\n"))
+    a = parse(SourceFile("a", 'machine VS-machine\ninvariant x "r": forall p in P: next[p, g0] >= 1\n'))
     b = parse(
         SourceFile(
             "b",
-            "# leading comment\nmachine   VS-machine   # trailing\n\ninvariant x\n  \"r\"\n  :\n"
+            '# leading comment\nmachine   VS-machine   # trailing\n\ninvariant x\n  "r"\n  :\n'
             "  forall p in P:   # the body\n    next[p,g0]>=1\n",
         )
     )
@@ -66,9 +66,7 @@ def test_precedence():
     assert body("a implies b iff c") == S.Binary("iff", S.Binary("implies", n("a"), n("b")), n("c"))
     assert body("a or b and c") == S.Binary("or", n("a"), S.Binary("and", n("b"), n("c")))
     assert body("not a == b") == S.Unary("not", S.Binary("==", n("a"), n("b")))
-    assert body("x + y * z == w") == S.Binary(
-        "==", S.Binary("+", n("x"), S.Binary("*", n("y"), n("z"))), n("w")
-    )
+    assert body("x + y * z == w") == S.Binary("==", S.Binary("+", n("x"), S.Binary("*", n("y"), n("z"))), n("w"))
     assert body("x - y - z") == S.Binary("-", S.Binary("-", n("x"), n("y")), n("z"))
     assert body("s ++ t union u") == S.Binary("union", S.Binary("++", n("s"), n("t")), n("u"))
 
@@ -166,8 +164,10 @@ TO_CASES: list[tuple[str, Callable[[Any], bool]]] = [
     ("forall S subset range(pending[p1]): S subset {a1}", lambda s: set(s[1][0]) <= {0}),
     ("exists S in Set[A]: S == range(pending[p2]) and card(S) == 2", lambda s: len(set(s[1][1])) == 2),
     ("(next[p1] == 1) iff (next[p2] == 1)", lambda s: (s[2][0] == 1) == (s[2][1] == 1)),
-    ("⟨a1, p1⟩ ∈ queue ∧ ¬(next[p1] ≥ 2) ⇒ ∀ p ∈ P: next[p] ≤ 1", lambda s: not ((0, 0) in s[0] and s[2][0] < 2)
-     or all(x <= 1 for x in s[2])),
+    (
+        "⟨a1, p1⟩ ∈ queue ∧ ¬(next[p1] ≥ 2) ⇒ ∀ p ∈ P: next[p] ≤ 1",
+        lambda s: not ((0, 0) in s[0] and s[2][0] < 2) or all(x <= 1 for x in s[2]),
+    ),
     ("|P| == 2 and |A| == 2 and inputs_issued <= 3", lambda s: True),
     ("exists p in P: forall q in P: next[q] <= next[p] and p == p2", lambda s: s[2][1] >= s[2][0]),
 ]
@@ -182,8 +182,10 @@ VS_CASES: list[tuple[str, Callable[[Any], bool]]] = [
     ("current-viewid[p2] == ⊥", lambda s: s[1][1] == -1),
     ("exists g in G: g > g0 and g in created_viewids", lambda s: any(v[0] > 0 for v in s[0])),
     ("next-safe[p1, g0] < next[p1, g0]", lambda s: s[5][0] < s[4][0]),
-    ("forall v in created: forall p in v.set: current_viewid[p] >= g0", lambda s: all(
-        s[1][p] >= 0 for v in s[0] for p in v[1])),
+    (
+        "forall v in created: forall p in v.set: current_viewid[p] >= g0",
+        lambda s: all(s[1][p] >= 0 for v in s[0] for p in v[1]),
+    ),
     ("exists! S subset P: (g1, S) in created", lambda s: sum(1 for v in s[0] if v[0] == 1) == 1),
     ("card(created) == 2", lambda s: len(s[0]) == 2),
     ("forall g in G: queue[g] == empty or head(queue[g]).2 in P", lambda s: True),

@@ -54,8 +54,14 @@ def to_order(a: Any, p: str) -> Event:
 Choose = Callable[[Sequence[Any]], Any]
 
 
-def simulate_vs(choose: Choose, processors: Sequence[str], initial_members: Sequence[str], steps: int,
-                max_views: int = 3, fresh_messages: bool = True) -> tuple[list[Event], dict[int, int]]:
+def simulate_vs(
+    choose: Choose,
+    processors: Sequence[str],
+    initial_members: Sequence[str],
+    steps: int,
+    max_views: int = 3,
+    fresh_messages: bool = True,
+) -> tuple[list[Event], dict[int, int]]:
     """Run VS-machine for up to ``steps`` actions, each picked by ``choose`` among enabled ones.
 
     Returns the execution's events (internal ones included) and the uid-based ``cause``:
@@ -140,8 +146,9 @@ def simulate_vs(choose: Choose, processors: Sequence[str], initial_members: Sequ
     return events, cause
 
 
-def lemma_4_2_causes(events: Sequence[Event], initial_members: Sequence[str],
-                     limit: int = 50_000) -> list[dict[int, int]] | None:
+def lemma_4_2_causes(
+    events: Sequence[Event], initial_members: Sequence[str], limit: int = 50_000
+) -> list[dict[int, int]] | None:
     """All functions ``cause`` satisfying items 1-4 of Lemma 4.2, by exhaustive enumeration.
 
     A literal transcription of the lemma's statement (FLS Sec. 4.1), for tiny traces. Returns
@@ -162,8 +169,13 @@ def lemma_4_2_causes(events: Sequence[Event], initial_members: Sequence[str],
 
     def integrity(pi: int, c: int) -> bool:  # 1. message integrity
         e, s = events[pi], events[c]
-        return (c < pi and s.args["m"] == e.args["m"] and s.args["p"] == e.args["p"]
-                and view_at[pi] is not None and view_at[pi] == view_at[c])
+        return (
+            c < pi
+            and s.args["m"] == e.args["m"]
+            and s.args["p"] == e.args["p"]
+            and view_at[pi] is not None
+            and view_at[pi] == view_at[c]
+        )
 
     # Functions violating item 1 are never solutions: enumerate only the others.
     options = [[c for c in sends if integrity(pi, c)] for pi in receives]
@@ -202,8 +214,9 @@ def lemma_4_2_causes(events: Sequence[Event], initial_members: Sequence[str],
 # TO-machine (Fig. 2).
 
 
-def simulate_to(choose: Choose, processors: Sequence[str], values: Sequence[str],
-                steps: int) -> tuple[list[Event], dict[int, int]]:
+def simulate_to(
+    choose: Choose, processors: Sequence[str], values: Sequence[str], steps: int
+) -> tuple[list[Event], dict[int, int]]:
     """Run TO-machine; returns the execution (to-order included) and the uid-based brcv -> bcast map."""
     queue: list[tuple[str, str, int]] = []
     pending: dict[str, list[tuple[str, int]]] = {p: [] for p in processors}
@@ -249,7 +262,7 @@ def is_to_trace(events: Sequence[Event], processors: Sequence[str]) -> bool:
             queue, pending, nxt = frontier.pop()
             for i, p in enumerate(processors):
                 if pending[i]:
-                    new_pending = pending[:i] + (pending[i][1:],) + pending[i + 1:]
+                    new_pending = pending[:i] + (pending[i][1:],) + pending[i + 1 :]
                     state = (queue + ((pending[i][0], p),), new_pending, nxt)
                     if state not in seen:
                         seen.add(state)
@@ -262,12 +275,15 @@ def is_to_trace(events: Sequence[Event], processors: Sequence[str]) -> bool:
         states = closure(states)
         if e.action == "bcast":
             i = index[e.args["p"]]
-            states = {(qu, pe[:i] + (pe[i] + (e.args["a"],),) + pe[i + 1:], nx) for qu, pe, nx in states}
+            states = {(qu, pe[:i] + (pe[i] + (e.args["a"],),) + pe[i + 1 :], nx) for qu, pe, nx in states}
         elif e.action == "brcv":
             j = index[e.args["q"]]
             pair = (e.args["a"], e.args["p"])
-            states = {(qu, pe, nx[:j] + (nx[j] + 1,) + nx[j + 1:]) for qu, pe, nx in states
-                      if nx[j] <= len(qu) and qu[nx[j] - 1] == pair}
+            states = {
+                (qu, pe, nx[:j] + (nx[j] + 1,) + nx[j + 1 :])
+                for qu, pe, nx in states
+                if nx[j] <= len(qu) and qu[nx[j] - 1] == pair
+            }
         if not states:
             return False
     return True

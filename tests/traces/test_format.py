@@ -52,8 +52,13 @@ def _error_of(text: str) -> TraceFormatError:
 # --------------------------------------------------------------------------------------------
 # Round trip.
 
-json_scalars = st.none() | st.booleans() | st.integers(-10**12, 10**12) | st.floats(
-    allow_nan=False, allow_infinity=False) | st.text(max_size=8)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**12), 10**12)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
 json_values = st.recursive(
     json_scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
@@ -68,13 +73,15 @@ def event_lists(draw: st.DrawFn) -> list[Event]:
     times = sorted(draw(st.lists(st.floats(0, 1e6), min_size=n, max_size=n)))
     events = []
     for t in times:
-        events.append(Event(
-            action=draw(st.sampled_from(["gpsnd", "gprcv", "vs-order", "nu", "ü-action"])),
-            kind=draw(st.sampled_from(["input", "output", "internal", "time"])),
-            args=draw(json_objects),
-            time=draw(st.none() | st.just(t)),
-            state=draw(st.none() | json_objects),
-        ))
+        events.append(
+            Event(
+                action=draw(st.sampled_from(["gpsnd", "gprcv", "vs-order", "nu", "ü-action"])),
+                kind=draw(st.sampled_from(["input", "output", "internal", "time"])),
+                args=draw(json_objects),
+                time=draw(st.none() | st.just(t)),
+                state=draw(st.none() | json_objects),
+            )
+        )
     return events
 
 
@@ -89,8 +96,13 @@ def test_round_trip_through_string_preserves_header_and_events(events: list[Even
 def test_round_trip_through_file(tmp_path: Path) -> None:
     events = [
         Event("gpsnd", "input", {"m": "m1", "p": "p1"}, time=0),
-        Event("vs-order", "internal", {"m": "m1", "p": "p1", "g": "g0"}, time=0.5,
-              state={"queue": {"g0": [["m1", "p1"]]}, "current-viewid": {"p1": "g0", "p2": None}}),
+        Event(
+            "vs-order",
+            "internal",
+            {"m": "m1", "p": "p1", "g": "g0"},
+            time=0.5,
+            state={"queue": {"g0": [["m1", "p1"]]}, "current-viewid": {"p1": "g0", "p2": None}},
+        ),
         Event("gprcv", "output", {"m": "m1", "p": "p1", "q": "p2"}, time=0.5),
         Event("nu", "time", {"t": 2}, time=2.5),
     ]
@@ -102,8 +114,12 @@ def test_round_trip_through_file(tmp_path: Path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 5
     assert json.loads(lines[0])["format"] == "ioakit-trace"
-    assert json.loads(lines[3]) == {"action": "gprcv", "kind": "output",
-                                    "args": {"m": "m1", "p": "p1", "q": "p2"}, "time": 0.5}
+    assert json.loads(lines[3]) == {
+        "action": "gprcv",
+        "kind": "output",
+        "args": {"m": "m1", "p": "p1", "q": "p2"},
+        "time": 0.5,
+    }
 
 
 def test_writer_streams_to_an_open_text_file_and_counts_events() -> None:
@@ -122,18 +138,30 @@ def test_example_file_is_valid_and_documented_verbatim() -> None:
     assert header.automaton == "VS-machine"
     assert len(events) == 13
     assert [e.action for e in external_events(events)] == [
-        "gpsnd", "gprcv", "gprcv", "safe", "gpsnd", "newview", "newview", "gpsnd", "gprcv"]
-    documented = re.search(r"```jsonl\n(.*?)```", (TRACES_DIR / "FORMAT.md").read_text(encoding="utf-8"),
-                           re.DOTALL)
+        "gpsnd",
+        "gprcv",
+        "gprcv",
+        "safe",
+        "gpsnd",
+        "newview",
+        "newview",
+        "gpsnd",
+        "gprcv",
+    ]
+    documented = re.search(r"```jsonl\n(.*?)```", (TRACES_DIR / "FORMAT.md").read_text(encoding="utf-8"), re.DOTALL)
     assert documented is not None
     assert documented.group(1) == EXAMPLE.read_text(encoding="utf-8")
 
 
 def test_events_from_jsonl_parses_headerless_lines() -> None:
-    events = events_from_jsonl('{"action":"gpsnd","kind":"input","args":{"m":"m1","p":"p1"}}\n'
-                               '{"action":"gprcv","kind":"output","args":{"m":"m1","p":"p1","q":"p1"}}\n')
-    assert events == [Event("gpsnd", "input", {"m": "m1", "p": "p1"}),
-                      Event("gprcv", "output", {"m": "m1", "p": "p1", "q": "p1"})]
+    events = events_from_jsonl(
+        '{"action":"gpsnd","kind":"input","args":{"m":"m1","p":"p1"}}\n'
+        '{"action":"gprcv","kind":"output","args":{"m":"m1","p":"p1","q":"p1"}}\n'
+    )
+    assert events == [
+        Event("gpsnd", "input", {"m": "m1", "p": "p1"}),
+        Event("gprcv", "output", {"m": "m1", "p": "p1", "q": "p1"}),
+    ]
     with pytest.raises(TraceFormatError, match=r"^<string>:2: unknown kind \"send\""):
         events_from_jsonl('{"action":"a","kind":"input","args":{}}\n{"action":"a","kind":"send","args":{}}')
 
@@ -168,8 +196,7 @@ MALFORMED_EVENT_LINES = [
 
 @pytest.mark.parametrize(("bad_line", "message"), MALFORMED_EVENT_LINES)
 @pytest.mark.parametrize("position", [0, 2])
-def test_malformed_event_line_is_reported_with_its_line_number(bad_line: str, message: str,
-                                                               position: int) -> None:
+def test_malformed_event_line_is_reported_with_its_line_number(bad_line: str, message: str, position: int) -> None:
     lines = [GOOD, GOOD, GOOD]
     lines.insert(position, bad_line)
     err = _error_of(_trace_text(*lines))
@@ -181,38 +208,44 @@ def test_malformed_event_line_is_reported_with_its_line_number(bad_line: str, me
 
 
 def test_decreasing_time_names_both_lines() -> None:
-    err = _error_of(_trace_text(
-        '{"action":"a","kind":"input","args":{},"time":2}',
-        '{"action":"a","kind":"input","args":{}}',
-        '{"action":"a","kind":"input","args":{},"time":1.5}',
-    ))
-    assert (err.line, str(err)) == (4, "t.jsonl:4: time decreases: 1.5 after 2 (line 2); times must be "
-                                       "non-decreasing")
+    err = _error_of(
+        _trace_text(
+            '{"action":"a","kind":"input","args":{},"time":2}',
+            '{"action":"a","kind":"input","args":{}}',
+            '{"action":"a","kind":"input","args":{},"time":1.5}',
+        )
+    )
+    assert (err.line, str(err)) == (4, "t.jsonl:4: time decreases: 1.5 after 2 (line 2); times must be non-decreasing")
 
 
 def test_equal_times_and_untimed_events_in_between_are_accepted() -> None:
-    _, events = loads_trace(_trace_text(
-        '{"action":"a","kind":"input","args":{},"time":1}',
-        '{"action":"a","kind":"input","args":{}}',
-        '{"action":"a","kind":"input","args":{},"time":1}',
-    ))
+    _, events = loads_trace(
+        _trace_text(
+            '{"action":"a","kind":"input","args":{},"time":1}',
+            '{"action":"a","kind":"input","args":{}}',
+            '{"action":"a","kind":"input","args":{},"time":1}',
+        )
+    )
     assert [e.time for e in events] == [1, None, 1]
 
 
-@pytest.mark.parametrize(("header_line", "message"), [
-    (GOOD, "missing header: line 1 is an event"),
-    ('{"automaton":"VS-machine","scope":{}}', 'missing header: line 1 has no "format"'),
-    ('{"format":"itf","version":1,"automaton":"x","scope":{}}', 'not an ioakit trace: "format" is "itf"'),
-    ('{"format":"ioakit-trace","automaton":"x","scope":{}}', 'header is missing "version"'),
-    ('{"format":"ioakit-trace","version":2,"automaton":"x","scope":{}}', "unsupported format version 2"),
-    ('{"format":"ioakit-trace","version":"1","automaton":"x","scope":{}}', '"version" must be an integer'),
-    ('{"format":"ioakit-trace","version":1,"scope":{}}', 'header is missing "automaton"'),
-    ('{"format":"ioakit-trace","version":1,"automaton":"x"}', 'header is missing "scope"'),
-    ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":[]}', '"scope" must be an object'),
-    ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":{},"sed":1}', 'unknown header member "sed"'),
-    ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":{},"seed":1.5}', '"seed" must be'),
-    ("not json", "invalid JSON"),
-])
+@pytest.mark.parametrize(
+    ("header_line", "message"),
+    [
+        (GOOD, "missing header: line 1 is an event"),
+        ('{"automaton":"VS-machine","scope":{}}', 'missing header: line 1 has no "format"'),
+        ('{"format":"itf","version":1,"automaton":"x","scope":{}}', 'not an ioakit trace: "format" is "itf"'),
+        ('{"format":"ioakit-trace","automaton":"x","scope":{}}', 'header is missing "version"'),
+        ('{"format":"ioakit-trace","version":2,"automaton":"x","scope":{}}', "unsupported format version 2"),
+        ('{"format":"ioakit-trace","version":"1","automaton":"x","scope":{}}', '"version" must be an integer'),
+        ('{"format":"ioakit-trace","version":1,"scope":{}}', 'header is missing "automaton"'),
+        ('{"format":"ioakit-trace","version":1,"automaton":"x"}', 'header is missing "scope"'),
+        ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":[]}', '"scope" must be an object'),
+        ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":{},"sed":1}', 'unknown header member "sed"'),
+        ('{"format":"ioakit-trace","version":1,"automaton":"x","scope":{},"seed":1.5}', '"seed" must be'),
+        ("not json", "invalid JSON"),
+    ],
+)
 def test_bad_header_is_reported_at_line_1(header_line: str, message: str) -> None:
     err = _error_of(header_line + "\n" + GOOD + "\n")
     assert err.line == 1
@@ -241,7 +274,8 @@ def test_invalid_utf8_is_reported_with_its_line(tmp_path: Path) -> None:
 def test_extension_members_are_accepted_and_ignored() -> None:
     header, events = loads_trace(
         '{"format":"ioakit-trace","version":1,"automaton":"x","scope":{},"x-git":"abc"}\n'
-        '{"action":"a","kind":"input","args":{},"x-note":"hi"}\n')
+        '{"action":"a","kind":"input","args":{},"x-note":"hi"}\n'
+    )
     assert header == TraceHeader("x", {})
     assert list(events) == [Event("a", "input", {})]
 
@@ -317,8 +351,11 @@ def test_many_events_stream_in_bounded_memory(tmp_path: Path) -> None:
     path = tmp_path / "big.jsonl"
     with path.open("w", encoding="utf-8") as out:  # plain writes: this test is about the reader
         out.write(HEADER_LINE + "\n")
-        out.writelines(f'{{"action":"gprcv","kind":"output","args":{{"m":"m{i}","p":"p1","q":"p2"}},'
-                       f'"time":{i},"state":{{"next":{{"p2,g0":{i + 1}}}}}}}\n' for i in range(n))
+        out.writelines(
+            f'{{"action":"gprcv","kind":"output","args":{{"m":"m{i}","p":"p1","q":"p2"}},'
+            f'"time":{i},"state":{{"next":{{"p2,g0":{i + 1}}}}}}}\n'
+            for i in range(n)
+        )
     gc.collect()
     tracemalloc.start()
     try:
@@ -332,8 +369,9 @@ def test_many_events_stream_in_bounded_memory(tmp_path: Path) -> None:
     finally:
         tracemalloc.stop()
     assert count == n
-    assert last == Event("gprcv", "output", {"m": f"m{n - 1}", "p": "p1", "q": "p2"}, time=n - 1,
-                         state={"next": {"p2,g0": n}})
+    assert last == Event(
+        "gprcv", "output", {"m": f"m{n - 1}", "p": "p1", "q": "p2"}, time=n - 1, state={"next": {"p2,g0": n}}
+    )
     assert peak < 1_000_000, f"peak traced memory {peak} bytes while streaming {n} events"
 
 

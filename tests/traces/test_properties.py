@@ -33,8 +33,9 @@ from ._fls import (
 
 P0 = ["p1", "p2"]
 LEMMA_4_2 = ("message_integrity", "no_duplication", "no_reordering", "no_losses")
-FAST = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                        HealthCheck.filter_too_much])
+FAST = settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 
 
 def assert_only_failure(result: VSCauseResult | TOTraceResult, name: str, index: int) -> None:
@@ -51,13 +52,13 @@ def assert_only_failure(result: VSCauseResult | TOTraceResult, name: str, index:
 
 def test_self_delivery_safe_and_two_senders() -> None:
     events = [
-        gpsnd("m1", "p1"),          # 0
-        gprcv("m1", "p1", "p1"),    # 1  self-delivery (used by VStoTO)
-        gprcv("m1", "p1", "p2"),    # 2
-        safe("m1", "p1", "p1"),     # 3
-        safe("m1", "p1", "p2"),     # 4
-        gpsnd("m2", "p2"),          # 5
-        gprcv("m2", "p2", "p1"),    # 6
+        gpsnd("m1", "p1"),  # 0
+        gprcv("m1", "p1", "p1"),  # 1  self-delivery (used by VStoTO)
+        gprcv("m1", "p1", "p2"),  # 2
+        safe("m1", "p1", "p1"),  # 3
+        safe("m1", "p1", "p2"),  # 4
+        gpsnd("m2", "p2"),  # 5
+        gprcv("m2", "p2", "p1"),  # 6
     ]
     result = check_vs_cause(events, P0)
     assert result.holds, result.explanation
@@ -70,17 +71,17 @@ def test_self_delivery_safe_and_two_senders() -> None:
 def test_view_changes_and_a_gpsnd_dropped_at_bottom() -> None:
     g1 = ["p1", "p3"]
     events = [
-        gpsnd("m1", "p3"),          # 0  p3 is not in P0: its view is ⊥, the message is dropped
-        gpsnd("m1", "p1"),          # 1  in g0
-        newview("g1", g1, "p1"),    # 2
-        newview("g1", g1, "p3"),    # 3
-        gprcv("m1", "p1", "p2"),    # 4  p2 is still in g0: caused by 1, not by 0
-        gpsnd("m2", "p1"),          # 5  in g1
-        gpsnd("m3", "p3"),          # 6  in g1
-        gprcv("m3", "p3", "p1"),    # 7
-        gprcv("m2", "p1", "p3"),    # 8
-        gprcv("m2", "p1", "p1"),    # 9
-        gprcv("m3", "p3", "p3"),    # 10
+        gpsnd("m1", "p3"),  # 0  p3 is not in P0: its view is ⊥, the message is dropped
+        gpsnd("m1", "p1"),  # 1  in g0
+        newview("g1", g1, "p1"),  # 2
+        newview("g1", g1, "p3"),  # 3
+        gprcv("m1", "p1", "p2"),  # 4  p2 is still in g0: caused by 1, not by 0
+        gpsnd("m2", "p1"),  # 5  in g1
+        gpsnd("m3", "p3"),  # 6  in g1
+        gprcv("m3", "p3", "p1"),  # 7
+        gprcv("m2", "p1", "p3"),  # 8
+        gprcv("m2", "p1", "p1"),  # 9
+        gprcv("m3", "p3", "p3"),  # 10
     ]
     result = check_vs_cause(events, P0)
     assert result.holds, result.explanation
@@ -156,8 +157,12 @@ def test_delivery_in_a_different_view_violates_message_integrity() -> None:
 
 
 def test_same_view_id_with_another_set_is_a_different_view() -> None:
-    events = [newview("g1", ["p1", "p2"], "p1"), newview("g1", ["p2"], "p2"), gpsnd("m1", "p1"),
-              gprcv("m1", "p1", "p2")]
+    events = [
+        newview("g1", ["p1", "p2"], "p1"),
+        newview("g1", ["p2"], "p2"),
+        gpsnd("m1", "p1"),
+        gprcv("m1", "p1", "p2"),
+    ]
     assert_only_failure(check_vs_cause(events, P0), "message_integrity", 3)
 
 
@@ -191,8 +196,12 @@ def test_delivery_at_a_location_whose_view_is_bottom_violates_message_integrity(
 
 
 def test_delivering_a_message_dropped_at_bottom_violates_message_integrity() -> None:
-    events = [gpsnd("m1", "p3"), newview("g1", ["p1", "p3"], "p3"), newview("g1", ["p1", "p3"], "p1"),
-              gprcv("m1", "p3", "p1")]
+    events = [
+        gpsnd("m1", "p3"),
+        newview("g1", ["p1", "p3"], "p3"),
+        newview("g1", ["p1", "p3"], "p1"),
+        gprcv("m1", "p3", "p1"),
+    ]
     result = check_vs_cause(events, P0)
     assert_only_failure(result, "message_integrity", 3)
     assert "dropped" in result.explanation
@@ -218,8 +227,9 @@ def _chooser(data: st.DataObject) -> Any:
 
 @FAST
 @given(data=st.data(), steps=st.integers(0, 40), fresh=st.booleans())
-def test_generated_vs_executions_satisfy_lemma_4_2_with_the_uid_cause(data: st.DataObject, steps: int,
-                                                                      fresh: bool) -> None:
+def test_generated_vs_executions_satisfy_lemma_4_2_with_the_uid_cause(
+    data: st.DataObject, steps: int, fresh: bool
+) -> None:
     """The proof of Lemma 4.2 builds cause from uids carried through pending and queue; by
     uniqueness the checker's cause must be that one, even when message values repeat."""
     events, uid_cause = simulate_vs(_chooser(data), ["p1", "p2", "p3"], P0, steps, fresh_messages=fresh)
@@ -299,11 +309,18 @@ def tiny_vs_traces(draw: st.DrawFn) -> tuple[list[Event], list[str]]:
             st.builds(gprcv, m, p, p),
             st.builds(safe, m, p, p),
             st.sampled_from(TINY_VIEWS).flatmap(
-                lambda v: st.sampled_from(v[1]).map(lambda member: newview(v[0], v[1], member))),
+                lambda v: st.sampled_from(v[1]).map(lambda member: newview(v[0], v[1], member))
+            ),
         )
         return draw(st.lists(event, max_size=7)), ["p1"]
-    events, _ = simulate_vs(_chooser_of(draw), ["p1", "p2"], ["p1", "p2"], draw(st.integers(0, 25)),
-                            max_views=2, fresh_messages=draw(st.booleans()))
+    events, _ = simulate_vs(
+        _chooser_of(draw),
+        ["p1", "p2"],
+        ["p1", "p2"],
+        draw(st.integers(0, 25)),
+        max_views=2,
+        fresh_messages=draw(st.booleans()),
+    )
     trace = [e for e in events if e.kind != "internal"][:10]  # keeps the exhaustive search small
     receives = [i for i, e in enumerate(trace) if e.action in ("gprcv", "safe")]
     return _perturb(draw, trace, receives), ["p1", "p2"]
@@ -344,12 +361,12 @@ def test_verdict_and_cause_agree_with_exhaustive_search(case: tuple[list[Event],
 
 def test_valid_to_trace_with_interleaved_origins() -> None:
     events = [
-        bcast("a1", "p1"),           # 0
-        bcast("a2", "p2"),           # 1
-        brcv("a2", "p2", "p1"),      # 2
-        brcv("a2", "p2", "p2"),      # 3
-        brcv("a1", "p1", "p2"),      # 4
-        brcv("a1", "p1", "p1"),      # 5
+        bcast("a1", "p1"),  # 0
+        bcast("a2", "p2"),  # 1
+        brcv("a2", "p2", "p1"),  # 2
+        brcv("a2", "p2", "p2"),  # 3
+        brcv("a1", "p1", "p2"),  # 4
+        brcv("a1", "p1", "p1"),  # 5
     ]
     result = check_to_trace(events)
     assert result.holds, result.explanation
@@ -359,8 +376,15 @@ def test_valid_to_trace_with_interleaved_origins() -> None:
 
 
 def test_valid_to_trace_with_repeated_values_and_internal_to_order() -> None:
-    events = [bcast("a1", "p1"), bcast("a1", "p1"), to_order("a1", "p1"), brcv("a1", "p1", "p2"),
-              to_order("a1", "p1"), brcv("a1", "p1", "p2"), brcv("a1", "p1", "p1")]
+    events = [
+        bcast("a1", "p1"),
+        bcast("a1", "p1"),
+        to_order("a1", "p1"),
+        brcv("a1", "p1", "p2"),
+        to_order("a1", "p1"),
+        brcv("a1", "p1", "p2"),
+        brcv("a1", "p1", "p1"),
+    ]
     result = check_to_trace(events)
     assert result.holds
     assert result.cause == ((3, 0), (5, 1), (6, 0))
@@ -379,8 +403,14 @@ def test_d5_more_deliveries_than_bcasts_fails_clause_b() -> None:
 
 
 def test_d5_inconsistent_orders_at_two_receivers_fail_clause_a() -> None:
-    events = [bcast("a1", "p1"), bcast("a2", "p2"), brcv("a1", "p1", "p1"), brcv("a2", "p2", "p1"),
-              brcv("a2", "p2", "p2"), brcv("a1", "p1", "p2")]
+    events = [
+        bcast("a1", "p1"),
+        bcast("a2", "p2"),
+        brcv("a1", "p1", "p1"),
+        brcv("a2", "p2", "p1"),
+        brcv("a2", "p2", "p2"),
+        brcv("a1", "p1", "p2"),
+    ]
     result = check_to_trace(events)
     assert_only_failure(result, "clause_a", 4)
     assert "not prefix-consistent" in result.explanation
@@ -405,8 +435,7 @@ def test_malformed_to_events_are_reported_not_raised() -> None:
 
 @FAST
 @given(data=st.data(), steps=st.integers(0, 40))
-def test_generated_to_executions_are_traces_with_the_uid_correspondence(data: st.DataObject,
-                                                                         steps: int) -> None:
+def test_generated_to_executions_are_traces_with_the_uid_correspondence(data: st.DataObject, steps: int) -> None:
     events, uid_cause = simulate_to(_chooser(data), ["p1", "p2", "p3"], ["a1", "a2"], steps)
     result = check_to_trace(events)
     assert result.holds, result.explanation
@@ -442,5 +471,6 @@ def test_explanations_name_the_offending_event(n: int) -> None:
     events = [bcast(f"a{i}", "p1") for i in range(n)] + [brcv("x", "p1", "p1")]
     result = check_to_trace(events)
     assert result.event_index == n
-    assert result.explanation.startswith(f"not a trace of TO-machine: clause_b violated (catalogue A.3 (b); "
-                                         f"FLS Fig. 2) at event {n}: ")
+    assert result.explanation.startswith(
+        f"not a trace of TO-machine: clause_b violated (catalogue A.3 (b); FLS Fig. 2) at event {n}: "
+    )
