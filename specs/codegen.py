@@ -803,6 +803,23 @@ def _generate_instances(
         body.extend(f"{inner}{st}" for st in stmts)
         body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds))
 
+    def branches(jname: str, leaves: list[list[int]], emit: Callable[[int, str], None], indent: str) -> None:
+        """Binary if/else on the small int ``jname`` that reaches ``leaves[jname]``'s instances
+        in log(len(leaves)) comparisons; ``emit(instance, indent)`` writes one instance."""
+
+        def tree(lo: int, hi: int, ind: str) -> None:
+            if hi - lo == 1:
+                for i in leaves[lo]:
+                    emit(i, ind)
+                return
+            mid = (lo + hi) // 2
+            body.append(f"{ind}if {jname} < {mid}:")
+            tree(lo, mid, ind + "    ")
+            body.append(f"{ind}else:")
+            tree(mid, hi, ind + "    ")
+
+        tree(0, len(leaves), indent)
+
     def group(k: int) -> None:
         """Emit the dispatch group of instance ``k`` (``_dispatch_groups``) as one block."""
         key, members = groups[k]
@@ -865,18 +882,7 @@ def _generate_instances(
             body.append(f"{indent}{jname} = {table}.get({xname}, -1)")
             body.append(f"{indent}if {jname} >= 0:")
 
-            def tree(lo: int, hi: int, ind: str) -> None:
-                if hi - lo == 1:
-                    for j in by_value[values[lo]]:
-                        member(j, ind)
-                    return
-                mid = (lo + hi) // 2
-                body.append(f"{ind}if {jname} < {mid}:")
-                tree(lo, mid, ind + "    ")
-                body.append(f"{ind}else:")
-                tree(mid, hi, ind + "    ")
-
-            tree(0, len(values), indent + "    ")
+            branches(jname, [by_value[v] for v in values], member, indent + "    ")
         if common:  # the key was computed only when the common conjuncts held
             del shared.definite[id(key)]
 
@@ -902,18 +908,7 @@ def _generate_instances(
         body.append(f"    {j} = {table}.get({e})")
         body.append(f"    if {j} is not None:")
 
-        def tree(lo: int, hi: int, ind: str) -> None:
-            if hi - lo == 1:
-                for i in by_elem[elems[lo]]:
-                    instance(i, ind, (members[i],))
-                return
-            mid = (lo + hi) // 2
-            body.append(f"{ind}if {j} < {mid}:")
-            tree(lo, mid, ind + "    ")
-            body.append(f"{ind}else:")
-            tree(mid, hi, ind + "    ")
-
-        tree(0, len(elems), "        ")
+        branches(j, [by_elem[x] for x in elems], lambda i, ind: instance(i, ind, (members[i],)), "        ")
 
     for k in range(len(m.actions)):
         if k in done:
