@@ -67,20 +67,48 @@ class InvariantOutcome:
 
 @dataclass(frozen=True)
 class CheckReport:
-    """Immutable result of ``check_invariants``."""
+    """Immutable result of ``check_invariants``: the exploration's report, and what it says of
+    each invariant of the file. The exploration's figures are read through from ``explore``."""
 
-    machine: str
-    scope: dict[str, int]
     file: str
-    verdict: Verdict
-    states: int
-    transitions: int
-    depth: int
-    seconds: float
-    complete: bool
-    reason: str | None
     outcomes: tuple[InvariantOutcome, ...]
     explore: ExploreReport = field(repr=False)
+
+    @property
+    def machine(self) -> str:
+        return self.explore.machine
+
+    @property
+    def scope(self) -> dict[str, int]:
+        return self.explore.scope
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.explore.verdict
+
+    @property
+    def states(self) -> int:
+        return self.explore.states
+
+    @property
+    def transitions(self) -> int:
+        return self.explore.transitions
+
+    @property
+    def depth(self) -> int:
+        return self.explore.depth
+
+    @property
+    def seconds(self) -> float:
+        return self.explore.seconds
+
+    @property
+    def complete(self) -> bool:
+        return self.explore.complete
+
+    @property
+    def reason(self) -> str | None:
+        return self.explore.reason
 
     def outcome(self, name: str) -> InvariantOutcome:
         for o in self.outcomes:
@@ -98,7 +126,6 @@ class CheckReport:
         out.update(
             {
                 "file": self.file,
-                "verdict": self.verdict.value,
                 "invariants": [o.to_json() for o in self.outcomes],
             }
         )
@@ -142,20 +169,7 @@ def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | N
                 r.vacuous if status != VIOLATED else (),
             )
         )
-    return CheckReport(
-        machine=machine.name,
-        scope=machine.scope.as_dict(),
-        file=invset.filename,
-        verdict=rep.verdict,
-        states=rep.states,
-        transitions=rep.transitions,
-        depth=rep.depth,
-        seconds=rep.seconds,
-        complete=rep.complete,
-        reason=rep.reason,
-        outcomes=tuple(outcomes),
-        explore=rep,
-    )
+    return CheckReport(file=invset.filename, outcomes=tuple(outcomes), explore=rep)
 
 
 def _too_deep_to_run(machine: Machine, invset: InvariantSet, e: CodegenLimitError) -> InvariantError:
