@@ -513,7 +513,7 @@ def _instance_code(
     """(guard steps, effect statements, bounds condition, post-state expression).
 
     The guard steps are ``("if", expression)`` and, with ``loops``, ``("do", statements)``
-    (``_exists_loop``): emitted in order, each ``if`` nesting what follows. ``drop`` are
+    (``_exists_loop``, ``_forall_loop``): emitted in order, each ``if`` nesting what follows. ``drop`` are
     conjuncts already known to hold (tested by a dispatch); ``always`` is false when the code
     sits in a conditional branch, where nothing it binds is assigned for every state."""
     conjuncts = list(guard.args) if guard.op == "and" else [guard]
@@ -522,9 +522,15 @@ def _instance_code(
     conjuncts = [c for c in conjuncts if not any(c is d for d in drop)]
     steps: list[tuple[str, Any]] = []
     codes: list[str] = []
-    for j, c in enumerate(_over_sets("and", conjuncts)):
+    items: list[Any] = _over_sets("and", conjuncts)
+    if loops:
+        items = _forall_groups(items)
+    for j, c in enumerate(items):
         em.first = always and j == 0  # the first conjunct runs for every state; the others may not
-        loop = _exists_loop(em, c) if loops and isinstance(c, Term) else None
+        if isinstance(c, _ForallLoop):
+            loop: tuple[list[str], str] | None = _forall_loop(em, c)
+        else:
+            loop = _exists_loop(em, c) if loops and isinstance(c, Term) else None
         if loop is not None:
             if codes:
                 steps.append(("if", " and ".join(codes)))
@@ -554,6 +560,64 @@ def _instance_code(
         else:
             checks += _bound_checks(typ, name, em.ns)
     return steps, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
+
+
+@dataclass
+class _ForallLoop:
+    """Conjuncts ``not (c ∈ S) or body(c)`` for several constants ``c`` of one set ``S`` (an
+    expanded ``forall(S, body)``), to be decided by a loop over ``S``'s elements."""
+
+    S: Term
+    bodies: dict[Any, Term]
+
+
+def _forall_groups(items: list[Any]) -> list[Any]:
+    """Replace, at the place of the first, at least ``_MIN_OVER_SET`` conjuncts ``not (c ∈ S)
+    or body`` over one set ``S`` (distinct constants ``c``) by a ``_ForallLoop``."""
+    found: dict[Any, tuple[Term, list[tuple[Any, Term, int]]]] = {}
+    for n, x in enumerate(items):
+        if isinstance(x, Term) and x.op == "or" and len(x.args) >= 2 and x.args[0].op == "not":
+            m = _const_membership(x.args[0].args[0])
+            if m is not None:
+                rest = x.args[1:]
+                body = rest[0] if len(rest) == 1 else Term("or", tuple(rest), x.type)
+                found.setdefault(m[0], (m[1], []))[1].append((m[2], body, n))
+    replace: dict[int, _ForallLoop | None] = {}
+    for S, parts in found.values():
+        if len(parts) < _MIN_OVER_SET or len({c for c, _, _ in parts}) != len(parts):
+            continue
+        replace[parts[0][2]] = _ForallLoop(S, {c: b for c, b, _ in parts})
+        for _, _, n in parts[1:]:
+            replace[n] = None
+    out = []
+    for n, x in enumerate(items):
+        r = replace.get(n, x)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _forall_loop(em: _Emitter, group: _ForallLoop) -> tuple[list[str], str]:
+    """Statements deciding a ``_ForallLoop`` (each element of ``S`` that has a body satisfies
+    it), and the name of the variable holding the result."""
+    ok, e, j = em.fresh(), em.fresh(), em.fresh()
+    table = f"_T{len(em.ns)}"
+    keys = list(group.bodies)
+    em.ns[table] = {x: n for n, x in enumerate(keys)}
+    em.depth += 1  # per element: nothing in the bodies is bound for later use
+    try:
+        tree = _body_tree(em, j, [group.bodies[x] for x in keys], 0, len(keys))
+    finally:
+        em.depth -= 1
+    lines = [
+        f"{ok} = True",
+        f"for {e} in {em.expr(group.S, True)}:",
+        f"    {j} = {table}.get({e})",
+        f"    if {j} is not None and not {tree}:",
+        f"        {ok} = False",
+        "        break",
+    ]
+    return lines, ok
 
 
 def _guard_expression(steps: list[tuple[str, Any]]) -> str:
@@ -1080,15 +1144,26 @@ def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequenc
     canon = _Canon()
     terms = [canon(p) for p in preds]
     shared = _Shared(terms)
-    codes = []
-    for j, p in enumerate(terms):
-        em = _Emitter(consts, ns, [p], shared, "_s{}")
-        em.first = j == 0  # the first predicate is evaluated for every state
-        codes.append(f"({em.expr(p)})")
-    if not codes:
-        test = "if False:"  # nothing to find: no state violates an empty conjunction or witnesses an empty disjunction
-    else:
-        test = f"if {' or '.join(codes)}:" if find else f"if not ({' and '.join(codes)}):"
+    lines: list[str] = []
+    if not find:
+        # statements: each predicate's conjuncts tested in turn, loops over a state set's elements
+        # for quantifiers over it (as in the layer); the first false one settles the state
+        nvars = len(m.variables)
+        for j, p in enumerate(terms):
+            em = _Emitter(consts, ns, [p], shared, "_s{}")
+            steps, _, _, _ = _instance_code(em, p, (), nvars, m.variables, always=j == 0, loops=True)
+            for kind, code in steps:
+                if kind == "do":
+                    lines += code
+                else:
+                    lines += [f"if not ({code}):", "    return i"]
+    elif terms:
+        codes = []
+        for j, p in enumerate(terms):
+            em = _Emitter(consts, ns, [p], shared, "_s{}")
+            em.first = j == 0  # the first predicate is evaluated for every state
+            codes.append(f"({em.expr(p)})")
+        lines += [f"if {' or '.join(codes)}:", "    return i"]
     src = "\n".join(
         [
             "def scan(states, start):",
@@ -1096,14 +1171,15 @@ def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequenc
             "    for i in range(start, len(states)):",
             "        s = states[i]",
             *_prologue(m, shared, "        "),
-            f"        {test}",
-            "            return i",
+            *("        " + x for x in lines),
             "    return -1",
         ]
     )
     ns["_UNSET"] = _UNSET
     run_generated(src + "\n", f"<ioakit scan: {m.name}>", ns)
-    return ns["scan"]  # type: ignore[no-any-return]
+    scan = ns["scan"]
+    scan.source = src
+    return scan  # type: ignore[no-any-return]
 
 
 # -- limits of the Python compiler ------------------------------------------------------------

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from ioakit.specs import ir
 from ioakit.specs.automaton import Decl, Machine, Scope, Spec, internal
-from ioakit.specs.codegen import OUT_OF_BOUNDS, compile_layer, compile_scan
+from ioakit.specs.codegen import OUT_OF_BOUNDS, compile_layer, compile_predicates, compile_scan
 from ioakit.specs.explore import Explorer
 from ioakit.specs.ir import And, Term, exists, forall
 from ioakit.specs.machines import get_spec
@@ -218,3 +218,54 @@ def test_a_scan_recomputes_memoised_subterms_for_every_state() -> None:
     assert all(t.check(v) for (_, t), v in zip(_VARS, base))
     states = [base[:4] + (frozenset({0}),) + base[5:], base]
     assert compile_scan(m, preds, find=False)(states, 0) == 1
+
+
+def _families_predicates(m: Machine) -> list[Term]:
+    """∀/∃ over the state set ``views`` with bodies (the scan decides them by loops over the
+    set's elements), some true in every state and some not."""
+    view = dict(m.variables)["views"].elem
+    g1 = ir.const(view.field_type("id"), 1)
+    p1 = ir.const(view.field_type("set").elem, 0)
+    a2 = ir.const(dict(m.variables)["last"].val, 1)
+    return [
+        m.predicate(lambda s: forall(s.views, lambda w: (w.id == g1) | (w.set.card() > 0))),
+        m.predicate(lambda s: forall(s.views, lambda w: forall(w.set, lambda r: s.next[r] < 2))),
+        m.predicate(lambda s: exists(s.views, lambda w: w.set.card() == 2) | (s.views.card() == 0)),
+        m.predicate(lambda s: forall(s.views, lambda w: ir.Implies(s.last[p1] == a2, w.id == g1))),
+    ]
+
+
+def test_a_scan_with_loops_over_set_elements_agrees_with_plain_predicates() -> None:
+    """On the family spec's states, the scan (statements, loops over ``views``) finds the same
+    first violation as the plain compiled predicates (expressions, no loops), for each predicate
+    alone and for all together, from every start offset tried."""
+    m = _Families().build({})
+    preds = _families_predicates(m)
+    plain = compile_predicates(m, preds)
+    queues = [()] + [(e,) for e in m.variables[0][1].elem.values()]
+    states = list(itertools.product(queues, *(t.values() for _, t in m.variables[1:])))[::11]
+    truth = [[f(s) for f in plain] for s in states]
+    assert all(any(not row[j] for row in truth) for j in (0, 1, 2, 3))  # each fails somewhere
+    for chosen in ([0], [1], [2], [3], [0, 1, 2, 3], [3, 1]):
+        scan = compile_scan(m, [preds[j] for j in chosen], find=False)
+        if 1 in chosen or 3 in chosen:  # their bodies depend on the state: a loop over views
+            assert "for " in scan.source.split("for i in range", 1)[1]
+        for start in (0, 1, len(states) // 3, len(states) - 1):
+            expected = next((i for i in range(start, len(states)) if not all(truth[i][j] for j in chosen)), -1)
+            assert scan(states, start) == expected, (chosen, start)
+
+
+def test_a_scan_of_lemma_4_1_agrees_with_plain_predicates_on_reachable_states() -> None:
+    """Lemma 4.1 (quantifiers over ``created``) and its negations, item by item, on every
+    reachable state of VS-machine: the scan's first violation is the plain predicates' one."""
+    from ioakit.specs.explore import properties_from
+    from ioakit.specs.machines.lemmas import LEMMA_4_1
+
+    m = get_spec("VS-machine").build({"view_ids": 3, "max_inputs": 1})
+    states = Explorer(m).reachable()
+    terms = [p.term for p in properties_from(m, LEMMA_4_1)]
+    terms += [ir.Not(t) for t in terms]  # false on the states where the items hold
+    plain = compile_predicates(m, terms)
+    for t, f in zip(terms, plain):
+        expected = next((i for i, s in enumerate(states) if not f(s)), -1)
+        assert compile_scan(m, [t], find=False)(states, 0) == expected
