@@ -355,8 +355,9 @@ OPS = frozenset(PY) | {"const", "var"}
 
 
 def mk(op: str, args: tuple[Term, ...], typ: Type, data: Any = None) -> Term:
-    """Make a term, folding it to a constant when every argument is constant."""
-    if args and all(a.op == "const" for a in args):
+    """Make a term, folding it to a constant when every argument is constant (an empty set or
+    sequence literal is a constant too)."""
+    if (args or op in ("set_lit", "seq_lit")) and all(a.op == "const" for a in args):
         return Term("const", (), typ, PY[op](data, *(a.data for a in args)))
     return Term(op, args, typ, data)
 

@@ -374,3 +374,16 @@ def test_repr_of_a_deep_chain_is_cut_and_not_recursive() -> None:
     text = repr(t)
     assert len(text) <= ir.REPR_MAX_CHARS + 1 and text.endswith("…")
     assert len(ir.format_term(t, None)) == len("add(") * 5000 + len("x") + len(", x)") * 5000
+
+
+def test_empty_literals_and_what_is_built_from_constants_fold() -> None:
+    """``set_lit()`` and ``seq_lit()`` are constants, so a set built from them and constant
+    elements (``created-viewids`` starts from ∅) is computed once, at trace time."""
+    from ioakit.specs import ir
+    from ioakit.specs.types import Domain, EnumT, SetT
+
+    P = EnumT(Domain.numbered("P", 2, "p"))
+    empty = ir.set_lit(SetT(P))
+    assert empty.op == "const" and empty.value == frozenset()
+    built = empty.add(ir.const(P, 1)).add(ir.const(P, 0))
+    assert built.op == "const" and built.value == frozenset({0, 1})
