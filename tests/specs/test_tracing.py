@@ -379,7 +379,6 @@ def test_repr_of_a_deep_chain_is_cut_and_not_recursive() -> None:
 def test_empty_literals_and_what_is_built_from_constants_fold() -> None:
     """``set_lit()`` and ``seq_lit()`` are constants, so a set built from them and constant
     elements (``created-viewids`` starts from ∅) is computed once, at trace time."""
-    from ioakit.specs import ir
     from ioakit.specs.types import Domain, EnumT, SetT
 
     P = EnumT(Domain.numbered("P", 2, "p"))
