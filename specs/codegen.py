@@ -299,13 +299,17 @@ class _Emitter:
             return f"_put({m}, {index}, {E(a[1], True)})"
         raise AssertionError(f"no code generation for op {op}")
 
+    def const_set(self, elems: Sequence[Any]) -> str:
+        """A name for the constant set of ``elems`` in the generated code's namespace."""
+        name = f"_c{len(self.ns)}"
+        self.ns[name] = frozenset(elems)
+        return name
+
     def over_set(self, op: str, S: Term, elems: list[Any], cond: bool) -> str:
         """Code for memberships of constants in the state set ``S`` regrouped by ``_over_sets``:
         in an ``and``, none of ``elems`` is in ``S``; in an ``or``, one of them is. One set
         operation that looks at the elements ``S`` has, not one membership test per element."""
-        cname = f"_c{len(self.ns)}"
-        self.ns[cname] = frozenset(elems)
-        code = f"{cname}.isdisjoint({self.expr(S, cond)})"
+        code = f"{self.const_set(elems)}.isdisjoint({self.expr(S, cond)})"
         return code if op == "and" else f"(not {code})"
 
     def key_index(self, mt: MapT, keys: Sequence[Term]) -> tuple[str, str | None]:
@@ -600,24 +604,31 @@ def _forall_groups(items: list[Any]) -> list[Any]:
 def _forall_loop(em: _Emitter, group: _ForallLoop) -> tuple[list[str], str]:
     """Statements deciding a ``_ForallLoop`` (each element of ``S`` that has a body satisfies
     it), and the name of the variable holding the result."""
-    ok, e, j = em.fresh(), em.fresh(), em.fresh()
+    ok = em.fresh()
+    s_code = em.expr(group.S, True)
+    return [f"{ok} = True", *_element_loop(em, s_code, group.bodies, ok, settle_when=False)], ok
+
+
+def _element_loop(em: _Emitter, s_code: str, bodies: dict[Any, Term], ok: str, settle_when: bool) -> list[str]:
+    """A loop over the elements of the set ``s_code`` that evaluates, for each element with an
+    entry in ``bodies``, that body, and stops with ``ok = settle_when`` at the first one whose
+    value is ``settle_when`` (∃: a true body; ∀: a false one)."""
+    e, j = em.fresh(), em.fresh()
     table = f"_T{len(em.ns)}"
-    keys = list(group.bodies)
+    keys = list(bodies)
     em.ns[table] = {x: n for n, x in enumerate(keys)}
     em.depth += 1  # per element: nothing in the bodies is bound for later use
     try:
-        tree = _body_tree(em, j, [group.bodies[x] for x in keys], 0, len(keys))
+        tree = _body_tree(em, j, [bodies[x] for x in keys], 0, len(keys))
     finally:
         em.depth -= 1
-    lines = [
-        f"{ok} = True",
-        f"for {e} in {em.expr(group.S, True)}:",
+    return [
+        f"for {e} in {s_code}:",
         f"    {j} = {table}.get({e})",
-        f"    if {j} is not None and not {tree}:",
-        f"        {ok} = False",
+        f"    if {j} is not None and {'' if settle_when else 'not '}{tree}:",
+        f"        {ok} = {settle_when}",
         "        break",
     ]
-    return lines, ok
 
 
 def _guard_expression(steps: list[tuple[str, Any]]) -> str:
@@ -654,32 +665,17 @@ def _exists_loop(em: _Emitter, t: Term) -> tuple[list[str], str] | None:
     if len(parts) < _MIN_OVER_SET or len({e for e, _ in parts}) != len(parts):
         return None
     others = [a for a in t.args if id(a) not in taken]
-    ok, e, j = em.fresh(), em.fresh(), em.fresh()
+    ok = em.fresh()
     s_code = em.expr(S, True)
     bare = [x for x, b in parts if b is None]
-    bodies = [(x, b) for x, b in parts if b is not None]
+    bodies = {x: b for x, b in parts if b is not None}
     lines: list[str] = []
     if bare:
-        cname = f"_c{len(em.ns)}"
-        em.ns[cname] = frozenset(bare)
-        lines.append(f"{ok} = not {cname}.isdisjoint({s_code})")
+        lines.append(f"{ok} = not {em.const_set(bare)}.isdisjoint({s_code})")
     else:
         lines.append(f"{ok} = False")
     if bodies:
-        table = f"_T{len(em.ns)}"
-        em.ns[table] = {x: n for n, (x, _) in enumerate(bodies)}
-        em.depth += 1  # per element: nothing in the bodies is bound for later use
-        try:
-            tree = _body_tree(em, j, [b for _, b in bodies], 0, len(bodies))
-        finally:
-            em.depth -= 1
-        loop = [
-            f"for {e} in {s_code}:",
-            f"    {j} = {table}.get({e})",
-            f"    if {j} is not None and {tree}:",
-            f"        {ok} = True",
-            "        break",
-        ]
+        loop = _element_loop(em, s_code, bodies, ok, settle_when=True)
         if bare:
             lines.append(f"if not {ok}:")
             lines += ["    " + x for x in loop]
