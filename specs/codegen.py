@@ -484,12 +484,14 @@ class Compiled:
     source: str
     machine: Any = field(default=None, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
+    _canonical: _Canonical | None = field(default=None, repr=False)
+    """The hash-consed terms ``successors`` was generated from, reused for the layer."""
 
     @property
     def layer(self) -> Layer:
         """The generated breadth-first expansion step (``compile_layer``), built on first use."""
         if self._layer is None:
-            self._layer = compile_layer(self.machine)
+            self._layer = compile_layer(self.machine, self._canonical)
         return self._layer
 
 
@@ -829,18 +831,27 @@ def _eq_constant(c: Term) -> Term:
     return c.args[1] if c.args[1].op == "const" else c.args[0]
 
 
+_Canonical = tuple[list[Term], list[tuple[tuple[int, Term], ...]]]
+"""Every instance's precondition and effects as hash-consed terms (``_canonical``)."""
+
+
+def _canonical(m: Any) -> _Canonical:
+    """The instances' terms hash-consed together, so that instances share subterms by identity."""
+    canon = _Canon()
+    guards = [canon(a.guard) for a in m.actions]
+    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
+    return guards, writes
+
+
 def _generate_instances(
-    m: Any, ns: dict[str, Any], consts: dict[Any, str], sink: Sink, dispatch: bool
+    m: Any, ns: dict[str, Any], consts: dict[Any, str], sink: Sink, dispatch: bool, canonical: _Canonical
 ) -> tuple[list[str], _Shared]:
     """Statements testing every action instance and handing each enabled step to ``sink``.
 
     With ``dispatch``, instances of a dispatch group (``_dispatch_groups``) are generated
     together, at the place of the group's first instance, so steps are not in instance order."""
     nvars = len(m.variables)
-    # over canonical terms, so that instances share subterms
-    canon = _Canon()
-    guards = [canon(a.guard) for a in m.actions]
-    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
+    guards, writes = canonical
     shared = _Shared(guards)
     groups = _dispatch_groups(guards) if dispatch else {}
     var_code = "_s{}"
@@ -1003,7 +1014,8 @@ def compile_machine(m: Any) -> Compiled:
             return [f"ap(({k}, {post}))"]
         return [f"ap(({k}, {post}) if {bounds} else ({k}, None))"]
 
-    body, shared = _generate_instances(m, ns, consts, sink, dispatch=False)
+    canonical = _canonical(m)
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=False, canonical=canonical)
     lines = ["def successors(s):", "    out = []", "    ap = out.append", "    _U = _UNSET"]
     lines += _prologue(m, shared, "    ")
     lines += [f"    {line}" for line in body]
@@ -1036,14 +1048,16 @@ def compile_machine(m: Any) -> Compiled:
         enabled=[ns[f"_en{k}"] for k in range(n)],
         source=src,
         machine=m,
+        _canonical=canonical,
     )
 
 
-def compile_layer(m: Any) -> Layer:
+def compile_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
     """Generate the explorer's inner loop for ``m`` (see ``Layer``): successors inlined, each
     post-state looked up in ``seen`` where it is built, and dispatch groups
     (``_dispatch_groups``) tested once per key rather than once per instance. The same terms
-    as ``successors``; only the order in which steps are found differs."""
+    as ``successors`` (``canonical``: their hash-consed form, when ``successors`` already built
+    it); only the order in which steps are found differs."""
     ns = _namespace()
     consts: dict[Any, str] = {}
 
@@ -1054,7 +1068,7 @@ def compile_layer(m: Any) -> Layer:
         cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
         return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
 
-    body, shared = _generate_instances(m, ns, consts, sink, dispatch=True)
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
     lines = [
         "def layer(frontier, seen, new, cap):",
         "    push = new.append",
