@@ -35,10 +35,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baselines
 
-from ioakit.specs.codegen import compile_layer
-from ioakit.specs.explore import Explorer, Verdict, properties_from
-from ioakit.specs.machines import get_spec
-from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
+from ioakit.backends.codegen import compile_layer
+from ioakit.engines.explore import Explorer, Verdict, properties_from
+from ioakit.registry import get_spec
+from ioakit.specs.fls.lemmas import LEMMA_4_1, TO_FACTS
 
 BENCH_SCOPES: dict[str, dict[str, int]] = {
     "TO-machine": {"processors": 3, "values": 2, "max_inputs": 4},

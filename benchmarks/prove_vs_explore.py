@@ -3,9 +3,9 @@
 For scopes of increasing size of VS-machine (the 14 items of Fekete–Lynch–Shvartsman Lemma 4.1)
 and TO-machine (the TO facts), prints next to each other:
 
-* the time to prove the conjunction inductive at the scope (``ioakit.invariants.prove``; it
+* the time to prove the conjunction inductive at the scope (``ioakit.engines.prove``; it
   includes building the Z3 formulas from the traced actions), and whether it is inductive;
-* the time to explore every reachable state (``ioakit.specs.explore``), with the state count,
+* the time to explore every reachable state (``ioakit.engines.explore``), with the state count,
   or where the ``--max-states`` guard stopped it.
 
 Exploration grows with the number of reachable states (exponential in the scope); induction is
@@ -28,11 +28,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ioakit.invariants.prove import Prover
-from ioakit.invariants.table import default_properties
-from ioakit.specs.explore import Explorer, Verdict
-from ioakit.specs.machines import get_spec
-from ioakit.specs.symbolic import z3_version
+from ioakit.backends.symbolic import z3_version
+from ioakit.engines.explore import Explorer, Verdict
+from ioakit.engines.prove import Prover
+from ioakit.registry import default_properties, get_spec
 
 DEFAULT_SCOPES: dict[str, list[dict[str, int]]] = {
     "VS-machine": [

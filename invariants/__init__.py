@@ -16,8 +16,8 @@ Library use (the CLI's ``ioakit check`` is these calls)::
     report = check_invariants(m, invs)
     print(format_check_report(report))
 
-Each invariant compiles to ONE ``ioakit.specs.ir`` term (``invs.properties[i].term``), whose
-concrete meaning the explorer runs and whose Z3 meaning (``ioakit.specs.symbolic.predicate``)
+Each invariant compiles to ONE ``ioakit.lang.ir`` term (``invs.properties[i].term``), whose
+concrete meaning the explorer runs and whose Z3 meaning (``ioakit.backends.symbolic.predicate``)
 the prover uses.
 """
 
@@ -30,7 +30,6 @@ from .check import (
     check_invariants,
     format_check_report,
 )
-from .checker import DefinitionInfo
 from .errors import (
     InvariantError,
     InvariantFileError,
@@ -42,6 +41,7 @@ from .errors import (
     Span,
 )
 from .loader import InvariantInfo, InvariantSet, lemma_file, lemma_files, load_invariants
+from .typecheck import DefinitionInfo
 
 __all__ = [
     "HOLDS",

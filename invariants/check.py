@@ -1,6 +1,6 @@
 """Checking an invariant set by exhaustive exploration of a machine at its scope.
 
-``check_invariants`` runs the explorer (``ioakit.specs.explore.Explorer``) once for all the
+``check_invariants`` runs the explorer (``ioakit.engines.explore.Explorer``) once for all the
 invariants of a file and reports, per invariant, one of
 
 * ``holds``      — true in every reachable state of the scope (the exploration was complete);
@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ioakit.specs.automaton import Machine
-from ioakit.specs.codegen import CodegenLimitError, compile_predicates
-from ioakit.specs.explore import Execution, Explorer, ExploreReport, Verdict
+from ioakit.backends.codegen import CodegenLimitError, compile_predicates
+from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict
+from ioakit.lang.automaton import Machine
 
 from .errors import InvariantError, InvariantMachineError, InvariantScopeError
 from .loader import InvariantSet

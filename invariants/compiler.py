@@ -1,4 +1,4 @@
-"""Compiling checked core formulas to ``ioakit.specs.ir`` terms, and finding vacuity witnesses.
+"""Compiling checked core formulas to ``ioakit.lang.ir`` terms, and finding vacuity witnesses.
 
 One term per invariant gives both semantics (design.md §2): ``codegen.compile_predicates`` runs
 it on concrete states, ``symbolic.predicate`` turns it into a Z3 formula. No user text is ever
@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ioakit.specs import ir
-from ioakit.specs.automaton import Machine
-from ioakit.specs.explore import Property
-from ioakit.specs.ir import StateProxy, Term
-from ioakit.specs.types import BoolT, IntT, SchemaError
+from ioakit.engines.explore import Property
+from ioakit.lang import ir
+from ioakit.lang.automaton import Machine
+from ioakit.lang.ir import StateProxy, Term
+from ioakit.lang.types import BoolT, IntT, SchemaError
 
 from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
 from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span

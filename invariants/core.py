@@ -4,7 +4,7 @@ Where the surface AST says ``a <= b`` or ``x in s`` or ``bot``, the core says *w
 (integer order or sequence prefix; set or sequence membership) and *which* ⊥ (that of ``G``),
 with every name resolved to a state variable, a derived variable, a bound variable or a
 constant, and every definition expanded. The compiler (``ioakit.invariants.compiler``) maps each
-core node to one call of ``ioakit.specs.ir``; it cannot fail on a well-typed core.
+core node to one call of ``ioakit.lang.ir``; it cannot fail on a well-typed core.
 
 Core nodes are compared by identity (``eq=False``): the same node may be shared, e.g. an argument
 of a definition used several times in its body.
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ioakit.specs.types import SetT, Type
+from ioakit.lang.types import SetT, Type
 
 from .errors import NOWHERE, Span
 
@@ -65,7 +65,7 @@ class CBound(Core):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class COp(Core):
-    """An operation of ``ioakit.specs.ir`` (see ``compiler.OPS`` for the list)."""
+    """An operation of ``ioakit.lang.ir`` (see ``compiler.OPS`` for the list)."""
 
     op: str
     args: tuple[Core, ...]

@@ -10,11 +10,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ioakit.specs.automaton import Machine
-from ioakit.specs.explore import Property
+from ioakit.engines.explore import Property
+from ioakit.lang.automaton import Machine
 
 from . import syntax as S
-from .checker import CascadeError, Checker, DefinitionInfo, Schema
 from .compiler import Compiler
 from .core import Core
 from .errors import (
@@ -29,8 +28,7 @@ from .errors import (
     Span,
 )
 from .parser import parse
-
-LEMMA_DIR = Path(__file__).with_name("lemmas")
+from .typecheck import CascadeError, Checker, DefinitionInfo, Schema
 
 
 @dataclass(frozen=True)
@@ -119,9 +117,9 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
 def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) -> tuple[str, ...]:
     import difflib
 
-    from ioakit.specs.machines import MACHINES
+    from ioakit.registry import machine_classes
 
-    known = {n.lower(): n for n in MACHINES}
+    known = {n.lower(): n for n in machine_classes()}
     known.setdefault(machine.name.lower(), machine.name)
     names = []
     for ident in decl.names:
@@ -215,15 +213,15 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
 
 
 def lemma_file(name: str) -> Path:
-    """The path of a shipped invariant file: ``lemma_file("vs_lemma_4_1")`` (``.inv`` optional)."""
-    stem = name[:-4] if name.endswith(".inv") else name
-    p = LEMMA_DIR / f"{stem}.inv"
-    if not p.is_file():
-        have = ", ".join(sorted(q.stem for q in LEMMA_DIR.glob("*.inv")))
-        raise FileNotFoundError(f"no shipped invariant file {name!r}; available: {have}")
-    return p
+    """The path of a shipped invariant file: ``lemma_file("vs_lemma_4_1")`` (``.inv`` optional),
+    from any registered paper (``ioakit.registry.invariant_file``; ``RegistryError`` if none)."""
+    from ioakit.registry import invariant_file
+
+    return invariant_file(name)
 
 
 def lemma_files() -> list[Path]:
-    """Every shipped invariant file."""
-    return sorted(LEMMA_DIR.glob("*.inv"))
+    """Every shipped invariant file, across the registered papers."""
+    from ioakit.registry import invariant_files
+
+    return sorted(invariant_files().values())

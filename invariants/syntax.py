@@ -3,7 +3,7 @@
 As in mypyvy, spans are carried by every node but excluded from equality, so two parses of
 the same text (or of texts differing only in layout and comments) give equal trees. The parser
 (``ioakit.invariants.parser``) builds these from lark trees; the type checker
-(``ioakit.invariants.checker``) reads them and never mutates them.
+(``ioakit.invariants.typecheck``) reads them and never mutates them.
 """
 
 from __future__ import annotations

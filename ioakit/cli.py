@@ -14,15 +14,15 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ioakit.specs.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
-from ioakit.specs.codegen import CodegenLimitError
-from ioakit.specs.explore import ExploreReport, Property, SimulationReport, Verdict
-from ioakit.specs.ir import TraceError
-from ioakit.specs.machines import MACHINES, get_spec
-from ioakit.specs.types import SchemaError
+from ioakit import registry
+from ioakit.backends.codegen import CodegenLimitError
+from ioakit.engines.explore import ExploreReport, Property, SimulationReport, Verdict
+from ioakit.lang.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
+from ioakit.lang.ir import TraceError
+from ioakit.lang.types import SchemaError
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
-    from ioakit.invariants.prove import BMCResult, InductionResult
+    from ioakit.engines.prove import BMCResult, InductionResult
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
 
@@ -42,9 +42,9 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
 def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
     """Look up a machine and instantiate it at the scope given on the command line."""
     try:
-        spec = get_spec(name)
-    except KeyError as e:
-        raise UsageError(e.args[0]) from None
+        spec = registry.get_spec(name)
+    except registry.RegistryError as e:
+        raise UsageError(str(e)) from None
     given: dict[str, int] = {}
     try:
         if scope_file:
@@ -56,15 +56,9 @@ def build_machine(name: str, scope_text: str = "", scope_file: str | None = None
 
 
 def builtin_properties(m: Machine) -> list[Property]:
-    """The paper's state invariants shipped for a machine (Lemma 4.1 for VS, TO facts for TO)."""
-    from ioakit.specs.explore import properties_from
-    from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
-
-    if m.name in ("VS-machine", "WeakVS-machine"):
-        return properties_from(m, LEMMA_4_1)
-    if m.name == "TO-machine":
-        return properties_from(m, TO_FACTS)
-    return []
+    """The properties the machine's paper checks by default (``ioakit.registry``); none for a
+    user's own machine (give it an invariant file with ``check`` / ``prove``)."""
+    return registry.default_properties(m)
 
 
 def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
@@ -146,30 +140,28 @@ def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    data = []
-    for name, cls in MACHINES.items():
-        spec = cls()
-        data.append(
-            {
-                "name": name,
-                "source": spec.source,
-                "doc": (cls.__doc__ or "").strip().splitlines()[0],
-                "parameters": [
-                    {"name": p.name, "default": p.default, "min": p.min, "help": p.help} for p in spec.parameters
-                ],
-            }
-        )
+    try:
+        if args.machines:
+            data = [registry.describe(ref) for ref in args.machines]
+        else:
+            data = [registry.describe(cls) for cls in registry.machine_classes().values()]
+        files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
+    except registry.RegistryError as e:
+        raise UsageError(str(e)) from None
     lines = []
     for d in data:
         lines.append(f"{d['name']}  — {d['source']}")
         for p in d["parameters"]:
             lines.append(f"    {p['name']:<16} default {p['default']:<3} {p['help']}")
-    _emit(args, {"machines": data}, "\n".join(lines))
+    if not args.machines:
+        lines.append("shipped invariant files (usable by name wherever a FILE is asked for):")
+        lines.extend(f"    {name:<16} {path}" for name, path in files.items())
+    _emit(args, {"machines": data, "invariant_files": files}, "\n".join(lines))
     return EXIT_OK
 
 
 def cmd_explore(args: argparse.Namespace) -> int:
-    from ioakit.specs.explore import Explorer
+    from ioakit.engines.explore import Explorer
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else builtin_properties(m)
@@ -188,7 +180,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 
 def cmd_simulate(args: argparse.Namespace) -> int:
-    from ioakit.specs.explore import Explorer
+    from ioakit.engines.explore import Explorer
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else builtin_properties(m)
@@ -243,7 +235,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_papers(args: argparse.Namespace) -> int:
     from ioakit import papers
-    from ioakit.specs.symbolic import z3_version
+    from ioakit.backends.symbolic import z3_version
 
     def show(r: papers.JobResult) -> None:
         if not args.json:
@@ -251,6 +243,9 @@ def cmd_papers(args: argparse.Namespace) -> int:
                 f"  {r.verdict.value:<10} {r.name:<24} [{r.scope_text}] {r.detail}  ({r.seconds:.1f} s)\n"
                 f"  {'':<10} {'':<24} claim: {r.claim}"
             )
+            if r.expected is not Verdict.OK:
+                word = "as documented" if r.judged is Verdict.OK else "CHANGED"
+                print(f"  {'':<10} {'':<24} expected finding: {r.expected.value} ({word})")
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
@@ -266,13 +261,16 @@ def cmd_papers(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(f"summary: {verdict.value} — {sum(r.verdict is Verdict.OK for r in results)}/{len(results)} checks hold")
+        n_ok = sum(r.judged is Verdict.OK for r in results)
+        findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in results)
+        extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""
+        print(f"summary: {verdict.value} — {n_ok}/{len(results)} checks hold{extra}")
     return verdict.exit_code
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    from ioakit.engines.explore import Explorer
     from ioakit.render import RenderError, state_graph_dot, write_picture
-    from ioakit.specs.explore import Explorer
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else builtin_properties(m)
@@ -291,22 +289,21 @@ def cmd_render(args: argparse.Namespace) -> int:
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from ioakit.traces import TraceFormatError, check_to_trace, check_vs_cause, read_trace, vs_initial_members
+    from ioakit.traces import TraceFormatError, read_trace
 
     try:
         header, events = read_trace(args.file)
-        if header.automaton in ("VS-machine", "WeakVS-machine"):
-            try:  # P0 as "P0": [...] or "initial_members": n (traces/FORMAT.md section 2)
-                members = vs_initial_members(header.scope)
-            except ValueError as e:
-                raise TraceFormatError(args.file, 1, str(e)) from None
-            result: Any = check_vs_cause(events, members)
-            claim = "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses"
-        elif header.automaton == "TO-machine":
-            result = check_to_trace(events)
-            claim = "membership in the traces of TO-machine (FLS Fig. 2)"
-        else:
-            raise UsageError(f"{args.file}: no trace checker for automaton {header.automaton!r}")
+        try:
+            checker = registry.trace_check(header.automaton)
+        except registry.RegistryError as e:
+            raise UsageError(f"{args.file}: {e}") from None
+        try:
+            result: Any = checker.check(header, events)
+        except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
+            if isinstance(e, TraceFormatError):
+                raise
+            raise TraceFormatError(args.file, 1, str(e)) from None
+        claim = checker.claim
     except TraceFormatError as e:
         raise UsageError(str(e)) from None
     except OSError as e:
@@ -339,8 +336,8 @@ def load_invariant_file(m: Machine, path: str) -> Any:
         if not source.exists():
             try:
                 source = lemma_file(path)
-            except (KeyError, FileNotFoundError, ValueError):
-                raise UsageError(f"{path}: no such invariant file (nor a shipped lemma file of that name)") from None
+            except registry.RegistryError as e:
+                raise UsageError(f"{path}: no such invariant file ({e})") from None
         return load_invariants(source, m)
     except InvariantError as e:
         raise UsageError(str(e)) from None
@@ -360,8 +357,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from ioakit.invariants.prove import Outcome, Prover
-    from ioakit.invariants.table import lemma_table
+    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.table import lemma_table
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
@@ -431,7 +428,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     else:
         verdict = Verdict.UNKNOWN
     out["verdict"] = verdict.value
-    from ioakit.specs.symbolic import z3_version
+    from ioakit.backends.symbolic import z3_version
 
     out["z3_version"] = z3_version()
     line = prove_verdict_line(
@@ -465,7 +462,7 @@ def _bmc_conclusion(b: BMCResult) -> str:
 
 def _induction_conclusion(ind: InductionResult) -> str:
     """What an induction run established about the invariants, in words."""
-    from ioakit.invariants.prove import Outcome
+    from ioakit.engines.prove import Outcome
 
     o = ind.outcome
     if o is Outcome.INDUCTIVE:
@@ -528,7 +525,8 @@ def make_parser() -> argparse.ArgumentParser:
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
+    p = sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
+    p.add_argument("machines", nargs="*", help="only these (names, path/to/model.py:Class or module:Class)")
     sub.add_parser("papers", parents=[common], help="the main job: check every bundled paper model, with a summary")
 
     p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")

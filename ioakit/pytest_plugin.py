@@ -23,9 +23,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def ioakit() -> Any:
     """The assertion helpers of ``ioakit.testing`` plus machine lookup and the paper's lemmas."""
     from ioakit import testing
-    from ioakit.specs.explore import properties_from
-    from ioakit.specs.machines import get_spec
-    from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
+    from ioakit.engines.explore import properties_from
+    from ioakit.registry import get_spec
+    from ioakit.specs.fls.lemmas import LEMMA_4_1, TO_FACTS
 
     return SimpleNamespace(
         machine=lambda name, **scope: get_spec(name).build(scope),

@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from ioakit.specs.automaton import Machine
-from ioakit.specs.codegen import compile_predicates
-from ioakit.specs.explore import Execution, Property
+from ioakit.backends.codegen import compile_predicates
+from ioakit.engines.explore import Execution, Property
+from ioakit.lang.automaton import Machine
 
 FORMATS = ("dot", "svg", "png", "pdf")
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ioakit.engines.explore import Explorer, ExploreReport, Property
+from ioakit.lang.automaton import Machine
 from ioakit.refinement.trace_equiv import compare_traces
-from ioakit.specs.automaton import Machine
-from ioakit.specs.explore import Explorer, ExploreReport, Property
 
 
 def assert_invariants(machine: Machine, props: Iterable[Property], max_states: int | None = None) -> ExploreReport:

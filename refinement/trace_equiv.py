@@ -22,7 +22,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from ioakit.specs.automaton import Kind, Machine
+from ioakit.lang.automaton import Kind, Machine
 
 
 @dataclass(frozen=True)

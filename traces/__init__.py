@@ -1,10 +1,18 @@
 """ioakit.traces: the trace format (``FORMAT.md``), its reader and writer, and trace properties.
 
 See :mod:`ioakit.traces.format` for reading/writing JSON Lines traces and
-:mod:`ioakit.traces.properties` for the checkers of Fekete-Lynch-Shvartsman's Lemma 4.2
+:mod:`ioakit.traces.fls.checkers` for the checkers of Fekete-Lynch-Shvartsman's Lemma 4.2
 (VS-machine) and TO-machine trace membership.
 """
 
+from ioakit.traces.fls.checkers import (
+    PropertyResult,
+    TOTraceResult,
+    VSCauseResult,
+    check_to_trace,
+    check_vs_cause,
+    vs_initial_members,
+)
 from ioakit.traces.format import (
     Event,
     TraceFormatError,
@@ -17,14 +25,6 @@ from ioakit.traces.format import (
     loads_trace,
     read_trace,
     write_trace,
-)
-from ioakit.traces.properties import (
-    PropertyResult,
-    TOTraceResult,
-    VSCauseResult,
-    check_to_trace,
-    check_vs_cause,
-    vs_initial_members,
 )
 
 __all__ = [

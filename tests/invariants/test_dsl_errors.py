@@ -21,7 +21,7 @@ from ioakit.invariants import (
     InvariantTypeError,
     load_invariants,
 )
-from ioakit.specs.machines import get_spec
+from ioakit.registry import get_spec
 
 EXPECT = Path(__file__).parent / "expect"
 CASES = sorted(p.stem for p in EXPECT.glob("*.inv"))

@@ -17,12 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 
+from ioakit.backends import symbolic
+from ioakit.backends.codegen import compile_predicates
+from ioakit.engines.explore import Explorer
 from ioakit.invariants import InvariantError, InvariantScopeError, lemma_file, load_invariants
 from ioakit.invariants.parser import lark_parser
-from ioakit.specs import symbolic
-from ioakit.specs.codegen import compile_predicates
-from ioakit.specs.explore import Explorer
-from ioakit.specs.machines import get_spec
+from ioakit.registry import get_spec
 
 VS = get_spec("VS-machine").build({})
 VS_STATES = Explorer(VS).reachable()

@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 import z3
 
+from ioakit.backends import symbolic
+from ioakit.backends.codegen import compile_predicates
+from ioakit.engines.explore import Explorer
 from ioakit.invariants import load_invariants
 from ioakit.invariants import syntax as S
 from ioakit.invariants.errors import SourceFile
 from ioakit.invariants.parser import parse
-from ioakit.specs import symbolic
-from ioakit.specs.codegen import compile_predicates
-from ioakit.specs.explore import Explorer
-from ioakit.specs.machines import get_spec
+from ioakit.registry import get_spec
 
 
 def body(formula: str) -> S.Expr:

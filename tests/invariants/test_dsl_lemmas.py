@@ -1,8 +1,8 @@
 """The shipped invariant files against the Python statements of the same facts, and the
 exploration reports built on them.
 
-``invariants/lemmas/vs_lemma_4_1.inv`` states FLS Lemma 4.1 in the invariant language;
-``ioakit.specs.machines.lemmas.LEMMA_4_1`` states it in Python. The two must agree on every
+``invariants/fls/vs_lemma_4_1.inv`` states FLS Lemma 4.1 in the invariant language;
+``ioakit.specs.fls.lemmas.LEMMA_4_1`` states it in Python. The two must agree on every
 reachable state (concrete semantics), on sampled states in Z3 (symbolic semantics), and —
 stronger — be equivalent on every well-formed state of the scope (a Z3 validity check).
 """
@@ -15,6 +15,9 @@ import random
 import pytest
 import z3
 
+from ioakit.backends import symbolic
+from ioakit.backends.codegen import compile_predicates
+from ioakit.engines.explore import Explorer, Verdict
 from ioakit.invariants import (
     HOLDS,
     INCOMPLETE,
@@ -26,11 +29,8 @@ from ioakit.invariants import (
     lemma_files,
     load_invariants,
 )
-from ioakit.specs import symbolic
-from ioakit.specs.codegen import compile_predicates
-from ioakit.specs.explore import Explorer, Verdict
-from ioakit.specs.machines import get_spec
-from ioakit.specs.machines.lemmas import LEMMA_4_1, TO_FACTS
+from ioakit.registry import RegistryError, get_spec
+from ioakit.specs.fls.lemmas import LEMMA_4_1, TO_FACTS
 
 VS_STATES = 2197  # VS-machine at the default scope (processors=2, P0=2, |G|=2, |M|=1, max_inputs=2)
 
@@ -49,7 +49,7 @@ def vs():
 def test_shipped_files_are_found():
     assert {p.name for p in lemma_files()} >= {"vs_lemma_4_1.inv", "to_machine.inv"}
     assert lemma_file("vs_lemma_4_1.inv") == lemma_file("vs_lemma_4_1")
-    with pytest.raises(FileNotFoundError, match=r"available: .*vs_lemma_4_1"):
+    with pytest.raises(RegistryError, match=r"shipped: .*vs_lemma_4_1"):
         lemma_file("nope")
 
 

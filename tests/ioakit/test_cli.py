@@ -447,17 +447,28 @@ def test_prove_unknown_says_what_was_not_decided(capsys, monkeypatch):
 # -- papers: the scope on every line ----------------------------------------------------------
 
 
+def _claims(*pairs):
+    """A registry's claims replaced by ``(claim, expected)`` pairs, for the main job's tests."""
+    from ioakit.registry import Claim
+    from ioakit.results import Verdict
+
+    return lambda: iter(
+        [(None, Claim(f"c{i}", run, expected or Verdict.OK)) for i, (run, expected) in enumerate(pairs)]
+    )
+
+
 def test_papers_shows_each_checks_scope(capsys, monkeypatch):
     from ioakit import papers
+    from ioakit.specs.fls import TO_SCOPE
 
     small = {"processors": 1, "values": 1, "max_inputs": 2}
     monkeypatch.setattr(
         papers,
-        "jobs",
-        lambda: [
-            lambda: papers._explore_job("TO-machine", papers.TO_SCOPE, "claim"),
-            lambda: papers._explore_job("TO-machine", small, "claim"),
-        ],
+        "claims",
+        _claims(
+            (lambda: papers.explore_job("TO-machine", TO_SCOPE, "claim"), None),
+            (lambda: papers.explore_job("TO-machine", small, "claim"), None),
+        ),
     )
     code, out, _ = run(capsys, "papers")
     assert code == 0
@@ -466,17 +477,39 @@ def test_papers_shows_each_checks_scope(capsys, monkeypatch):
     assert "[default scope] 2,065 states" in lines[0]
     assert "[processors=1,values=1,max_inputs=2] " in lines[1]
     code, out, _ = run(capsys, "papers", "--json")
-    assert [j["scope"] for j in json.loads(out)["jobs"]] == [papers.TO_SCOPE, small]
+    assert [j["scope"] for j in json.loads(out)["jobs"]] == [TO_SCOPE, small]
+
+
+def test_papers_documented_finding_is_green_and_turns_red_when_it_changes(capsys, monkeypatch):
+    """A claim documented as refuted (expected VIOLATED) keeps the main job green while it is
+    found again, is reported as a finding, and turns the job red (exit 1) once it no longer shows."""
+    from ioakit import papers
+    from ioakit.results import Verdict
+
+    def job(v):
+        return lambda: papers.JobResult("a claim", "the paper says so", v, "detail", 0.0)
+
+    monkeypatch.setattr(papers, "claims", _claims((job(Verdict.VIOLATED), Verdict.VIOLATED)))
+    code, out, _ = run(capsys, "papers")
+    assert code == 0 and "expected finding: VIOLATED (as documented)" in out
+    assert "1 of them documented findings" in out
+    monkeypatch.setattr(papers, "claims", _claims((job(Verdict.OK), Verdict.VIOLATED)))
+    code, out, _ = run(capsys, "papers")
+    assert code == 1 and "expected finding: VIOLATED (CHANGED)" in out
+    monkeypatch.setattr(papers, "claims", _claims((job(Verdict.UNKNOWN), Verdict.VIOLATED)))
+    assert run(capsys, "papers")[0] == 3
 
 
 def test_papers_not_inductive_is_unknown_not_violated(monkeypatch):
     """The main job's induction check maps "not inductive" to UNKNOWN (exit 3), like prove."""
     from ioakit import papers
-    from ioakit.invariants.prove import Prover
+    from ioakit.engines.prove import Prover
 
     original = Prover.induction
     monkeypatch.setattr(Prover, "induction", lambda self, props, assume=(): original(self, props[11:12], assume))
-    r = papers._induction_job("VS-machine", papers.VS_SCOPE, "vs_lemma_4_1")
+    from ioakit.specs.fls import VS_SCOPE
+
+    r = papers.induction_job("VS-machine", VS_SCOPE, "vs_lemma_4_1", "claim")
     assert r.verdict.value == "UNKNOWN" and "NOT inductive" in r.detail
     assert r.scope_text == "default scope"
 

@@ -7,9 +7,9 @@ import shutil
 import pydot
 import pytest
 
+from ioakit.engines.explore import Explorer, Property
+from ioakit.registry import get_spec
 from ioakit.render import RenderError, cti_dot, execution_dot, state_graph_dot, write_picture
-from ioakit.specs.explore import Explorer, Property
-from ioakit.specs.machines import get_spec
 
 
 def _to(**scope):

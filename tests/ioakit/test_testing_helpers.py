@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ioakit.specs.explore import Property
+from ioakit.engines.explore import Property
 
 
 def test_fixture_checks_lemma_4_1(ioakit):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from ioakit.lang.automaton import output
+from ioakit.lang.ir import BOT
 from ioakit.refinement.trace_equiv import compare_traces
-from ioakit.specs.automaton import output
-from ioakit.specs.ir import BOT
-from ioakit.specs.machines import TOMachine, VSMachine, WeakVSMachine
+from ioakit.specs.fls import TOMachine, VSMachine, WeakVSMachine
 
 SCOPES = [
     {},

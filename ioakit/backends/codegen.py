@@ -1,0 +1,1263 @@
+"""The concrete semantics: traced terms compiled to straight-line Python.
+
+Generated functions test action instances' preconditions and build post-states with tuple
+operations specialised to each instance's constant parameters (so ``pending[p]`` with ``p``
+fixed is the tuple slot ``s[1][0]``): ``successors(s)`` lists every enabled instance in order;
+``steps[k]`` runs one instance (generated on its own: the reference for the others); the
+explorer's ``layer`` (``compile_layer``) expands a whole breadth-first frontier with family
+structure recovered from the terms (dispatch on keys, loops over set elements); ``compile_scan``
+checks many properties on a batch of states. This is what makes the generic explorer at least as
+fast as a hand-written search (``benchmarks/explore_speed.py``). The generated source is our own
+text built from the traced terms; no user-supplied text is ever executed.
+
+Inside the generated functions the instances share work: structurally equal subterms of different
+instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` with the same
+``q``) are computed once per state. A shared subterm that some instance's *first* precondition
+conjunct computes unconditionally is bound there and reused by name; one met only in
+conditional positions is memoised lazily (``_h if _h is not _U else (_h := ...)``). Every
+generated expression is pure and total on well-formed states, so sharing changes no value.
+
+Bounds of the scope (sequence lengths, integer ranges) are checked on the post-state: a step
+that would leave them is not taken, and is counted, so reports can say the scope cut the
+behaviour off (the same rule as the Z3 semantics, ``symbolic.step``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ioakit.lang.ir import Term, subterms
+from ioakit.lang.types import BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
+
+
+def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
+    """Python conditions that hold iff the value ``code`` respects the scope bounds of ``typ``."""
+    if isinstance(typ, SeqT) and not _has_bounds(typ.elem):
+        return [f"len({code}) <= {typ.maxlen}"]
+    if isinstance(typ, IntT):
+        return [f"{typ.lo} <= {code} <= {typ.hi}"]
+    if isinstance(typ, MapT) and typ.size == 0:
+        return []
+    if isinstance(typ, MapT) and isinstance(typ.val, SeqT) and not _has_bounds(typ.val.elem):
+        return [f"max(map(len, {code})) <= {typ.val.maxlen}"]
+    if isinstance(typ, MapT) and isinstance(typ.val, IntT):
+        return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi}"]
+    if _has_bounds(typ):
+        name = f"_type{len(ns)}"
+        ns[name] = typ
+        return [f"{name}.check({code})"]
+    return []
+
+
+def _has_bounds(t: Type) -> bool:
+    if isinstance(t, SeqT | IntT):
+        return True
+    if isinstance(t, RecordT):
+        return any(_has_bounds(ft) for _, ft in t.fields)
+    if isinstance(t, MapT):
+        return _has_bounds(t.val)
+    return False
+
+
+_SMALL_MAP = 8
+"""Maps with at most this many entries are updated at a constant key by spelling out the new
+tuple (``(m[0], v, m[2])``) rather than slicing and concatenating."""
+
+
+def _prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    return len(a) <= len(b) and b[: len(a)] == a
+
+
+def _put(m: tuple[Any, ...], i: int, v: Any) -> tuple[Any, ...]:
+    return m if i < 0 else m[:i] + (v,) + m[i + 1 :]
+
+
+def _literal(v: Any) -> bool:
+    """Whether ``repr(v)`` is a Python literal for ``v`` (bools, ints, None, tuples of those)."""
+    if v is None or isinstance(v, bool | int):
+        return True
+    return type(v) is tuple and all(_literal(x) for x in v)
+
+
+def _namespace() -> dict[str, Any]:
+    return {"_prefix": _prefix, "_put": _put}
+
+
+class _Emitter:
+    """Emits Python expressions for terms, sharing repeated subterms through walrus temporaries."""
+
+    def __init__(
+        self,
+        consts: dict[Any, str],
+        namespace: dict[str, Any],
+        roots: Sequence[Term],
+        shared: _Shared | None = None,
+        var_code: str = "s[{}]",
+    ) -> None:
+        self.consts = consts
+        self.ns = namespace
+        self.bound: dict[int, str] = {}
+        self.counter = 0
+        self.depth = 0
+        self.refs: dict[int, int] = {}
+        self.shared = shared
+        self.first = False
+        """True while emitting an instance's first precondition conjunct (run for every state)."""
+        self.var_code = var_code
+        for t in subterms(list(roots)):
+            for a in t.args:
+                self.refs[id(a)] = self.refs.get(id(a), 0) + 1
+
+    def fresh(self) -> str:
+        if self.shared is not None:  # one namespace for all instances of ``successors``
+            self.shared.counter += 1
+            return f"_t{self.shared.counter}"
+        self.counter += 1
+        return f"_t{self.counter}"
+
+    def const(self, t: Term) -> str:
+        v = t.data
+        if _literal(v):  # compiled to a constant of the code object, no name lookup
+            return repr(v)
+        key: Any = (t.type, type(v), v)  # one name per constant value (so equal code is equal text)
+        try:
+            hash(key)
+        except TypeError:
+            key = id(t)
+        if key not in self.consts:
+            name = f"_c{len(self.ns)}"
+            self.ns[name] = v
+            self.consts[key] = name
+        return self.consts[key]
+
+    def expr(self, t: Term, cond: bool = False) -> str:
+        """Code for ``t``; ``cond`` is true inside short-circuited or conditional positions."""
+        if t.op == "const":
+            return self.const(t)
+        if t.op == "var":
+            return self.var_code.format(t.data[0])
+        k = id(t)
+        if k in self.bound:
+            return self.bound[k]
+        sh = self.shared
+        if sh is not None and k in sh.definite:
+            return sh.definite[k]
+        # A temporary bound inside a short-circuited or conditional position might never be
+        # assigned at run time, so only positions that always run may bind shared subterms.
+        always = self.depth == 0 and not cond
+        name = sh.names.get(k) if sh is not None else None
+        # a subterm shared with other instances is memoised (``_h if _h is not _U else (_h := ...)``)
+        # unless this position always runs and nothing assigned it before; the code inside a
+        # memoised form runs conditionally, so it must not bind temporaries itself
+        lazy = name is not None and (name in sh.maybe_set or not always)  # type: ignore[union-attr]
+        inner = cond or lazy
+        self.depth += inner
+        try:
+            code = self._expr(t)
+        finally:
+            self.depth -= inner
+        if name is not None and sh is not None:
+            if lazy:
+                sh.lazy.add(name)
+                code = f"({name} if {name} is not _U else ({name} := {code}))"
+            else:
+                code = f"({name} := {code})"
+            sh.maybe_set.add(name)
+            if always:
+                self.bound[k] = name
+                if self.first:
+                    sh.definite[k] = name
+            return code
+        if self.refs.get(k, 0) > 1 and always:
+            name = self.fresh()
+            self.bound[k] = name
+            return f"({name} := {code})"
+        return code
+
+    def atom(self, t: Term, cond: bool) -> tuple[str, str]:
+        """(setup, use): ``use`` may be repeated; ``setup`` must be evaluated first."""
+        if (
+            t.op in ("const", "var")
+            or id(t) in self.bound
+            or (self.shared is not None and id(t) in self.shared.definite)
+        ):
+            c = self.expr(t, cond)
+            return c, c
+        name = self.fresh()
+        return f"({name} := {self.expr(t, True)})", name
+
+    def _expr(self, t: Term) -> str:
+        op, a = t.op, t.args
+        E = self.expr
+        if op == "not":
+            return f"(not {E(a[0])})"
+        if op in ("and", "or"):
+            parts: list[str] = []
+            for n, item in enumerate(_over_sets(op, a)):
+                if isinstance(item, Term):
+                    parts.append(E(item, n > 0))
+                else:
+                    parts.append(self.over_set(op, *item, cond=n > 0))
+            return "(" + f" {op} ".join(parts) + ")"
+        if op == "ite":
+            c = E(a[0])
+            return f"({E(a[1], True)} if {c} else {E(a[2], True)})"
+        if op == "eq":
+            return f"({E(a[0])} == {E(a[1])})"
+        if op == "lt":
+            return f"({E(a[0])} < {E(a[1])})"
+        if op == "le":
+            return f"({E(a[0])} <= {E(a[1])})"
+        if op == "add":
+            return f"({E(a[0])} + {E(a[1])})"
+        if op == "sub":
+            return f"({E(a[0])} - {E(a[1])})"
+        if op == "mul":
+            return f"({E(a[0])} * {E(a[1])})"
+        if op == "field":
+            return f"{E(a[0])}[{t.data}]"
+        if op in ("record", "seq_lit"):
+            return "(" + "".join(E(x) + ", " for x in a) + ")"
+        if op == "seq_len":
+            return f"len({E(a[0])})"
+        if op == "seq_at":
+            default = self.const(Term("const", (), t.type, t.data))
+            if a[1].op == "const":
+                k = a[1].data
+                if k < 1:
+                    return default
+                setup, use = self.atom(a[0], False)
+                return f"({use}[{k - 1}] if len({setup}) >= {k} else {default})"
+            s_setup, s_use = self.atom(a[0], False)
+            i_setup, i_use = self.atom(a[1], False)
+            return f"({s_use}[{i_use} - 1] if 1 <= {i_setup} <= len({s_setup}) else {default})"
+        if op == "seq_append":
+            return f"({E(a[0])} + ({E(a[1])},))"
+        if op == "seq_tail":
+            return f"{E(a[0])}[1:]"
+        if op == "seq_concat":
+            return f"({E(a[0])} + {E(a[1])})"
+        if op == "seq_prefix":
+            return f"_prefix({E(a[0])}, {E(a[1])})"
+        if op == "seq_contains":
+            return f"({E(a[1])} in {E(a[0])})"
+        if op == "seq_elems":
+            return f"frozenset({E(a[0])})"
+        if op == "set_lit":
+            return "frozenset((" + "".join(E(x) + ", " for x in a) + "))"
+        if op == "set_member":
+            return f"({E(a[0])} in {E(a[1])})"
+        if op == "set_add":
+            return f"({E(a[0])} | {{{E(a[1])}}})"
+        if op == "set_remove":
+            return f"({E(a[0])} - {{{E(a[1])}}})"
+        if op == "set_union":
+            return f"({E(a[0])} | {E(a[1])})"
+        if op == "set_inter":
+            return f"({E(a[0])} & {E(a[1])})"
+        if op == "set_diff":
+            return f"({E(a[0])} - {E(a[1])})"
+        if op == "set_subset":
+            return f"({E(a[0])} <= {E(a[1])})"
+        if op == "set_card":
+            return f"len({E(a[0])})"
+        if op == "map_get":
+            mt, default = t.data
+            dflt = self.const(Term("const", (), mt.val, default))
+            idx, guard = self.key_index(mt, a[1:])
+            if guard is None:
+                return f"{E(a[0])}[{idx}]"
+            if guard == "False":  # a constant ⊥ key: the default, the map is not evaluated
+                return dflt
+            # the map is evaluated only when the key is valid: a conditional position, which must
+            # not bind shared temporaries (later uses would find them unassigned)
+            return f"({E(a[0], True)}[{idx}] if {guard} else {dflt})"
+        if op == "map_put":
+            mt = t.data
+            if all(k.op == "const" for k in a[2:]):
+                idx, guard = self.key_index(mt, a[2:])
+                if guard is not None:  # a constant ⊥ key: the write changes nothing (value not evaluated)
+                    return E(a[0])
+                i = int(idx)
+                if mt.size == 1:
+                    return f"({E(a[1])},)"
+                m_setup, m_use = self.atom(a[0], False)
+                v = E(a[1])
+                if mt.size <= _SMALL_MAP:  # spelt out: one tuple built, no slices
+                    slots = [v if j == i else None for j in range(mt.size)]
+                    first = next(j for j in range(mt.size) if j != i)
+                    for j in range(mt.size):
+                        if j != i:
+                            slots[j] = f"{m_setup if j == first else m_use}[{j}]"
+                    return "(" + "".join(f"{x}, " for x in slots) + ")"
+                return f"({m_setup}[:{i}] + ({v},) + {m_use}[{i + 1}:])"
+            m = E(a[0])
+            idx, guard = self.key_index(mt, a[2:])
+            index = idx if guard is None else f"({idx} if {guard} else -1)"
+            return f"_put({m}, {index}, {E(a[1], True)})"
+        raise AssertionError(f"no code generation for op {op}")
+
+    def const_set(self, elems: Sequence[Any]) -> str:
+        """A name for the constant set of ``elems`` in the generated code's namespace."""
+        name = f"_c{len(self.ns)}"
+        self.ns[name] = frozenset(elems)
+        return name
+
+    def over_set(self, op: str, S: Term, elems: list[Any], cond: bool) -> str:
+        """Code for memberships of constants in the state set ``S`` regrouped by ``_over_sets``:
+        in an ``and``, none of ``elems`` is in ``S``; in an ``or``, one of them is. One set
+        operation that looks at the elements ``S`` has, not one membership test per element."""
+        code = f"{self.const_set(elems)}.isdisjoint({self.expr(S, cond)})"
+        return code if op == "and" else f"(not {code})"
+
+    def key_index(self, mt: MapT, keys: Sequence[Term]) -> tuple[str, str | None]:
+        """(index expression, validity guard or None) for a map key tuple."""
+        if all(k.op == "const" for k in keys):
+            i = mt.flat_index([k.data for k in keys])
+            return (str(i), None) if i >= 0 else ("0", "False")
+        parts: list[str] = []
+        guards: list[str] = []
+        idx = ""
+        for k, kt in zip(keys, mt.keys):
+            size = len(kt.domain)
+            if k.op == "const":
+                if not 0 <= k.data < size:  # a constant ⊥ key: the key names no entry
+                    return "0", "False"
+                code = str(k.data)
+            elif isinstance(k.type, EnumT) and k.type.bottom:
+                setup, code = self.atom(k, False)
+                guards.append(f"{setup} >= 0")
+            else:
+                code = self.expr(k, True)
+            parts.append(code)
+            idx = code if not idx else f"({idx}) * {size} + {code}"
+        return idx, (" and ".join(guards) if guards else None)
+
+
+_MIN_OVER_SET = 3
+"""Membership tests of at least this many constants in one set are regrouped (``_over_sets``)."""
+
+
+def _const_membership(t: Term) -> tuple[Any, Term, Any] | None:
+    """``(set key, S, c)`` when ``t`` is ``c ∈ S`` for a hashable constant ``c``. The key
+    identifies ``S``: by index for a state variable (each traced read is its own term), by
+    identity otherwise (the terms are hash-consed)."""
+    if t.op != "set_member" or t.args[0].op != "const":
+        return None
+    try:
+        hash(t.args[0].data)
+    except TypeError:
+        return None
+    S = t.args[1]
+    return ("var", S.data[0]) if S.op == "var" else id(S), S, t.args[0].data
+
+
+def _over_sets(op: str, args: Sequence[Term]) -> list[Term | tuple[Term, list[Any]]]:
+    """Regroup the arguments of an ``and``/``or`` that test constants for membership in one set.
+
+    ``forall(S, body)`` over a state set is expanded when traced into one conjunct per element
+    ``e`` of S's *type*, and where ``body(e)`` folds to false that conjunct is ``not (e ∈ S)``
+    (``createview(v)``: every view with an id ≥ v's); ``exists`` gives ``e ∈ S`` disjuncts
+    likewise. Concretely that tests the membership of every such element (16 views for two view
+    ids and three processors) where the state's set has one or two. At least ``_MIN_OVER_SET``
+    such arguments over the same set are replaced, at the place of the first, by ``(S,
+    elements)``; the others stay as they are. The regrouping is an equivalence (every part is
+    pure and total), so only the cost changes.
+
+    The conjuncts ``not (e ∈ S) or body(e)`` with a non-constant body could likewise loop over
+    ``S``'s elements; generated as a generator expression that measured slower than the
+    expansion at the benchmark scopes, so they are left expanded."""
+    members: dict[Any, tuple[Term, list[Any]]] = {}
+    plan: list[tuple[Any, Term]] = []  # (set key or None, original)
+    for x in args:
+        t = x.args[0] if op == "and" and x.op == "not" else x if op == "or" else None
+        found = _const_membership(t) if t is not None else None
+        if found is None:
+            plan.append((None, x))
+            continue
+        key, S, c = found
+        members.setdefault(key, (S, []))[1].append(c)
+        plan.append((key, x))
+    out: list[Term | tuple[Term, list[Any]]] = []
+    placed: set[Any] = set()
+    for key, x in plan:
+        if key is None or len(members[key][1]) < _MIN_OVER_SET:
+            out.append(x)
+        elif key not in placed:
+            placed.add(key)
+            out.append(members[key])
+    return out
+
+
+class _Shared:
+    """Subterms shared between the instances of one generated ``successors`` function.
+
+    ``names`` gives each worthwhile subterm that occurs in the preconditions of two or more
+    instances one local name. ``definite`` holds those assigned, for every state, before the
+    current position (bound in some instance's first conjunct); ``maybe_set`` those assigned
+    somewhere before it; ``lazy`` those read in memoised form, which must start out as ``_U``.
+    """
+
+    def __init__(self, instance_guards: Sequence[Term]) -> None:
+        uses: dict[int, int] = {}
+        terms: dict[int, Term] = {}
+        for g in instance_guards:
+            for t in subterms([g]):
+                uses[id(t)] = uses.get(id(t), 0) + 1
+                terms[id(t)] = t
+        self.names: dict[int, str] = {}
+        for k, n in uses.items():
+            if n > 1 and not _cheap(terms[k]):
+                self.names[k] = f"_h{len(self.names) + 1}"
+        self.definite: dict[int, str] = {}
+        self.maybe_set: set[str] = set()
+        self.lazy: set[str] = set()
+        self.counter = 0
+
+
+_LIGHT_OPS = frozenset({"not", "and", "or", "ite", "lt", "le", "add", "sub", "mul", "field", "seq_len", "map_get"})
+
+
+def _cheap(t: Term, limit: int = 2) -> bool:
+    """Terms costing at most ``limit``: recomputing them costs about what a memoised read costs.
+
+    Scalar operations and slot reads cost 1 (``cv[p] == -1``, ``next[q] + 1``); hashing,
+    membership, comparison of structures and sequence/set construction cost more."""
+
+    def cost(u: Term, budget: int) -> int:
+        if u.op in ("const", "var"):
+            return 0
+        light = u.op in _LIGHT_OPS or (u.op == "eq" and isinstance(u.args[0].type, BoolT | IntT | EnumT))
+        n = 1 if light else budget + 1
+        for a in u.args:
+            if n > budget:
+                break
+            n += cost(a, budget - n)
+        return n
+
+    return cost(t, limit) <= limit
+
+
+class _Canon:
+    """Hash-consing: structurally equal terms (of any instance) map to one canonical term, so
+    that sharing between instances is sharing of term identity."""
+
+    def __init__(self) -> None:
+        self.table: dict[tuple[Any, ...], Term] = {}
+        self.memo: dict[int, Term] = {}
+        self.keep: list[Term] = []  # keeps the originals alive while their ids are memo keys
+
+    def __call__(self, root: Term) -> Term:
+        for u in subterms([root]):
+            if id(u) in self.memo:
+                continue
+            args = tuple(self.memo[id(a)] for a in u.args)
+            if u.op == "const":
+                key: tuple[Any, ...] = ("const", u.type, type(u.data), u.data)
+            else:
+                key = (u.op, u.type, u.data, *(id(a) for a in args))
+            try:
+                c = self.table.get(key)
+            except TypeError:  # an unhashable static datum: keep the term as it is
+                c, key = None, ("unique", id(u))
+            if c is None:
+                same = all(x is y for x, y in zip(args, u.args))
+                c = u if same else Term(u.op, args, u.type, u.data)
+                self.table[key] = c
+            self.memo[id(u)] = c
+            self.keep.append(u)
+        return self.memo[id(root)]
+
+
+@dataclass
+class Compiled:
+    """Generated concrete semantics of a machine."""
+
+    successors: Callable[[tuple[Any, ...]], list[tuple[int, tuple[Any, ...] | None]]]
+    """``(instance index, post-state)`` for every enabled instance, in instance order; the
+    post-state is ``None`` when the step would leave the scope's bounds (it is then not a step,
+    but is counted)."""
+    steps: list[Callable[[tuple[Any, ...]], tuple[Any, ...] | None]]
+    enabled: list[Callable[[tuple[Any, ...]], bool]]
+    source: str
+    machine: Any = field(default=None, repr=False)
+    _layer: Layer | None = field(default=None, repr=False)
+    _canonical: _Canonical | None = field(default=None, repr=False)
+    """The hash-consed terms ``successors`` was generated from, reused for the layer."""
+
+    @property
+    def layer(self) -> Layer:
+        """The generated breadth-first expansion step (``compile_layer``), built on first use."""
+        if self._layer is None:
+            self._layer = compile_layer(self.machine, self._canonical)
+        return self._layer
+
+
+Layer = Callable[[Sequence[tuple[Any, ...]], dict[Any, Any], list[Any], int], tuple[int, int, int, int, int]]
+"""``layer(frontier, seen, new, cap) -> (transitions, bound_hits, deadlocks, first_bound_hit, done)``.
+
+For each state ``s`` of ``frontier`` in order, every enabled step's post-state ``t`` not yet in
+``seen`` is recorded as ``seen[t] = s`` (its breadth-first parent) and appended to ``new``.
+``transitions`` counts steps taken (duplicates included), ``bound_hits`` enabled steps cut off by
+the scope's bounds (``first_bound_hit`` is the instance index of the first, or -1), ``deadlocks``
+states with no enabled instance. It stops after the first state that makes ``len(seen)`` exceed
+``cap``; ``done`` is the number of frontier states expanded."""
+
+
+def _instance_code(
+    em: _Emitter,
+    guard: Term,
+    writes: Sequence[tuple[int, Term]],
+    nvars: int,
+    variables: Sequence[tuple[str, Type]],
+    drop: tuple[Term, ...] = (),
+    always: bool = True,
+    loops: bool = False,
+) -> tuple[list[tuple[str, Any]], list[str], str, str]:
+    """(guard steps, effect statements, bounds condition, post-state expression).
+
+    The guard steps are ``("if", expression)`` and, with ``loops``, ``("do", statements)``
+    (``_exists_loop``, ``_forall_loop``): emitted in order, each ``if`` nesting what follows. ``drop`` are
+    conjuncts already known to hold (tested by a dispatch); ``always`` is false when the code
+    sits in a conditional branch, where nothing it binds is assigned for every state."""
+    conjuncts = list(guard.args) if guard.op == "and" else [guard]
+    if em.shared is not None and id(guard) in em.shared.names and not drop:
+        conjuncts = [guard]  # the whole precondition recurs in other instances: share it whole
+    conjuncts = [c for c in conjuncts if not any(c is d for d in drop)]
+    steps: list[tuple[str, Any]] = []
+    codes: list[str] = []
+    items: list[Any] = _over_sets("and", conjuncts)
+    if loops:
+        items = _forall_groups(items)
+    for j, c in enumerate(items):
+        em.first = always and j == 0  # the first conjunct runs for every state; the others may not
+        if isinstance(c, _ForallLoop):
+            loop: tuple[list[str], str] | None = _forall_loop(em, c)
+        else:
+            loop = _exists_loop(em, c) if loops and isinstance(c, Term) else None
+        if loop is not None:
+            if codes:
+                steps.append(("if", " and ".join(codes)))
+            steps.append(("do", loop[0]))
+            codes = [loop[1]]
+        else:
+            codes.append(em.expr(c) if isinstance(c, Term) else em.over_set("and", *c, cond=j > 0))
+    em.first = False
+    if codes:
+        steps.append(("if", " and ".join(codes)))
+    stmts: list[str] = []
+    post = [em.var_code.format(i) for i in range(nvars)]
+    checks: list[str] = []
+    for i, t in writes:
+        name = f"_n{i}"
+        stmts.append(f"{name} = {em.expr(t)}")
+        post[i] = name
+        typ = variables[i][1]
+        if (
+            isinstance(typ, MapT)
+            and t.op == "map_put"
+            and t.args[0].op == "var"
+            and t.args[0].data[0] == i
+            and all(k.op == "const" for k in t.args[2:])
+        ):
+            checks += _bound_checks(typ.val, f"{name}[{typ.flat_index([k.data for k in t.args[2:]])}]", em.ns)
+        else:
+            checks += _bound_checks(typ, name, em.ns)
+    return steps, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
+
+
+@dataclass
+class _ForallLoop:
+    """Conjuncts ``not (c ∈ S) or body(c)`` for several constants ``c`` of one set ``S`` (an
+    expanded ``forall(S, body)``), to be decided by a loop over ``S``'s elements."""
+
+    S: Term
+    bodies: dict[Any, Term]
+
+
+def _forall_groups(items: list[Any]) -> list[Any]:
+    """Replace, at the place of the first, at least ``_MIN_OVER_SET`` conjuncts ``not (c ∈ S)
+    or body`` over one set ``S`` (distinct constants ``c``) by a ``_ForallLoop``."""
+    found: dict[Any, tuple[Term, list[tuple[Any, Term, int]]]] = {}
+    for n, x in enumerate(items):
+        if isinstance(x, Term) and x.op == "or" and len(x.args) >= 2 and x.args[0].op == "not":
+            m = _const_membership(x.args[0].args[0])
+            if m is not None:
+                rest = x.args[1:]
+                body = rest[0] if len(rest) == 1 else Term("or", tuple(rest), x.type)
+                found.setdefault(m[0], (m[1], []))[1].append((m[2], body, n))
+    replace: dict[int, _ForallLoop | None] = {}
+    for S, parts in found.values():
+        if len(parts) < _MIN_OVER_SET or len({c for c, _, _ in parts}) != len(parts):
+            continue
+        replace[parts[0][2]] = _ForallLoop(S, {c: b for c, b, _ in parts})
+        for _, _, n in parts[1:]:
+            replace[n] = None
+    out = []
+    for n, x in enumerate(items):
+        r = replace.get(n, x)
+        if r is not None:
+            out.append(r)
+    return out
+
+
+def _forall_loop(em: _Emitter, group: _ForallLoop) -> tuple[list[str], str]:
+    """Statements deciding a ``_ForallLoop`` (each element of ``S`` that has a body satisfies
+    it), and the name of the variable holding the result."""
+    ok = em.fresh()
+    s_code = em.expr(group.S, True)
+    return [f"{ok} = True", *_element_loop(em, s_code, group.bodies, ok, settle_when=False)], ok
+
+
+def _element_loop(em: _Emitter, s_code: str, bodies: dict[Any, Term], ok: str, settle_when: bool) -> list[str]:
+    """A loop over the elements of the set ``s_code`` that evaluates, for each element with an
+    entry in ``bodies``, that body, and stops with ``ok = settle_when`` at the first one whose
+    value is ``settle_when`` (∃: a true body; ∀: a false one)."""
+    e, j = em.fresh(), em.fresh()
+    table = f"_T{len(em.ns)}"
+    keys = list(bodies)
+    em.ns[table] = {x: n for n, x in enumerate(keys)}
+    em.depth += 1  # per element: nothing in the bodies is bound for later use
+    try:
+        tree = _body_tree(em, j, [bodies[x] for x in keys], 0, len(keys))
+    finally:
+        em.depth -= 1
+    return [
+        f"for {e} in {s_code}:",
+        f"    {j} = {table}.get({e})",
+        f"    if {j} is not None and {'' if settle_when else 'not '}{tree}:",
+        f"        {ok} = {settle_when}",
+        "        break",
+    ]
+
+
+def _guard_expression(steps: list[tuple[str, Any]]) -> str:
+    """The guard steps of ``_instance_code`` without loops, as one expression."""
+    assert all(kind == "if" for kind, _ in steps)
+    return " and ".join(code for _, code in steps) or "True"
+
+
+def _exists_loop(em: _Emitter, t: Term) -> tuple[list[str], str] | None:
+    """Statements deciding an expanded ∃ over a state set by looping over its elements.
+
+    ``exists(S, body)`` is traced into ``⋁_e (e ∈ S ∧ body(e))`` over every element ``e`` S's
+    type allows (``safe``: the 16 views of G × 2^P, each with ``w.id = g ∧ ∀ r ∈ w.set: …``).
+    When at least ``_MIN_OVER_SET`` disjuncts have that form for one set, this returns
+    statements that look up each element S has in a table of those bodies and evaluate only
+    theirs, and the name of the variable holding the result; ``None`` when ``t`` has no such
+    part. Statement code: a generator expression measured slower than the expansion."""
+    if t.op != "or":
+        return None
+    by_set: dict[Any, tuple[Term, list[tuple[Any, Term | None]], set[int]]] = {}
+    for a in t.args:
+        found = _const_membership(a.args[0] if a.op == "and" else a)
+        if found is None:
+            continue
+        key, S, c = found
+        rest = a.args[1:] if a.op == "and" else ()
+        body = None if not rest else rest[0] if len(rest) == 1 else Term("and", tuple(rest), a.type)
+        entry = by_set.setdefault(key, (S, [], set()))
+        entry[1].append((c, body))
+        entry[2].add(id(a))
+    if not by_set:
+        return None
+    S, parts, taken = max(by_set.values(), key=lambda entry: len(entry[1]))
+    if len(parts) < _MIN_OVER_SET or len({e for e, _ in parts}) != len(parts):
+        return None
+    others = [a for a in t.args if id(a) not in taken]
+    ok = em.fresh()
+    s_code = em.expr(S, True)
+    bare = [x for x, b in parts if b is None]
+    bodies = {x: b for x, b in parts if b is not None}
+    lines: list[str] = []
+    if bare:
+        lines.append(f"{ok} = not {em.const_set(bare)}.isdisjoint({s_code})")
+    else:
+        lines.append(f"{ok} = False")
+    if bodies:
+        loop = _element_loop(em, s_code, bodies, ok, settle_when=True)
+        if bare:
+            lines.append(f"if not {ok}:")
+            lines += ["    " + x for x in loop]
+        else:
+            lines += loop
+    if others:
+        rest_code = em.expr(others[0] if len(others) == 1 else Term("or", tuple(others), t.type), True)
+        lines += [f"if not {ok}:", f"    {ok} = {rest_code}"]
+    return lines, ok
+
+
+def _body_tree(em: _Emitter, j: str, bodies: list[Term], lo: int, hi: int) -> str:
+    """A conditional expression selecting ``bodies[j]`` by comparisons on ``j``."""
+    if hi - lo == 1:
+        return f"({em.expr(bodies[lo], True)})"
+    mid = (lo + hi) // 2
+    return f"({_body_tree(em, j, bodies, lo, mid)} if {j} < {mid} else {_body_tree(em, j, bodies, mid, hi)})"
+
+
+Sink = Callable[[str, str, str], list[str]]
+"""``sink(instance index code, post-state expression, bounds condition)``: the statements that hand
+one enabled step to the caller of the generated code."""
+
+
+def _conjuncts(guard: Term) -> tuple[Term, ...]:
+    return guard.args if guard.op == "and" else (guard,)
+
+
+def _dispatch_groups(guards: Sequence[Term]) -> dict[int, tuple[Term, dict[int, Term]]]:
+    """Instances whose preconditions test one state-dependent key against different constants.
+
+    A conjunct ``key == c`` (``c`` a constant) with the same canonical ``key`` in several
+    instances makes them mutually exclusive: at most the one whose ``c`` equals the key's value
+    can be enabled. Such a group is generated as one evaluation of ``key`` and a branch on its
+    value, instead of one test per instance (``brcv(a, p, q)`` in TO-machine: the queue entry at
+    ``next[q]`` names the one ``(a, p)`` that can be delivered to ``q``; ``gprcv``/``safe`` in
+    VS-machine likewise). Returns ``instance -> (key, {instance: its eq conjunct})`` for every
+    member of a group with at least two distinct constants."""
+    cands: dict[int, list[tuple[int, Term, Any]]] = {}
+    keys: dict[int, Term] = {}
+    for k, g in enumerate(guards):
+        for c in _conjuncts(g):
+            if c.op != "eq":
+                continue
+            a, b = c.args
+            if b.op == "const" and a.op != "const":
+                key, value = a, b
+            elif a.op == "const" and b.op != "const":
+                key, value = b, a
+            else:
+                continue
+            try:
+                hash(value.data)
+            except TypeError:
+                continue
+            keys[id(key)] = key
+            cands.setdefault(id(key), []).append((k, c, value.data))
+    # each instance joins the largest group it can (ties: the key met first)
+    size = {kid: len({v for _, _, v in members}) for kid, members in cands.items()}
+    choice: dict[int, tuple[int, Term]] = {}
+    for kid, members in cands.items():
+        if size[kid] < 2:
+            continue
+        for k, c, _ in members:
+            if k not in choice or size[choice[k][0]] < size[kid]:
+                choice[k] = (kid, c)
+    groups: dict[int, tuple[Term, dict[int, Term]]] = {}
+    by_key: dict[int, dict[int, Term]] = {}
+    for k, (kid, c) in choice.items():
+        by_key.setdefault(kid, {})[k] = c
+    for kid, members in by_key.items():
+        if len({_eq_constant(c).data for c in members.values()}) < 2:
+            continue
+        for k in members:
+            groups[k] = (keys[kid], members)
+    return groups
+
+
+def _membership_groups(guards: Sequence[Term], taken: set[int]) -> dict[int, tuple[Term, dict[int, Term]]]:
+    """Instances whose preconditions each need a different constant to be in one state set.
+
+    ``newview(v)_p`` needs ``v ∈ created``: of the 24 instances (two view ids, three
+    processors) only those whose view the state has created can be enabled, and ``created``
+    holds one or two views. Instances with a conjunct ``c ∈ S`` (``c`` a constant), at least
+    ``_MIN_OVER_SET`` of them for one ``S`` with at least two different constants, are
+    generated as a loop over ``S``'s elements that runs only the instances of each element.
+    (Instances in ``taken``, already in a dispatch group, are left out.) Returns
+    ``instance -> (S, {instance: its membership conjunct})``."""
+    cands: dict[Any, tuple[Term, dict[int, Term]]] = {}
+    for k, g in enumerate(guards):
+        if k in taken:
+            continue
+        for c in _conjuncts(g):
+            found = _const_membership(c)
+            if found is not None:
+                cands.setdefault(found[0], (found[1], {}))[1][k] = c
+                break
+    out: dict[int, tuple[Term, dict[int, Term]]] = {}
+    for S, members in cands.values():
+        if len(members) < _MIN_OVER_SET or len({_member_constant(c) for c in members.values()}) < 2:
+            continue
+        for k in members:
+            out[k] = (S, members)
+    return out
+
+
+def _member_constant(c: Term) -> Any:
+    return c.args[0].data
+
+
+def _mergeable(
+    order: Sequence[int],
+    members: dict[int, Term],
+    common: Sequence[Term],
+    guards: Sequence[Term],
+    writes: Sequence[tuple[tuple[int, Term], ...]],
+    by_value: dict[Any, list[int]],
+) -> bool:
+    """Whether a dispatch group's members are one instance per key value with the same other
+    conjuncts and the same effects (canonical terms), so one block serves them all."""
+    if any(len(js) != 1 for js in by_value.values()):
+        return False
+
+    def signature(j: int) -> tuple[Any, ...]:
+        rest = tuple(id(c) for c in _conjuncts(guards[j]) if c is not members[j] and not any(c is d for d in common))
+        return rest, tuple((i, id(t)) for i, t in writes[j])
+
+    first = signature(order[0])
+    return all(signature(j) == first for j in order[1:])
+
+
+def _covers(typ: Type, by_value: dict[Any, list[int]]) -> bool:
+    """Whether every value of ``typ`` is among the constants (then the key, a total term of
+    that type, always equals one of them and need not be tested)."""
+    if not typ.finite:
+        return False
+    values = []
+    for v in typ.values():
+        values.append(v)
+        if len(values) > len(by_value):
+            return False
+    return all(v in by_value for v in values)
+
+
+def _before(conjuncts: Sequence[Term], c: Term) -> Sequence[Term]:
+    """The conjuncts before ``c`` (by identity: terms overload ``==``)."""
+    return conjuncts[: next(i for i, d in enumerate(conjuncts) if d is c)]
+
+
+def _eq_constant(c: Term) -> Term:
+    return c.args[1] if c.args[1].op == "const" else c.args[0]
+
+
+_Canonical = tuple[list[Term], list[tuple[tuple[int, Term], ...]]]
+"""Every instance's precondition and effects as hash-consed terms (``_canonical``)."""
+
+
+def _canonical(m: Any) -> _Canonical:
+    """The instances' terms hash-consed together, so that instances share subterms by identity."""
+    canon = _Canon()
+    guards = [canon(a.guard) for a in m.actions]
+    writes = [tuple((i, canon(t)) for i, t in a.writes) for a in m.actions]
+    return guards, writes
+
+
+def _generate_instances(
+    m: Any, ns: dict[str, Any], consts: dict[Any, str], sink: Sink, dispatch: bool, canonical: _Canonical
+) -> tuple[list[str], _Shared]:
+    """Statements testing every action instance and handing each enabled step to ``sink``.
+
+    With ``dispatch``, instances of a dispatch group (``_dispatch_groups``) are generated
+    together, at the place of the group's first instance, so steps are not in instance order."""
+    nvars = len(m.variables)
+    guards, writes = canonical
+    shared = _Shared(guards)
+    groups = _dispatch_groups(guards) if dispatch else {}
+    var_code = "_s{}"
+    body: list[str] = []
+    done: set[int] = set()
+
+    def instance(k: int, indent: str, drop: tuple[Term, ...], k_code: str | None = None) -> None:
+        em = _Emitter(consts, ns, [guards[k], *(t for _, t in writes[k])], shared, var_code)
+        gsteps, stmts, bounds, post = _instance_code(
+            em, guards[k], writes[k], nvars, m.variables, drop=drop, always=not drop, loops=True
+        )
+        body.append(f"{indent}# [{k}] {m.actions[k].label}")
+        inner = indent
+        for kind, code in gsteps:
+            if kind == "do":
+                body.extend(f"{inner}{line}" for line in code)
+            elif code != "True":
+                body.append(f"{inner}if {code}:")
+                inner += "    "
+        body.extend(f"{inner}{st}" for st in stmts)
+        body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds))
+
+    def branches(jname: str, leaves: list[list[int]], emit: Callable[[int, str], None], indent: str) -> None:
+        """Binary if/else on the small int ``jname`` that reaches ``leaves[jname]``'s instances
+        in log(len(leaves)) comparisons; ``emit(instance, indent)`` writes one instance."""
+
+        def tree(lo: int, hi: int, ind: str) -> None:
+            if hi - lo == 1:
+                for i in leaves[lo]:
+                    emit(i, ind)
+                return
+            mid = (lo + hi) // 2
+            body.append(f"{ind}if {jname} < {mid}:")
+            tree(lo, mid, ind + "    ")
+            body.append(f"{ind}else:")
+            tree(mid, hi, ind + "    ")
+
+        tree(0, len(leaves), indent)
+
+    def group(k: int) -> None:
+        """Emit the dispatch group of instance ``k`` (``_dispatch_groups``) as one block."""
+        key, members = groups[k]
+        order = sorted(members)
+        for j in order:
+            done.add(j)
+        # conjuncts that every member tests before its dispatch conjunct (``next[q] <= len(queue)``
+        # in ``brcv``): tested once, before the key is computed
+        heads = [_before(_conjuncts(guards[j]), members[j]) for j in order]
+        common = [c for c in heads[0] if all(any(c is d for d in h) for h in heads[1:])]
+        indent = ""
+        if common:
+            em = _Emitter(consts, ns, common, shared, var_code)
+            codes = []
+            for n, c in enumerate(common):
+                em.first = n == 0
+                codes.append(em.expr(c))
+            em.first = False
+            body.append(f"if {' and '.join(codes)}:")
+            indent = "    "
+        by_value: dict[Any, list[int]] = {}
+        for j in order:
+            by_value.setdefault(_eq_constant(members[j]).data, []).append(j)
+        if _mergeable(order, members, common, guards, writes, by_value):
+            # one block for the group: the members differ only in the constant they compare
+            # the key with (``brcv(a, p, q)`` for every ``(a, p)``: the same effect on next[q])
+            em = _Emitter(consts, ns, [key], shared, var_code)
+            table = f"_D{len(ns)}"
+            ns[table] = {v: js[0] for v, js in by_value.items()}
+            k_code = f"{table}[{em.expr(key, True)}]"
+            if not _covers(key.type, by_value):
+                em = _Emitter(consts, ns, [key], shared, var_code)
+                body.append(f"{indent}if {em.expr(key, bool(common))} in {table}:")
+                indent += "    "
+            body.append(f"{indent}# {len(order)} instances that differ only in the value of a key they test")
+            instance(order[0], indent, (members[order[0]], *common), k_code)
+            return
+        em = _Emitter(consts, ns, [key], shared, var_code)
+        em.first = not common  # evaluated for every state: what it binds is definite afterwards
+        kcode = em.expr(key)
+        xname = f"_x{k}"
+        body.append(f"{indent}{xname} = {kcode}")
+        shared.definite[id(key)] = xname  # within the group only (removed below)
+        values = list(by_value)
+        body.append(f"{indent}# dispatch of {len(members)} instances on {len(values)} values")
+
+        def member(j: int, ind: str) -> None:
+            instance(j, ind, (members[j], *common))
+
+        if len(values) <= 4:
+            for n, v in enumerate(values):
+                cname = em.const(_eq_constant(members[by_value[v][0]]))
+                body.append(f"{indent}{'if' if n == 0 else 'elif'} {xname} == {cname}:")
+                for j in by_value[v]:
+                    member(j, indent + "    ")
+        else:
+            table = f"_D{len(ns)}"
+            ns[table] = {v: n for n, v in enumerate(values)}
+            jname = f"_j{k}"
+            body.append(f"{indent}{jname} = {table}.get({xname}, -1)")
+            body.append(f"{indent}if {jname} >= 0:")
+
+            branches(jname, [by_value[v] for v in values], member, indent + "    ")
+        if common:  # the key was computed only when the common conjuncts held
+            del shared.definite[id(key)]
+
+    loops = _membership_groups(guards, set(groups)) if dispatch else {}
+
+    def loop(k: int) -> None:
+        """Emit the membership group of instance ``k`` (``_membership_groups``): a loop over
+        the set's elements that runs only the instances whose constant is one of them."""
+        S, members = loops[k]
+        order = sorted(members)
+        done.update(order)
+        by_elem: dict[Any, list[int]] = {}
+        for i in order:
+            by_elem.setdefault(_member_constant(members[i]), []).append(i)
+        elems = list(by_elem)
+        table = f"_D{len(ns)}"
+        ns[table] = {e: n for n, e in enumerate(elems)}
+        em = _Emitter(consts, ns, [S], shared, var_code)
+        em.first = True
+        e, j = f"_e{k}", f"_j{k}"
+        body.append(f"# {len(order)} instances that each need one constant in a set: loop over its elements")
+        body.append(f"for {e} in {em.expr(S)}:")
+        body.append(f"    {j} = {table}.get({e})")
+        body.append(f"    if {j} is not None:")
+
+        branches(j, [by_elem[x] for x in elems], lambda i, ind: instance(i, ind, (members[i],)), "        ")
+
+    for k in range(len(m.actions)):
+        if k in done:
+            continue
+        if k in groups:
+            group(k)
+        elif k in loops:
+            loop(k)
+        else:
+            instance(k, "", ())
+    return body, shared
+
+
+def _prologue(m: Any, shared: _Shared, indent: str) -> list[str]:
+    nvars = len(m.variables)
+    lines = []
+    if nvars:
+        lines.append(indent + "".join(f"_s{i}, " for i in range(nvars)) + "= s")
+    if shared.lazy:
+        lines.append(indent + " = ".join(sorted(shared.lazy, key=lambda n: int(n[2:]))) + " = _U")
+    return lines
+
+
+def compile_machine(m: Any) -> Compiled:
+    """Generate and compile the successor function and per-instance steps of a ``Machine``."""
+    nvars = len(m.variables)
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+
+    def sink(k: str, post: str, bounds: str) -> list[str]:
+        if bounds == "True":
+            return [f"ap(({k}, {post}))"]
+        return [f"ap(({k}, {post}) if {bounds} else ({k}, None))"]
+
+    canonical = _canonical(m)
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=False, canonical=canonical)
+    lines = ["def successors(s):", "    out = []", "    ap = out.append", "    _U = _UNSET"]
+    lines += _prologue(m, shared, "    ")
+    lines += [f"    {line}" for line in body]
+    lines.append("    return out")
+    # steps[k] and enabled[k]: one function per instance, generated independently of successors
+    step_src: list[str] = []
+    for k, a in enumerate(m.actions):
+        em2 = _Emitter(consts, ns, [a.guard, *(t for _, t in a.writes)])
+        gsteps2, stmts2, bounds2, post2 = _instance_code(em2, a.guard, a.writes, nvars, m.variables)
+        gcode2 = _guard_expression(gsteps2)
+        step_src += [
+            f"def _step{k}(s):",
+            f"    if not ({gcode2}):",
+            "        return None",
+            *(f"    {st}" for st in stmts2),
+            f"    if not ({bounds2}):",
+            "        return _OUT",
+            f"    return {post2}",
+            f"def _en{k}(s):",
+            f"    return bool({_Emitter(consts, ns, [a.guard]).expr(a.guard)})",
+        ]
+    src = "\n".join(lines + step_src) + "\n"
+    ns["_OUT"] = OUT_OF_BOUNDS
+    ns["_UNSET"] = _UNSET
+    run_generated(src, f"<ioakit generated: {m.name}>", ns)
+    n = len(m.actions)
+    return Compiled(
+        successors=ns["successors"],
+        steps=[ns[f"_step{k}"] for k in range(n)],
+        enabled=[ns[f"_en{k}"] for k in range(n)],
+        source=src,
+        machine=m,
+        _canonical=canonical,
+    )
+
+
+def compile_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
+    """Generate the explorer's inner loop for ``m`` (see ``Layer``): successors inlined, each
+    post-state looked up in ``seen`` where it is built, and dispatch groups
+    (``_dispatch_groups``) tested once per key rather than once per instance. The same terms
+    as ``successors`` (``canonical``: their hash-consed form, when ``successors`` already built
+    it); only the order in which steps are found differs."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+
+    def sink(k: str, post: str, bounds: str) -> list[str]:
+        take = ["_t = " + post, "nt += 1", "if _t not in seen:", "    seen[_t] = s", "    push(_t)"]
+        if bounds == "True":
+            return take
+        cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
+        return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
+
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
+    lines = [
+        "def layer(frontier, seen, new, cap):",
+        "    push = new.append",
+        "    nt = nb = nd = 0",
+        "    fb = -1",
+        "    _U = _UNSET",
+        "    done = 0",
+        "    for s in frontier:",
+        "        before = nt + nb",
+    ]
+    lines += _prologue(m, shared, "        ")
+    lines += [f"        {line}" for line in body]
+    lines += [
+        "        done += 1",
+        "        if nt + nb == before:",
+        "            nd += 1",
+        "        if len(seen) > cap:",
+        "            break",
+        "    return nt, nb, nd, fb, done",
+    ]
+    src = "\n".join(lines) + "\n"
+    ns["_UNSET"] = _UNSET
+    run_generated(src, f"<ioakit generated layer: {m.name}>", ns)
+    fn: Layer = ns["layer"]
+    fn.source = src  # type: ignore[attr-defined]
+    return fn
+
+
+class _OutOfBounds:
+    def __repr__(self) -> str:
+        return "OUT_OF_BOUNDS"
+
+
+OUT_OF_BOUNDS: Any = _OutOfBounds()
+"""Returned by a compiled step whose post-state leaves the scope's bounds."""
+
+_UNSET: Any = object()
+"""Initial value of a lazily memoised shared subterm in ``successors`` (no term evaluates to it)."""
+
+
+def compile_predicates(m: Any, preds: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], bool]]:
+    """Compile boolean terms over the machine's state to fast Python predicates.
+
+    Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
+    return _compile_each(m, preds, "predicates", "_p", "bool({})")
+
+
+def compile_terms(m: Any, terms: Sequence[Term]) -> list[Callable[[tuple[Any, ...]], Any]]:
+    """Compile arbitrary terms over the state to Python functions returning their values.
+
+    Raises ``CodegenLimitError`` for a term nested too deeply for Python's compiler."""
+    return _compile_each(m, terms, "terms", "_v", "{}")
+
+
+def _compile_each(
+    m: Any, terms: Sequence[Term], what: str, prefix: str, result: str
+) -> list[Callable[[tuple[Any, ...]], Any]]:
+    """One generated function ``{prefix}{k}(s) -> result.format(term k)`` per term."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+    src: list[str] = []
+    label = f"<ioakit {what}: {m.name}>"
+    try:
+        for k, t in enumerate(terms):
+            src += [f"def {prefix}{k}(s):", f"    return {result.format(_Emitter(consts, ns, [t]).expr(t))}"]
+    except RecursionError:
+        raise CodegenLimitError(label, _depth_note(terms)) from None
+    run_generated("\n".join(src) + "\n", label, ns)  # generated from traced terms only
+    return [ns[f"{prefix}{k}"] for k in range(len(terms))]
+
+
+def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequence[tuple[Any, ...]], int], int]:
+    """A generated ``scan(states, start)``: the first index ``i >= start`` at which some
+    predicate is false (``find=False``: the first state violating the conjunction) or some
+    predicate is true (``find=True``: the first state witnessing the disjunction); -1 if none.
+
+    One loop over a batch of states with every predicate inlined, so that checking many
+    properties costs one call per batch rather than one per state and property; subterms that
+    several predicates use (``created-viewids`` in Lemma 4.1) are computed once per state, as
+    the preconditions of different instances share them in ``successors``."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+    canon = _Canon()
+    terms = [canon(p) for p in preds]
+    shared = _Shared(terms)
+    lines: list[str] = []
+    if not find:
+        # statements: each predicate's conjuncts tested in turn, loops over a state set's elements
+        # for quantifiers over it (as in the layer); the first false one settles the state
+        nvars = len(m.variables)
+        for j, p in enumerate(terms):
+            em = _Emitter(consts, ns, [p], shared, "_s{}")
+            steps, _, _, _ = _instance_code(em, p, (), nvars, m.variables, always=j == 0, loops=True)
+            for kind, code in steps:
+                if kind == "do":
+                    lines += code
+                else:
+                    lines += [f"if not ({code}):", "    return i"]
+    elif terms:
+        codes = []
+        for j, p in enumerate(terms):
+            em = _Emitter(consts, ns, [p], shared, "_s{}")
+            em.first = j == 0  # the first predicate is evaluated for every state
+            codes.append(f"({em.expr(p)})")
+        lines += [f"if {' or '.join(codes)}:", "    return i"]
+    src = "\n".join(
+        [
+            "def scan(states, start):",
+            "    _U = _UNSET",
+            "    for i in range(start, len(states)):",
+            "        s = states[i]",
+            *_prologue(m, shared, "        "),
+            *("        " + x for x in lines),
+            "    return -1",
+        ]
+    )
+    ns["_UNSET"] = _UNSET
+    run_generated(src + "\n", f"<ioakit scan: {m.name}>", ns)
+    scan = ns["scan"]
+    scan.source = src
+    return scan  # type: ignore[no-any-return]
+
+
+# -- limits of the Python compiler ------------------------------------------------------------
+
+
+class CodegenLimitError(ValueError):
+    """An expression nests too deeply to become Python code (a ``ValueError``: the input, not
+    ioakit, is at fault). Raised instead of the ``SyntaxError`` / ``RecursionError`` traceback
+    that CPython gives; ``str()`` names the generated code, the depth and what to write instead.
+    """
+
+    def __init__(self, label: str, detail: str) -> None:
+        super().__init__(
+            f"{label}: an expression nests too deeply for the concrete compiler ({detail}). "
+            "Write it as shorter pieces: split it into several named predicates or invariants, or a "
+            "conjunction of short conjuncts rather than one deep expression, and group long sums or "
+            "chains as balanced trees ((a + b) + (c + d) nests log n levels deep, a + b + c + ... n levels)."
+        )
+        self.label = label
+        self.detail = detail
+
+
+def _depth_note(terms: Sequence[Term]) -> str:
+    """``"the deepest term nests N operations deep"``, computed without recursion."""
+    depth: dict[int, int] = {}
+    for t in subterms(list(terms)):
+        depth[id(t)] = 1 + max((depth[id(a)] for a in t.args), default=0)
+    deepest = max((depth[id(t)] for t in terms), default=0)
+    return f"the deepest term nests {deepest} operations deep"
+
+
+def _code_depth(src: str) -> tuple[int, str]:
+    """(deepest bracket nesting of ``src``, the generated function it is in). Generated code has
+    no string literals, so brackets are code; labels in comments are balanced."""
+    best, where, fn, level = 0, "", "", 0
+    for line in src.splitlines():
+        if line.startswith("def "):
+            fn = line[4:].split("(", 1)[0]
+        for ch in line:
+            if ch in "([{":
+                level += 1
+                if level > best:
+                    best, where = level, fn
+            elif ch in ")]}":
+                level -= 1
+    return best, where
+
+
+def run_generated(src: str, label: str, ns: dict[str, Any]) -> None:
+    """Compile generated source ``src`` (``label`` is its file name in tracebacks) and run it in
+    ``ns``, defining its functions there.
+
+    CPython refuses code nested too deeply: its tokenizer allows 200 nested brackets
+    (``SyntaxError: too many nested parentheses``), its parser and compiler overflow their
+    stacks on deeper expressions (``MemoryError``, ``RecursionError``). Those become a
+    ``CodegenLimitError``; any other ``SyntaxError`` is a bug of the generator and propagates.
+    """
+    try:
+        code = compile(src, label, "exec")
+    except (SyntaxError, RecursionError, MemoryError) as e:
+        depth, fn = _code_depth(src)
+        if isinstance(e, SyntaxError) and not any(w in str(e.msg) for w in ("nested", "too complex")):
+            raise
+        if isinstance(e, MemoryError) and depth < 100:
+            raise  # shallow code: really out of memory
+        reason = e.msg if isinstance(e, SyntaxError) else (str(e) or type(e).__name__)
+        where = f" in {fn}" if fn else ""
+        raise CodegenLimitError(
+            label, f"the generated code nests {depth} brackets deep{where}, CPython's parser allows 200: {reason}"
+        ) from None
+    exec(code, ns)  # our own generated code, never user text

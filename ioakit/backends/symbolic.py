@@ -1,0 +1,413 @@
+"""The symbolic semantics: the same traced terms, interpreted as Z3 formulas.
+
+Values of each type are represented by small Python structures of Z3 terms:
+
+=============  ======================================================================
+type           symbolic structure
+=============  ======================================================================
+Bool           ``z3.BoolRef``
+Int, Enum      ``z3.ArithRef`` (an enum element is its index; ⊥ is -1, the least)
+Record         ``tuple`` of field structures
+Seq            ``SymSeq(len, elems, default)``: slots past ``len`` hold ``default``
+Set            ``SymSet``: one ``z3.BoolRef`` per element of the (finite) universe
+Map            ``tuple`` of value structures, one per key, row-major
+=============  ======================================================================
+
+Sequences are *canonically padded* (every slot past the length holds the element type's
+default), so two sequences are equal iff their slots are, and a model maps back to exactly the
+concrete tuple. Bounds of the scope are well-formedness constraints (``wf``): the prover's
+arbitrary states satisfy them, and a step whose post-state breaks them is not a step — the
+same rule the compiled concrete semantics applies (``codegen``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import z3
+
+from ioakit.lang.ir import Term, subterms
+from ioakit.lang.types import BOT_INDEX, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+
+Sym = Any  # a symbolic structure as in the module docstring
+
+
+def z3_version() -> str:
+    return z3.get_version_string()
+
+
+@dataclass(frozen=True)
+class SymSeq:
+    len: z3.ArithRef
+    elems: tuple[Sym, ...]
+    default: Sym
+
+    def get(self, j: int) -> Sym:
+        return self.elems[j] if 0 <= j < len(self.elems) else self.default
+
+
+@dataclass(frozen=True)
+class SymSet:
+    bits: dict[Any, z3.BoolRef]  # concrete element -> membership
+
+    def has(self, v: Any) -> z3.BoolRef:
+        return self.bits.get(v, z3.BoolVal(False))
+
+
+# -- constants, fresh variables, well-formedness, evaluation -----------------------------------
+
+
+def from_const(t: Type, v: Any) -> Sym:
+    """The symbolic structure of a concrete value."""
+    if isinstance(t, BoolT):
+        return z3.BoolVal(bool(v))
+    if isinstance(t, IntT | EnumT):
+        return z3.IntVal(v)
+    if isinstance(t, RecordT):
+        return tuple(from_const(ft, x) for (_, ft), x in zip(t.fields, v))
+    if isinstance(t, SeqT):
+        return SymSeq(z3.IntVal(len(v)), tuple(from_const(t.elem, x) for x in v), from_const(t.elem, t.elem.default()))
+    if isinstance(t, SetT):
+        return SymSet({u: z3.BoolVal(u in v) for u in t.universe()})
+    if isinstance(t, MapT):
+        return tuple(from_const(t.val, x) for x in v)
+    raise TypeError(f"no symbolic encoding for {t}")
+
+
+def fresh(t: Type, name: str) -> tuple[Sym, list[z3.BoolRef]]:
+    """A fresh symbolic value of type ``t`` and the constraints making it well formed."""
+    if isinstance(t, BoolT):
+        return z3.Bool(name), []
+    if isinstance(t, IntT):
+        x = z3.Int(name)
+        return x, [x >= t.lo, x <= t.hi]
+    if isinstance(t, EnumT):
+        x = z3.Int(name)
+        return x, [x >= (BOT_INDEX if t.bottom else 0), x < len(t.domain)]
+    if isinstance(t, RecordT):
+        parts, cons = [], []
+        for fname, ft in t.fields:
+            p, c = fresh(ft, f"{name}.{fname}")
+            parts.append(p)
+            cons += c
+        return tuple(parts), cons
+    if isinstance(t, SeqT):
+        n = z3.Int(f"{name}.len")
+        default = from_const(t.elem, t.elem.default())
+        elems, cons = [], [n >= 0, n <= t.maxlen]
+        for j in range(t.maxlen):
+            e, c = fresh(t.elem, f"{name}[{j + 1}]")
+            elems.append(e)
+            cons += [z3.Implies(n > j, z3.And(c) if c else z3.BoolVal(True)), z3.Implies(n <= j, equal(e, default))]
+        return SymSeq(n, tuple(elems), default), cons
+    if isinstance(t, SetT):
+        return SymSet({u: z3.Bool(f"{name}∋{t.elem.show(u)}") for u in t.universe()}), []
+    if isinstance(t, MapT):
+        parts, cons = [], []
+        for key in t.key_tuples():
+            p, c = fresh(t.val, f"{name}[{t.key_name(key)}]")
+            parts.append(p)
+            cons += c
+        return tuple(parts), cons
+    raise TypeError(f"no symbolic encoding for {t}")
+
+
+def wf(t: Type, x: Sym) -> list[z3.BoolRef]:
+    """Constraints that ``x`` is a well-formed value of ``t`` (scope bounds included)."""
+    if isinstance(t, BoolT | SetT):
+        return []
+    if isinstance(t, IntT):
+        return [x >= t.lo, x <= t.hi]
+    if isinstance(t, EnumT):
+        return [x >= (BOT_INDEX if t.bottom else 0), x < len(t.domain)]
+    if isinstance(t, RecordT):
+        return [c for (_, ft), p in zip(t.fields, x) for c in wf(ft, p)]
+    if isinstance(t, SeqT):
+        out = [x.len >= 0, x.len <= t.maxlen]
+        for j, e in enumerate(x.elems):
+            ce = wf(t.elem, e)
+            if ce:
+                out.append(z3.Implies(x.len > j, z3.And(ce)))
+        return out
+    if isinstance(t, MapT):
+        return [c for p in x for c in wf(t.val, p)]
+    raise TypeError(f"no symbolic encoding for {t}")
+
+
+def fit(t: Type, x: Sym) -> Sym:
+    """Trim a well-formed structure to the declared capacity of ``t`` (sequences grow on append)."""
+    if isinstance(t, SeqT):
+        elems = tuple(fit(t.elem, x.get(j)) for j in range(t.maxlen))
+        return SymSeq(x.len, elems, x.default)
+    if isinstance(t, RecordT):
+        return tuple(fit(ft, p) for (_, ft), p in zip(t.fields, x))
+    if isinstance(t, MapT):
+        return tuple(fit(t.val, p) for p in x)
+    if isinstance(t, SetT):
+        return SymSet({u: x.has(u) for u in t.universe()})
+    return x
+
+
+def evaluate(t: Type, model: z3.ModelRef, x: Sym) -> Any:
+    """The concrete value of ``x`` in ``model`` (unconstrained parts take the type's default)."""
+
+    def num(e: z3.ExprRef) -> int:
+        return model.eval(e, model_completion=True).as_long()
+
+    if isinstance(t, BoolT):
+        return z3.is_true(model.eval(x, model_completion=True))
+    if isinstance(t, IntT | EnumT):
+        return num(x)
+    if isinstance(t, RecordT):
+        return tuple(evaluate(ft, model, p) for (_, ft), p in zip(t.fields, x))
+    if isinstance(t, SeqT):
+        n = num(x.len)
+        return tuple(evaluate(t.elem, model, x.get(j)) for j in range(n))
+    if isinstance(t, SetT):
+        return frozenset(u for u in t.universe() if z3.is_true(model.eval(x.has(u), model_completion=True)))
+    if isinstance(t, MapT):
+        return tuple(evaluate(t.val, model, p) for p in x)
+    raise TypeError(f"no symbolic encoding for {t}")
+
+
+# -- structural operations ---------------------------------------------------------------------
+
+
+def equal(a: Sym, b: Sym) -> z3.BoolRef:
+    if isinstance(a, SymSeq):
+        n = max(len(a.elems), len(b.elems))
+        return z3.And(a.len == b.len, *(equal(a.get(j), b.get(j)) for j in range(n)))
+    if isinstance(a, SymSet):
+        keys = list(dict.fromkeys([*a.bits, *b.bits]))
+        return z3.And(*(a.has(k) == b.has(k) for k in keys))
+    if isinstance(a, tuple):
+        return z3.And(*(equal(x, y) for x, y in zip(a, b)))
+    return a == b
+
+
+def select(c: z3.BoolRef, a: Sym, b: Sym) -> Sym:
+    """``if c then a else b`` on structures."""
+    if isinstance(a, SymSeq):
+        n = max(len(a.elems), len(b.elems))
+        return SymSeq(z3.If(c, a.len, b.len), tuple(select(c, a.get(j), b.get(j)) for j in range(n)), a.default)
+    if isinstance(a, SymSet):
+        keys = list(dict.fromkeys([*a.bits, *b.bits]))
+        return SymSet({k: z3.If(c, a.has(k), b.has(k)) for k in keys})
+    if isinstance(a, tuple):
+        return tuple(select(c, x, y) for x, y in zip(a, b))
+    return z3.If(c, a, b)
+
+
+def _index_chain(cases: Sequence[tuple[z3.BoolRef, Sym]], default: Sym) -> Sym:
+    out = default
+    for cond, v in reversed(cases):
+        out = select(cond, v, out)
+    return out
+
+
+class Evaluator:
+    """Interprets terms over a symbolic state (one structure per state variable)."""
+
+    def __init__(self, state: Sequence[Sym]) -> None:
+        self.state = list(state)
+        self.memo: dict[int, Sym] = {}
+
+    def __call__(self, root: Term) -> Sym:
+        for t in subterms([root]):
+            if id(t) not in self.memo:
+                self.memo[id(t)] = self._eval(t, [self.memo[id(a)] for a in t.args])
+        return self.memo[id(root)]
+
+    def _eval(self, t: Term, a: list[Sym]) -> Sym:
+        op = t.op
+        if op == "const":
+            return from_const(t.type, t.data)
+        if op == "var":
+            return self.state[t.data[0]]
+        if op == "not":
+            return z3.Not(a[0])
+        if op == "and":
+            return z3.And(*a)
+        if op == "or":
+            return z3.Or(*a)
+        if op == "ite":
+            return select(a[0], a[1], a[2])
+        if op == "eq":
+            return equal(a[0], a[1])
+        if op == "lt":
+            return a[0] < a[1]
+        if op == "le":
+            return a[0] <= a[1]
+        if op == "add":
+            return a[0] + a[1]
+        if op == "sub":
+            return a[0] - a[1]
+        if op == "mul":
+            return a[0] * a[1]
+        if op == "field":
+            return a[0][t.data]
+        if op == "record":
+            return tuple(a)
+        if op == "seq_lit":
+            st = t.type
+            assert isinstance(st, SeqT)
+            return SymSeq(z3.IntVal(len(a)), tuple(a), from_const(st.elem, st.elem.default()))
+        if op == "seq_len":
+            return a[0].len
+        if op == "seq_at":
+            s, i = a
+            idx = t.args[1]
+            if idx.op == "const":
+                return s.get(idx.data - 1)
+            return _index_chain([(i == j + 1, s.get(j)) for j in range(len(s.elems))], s.default)
+        if op == "seq_append":
+            s, x = a
+            cap = len(s.elems)
+            elems = [select(s.len == j, x, s.get(j)) for j in range(cap + 1)]
+            return SymSeq(s.len + 1, tuple(elems), s.default)
+        if op == "seq_tail":
+            s = a[0]
+            cap = len(s.elems)
+            return SymSeq(z3.If(s.len > 0, s.len - 1, 0), tuple(s.get(j + 1) for j in range(cap)), s.default)
+        if op == "seq_concat":
+            x, y = a
+            elems = []
+            for j in range(len(x.elems) + len(y.elems)):
+                from_y = _index_chain([(j - x.len == k, y.get(k)) for k in range(len(y.elems))], y.default)
+                elems.append(select(x.len > j, x.get(j), from_y))
+            return SymSeq(x.len + y.len, tuple(elems), x.default)
+        if op == "seq_prefix":
+            x, y = a
+            return z3.And(
+                x.len <= y.len, *(z3.Implies(x.len > j, equal(x.get(j), y.get(j))) for j in range(len(x.elems)))
+            )
+        if op == "seq_contains":
+            s, x = a
+            return z3.Or(*(z3.And(s.len > j, equal(s.get(j), x)) for j in range(len(s.elems))))
+        if op == "seq_elems":
+            s = a[0]
+            st = t.type
+            assert isinstance(st, SetT)
+            return SymSet(
+                {
+                    u: z3.Or(*(z3.And(s.len > j, equal(s.get(j), from_const(st.elem, u))) for j in range(len(s.elems))))
+                    for u in st.universe()
+                }
+            )
+        if op == "set_lit":
+            st = t.type
+            assert isinstance(st, SetT)
+            return SymSet({u: z3.Or(*(equal(x, from_const(st.elem, u)) for x in a)) for u in st.universe()})
+        if op == "set_member":
+            x, s = a
+            et = t.args[1].type.elem  # type: ignore[attr-defined]
+            if t.args[0].op == "const":
+                return s.has(t.args[0].data)
+            return z3.Or(*(z3.And(b, equal(x, from_const(et, u))) for u, b in s.bits.items()))
+        if op in ("set_add", "set_remove"):
+            s, x = a
+            et = t.args[0].type.elem  # type: ignore[attr-defined]
+            if op == "set_add":
+                return SymSet({u: z3.Or(b, equal(x, from_const(et, u))) for u, b in s.bits.items()})
+            return SymSet({u: z3.And(b, z3.Not(equal(x, from_const(et, u)))) for u, b in s.bits.items()})
+        if op in ("set_union", "set_inter", "set_diff", "set_subset"):
+            x, y = a
+            keys = list(dict.fromkeys([*x.bits, *y.bits]))
+            if op == "set_union":
+                return SymSet({k: z3.Or(x.has(k), y.has(k)) for k in keys})
+            if op == "set_inter":
+                return SymSet({k: z3.And(x.has(k), y.has(k)) for k in keys})
+            if op == "set_diff":
+                return SymSet({k: z3.And(x.has(k), z3.Not(y.has(k))) for k in keys})
+            return z3.And(*(z3.Implies(x.has(k), y.has(k)) for k in keys))
+        if op == "set_card":
+            return z3.Sum(*(z3.If(b, 1, 0) for b in a[0].bits.values())) if a[0].bits else z3.IntVal(0)
+        if op == "map_get":
+            mt, default = t.data
+            m, keys, kterms = a[0], a[1:], t.args[1:]
+            if all(k.op == "const" for k in kterms):
+                i = mt.flat_index([k.data for k in kterms])
+                return m[i] if i >= 0 else from_const(mt.val, default)
+            cases = [(_key_is(keys, kt), m[i]) for i, kt in enumerate(mt.key_tuples())]
+            return _index_chain(cases, from_const(mt.val, default))
+        if op == "map_put":
+            mt = t.data
+            m, v, keys, kterms = a[0], a[1], a[2:], t.args[2:]
+            if all(k.op == "const" for k in kterms):
+                i = mt.flat_index([k.data for k in kterms])
+                return m if i < 0 else tuple(v if j == i else m[j] for j in range(len(m)))
+            return tuple(select(_key_is(keys, kt), v, m[i]) for i, kt in enumerate(mt.key_tuples()))
+        raise AssertionError(f"no symbolic semantics for op {op}")
+
+
+def _key_is(keys: Sequence[Sym], kt: Sequence[int]) -> z3.BoolRef:
+    return z3.And(*(k == v for k, v in zip(keys, kt)))
+
+
+# -- machine-level helpers ---------------------------------------------------------------------
+
+
+@dataclass
+class SymState:
+    """A symbolic state of a machine: one structure per variable plus its well-formedness."""
+
+    vars: list[Sym]
+    wf: list[z3.BoolRef]
+
+
+def fresh_state(m: Any, prefix: str) -> SymState:
+    """Fresh variables for every state variable of machine ``m`` (names ``prefix.var``)."""
+    out, cons = [], []
+    for n, t in m.variables:
+        x, c = fresh(t, f"{prefix}.{n}")
+        out.append(x)
+        cons += c
+    return SymState(out, cons)
+
+
+def const_state(m: Any, s: Sequence[Any]) -> SymState:
+    return SymState([from_const(t, v) for (_, t), v in zip(m.variables, s)], [])
+
+
+def state_equal(m: Any, a: Sequence[Sym], b: Sequence[Sym]) -> z3.BoolRef:
+    return z3.And(*(equal(x, y) for x, y in zip(a, b)))
+
+
+def is_start(m: Any, st: SymState) -> z3.BoolRef:
+    """The start-state predicate: the state equals one of ``m.start_states``."""
+    return z3.Or(*(state_equal(m, st.vars, const_state(m, s0).vars) for s0 in m.start_states))
+
+
+@dataclass
+class SymStep:
+    """One action instance applied to a symbolic state."""
+
+    guard: z3.BoolRef
+    in_bounds: z3.BoolRef
+    post: list[Sym]
+
+
+def step(m: Any, inst: Any, pre: Sequence[Sym], ev: Evaluator | None = None) -> SymStep:
+    """Apply action instance ``inst`` symbolically. The step happens iff ``guard ∧ in_bounds``."""
+    ev = ev or Evaluator(pre)
+    guard = ev(inst.guard)
+    post = list(pre)
+    bounds: list[z3.BoolRef] = []
+    for i, term in inst.writes:
+        t = m.variables[i][1]
+        v = ev(term)
+        bounds += wf(t, v)
+        post[i] = fit(t, v)
+    return SymStep(guard, z3.And(*bounds) if bounds else z3.BoolVal(True), post)
+
+
+def model_state(m: Any, model: z3.ModelRef, st: Sequence[Sym]) -> tuple[Any, ...]:
+    """The concrete state that ``model`` assigns to the symbolic state ``st``."""
+    return tuple(evaluate(t, model, x) for (_, t), x in zip(m.variables, st))
+
+
+def predicate(term: Term, st: Sequence[Sym]) -> z3.BoolRef:
+    """A boolean term (invariant, precondition) as a Z3 formula over the symbolic state ``st``."""
+    return Evaluator(st)(term)

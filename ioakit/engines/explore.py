@@ -1,0 +1,508 @@
+"""Explicit-state checking: breadth-first reachability and seeded random simulation.
+
+The explorer is built fluently and returns an immutable report (design.md §3, §8, after
+Stateright)::
+
+    report = Explorer(machine).check(lemma_4_1).max_states(1_000_000).run()
+    report.verdict            # Verdict.OK / VIOLATED / INCOMPLETE
+    report.states             # exact number of reachable states when complete
+    report.assert_ok()        # fails on VIOLATED *and* on INCOMPLETE
+
+Breadth-first order makes the first violating state of each property one at minimal depth,
+so its counterexample is a shortest execution. Properties are checked on every state;
+a property also records whether some state *witnessed* it non-vacuously (used by the invariant
+DSL's vacuity report). Steps that would leave the scope's bounds are not taken but counted.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ioakit.backends.codegen import compile_predicates, compile_scan
+from ioakit.lang.automaton import Machine
+from ioakit.lang.ir import Term
+from ioakit.results import Verdict
+
+
+@dataclass(frozen=True)
+class Property:
+    """A named state predicate to check on every explored state.
+
+    ``witnesses`` are ``(description, predicate)`` pairs; a witness that is true in no explored
+    state marks the property as (partly) *vacuous*: e.g. the premise of an implication that never
+    holds, or a quantifier over a set that is empty in every state.
+    """
+
+    name: str
+    term: Term
+    reference: str = ""
+    description: str = ""
+    witnesses: tuple[tuple[str, Term], ...] = ()
+
+
+def properties_from(machine: Machine, defs: Iterable[tuple[str, str, Callable[..., Any]]]) -> list[Property]:
+    """Trace ``(name, reference, python_predicate)`` triples into ``Property`` objects."""
+    return [Property(n, machine.predicate(fn), ref, (fn.__doc__ or "").strip()) for n, ref, fn in defs]
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A finite execution: a start state and the (action instance index, state) steps after it."""
+
+    machine: Machine = field(repr=False)
+    start: tuple[Any, ...]
+    steps: tuple[tuple[int, tuple[Any, ...]], ...]
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    @property
+    def final(self) -> tuple[Any, ...]:
+        return self.steps[-1][1] if self.steps else self.start
+
+    def labels(self) -> list[str]:
+        return [self.machine.actions[k].label for k, _ in self.steps]
+
+    def events(self, with_states: bool = False) -> list[dict[str, Any]]:
+        """One dict per step in the trace-format shape (``traces/FORMAT.md``)."""
+        out = []
+        for k, st in self.steps:
+            a = self.machine.actions[k]
+            ev: dict[str, Any] = {"action": a.name, "kind": a.kind.value, "args": a.args_json()}
+            if with_states:
+                ev["state"] = self.machine.state_json(st)
+            out.append(ev)
+        return out
+
+    def external_events(self) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e["kind"] != "internal"]
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"start": state, "steps": [...]}``; each step is its trace-format event (``action`` is
+        the family name as in ``traces/FORMAT.md``, with ``kind``, ``args`` and the ``state``
+        after the step) plus ``label``, the full instance label (``brcv(a=a1,p=p1,q=p2)``)
+        that ``show()`` prints. The events are built once: linear in the length of the execution."""
+        m = self.machine
+        events = self.events(with_states=True)
+        return {
+            "start": m.state_json(self.start),
+            "steps": [
+                {"action": ev["action"], "label": m.actions[k].label, **ev}
+                for (k, _), ev in zip(self.steps, events, strict=True)
+            ],
+        }
+
+    def show(self, diff: bool = True) -> str:
+        """Readable text: the start state, then each action and the variables it changed."""
+        m = self.machine
+        lines = ["  start: " + ", ".join(f"{k} = {v}" for k, v in m.show_state(self.start).items())]
+        prev = self.start
+        for i, (k, st) in enumerate(self.steps, 1):
+            changed = {
+                n: t.show(v)
+                for (n, t), v, w in zip(m.variables, st, prev)
+                if (v != w or not diff) and n not in m.hidden_vars
+            }
+            lines.append(f"  {i:>3}. {m.actions[k].label}")
+            if changed:
+                lines.append("       " + ", ".join(f"{n} := {v}" for n, v in changed.items()))
+            prev = st
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PropertyResult:
+    name: str
+    reference: str
+    verdict: Verdict
+    counterexample: Execution | None = None
+    vacuous: tuple[str, ...] = ()
+    """Descriptions of the property's witnesses that were true in no explored state."""
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "reference": self.reference, "verdict": self.verdict.value}
+        if self.counterexample is not None:
+            out["counterexample"] = self.counterexample.to_json()
+            out["counterexample_length"] = len(self.counterexample)
+        out["vacuous"] = list(self.vacuous)
+        return out
+
+
+@dataclass(frozen=True)
+class ExploreReport:
+    """Immutable result of an exhaustive exploration."""
+
+    machine: str
+    scope: dict[str, int]
+    verdict: Verdict
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    complete: bool
+    reason: str | None
+    results: tuple[PropertyResult, ...]
+    bound_hits: int
+    first_bound_hit: str | None
+    deadlocks: int
+
+    @property
+    def states_per_second(self) -> float:
+        return self.states / self.seconds if self.seconds > 0 else float("inf")
+
+    def result(self, name: str) -> PropertyResult:
+        for r in self.results:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def assert_ok(self) -> None:
+        """Fail unless every property holds on a *complete* exploration."""
+        if self.verdict is Verdict.VIOLATED:
+            bad = [r for r in self.results if r.verdict is Verdict.VIOLATED]
+            raise AssertionError(
+                f"{self.machine}: {', '.join(r.name for r in bad)} violated:\n"
+                + "\n".join(r.counterexample.show() for r in bad if r.counterexample)
+            )
+        if not self.complete:
+            raise AssertionError(f"{self.machine}: model checking is incomplete ({self.reason})")
+
+    def to_json(self) -> dict[str, Any]:
+        from ioakit.backends.symbolic import z3_version
+
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "exhaustive",
+            "verdict": self.verdict.value,
+            "complete": self.complete,
+            "reason": self.reason,
+            "states": self.states,
+            "transitions": self.transitions,
+            "depth": self.depth,
+            "seconds": round(self.seconds, 4),
+            "states_per_second": round(self.states_per_second, 1),
+            "deadlocks": self.deadlocks,
+            "bound_hits": self.bound_hits,
+            "first_bound_hit": self.first_bound_hit,
+            "z3_version": z3_version(),
+            "invariants": [r.to_json() for r in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    """Result of seeded random simulation; never a proof (``exhaustive`` is false)."""
+
+    machine: str
+    scope: dict[str, int]
+    verdict: Verdict
+    runs: int
+    steps: int
+    distinct_states: int
+    seed: int
+    seconds: float
+    results: tuple[PropertyResult, ...]
+    executions: tuple[Execution, ...] = field(default=(), repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        from ioakit.backends.symbolic import z3_version
+
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "simulation",
+            "exhaustive": False,
+            "verdict": self.verdict.value,
+            "runs": self.runs,
+            "steps": self.steps,
+            "distinct_states": self.distinct_states,
+            "seed": self.seed,
+            "seconds": round(self.seconds, 4),
+            "z3_version": z3_version(),
+            "invariants": [r.to_json() for r in self.results],
+        }
+
+
+class Explorer:
+    """Builder for explorations of one machine. Methods return ``self`` for chaining."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self._props: list[Property] = []
+        self._max_states: int | None = None
+        self._max_depth: int | None = None
+        self._stop_on_violation = False
+        self._progress: Callable[[int, int, float], None] | None = None
+
+    def check(self, props: Iterable[Property]) -> Explorer:
+        self._props.extend(props)
+        return self
+
+    def max_states(self, n: int | None) -> Explorer:
+        self._max_states = n
+        return self
+
+    def max_depth(self, d: int | None) -> Explorer:
+        self._max_depth = d
+        return self
+
+    def stop_on_violation(self, flag: bool = True) -> Explorer:
+        self._stop_on_violation = flag
+        return self
+
+    def progress(self, fn: Callable[[int, int, float], None] | None) -> Explorer:
+        """``fn(states, depth, seconds)`` is called about once a second during long runs."""
+        self._progress = fn
+        return self
+
+    # -- exhaustive breadth-first search --------------------------------------------------------
+    def run(self) -> ExploreReport:
+        m = self.machine
+        compiled = m.compiled()
+        layer = compiled.layer
+        succ = compiled.successors
+        props = self._props
+        checks = _Checks(m, [p.term for p in props], find=False)
+        witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
+        witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
+
+        # ``seen`` maps every reached state to its breadth-first parent (None for start states);
+        # its insertion order is the breadth-first order, so no other state table is kept
+        seen: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+        for s0 in m.start_states:
+            seen.setdefault(s0, None)
+        frontier = list(seen)
+        cap = self._max_states if self._max_states is not None else sys.maxsize
+        transitions = bound_hits = deadlocks = 0
+        first_bound_hit: str | None = None
+        complete, reason = True, None
+        depth = 0
+        t0 = time.perf_counter()
+        next_tick = t0 + 1.0
+        new: list[tuple[Any, ...]] = []
+        checked = 0
+        try:
+            if len(seen) > cap:
+                for _ in range(len(seen) - cap):
+                    seen.popitem()
+                frontier = list(seen)
+                raise _Stop(f"max-states {cap} reached")
+            checks.scan(frontier, 0)
+            witnesses.scan(frontier, 0)
+            while frontier:
+                if self._max_depth is not None and depth >= self._max_depth:
+                    complete, reason = False, f"max-depth {self._max_depth} reached"
+                    break
+                if self._stop_on_violation and checks.any_violated():
+                    complete, reason = False, "stopped at the first violation"
+                    break
+                new, checked = [], 0
+                for c in range(0, len(frontier), _CHUNK):
+                    nt, nb, nd, fb, _ = layer(frontier[c : c + _CHUNK], seen, new, cap)
+                    transitions += nt
+                    bound_hits += nb
+                    deadlocks += nd
+                    if fb >= 0 and first_bound_hit is None:
+                        first_bound_hit = m.actions[fb].label
+                    if len(seen) > cap:  # keep exactly the first ``cap`` states found
+                        excess = len(seen) - cap
+                        for _ in range(excess):
+                            seen.popitem()
+                        del new[len(new) - excess :]
+                        raise _Stop(f"max-states {cap} reached")
+                    checks.scan(new, checked)
+                    witnesses.scan(new, checked)
+                    checked = len(new)
+                    if self._progress is not None and time.perf_counter() >= next_tick:
+                        self._progress(len(seen), depth, time.perf_counter() - t0)
+                        next_tick = time.perf_counter() + 1.0
+                if new:
+                    depth += 1
+                frontier = new
+        except _Stop as e:
+            complete, reason = False, str(e)
+        except KeyboardInterrupt:
+            complete, reason = False, "interrupted (Ctrl-C)"
+        if not complete and checked < len(new):  # the states of the interrupted chunk
+            checks.scan(new, checked)
+            witnesses.scan(new, checked)
+            if reason is not None and not reason.startswith("max-depth"):
+                depth += 1
+        seconds = time.perf_counter() - t0
+
+        def path(t: tuple[Any, ...]) -> Execution:
+            chain = [t]
+            while (u := seen[chain[-1]]) is not None:
+                chain.append(u)
+            chain.reverse()
+            steps = []
+            for pre, post in itertools.pairwise(chain):
+                k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
+                steps.append((k, post))
+            return Execution(m, chain[0], tuple(steps))
+
+        results = []
+        for j, p in enumerate(props):
+            bad = checks.first_hit[j]
+            if bad is not None:
+                v, cex = Verdict.VIOLATED, path(bad)
+            else:
+                v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
+            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_hit[w] is None)
+            results.append(PropertyResult(p.name, p.reference, v, cex, vac))
+        if any(r.verdict is Verdict.VIOLATED for r in results):
+            verdict = Verdict.VIOLATED
+        else:
+            verdict = Verdict.OK if complete else Verdict.INCOMPLETE
+        return ExploreReport(
+            machine=m.name,
+            scope=m.scope.as_dict(),
+            verdict=verdict,
+            states=len(seen),
+            transitions=transitions,
+            depth=depth,
+            seconds=seconds,
+            complete=complete,
+            reason=reason,
+            results=tuple(results),
+            bound_hits=bound_hits,
+            first_bound_hit=first_bound_hit,
+            deadlocks=deadlocks,
+        )
+
+    def reachable(self) -> list[tuple[Any, ...]]:
+        """All reachable states (within ``max_states``), in breadth-first order."""
+        m = self.machine
+        layer = m.compiled().layer
+        seen: dict[tuple[Any, ...], Any] = dict.fromkeys(m.start_states)
+        cap = self._max_states if self._max_states is not None else sys.maxsize
+        frontier = list(seen)
+        while frontier and len(seen) <= cap:
+            new: list[tuple[Any, ...]] = []
+            layer(frontier, seen, new, cap)
+            frontier = new
+        if len(seen) > cap:
+            raise RuntimeError(f"more than {cap} reachable states")
+        return list(seen)
+
+    # -- seeded random simulation ---------------------------------------------------------------
+    def simulate(self, steps: int, runs: int, seed: int, keep_executions: bool = False) -> SimulationReport:
+        """``runs`` random walks of at most ``steps`` steps each, from a seeded generator.
+
+        The same seed gives the same runs. A run ends early at a deadlock. A violation's
+        execution is the shortest violating prefix found among the runs.
+        """
+        m = self.machine
+        succ = m.compiled().successors
+        checks = compile_predicates(m, [p.term for p in self._props])
+        rng = random.Random(seed)
+        best: list[Execution | None] = [None] * len(self._props)
+        seen: set[tuple[Any, ...]] = set()
+        total = 0
+        kept: list[Execution] = []
+        t0 = time.perf_counter()
+        try:
+            for _ in range(runs):
+                s = rng.choice(m.start_states)
+                start = s
+                trail: list[tuple[int, tuple[Any, ...]]] = []
+                seen.add(s)
+                self._sim_check(checks, s, start, trail, best)
+                for _ in range(steps):
+                    options = [(k, ns) for k, ns in succ(s) if ns is not None]
+                    if not options:
+                        break
+                    k, s = options[rng.randrange(len(options))]
+                    trail.append((k, s))
+                    seen.add(s)
+                    total += 1
+                    self._sim_check(checks, s, start, trail, best)
+                if keep_executions:
+                    kept.append(Execution(m, start, tuple(trail)))
+        except KeyboardInterrupt:
+            pass
+        results = tuple(
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else Verdict.OK, b)
+            for p, b in zip(self._props, best)
+        )
+        verdict = Verdict.VIOLATED if any(b is not None for b in best) else Verdict.OK
+        return SimulationReport(
+            m.name,
+            m.scope.as_dict(),
+            verdict,
+            runs,
+            total,
+            len(seen),
+            seed,
+            time.perf_counter() - t0,
+            results,
+            tuple(kept),
+        )
+
+    def _sim_check(
+        self,
+        checks: Sequence[Callable[[tuple[Any, ...]], bool]],
+        s: tuple[Any, ...],
+        start: tuple[Any, ...],
+        trail: list[tuple[int, tuple[Any, ...]]],
+        best: list[Execution | None],
+    ) -> None:
+        for j, c in enumerate(checks):
+            if not c(s):
+                b = best[j]
+                if b is None or len(trail) < len(b):
+                    best[j] = Execution(self.machine, start, tuple(trail))
+
+
+class _Stop(Exception):
+    pass
+
+
+_CHUNK = 4096
+"""Frontier states expanded per call of the generated layer function: between calls the
+explorer checks properties, the state limit and the progress clock."""
+
+
+class _Checks:
+    """Predicates checked on every new state, in breadth-first order, through one generated
+    scan (``compile_scan``) over those not yet settled.
+
+    With ``find=False`` a predicate is settled by its first violating state (recorded in
+    ``first_hit``); with ``find=True`` (witnesses) by its first *satisfying* state,
+    recorded in the same list. The scan is regenerated when one settles: at most once per
+    predicate."""
+
+    def __init__(self, m: Machine, terms: Sequence[Term], find: bool) -> None:
+        self.m = m
+        self.terms = list(terms)
+        self.find = find
+        self.singles: list[Callable[[tuple[Any, ...]], bool]] = []  # one per predicate, compiled at the first hit
+        self.first_hit: list[tuple[Any, ...] | None] = [None] * len(terms)
+        self.open = list(range(len(terms)))
+        self._scan = compile_scan(m, self.terms, find) if terms else None
+
+    def any_violated(self) -> bool:
+        return any(v is not None for v in self.first_hit)
+
+    def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
+        """Settle the predicates that the states from ``start`` on violate (or witness)."""
+        while self._scan is not None:
+            i = self._scan(states, start)
+            if i < 0:
+                return
+            s = states[i]
+            if not self.singles:
+                self.singles = compile_predicates(self.m, self.terms)
+            for j in self.open:
+                if bool(self.singles[j](s)) == self.find:
+                    self.first_hit[j] = s
+            self.open = [j for j in self.open if self.first_hit[j] is None]
+            self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find) if self.open else None
+            start = i + 1

@@ -1,0 +1,1149 @@
+"""Bounded proofs with Z3: BMC from the start states, induction, relative induction (design.md §3).
+
+Everything here runs on a ``Machine`` (an automaton instantiated at a scope) and a list of
+``Property`` objects, both produced by the one traced source (``ioakit.specs``). The Z3 formulas
+come from ``ioakit.backends.symbolic``, the same terms the explorer runs compiled; every
+counterexample Z3 produces is **replayed with the compiled concrete semantics** before it is
+returned, and a disagreement is raised as ``ProverInternalError`` (a bug in ioakit), never
+returned as a result.
+
+What the results mean
+---------------------
+* **At a scope, about the bounded machine.** The scope fixes the domains (|P|, |G|, |M| …), the
+  capacities of sequences, the ranges of counters and the environment's input budget (the state
+  variable ``inputs_issued``). A step whose post-state would leave those bounds is not a step
+  (the rule of both semantics). A proof at a scope is therefore a proof about *that bounded
+  machine*, not about the paper's unbounded one; it says nothing about larger scopes.
+* **BMC** (``bmc``): no execution of length ≤ K from a start state reaches a state violating the
+  invariant. Per invariant: the depth reached without violation, or a shortest violating
+  execution. On request (``check_complete``), a last check asks whether any execution of length
+  K exists at all; if none does, the bound covers every execution and the result says
+  ``complete`` (a proof about the bounded machine).
+* **Induction** (``induction``): (a) every start state satisfies each invariant; (b) for every
+  action instance, from *any* well-formed state within the scope's bounds (reachable or not) that
+  satisfies all the invariants (and the extra hypotheses ``assume``), a step (guard ∧ in-bounds)
+  leads to a state satisfying each invariant. Then the conjunction holds in every reachable state
+  of the bounded machine. A failure is a **counterexample to induction** (``CTI``): a pre-state
+  satisfying the assumptions, an action, and a post-state breaking an invariant. A CTI does not
+  mean the invariant is false: its pre-state may be unreachable (the invariant is then true but
+  needs strengthening).
+* **Relative induction** (``minimal_support``): the target is preserved by every step from states
+  satisfying the target and a *support* set of other invariants. This proves the target only
+  together with a proof of the support (e.g. the whole conjunction being inductive).
+* **Three-valued.** ``Verdict.OK`` (proved at the scope), ``Verdict.VIOLATED`` (with a BMC trace
+  or a CTI), ``Verdict.UNKNOWN`` with a reason (Z3 timeout or ``unknown``). A timeout is never a
+  pass. ``timeout_s`` bounds *each* Z3 check (``z3.Solver.set("timeout", ms)``).
+* **What a failed induction says about the invariants.** An induction result's ``verdict`` is
+  about the claim "the conjunction is inductive": VIOLATED there means a CTI *or* a start state
+  breaking an invariant. Only the second is a violation of the invariants; a CTI leaves them
+  undecided (they may hold in every reachable state). ``InductionResult.outcome`` names the
+  four cases (``inductive``, ``not_inductive``, ``violated_initially``, ``unknown``) and
+  ``InductionResult.invariants_verdict`` maps them to what is known about the invariants
+  holding (OK / VIOLATED / UNKNOWN): the verdict ``ioakit prove`` reports and exits with.
+
+The Z3 version (``symbolic.z3_version()``) and the scope are recorded in every ``to_json()``.
+
+The motivating use is Fekete–Lynch–Shvartsman **Lemma 4.1** ("all straightforward by
+induction"): which of its 14 items are inductive alone and which need the others
+(``ioakit.engines.table``, ``docs/lemma-4-1.md``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import z3
+
+from ioakit.backends import symbolic
+from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
+from ioakit.engines.explore import Execution, Property, Verdict
+from ioakit.lang.automaton import Machine
+from ioakit.lang.ir import Term, subterms
+from ioakit.lang.types import MapT
+
+DEFAULT_TIMEOUT_S = 30.0
+"""Default limit on each Z3 check, in seconds."""
+
+
+class ProverInternalError(AssertionError):
+    """Z3 and the compiled concrete semantics disagree about a counterexample.
+
+    This is a bug in ioakit (``specs/symbolic.py`` or ``specs/codegen.py``), never a verdict about
+    the user's automaton; the message carries the counterexample as a reproducer.
+    """
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+def _ms(timeout_s: float) -> int:
+    return max(1, math.ceil(timeout_s * 1000))
+
+
+def _unknown_reason(solver: z3.Solver, timeout_s: float) -> str:
+    why = solver.reason_unknown()
+    if why in ("timeout", "canceled"):
+        return f"timeout: a Z3 check exceeded {timeout_s:g} s ({why})"
+    return f"Z3 answered unknown ({why})"
+
+
+def _read_vars(terms: Iterable[Term]) -> set[int]:
+    """Indices of the state variables a term reads (derived variables are already expanded)."""
+    return {t.data[0] for t in subterms(list(terms)) if t.op == "var"}
+
+
+def state_diff(m: Machine, pre: Sequence[Any], post: Sequence[Any]) -> list[str]:
+    """What changed from ``pre`` to ``post``, entry by entry for maps (``next[p2,g0]: 1 → 2``)."""
+    out = []
+    for (n, t), a, b in zip(m.variables, pre, post):
+        if a == b:
+            continue
+        if isinstance(t, MapT):
+            for j, kt in enumerate(t.key_tuples()):
+                if a[j] != b[j]:
+                    out.append(f"{n}[{t.key_name(kt)}]: {t.val.show(a[j])} → {t.val.show(b[j])}")
+        else:
+            out.append(f"{n}: {t.show(a)} → {t.show(b)}")
+    return out
+
+
+def _overall(verdicts: Iterable[Verdict]) -> Verdict:
+    vs = list(verdicts)
+    if any(v is Verdict.VIOLATED for v in vs):
+        return Verdict.VIOLATED
+    if any(v is not Verdict.OK for v in vs):
+        return Verdict.UNKNOWN
+    return Verdict.OK
+
+
+def _transition(m: Machine, pre: Sequence[Any], act: z3.ArithRef, post: Sequence[Any]) -> z3.BoolRef:
+    """One step of ``m`` from ``pre`` to ``post`` by the action instance numbered ``act``.
+
+    A disjunction over action instances with an action-choice variable, so a model names the
+    action: ``act = k ⇒ guard_k ∧ in_bounds_k`` (``symbolic.step``), and each variable of
+    ``post`` is ``ite(act = k, value written by k, …, pre's value)`` over the instances that write
+    it. (This frame encoding is several times faster in Z3 than one ``post = post_k`` equality per
+    instance: unwritten variables are not restated for every instance.)
+    """
+    parts = [act >= 0, act < len(m.actions)]
+    vals = list(pre)
+    for k, inst in enumerate(m.actions):
+        st = symbolic.step(m, inst, pre)
+        parts.append(z3.Implies(act == k, z3.And(st.guard, st.in_bounds)))
+        for i, _ in inst.writes:
+            vals[i] = symbolic.select(act == k, st.post[i], vals[i])
+    parts.append(symbolic.state_equal(m, vals, post))
+    return z3.And(*parts)
+
+
+# -- replay with the compiled semantics ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Replay:
+    """The outcome of re-checking a counterexample with the compiled concrete semantics."""
+
+    ok: bool
+    problems: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def replay_execution(execution: Execution, prop: Property) -> Replay:
+    """Check with the compiled semantics that ``execution`` is an execution of its machine from a
+    start state, each step being the compiled step of its action, ending in a state that
+    violates ``prop``."""
+    m = execution.machine
+    steps = m.compiled().steps
+    problems = []
+    if execution.start not in m.start_states:
+        problems.append("the first state is not a start state")
+    prev = execution.start
+    for i, (k, st) in enumerate(execution.steps, 1):
+        out = steps[k](prev)
+        label = m.actions[k].label
+        if out is None:
+            problems.append(f"step {i}: {label} is not enabled")
+        elif out is OUT_OF_BOUNDS:
+            problems.append(f"step {i}: {label} leaves the scope's bounds")
+        elif out != st:
+            problems.append(f"step {i}: {label} gives a different state: " + "; ".join(state_diff(m, st, out)))
+        prev = st
+    if compile_predicates(m, [prop.term])[0](execution.final):
+        problems.append(f"the last state satisfies {prop.name}")
+    return Replay(not problems, tuple(problems))
+
+
+@dataclass(frozen=True)
+class CTI:
+    """A counterexample to induction: from ``pre`` (satisfying every invariant named in
+    ``assumed``), action instance ``action`` leads to ``post``, which violates ``broken``.
+
+    ``properties`` holds the ``Property`` objects named in ``assumed`` (for ``replay``).
+    """
+
+    machine: Machine = field(repr=False, compare=False)
+    pre: tuple[Any, ...]
+    action: int
+    post: tuple[Any, ...]
+    broken: tuple[str, ...]
+    assumed: tuple[str, ...]
+    properties: tuple[Property, ...] = field(repr=False, compare=False)
+
+    @property
+    def label(self) -> str:
+        return self.machine.actions[self.action].label
+
+    @property
+    def family(self) -> str:
+        return self.machine.actions[self.action].name
+
+    def _prop(self, name: str) -> Property:
+        for p in self.properties:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def replay(self) -> Replay:
+        """Re-check with the compiled concrete semantics: the pre-state is well formed and satisfies
+        every assumed invariant; the compiled step of the action from ``pre`` gives ``post``; and
+        ``post`` violates each invariant in ``broken``."""
+        m = self.machine
+        problems = []
+        bad = [n for (n, t), v in zip(m.variables, self.pre) if not t.check(v)]
+        if bad:
+            problems.append(f"the pre-state is not well formed in {', '.join(bad)}")
+        checks = compile_predicates(m, [self._prop(n).term for n in self.assumed])
+        for n, f in zip(self.assumed, checks):
+            if not f(self.pre):
+                problems.append(f"the pre-state violates the assumed invariant {n}")
+        out = m.compiled().steps[self.action](self.pre)
+        if out is None:
+            problems.append(f"{self.label} is not enabled in the pre-state")
+        elif out is OUT_OF_BOUNDS:
+            problems.append(f"{self.label} leaves the scope's bounds from the pre-state")
+        elif out != self.post:
+            problems.append("the compiled step gives another post-state: " + "; ".join(state_diff(m, self.post, out)))
+        for n, f in zip(self.broken, compile_predicates(m, [self._prop(n).term for n in self.broken])):
+            if f(self.post):
+                problems.append(f"the post-state satisfies {n}, which the CTI says it breaks")
+        return Replay(not problems, tuple(problems))
+
+    def relevant_variables(self) -> list[str]:
+        """Variables read by the action or by the broken invariants, or written by the action."""
+        inst = self.machine.actions[self.action]
+        idx = _read_vars([inst.guard, *(t for _, t in inst.writes), *(self._prop(n).term for n in self.broken)])
+        idx |= {i for i, _ in inst.writes}
+        return [n for i, (n, _) in enumerate(self.machine.variables) if i in idx]
+
+    def show(self) -> str:
+        """Readable text: the pre-state (variables that matter first, marked ``*``), the action, what
+        it changed, and the invariants the post-state breaks."""
+        m = self.machine
+        rel = set(self.relevant_variables())
+        shown = m.show_state(self.pre, hide=False)
+        lines = [f"CTI: {', '.join(self.broken)} not preserved by {self.label}"]
+        lines.append(
+            f"  pre-state (satisfies {_names(self.assumed)}; * = read or written by the step or the invariant):"
+        )
+        for n in [n for n in shown if n in rel] + [n for n in shown if n not in rel]:
+            lines.append(f"    {'*' if n in rel else ' '} {n} = {shown[n]}")
+        lines.append(f"  action: {self.label}")
+        diff = state_diff(m, self.pre, self.post)
+        lines.append("  post-state changes: " + ("; ".join(diff) if diff else "(none)"))
+        for n in self.broken:
+            p = self._prop(n)
+            lines.append(
+                f"  violates {n}"
+                + (f" ({p.reference})" if p.reference else "")
+                + (f": {p.description}" if p.description else "")
+            )
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        m = self.machine
+        inst = m.actions[self.action]
+        return {
+            "action": inst.label,
+            "action_name": inst.name,
+            "kind": inst.kind.value,
+            "args": inst.args_json(),
+            "pre": m.state_json(self.pre),
+            "post": m.state_json(self.post),
+            "changed": state_diff(m, self.pre, self.post),
+            "relevant_variables": self.relevant_variables(),
+            "broken": list(self.broken),
+            "assumed": list(self.assumed),
+        }
+
+
+def cti_from_json(machine: Machine, props: Sequence[Property], j: Mapping[str, Any]) -> CTI:
+    """Rebuild a CTI saved with ``CTI.to_json()`` (to ``replay()`` it later)."""
+    by_name = {p.name: p for p in props}
+    names = [*j["assumed"], *j["broken"]]
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise KeyError(f"the CTI names invariants not given: {', '.join(missing)}")
+    return CTI(
+        machine,
+        machine.state_from_json(j["pre"]),
+        machine.actions.index(machine.instance(j["action"])),
+        machine.state_from_json(j["post"]),
+        tuple(j["broken"]),
+        tuple(j["assumed"]),
+        _unique(by_name[n] for n in names),
+    )
+
+
+def _unique(props: Iterable[Property]) -> tuple[Property, ...]:
+    """Properties without repeats, by name, first kept (``Property`` holds terms, which do not
+    compare as Python values, so it is never a dict key here)."""
+    out: dict[str, Property] = {}
+    for p in props:
+        out.setdefault(p.name, p)
+    return tuple(out.values())
+
+
+def _names(names: Sequence[str]) -> str:
+    if len(names) > 4:
+        return f"{len(names)} invariants ({names[0]} … {names[-1]})"
+    return ", ".join(names) if names else "nothing"
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BMCItem:
+    """BMC outcome for one invariant. ``depth`` is the greatest K such that no execution of length
+    ≤ K violates it (-1 if a start state does); ``trace`` a shortest violating execution."""
+
+    name: str
+    reference: str
+    verdict: Verdict
+    depth: int
+    trace: Execution | None = None
+    reason: str | None = None
+    prop: Property | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def violated_at(self) -> int | None:
+        return None if self.trace is None else len(self.trace)
+
+    def replay(self) -> Replay:
+        """Re-check the violating execution with the compiled semantics."""
+        if self.trace is None or self.prop is None:
+            return Replay(False, ("no violating execution to replay",))
+        return replay_execution(self.trace, self.prop)
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "reference": self.reference,
+            "verdict": self.verdict.value,
+            "depth_without_violation": self.depth,
+        }
+        if self.trace is not None:
+            out["violated_at_depth"] = len(self.trace)
+            out["trace"] = self.trace.to_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class BMCResult:
+    """Bounded model checking of a list of invariants to depth ``max_depth`` from the start states.
+
+    ``verdict`` OK means: no violation in executions of length ≤ ``max_depth`` (a full proof about
+    the bounded machine only when ``complete``: no execution of that length exists at all).
+    """
+
+    machine: str
+    scope: dict[str, int]
+    max_depth: int
+    timeout_s: float
+    seconds: float
+    verdict: Verdict
+    complete: bool
+    items: tuple[BMCItem, ...]
+    z3_version: str = field(default_factory=symbolic.z3_version)
+
+    def item(self, name: str) -> BMCItem:
+        for it in self.items:
+            if it.name == name:
+                return it
+        raise KeyError(name)
+
+    def show(self) -> str:
+        scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
+        head = f"BMC of {self.machine} [scope {scope}] to depth {self.max_depth} (Z3 {self.z3_version}): "
+        head += {
+            Verdict.OK: "no violation" + (" — complete: no longer execution exists" if self.complete else ""),
+            Verdict.VIOLATED: "VIOLATED",
+        }.get(self.verdict, "UNKNOWN")
+        lines = [head]
+        w = max((len(i.name) for i in self.items), default=0)
+        for it in self.items:
+            if it.trace is not None:
+                lines.append(f"  {it.name:<{w}}  VIOLATED at depth {len(it.trace)}")
+                lines += ["    " + ln for ln in it.trace.show().splitlines()]
+            elif it.verdict is Verdict.UNKNOWN:
+                lines.append(f"  {it.name:<{w}}  UNKNOWN after depth {it.depth}: {it.reason}")
+            else:
+                lines.append(f"  {it.name:<{w}}  no violation to depth {it.depth}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "bmc",
+            "z3_version": self.z3_version,
+            "max_depth": self.max_depth,
+            "timeout_s_per_check": self.timeout_s,
+            "seconds": round(self.seconds, 4),
+            "verdict": self.verdict.value,
+            "complete": self.complete,
+            "invariants": [i.to_json() for i in self.items],
+        }
+
+
+class Outcome(StrEnum):
+    """What an induction check found (``ItemInduction.outcome``, ``InductionResult.outcome``).
+
+    Finer than ``Verdict``, whose VIOLATED covers both a CTI and a false start state: only the
+    latter is a violation of the invariants (``InductionResult.invariants_verdict``).
+    """
+
+    INDUCTIVE = "inductive"
+    NOT_INDUCTIVE = "not_inductive"
+    VIOLATED_INITIALLY = "violated_initially"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ItemInduction:
+    """Induction outcome for one invariant: initiation (start states satisfy it) and consecution
+    (every action preserves it from states satisfying the assumptions). ``ctis`` holds one CTI per
+    action family that breaks it (found by blocking each family in turn)."""
+
+    name: str
+    reference: str
+    verdict: Verdict
+    initiation: Verdict
+    start_counterexample: Execution | None = None
+    ctis: tuple[CTI, ...] = ()
+    reason: str | None = None
+
+    @property
+    def breaking_families(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.family for c in self.ctis))
+
+    @property
+    def outcome(self) -> Outcome:
+        """``violated_initially`` (false in a start state: a real violation), ``not_inductive``
+        (a CTI: not preserved from some state satisfying the assumptions, which may be
+        unreachable), ``inductive`` (initiation and consecution proved) or ``unknown``."""
+        if self.initiation is Verdict.VIOLATED:
+            return Outcome.VIOLATED_INITIALLY
+        if self.ctis:
+            return Outcome.NOT_INDUCTIVE
+        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name,
+            "reference": self.reference,
+            "verdict": self.verdict.value,
+            "outcome": self.outcome.value,
+            "initiation": self.initiation.value,
+            "breaking_families": list(self.breaking_families),
+            "ctis": [c.to_json() for c in self.ctis],
+        }
+        if self.start_counterexample is not None:
+            out["start_counterexample"] = self.start_counterexample.to_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+@dataclass(frozen=True)
+class InductionResult:
+    """Whether the conjunction of ``items`` (with the extra hypotheses ``assumed``) is inductive
+    at the scope. OK is a proof about the bounded machine; VIOLATED carries CTIs or a start state
+    violating an item (``outcome`` tells which; ``invariants_verdict`` says what that means for
+    the invariants themselves)."""
+
+    machine: str
+    scope: dict[str, int]
+    timeout_s: float
+    seconds: float
+    verdict: Verdict
+    items: tuple[ItemInduction, ...]
+    assumed: tuple[str, ...] = ()
+    z3_version: str = field(default_factory=symbolic.z3_version)
+
+    def item(self, name: str) -> ItemInduction:
+        for it in self.items:
+            if it.name == name:
+                return it
+        raise KeyError(name)
+
+    @property
+    def ctis(self) -> tuple[CTI, ...]:
+        return tuple(c for it in self.items for c in it.ctis)
+
+    @property
+    def outcome(self) -> Outcome:
+        """``violated_initially`` if a start state violates an item (whatever else was found);
+        else ``not_inductive`` if some item has a CTI; ``inductive`` if the check succeeded;
+        ``unknown`` otherwise (Z3 did not decide)."""
+        outcomes = {it.outcome for it in self.items}
+        if Outcome.VIOLATED_INITIALLY in outcomes:
+            return Outcome.VIOLATED_INITIALLY
+        if Outcome.NOT_INDUCTIVE in outcomes:
+            return Outcome.NOT_INDUCTIVE
+        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def invariants_verdict(self) -> Verdict:
+        """What this result says about the invariants holding in every reachable state of the
+        bounded machine: OK when proved (inductive), VIOLATED when a start state violates one,
+        UNKNOWN when not inductive (a CTI's pre-state may be unreachable) or undecided."""
+        if self.outcome is Outcome.INDUCTIVE:
+            return Verdict.OK
+        return Verdict.VIOLATED if self.outcome is Outcome.VIOLATED_INITIALLY else Verdict.UNKNOWN
+
+    def show(self) -> str:
+        scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
+        rel = f" relative to {_names(self.assumed)}" if self.assumed else ""
+        head = f"Induction on {self.machine} [scope {scope}] (Z3 {self.z3_version}){rel}: "
+        head += {
+            Outcome.INDUCTIVE: f"OK — the conjunction of {len(self.items)} invariant(s) is inductive at this scope",
+            Outcome.NOT_INDUCTIVE: "NOT INDUCTIVE — counterexamples to induction below (their pre-states may "
+            "be unreachable: this is not a violation)",
+            Outcome.VIOLATED_INITIALLY: "VIOLATED — an invariant is false in a start state",
+            Outcome.UNKNOWN: "UNKNOWN — Z3 did not decide",
+        }[self.outcome]
+        lines = [head]
+        w = max((len(i.name) for i in self.items), default=0)
+        for it in self.items:
+            word = {
+                Outcome.INDUCTIVE: "OK",
+                Outcome.NOT_INDUCTIVE: "not preserved — broken by " + ", ".join(it.breaking_families),
+                Outcome.VIOLATED_INITIALLY: "VIOLATED — false in a start state",
+                Outcome.UNKNOWN: "UNKNOWN",
+            }[it.outcome]
+            line = f"  {it.name:<{w}}  {word}"
+            if it.reason:
+                line += f" ({it.reason})"
+            lines.append(line)
+            if it.start_counterexample is not None:
+                lines += ["  " + ln for ln in it.start_counterexample.show().splitlines()]
+        for c in self.ctis:
+            lines += ["  " + ln for ln in c.show().splitlines()]
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "induction",
+            "z3_version": self.z3_version,
+            "timeout_s_per_check": self.timeout_s,
+            "seconds": round(self.seconds, 4),
+            "verdict": self.verdict.value,
+            "outcome": self.outcome.value,
+            "invariants_verdict": self.invariants_verdict.value,
+            "assumed": list(self.assumed),
+            "invariants": [i.to_json() for i in self.items],
+        }
+
+
+@dataclass(frozen=True)
+class SupportResult:
+    """The support of ``target``: a set of other invariants relative to which it is inductive.
+
+    ``verdict`` OK: ``target`` is preserved by every step from states satisfying ``target`` ∧
+    ``support`` (and holds initially). ``minimal``: dropping any one member breaks that (each
+    such subset was checked and has a CTI). ``minimum``: every smaller subset of the candidates
+    was checked too (exhaustive by size), so no smaller support exists; ``alternatives`` then lists
+    every support of that size. VIOLATED: not even all the others suffice (``cti``), or
+    ``target`` is false in a start state. ``tried`` records each subset checked and its verdict.
+    """
+
+    machine: str
+    scope: dict[str, int]
+    target: str
+    timeout_s: float
+    seconds: float
+    verdict: Verdict
+    support: tuple[str, ...] | None
+    minimal: bool
+    minimum: bool
+    alternatives: tuple[tuple[str, ...], ...] = ()
+    tried: tuple[tuple[tuple[str, ...], Verdict], ...] = ()
+    cti: CTI | None = None
+    start_counterexample: Execution | None = None
+    reason: str | None = None
+    z3_version: str = field(default_factory=symbolic.z3_version)
+
+    @property
+    def alone(self) -> bool:
+        """Inductive on its own (the empty support)."""
+        return self.support == ()
+
+    def describe(self) -> str:
+        if self.verdict is Verdict.UNKNOWN:
+            return f"unknown ({self.reason})"
+        if self.support is None:
+            return "none found" + (" (false in a start state)" if self.start_counterexample else "")
+        if not self.support:
+            return "none needed (inductive alone)"
+        word = "minimum" if self.minimum else "minimal" if self.minimal else "sufficient (minimality unknown)"
+        s = "{" + ", ".join(self.support) + "}"
+        others = [a for a in self.alternatives if a != self.support]
+        if others:
+            s += " or " + " or ".join("{" + ", ".join(a) + "}" for a in others)
+        return f"{s} ({word})"
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "support",
+            "z3_version": self.z3_version,
+            "timeout_s_per_check": self.timeout_s,
+            "seconds": round(self.seconds, 4),
+            "target": self.target,
+            "verdict": self.verdict.value,
+            "support": None if self.support is None else list(self.support),
+            "minimal": self.minimal,
+            "minimum": self.minimum,
+            "alternatives": [list(a) for a in self.alternatives],
+            "tried": [{"subset": list(s), "verdict": v.value} for s, v in self.tried],
+        }
+        if self.cti is not None:
+            out["cti"] = self.cti.to_json()
+        if self.start_counterexample is not None:
+            out["start_counterexample"] = self.start_counterexample.to_json()
+        if self.reason:
+            out["reason"] = self.reason
+        return out
+
+
+# -- the prover --------------------------------------------------------------------------------
+
+
+class Prover:
+    """Bounded proofs about one machine at its scope.
+
+    Holds the symbolic one-step frame ⟨pre, act, post⟩ (built once, on first use) and the Z3
+    formulas of the properties at ``pre`` and ``post``, so a table of many related queries
+    (Lemma 4.1: alone, relative, whole) shares them. Each query makes its own solver; there is no
+    module-level state. ``timeout_s`` bounds each Z3 check.
+    """
+
+    def __init__(self, machine: Machine, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+        if timeout_s <= 0:
+            raise ValueError("timeout_s must be positive")
+        self.machine = machine
+        self.timeout_s = timeout_s
+        self._frame: tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef] | None = None
+        self._formulas: dict[tuple[int, str], tuple[Term, z3.BoolRef]] = {}
+
+    # -- the one-step frame ---------------------------------------------------------------------
+    def _step_frame(self) -> tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef]:
+        if self._frame is None:
+            m = self.machine
+            pre, post = symbolic.fresh_state(m, "pre"), symbolic.fresh_state(m, "post")
+            act = z3.Int("act")
+            self._frame = (pre, act, post, _transition(m, pre.vars, act, post.vars))
+        return self._frame
+
+    def _at(self, prop: Property, where: str) -> z3.BoolRef:
+        key = (id(prop.term), where)
+        hit = self._formulas.get(key)
+        if hit is None:
+            pre, _, post, _ = self._step_frame()
+            st = pre if where == "pre" else post
+            hit = (prop.term, symbolic.predicate(prop.term, st.vars))
+            self._formulas[key] = hit
+        return hit[1]
+
+    def _solver(self) -> z3.Solver:
+        s = z3.Solver()
+        s.set("timeout", _ms(self.timeout_s))
+        return s
+
+    def _step_solver(self) -> z3.Solver:
+        pre, _, post, trans = self._step_frame()
+        s = self._solver()
+        s.add(*pre.wf, *post.wf, trans)
+        return s
+
+    def _cti(self, model: z3.ModelRef, assumed: Sequence[Property], targets: Sequence[Property]) -> CTI:
+        m = self.machine
+        pre, act, post, _ = self._step_frame()
+        k = model.eval(act, model_completion=True).as_long()
+        broken = [t for t in targets if z3.is_false(model.eval(self._at(t, "post"), model_completion=True))]
+        props = _unique([*assumed, *targets])
+        cti = CTI(
+            m,
+            symbolic.model_state(m, model, pre.vars),
+            k,
+            symbolic.model_state(m, model, post.vars),
+            tuple(t.name for t in broken),
+            tuple(p.name for p in _unique(assumed)),
+            props,
+        )
+        if not broken:
+            raise ProverInternalError(f"Z3 gave a CTI that breaks no invariant:\n{cti.to_json()}")
+        check = cti.replay()
+        if not check:
+            raise ProverInternalError(
+                "a counterexample to induction from Z3 does not replay with the compiled semantics "
+                f"({'; '.join(check.problems)}); reproducer:\n{cti.to_json()}"
+            )
+        return cti
+
+    # -- initiation ---------------------------------------------------------------------------
+    def _initiation(self, targets: Sequence[Property]) -> list[tuple[Verdict, Execution | None, str | None]]:
+        m = self.machine
+        s = self._solver()
+        st = symbolic.fresh_state(m, "init")
+        s.add(*st.wf, symbolic.is_start(m, st))
+        out: list[tuple[Verdict, Execution | None, str | None]] = []
+        for t in targets:
+            s.push()
+            s.add(z3.Not(symbolic.predicate(t.term, st.vars)))
+            r = s.check()
+            if r == z3.unsat:
+                out.append((Verdict.OK, None, None))
+            elif r == z3.sat:
+                ex = Execution(m, symbolic.model_state(m, s.model(), st.vars), ())
+                check = replay_execution(ex, t)
+                if not check:
+                    raise ProverInternalError(
+                        f"Z3 says start state {m.state_json(ex.start)} violates {t.name}, "
+                        f"but: {'; '.join(check.problems)}"
+                    )
+                out.append((Verdict.VIOLATED, ex, None))
+            else:
+                out.append((Verdict.UNKNOWN, None, _unknown_reason(s, self.timeout_s)))
+            s.pop()
+        return out
+
+    # -- induction ----------------------------------------------------------------------------
+    def induction(self, props: Sequence[Property], assume: Sequence[Property] = ()) -> InductionResult:
+        """Is the conjunction of ``props`` inductive (relative to the hypotheses ``assume``)?
+
+        One solver holds the step frame and all assumptions at the pre-state. A single check asks
+        whether any invariant can be broken; if not, all are preserved. Otherwise each invariant
+        is checked on its own, and for each one every breaking action *family* is found (a CTI
+        per family, then that family is blocked), so results say *which* actions need support.
+        """
+        m = self.machine
+        t0 = time.perf_counter()
+        props = list(props)
+        assumed = list(_unique([*assume, *props]))
+        init = self._initiation(props)
+        s = self._step_solver()
+        s.add(*(self._at(p, "pre") for p in assumed))
+        _, act, _, _ = self._step_frame()
+        families: dict[str, list[int]] = {}
+        for k, inst in enumerate(m.actions):
+            families.setdefault(inst.name, []).append(k)
+
+        s.push()
+        s.add(z3.Or([z3.Not(self._at(p, "post")) for p in props]) if props else z3.BoolVal(False))
+        first = s.check()
+        first_reason = _unknown_reason(s, self.timeout_s) if first == z3.unknown else None
+        s.pop()
+
+        items = []
+        for p, (iv, iex, ireason) in zip(props, init):
+            ctis: list[CTI] = []
+            reason = ireason
+            cons = Verdict.OK
+            if first != z3.unsat:
+                s.push()
+                s.add(z3.Not(self._at(p, "post")))
+                while True:
+                    r = s.check()
+                    if r == z3.unsat:
+                        break
+                    if r == z3.unknown:
+                        reason = _unknown_reason(s, self.timeout_s) + (
+                            "; more breaking action families may exist" if ctis else ""
+                        )
+                        cons = Verdict.UNKNOWN
+                        break
+                    cti = self._cti(s.model(), assumed, props)
+                    ctis.append(cti)
+                    s.add(*(act != k for k in families[cti.family]))
+                s.pop()
+                if ctis:
+                    cons = Verdict.VIOLATED
+            elif first_reason:  # pragma: no cover - unsat has no reason
+                reason = first_reason
+            verdict = _overall([iv, cons])
+            ctis.sort(key=lambda c: c.action)  # declaration order of the action families
+            items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
+        return InductionResult(
+            m.name,
+            m.scope.as_dict(),
+            self.timeout_s,
+            time.perf_counter() - t0,
+            _overall(i.verdict for i in items),
+            tuple(items),
+            tuple(p.name for p in _unique(assume)),
+        )
+
+    def inductive_alone(self, prop: Property) -> InductionResult:
+        """Is ``prop`` inductive on its own (no other invariant assumed)?"""
+        return self.induction([prop])
+
+    # -- relative induction: the support of one invariant --------------------------------------
+    def minimal_support(
+        self, props: Sequence[Property], target: str | Property, max_subsets: int = 5000
+    ) -> SupportResult:
+        """A smallest set of the *other* invariants in ``props`` relative to which ``target`` is
+        inductive (assume support ∧ target at the pre-state; check target at the post-state).
+
+        Steps: (1) the empty support (inductive alone?); (2) all the others — if they do not
+        suffice, VIOLATED with a CTI; (3) start from Z3's unsat core and delete members greedily
+        until each remaining one is needed (*minimal*; one pass suffices because adding
+        hypotheses only helps); (4) if the number of subsets up to that size is at most
+        ``max_subsets``, search them by increasing size, which makes the answer a *minimum* and
+        lists every support of that size (``alternatives``). A Z3 ``unknown`` on a subset is never
+        taken as success: it keeps the member, and withholds the claim of minimality.
+        """
+        m = self.machine
+        t0 = time.perf_counter()
+        tgt = _resolve(props, target)
+        others = [p for p in props if p.name != tgt.name]
+        names = [o.name for o in others]
+        tried: dict[tuple[int, ...], Verdict] = {}
+
+        def result(
+            verdict: Verdict,
+            support: tuple[int, ...] | None,
+            minimal: bool = False,
+            minimum: bool = False,
+            alternatives: Sequence[tuple[int, ...]] = (),
+            cti: CTI | None = None,
+            start: Execution | None = None,
+            reason: str | None = None,
+        ) -> SupportResult:
+            return SupportResult(
+                m.name,
+                m.scope.as_dict(),
+                tgt.name,
+                self.timeout_s,
+                time.perf_counter() - t0,
+                verdict,
+                None if support is None else tuple(names[i] for i in support),
+                minimal,
+                minimum,
+                tuple(tuple(names[i] for i in a) for a in alternatives),
+                tuple((tuple(names[i] for i in sub), v) for sub, v in tried.items()),
+                cti,
+                start,
+                reason,
+            )
+
+        ((iv, iex, ireason),) = self._initiation([tgt])
+        if iv is Verdict.VIOLATED:
+            return result(Verdict.VIOLATED, None, start=iex, reason=f"{tgt.name} is false in a start state")
+        if iv is Verdict.UNKNOWN:
+            return result(Verdict.UNKNOWN, None, reason=ireason)
+
+        s = self._step_solver()
+        s.add(self._at(tgt, "pre"), z3.Not(self._at(tgt, "post")))
+        lits = [z3.Bool(f"assume[{n}]") for n in names]
+        for lit, o in zip(lits, others):
+            s.add(z3.Implies(lit, self._at(o, "pre")))
+        reasons: list[str] = []
+
+        def check(sub: tuple[int, ...]) -> Verdict:
+            if sub in tried:
+                return tried[sub]
+            r = s.check(*(lits[i] for i in sub))
+            v = Verdict.OK if r == z3.unsat else Verdict.VIOLATED if r == z3.sat else Verdict.UNKNOWN
+            if v is Verdict.UNKNOWN:
+                reasons.append(_unknown_reason(s, self.timeout_s))
+            tried[sub] = v
+            return v
+
+        if check(()) is Verdict.OK:
+            return result(Verdict.OK, (), minimal=True, minimum=True, alternatives=[()])
+        everything = tuple(range(len(others)))
+        v = check(everything)
+        if v is Verdict.VIOLATED:
+            cti = self._cti(s.model(), [tgt, *others], [tgt])
+            return result(Verdict.VIOLATED, None, cti=cti, reason="not inductive even relative to all the others")
+        if v is Verdict.UNKNOWN:
+            return result(Verdict.UNKNOWN, None, reason=reasons[-1])
+        index_of = {lit.get_id(): i for i, lit in enumerate(lits)}
+        current = tuple(sorted(index_of[c.get_id()] for c in s.unsat_core()))
+        if check(current) is not Verdict.OK:  # the core itself must suffice; fall back to everything
+            current = everything
+        certified = True
+        for i in current:
+            trial = tuple(x for x in current if x != i)
+            w = check(trial)
+            if w is Verdict.OK:
+                current = trial
+            elif w is Verdict.UNKNOWN:
+                certified = False
+        if not certified:
+            return result(Verdict.OK, current, reason="minimality not established: " + reasons[-1])
+
+        n = len(others)
+        budget = sum(math.comb(n, k) for k in range(len(current) + 1))
+        if budget > max_subsets:
+            return result(
+                Verdict.OK,
+                current,
+                minimal=True,
+                reason=f"not searched exhaustively ({budget} subsets > max_subsets={max_subsets})",
+            )
+        unknown_smaller = False
+        for size in range(len(current) + 1):
+            found, unknown_here = [], False
+            for sub in itertools.combinations(range(n), size):
+                w = check(sub)
+                if w is Verdict.OK:
+                    found.append(sub)
+                elif w is Verdict.UNKNOWN:
+                    unknown_here = True
+            if found and unknown_smaller:
+                return result(
+                    Verdict.OK, found[0], minimal=True, reason="a smaller subset was unknown; minimum not established"
+                )
+            if found:
+                return result(
+                    Verdict.OK,
+                    found[0],
+                    minimal=True,
+                    minimum=True,
+                    alternatives=found,
+                    reason="some subsets of this size were unknown: alternatives may be missing"
+                    if unknown_here
+                    else None,
+                )
+            unknown_smaller = unknown_smaller or unknown_here
+        raise ProverInternalError(  # pragma: no cover - the greedy support is among the subsets searched
+            f"exhaustive search did not find the support {current} it had verified"
+        )
+
+    # -- bounded model checking ----------------------------------------------------------------
+    def bmc(self, props: Sequence[Property], depth: int, check_complete: bool = False) -> BMCResult:
+        """No violation of each invariant in executions of length ≤ ``depth`` from a start state.
+
+        Incremental: one solver holds the path s0 →a0 s1 … (start states, well-formedness of
+        every state, a transition per step with an action-choice variable); at each depth a
+        ``push``/``pop`` asks whether any still-unviolated invariant fails in the last state.
+        Depths are tried in increasing order, so each violating execution is a shortest one. On
+        a Z3 ``unknown`` for the joint question the invariants are retried one by one.
+
+        With ``check_complete``, one more check asks whether any execution of length ``depth``
+        exists at all; if none does, the bound covers every execution (``complete``). That check
+        is often much harder than the others (it is a proof that all executions are short), so it
+        is off by default.
+
+        Once depth k is shown violation-free for an invariant, it holds in state k of *every*
+        path, so it is asserted there for the deeper queries: this prunes nothing real and makes
+        Z3 several times faster on deep bounds.
+        """
+        if depth < 0:
+            raise ValueError("depth must be >= 0")
+        m = self.machine
+        t0 = time.perf_counter()
+        props = list(props)
+        s = self._solver()
+        states = [symbolic.fresh_state(m, "s0")]
+        acts: list[z3.ArithRef] = []
+        s.add(*states[0].wf, symbolic.is_start(m, states[0]))
+        remaining = list(range(len(props)))
+        reached = dict.fromkeys(remaining, -1)
+        traces: dict[int, Execution] = {}
+        reasons: dict[int, str] = {}
+
+        def violation(model: z3.ModelRef, k: int, j: int) -> Execution:
+            ex = Execution(
+                m,
+                symbolic.model_state(m, model, states[0].vars),
+                tuple(
+                    (
+                        model.eval(acts[i], model_completion=True).as_long(),
+                        symbolic.model_state(m, model, states[i + 1].vars),
+                    )
+                    for i in range(k)
+                ),
+            )
+            check = replay_execution(ex, props[j])
+            if not check:
+                raise ProverInternalError(
+                    f"a BMC counterexample for {props[j].name} does not replay with the compiled semantics "
+                    f"({'; '.join(check.problems)}); reproducer:\n{ex.to_json()}"
+                )
+            return ex
+
+        built = 0
+        for k in range(depth + 1):
+            if not remaining:
+                break
+            if k > 0:
+                st = symbolic.fresh_state(m, f"s{k}")
+                a = z3.Int(f"act{k - 1}")
+                s.add(*st.wf, _transition(m, states[-1].vars, a, st.vars))
+                states.append(st)
+                acts.append(a)
+            built = k
+            fs = {j: symbolic.predicate(props[j].term, states[k].vars) for j in remaining}
+            pending = list(remaining)
+            while pending:
+                s.push()
+                s.add(z3.Or([z3.Not(fs[j]) for j in pending]))
+                r = s.check()
+                if r == z3.sat:
+                    model = s.model()
+                    bad = [j for j in pending if z3.is_false(model.eval(fs[j], model_completion=True))]
+                    if not bad:
+                        raise ProverInternalError("Z3 model violates none of the invariants it was asked about")
+                    for j in bad:
+                        traces[j] = violation(model, k, j)
+                    pending = [j for j in pending if j not in bad]
+                    s.pop()
+                elif r == z3.unsat:
+                    s.pop()
+                    for j in pending:
+                        reached[j] = k
+                        s.add(fs[j])  # holds at depth k on every path: a sound hint for deeper queries
+                    pending = []
+                else:
+                    why = _unknown_reason(s, self.timeout_s)
+                    s.pop()
+                    if len(pending) == 1:
+                        reasons[pending[0]] = why
+                        pending = []
+                        continue
+                    proved: list[int] = []
+                    for j in pending:  # retry one by one
+                        s.push()
+                        s.add(z3.Not(fs[j]))
+                        r1 = s.check()
+                        if r1 == z3.sat:
+                            traces[j] = violation(s.model(), k, j)
+                        elif r1 == z3.unsat:
+                            reached[j] = k
+                            proved.append(j)
+                        else:
+                            reasons[j] = _unknown_reason(s, self.timeout_s)
+                        s.pop()
+                    s.add(*(fs[j] for j in proved))
+                    pending = []
+            remaining = [j for j in remaining if j not in traces and j not in reasons]
+
+        complete = False
+        if check_complete and remaining and built == depth:
+            r = s.check()  # is there any execution of length `depth` at all?
+            complete = r == z3.unsat
+        items = []
+        for j, p in enumerate(props):
+            if j in traces:
+                items.append(BMCItem(p.name, p.reference, Verdict.VIOLATED, reached[j], traces[j], prop=p))
+            elif j in reasons:
+                items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=reasons[j], prop=p))
+            else:
+                items.append(BMCItem(p.name, p.reference, Verdict.OK, reached[j], prop=p))
+        return BMCResult(
+            m.name,
+            m.scope.as_dict(),
+            depth,
+            self.timeout_s,
+            time.perf_counter() - t0,
+            _overall(i.verdict for i in items),
+            complete,
+            tuple(items),
+        )
+
+
+def _resolve(props: Sequence[Property], target: str | Property) -> Property:
+    if isinstance(target, Property):
+        return target
+    for p in props:
+        if p.name == target:
+            return p
+    raise KeyError(f"no invariant named {target!r}; known: {', '.join(p.name for p in props)}")
+
+
+# -- the functional API --------------------------------------------------------------------------
+
+
+def bmc(
+    machine: Machine,
+    props: Sequence[Property],
+    depth: int,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    check_complete: bool = False,
+) -> BMCResult:
+    """Bounded model checking to ``depth`` (see ``Prover.bmc``)."""
+    return Prover(machine, timeout_s).bmc(props, depth, check_complete)
+
+
+def induction(
+    machine: Machine, props: Sequence[Property], timeout_s: float = DEFAULT_TIMEOUT_S, assume: Sequence[Property] = ()
+) -> InductionResult:
+    """Is the conjunction of ``props`` inductive at the scope, given the hypotheses ``assume``?
+    (see ``Prover.induction``)."""
+    return Prover(machine, timeout_s).induction(props, assume)
+
+
+def inductive_alone(machine: Machine, prop: Property, timeout_s: float = DEFAULT_TIMEOUT_S) -> InductionResult:
+    """Is ``prop`` inductive on its own at the scope?"""
+    return Prover(machine, timeout_s).inductive_alone(prop)
+
+
+def minimal_support(
+    machine: Machine,
+    props: Sequence[Property],
+    target: str | Property,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_subsets: int = 5000,
+) -> SupportResult:
+    """A minimal (minimum when searched exhaustively) set of the other invariants relative to which
+    ``target`` is inductive (see ``Prover.minimal_support``)."""
+    return Prover(machine, timeout_s).minimal_support(props, target, max_subsets)
+
+
+__all__ = [
+    "CTI",
+    "DEFAULT_TIMEOUT_S",
+    "BMCItem",
+    "BMCResult",
+    "InductionResult",
+    "ItemInduction",
+    "Prover",
+    "ProverInternalError",
+    "Replay",
+    "SupportResult",
+    "Verdict",
+    "bmc",
+    "cti_from_json",
+    "induction",
+    "inductive_alone",
+    "minimal_support",
+    "replay_execution",
+    "state_diff",
+]

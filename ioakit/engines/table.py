@@ -1,0 +1,268 @@
+"""The lemma table: for each invariant of a lemma, what exploration, BMC and induction say.
+
+For Fekete–Lynch–Shvartsman **Lemma 4.1** the paper's whole proof is "all straightforward by
+induction". The table makes that precise at a scope: which items hold in every reachable state
+(exhaustive exploration, with the state count), how deep BMC got without a violation, which items
+are inductive *alone*, and, for the others, a smallest set of other items relative to which each
+is inductive (its *support*), together with the action families that break it alone. Whether the
+conjunction of all items is inductive is stated above the table: that is what turns the relative
+results into proofs (each item's support is itself proved by the conjunction).
+
+All proofs are about the machine bounded by the scope (see ``ioakit.engines.prove``).
+
+Regenerate (``table_for`` is the call for the CLI's ``ioakit prove … --table``)::
+
+    python -m ioakit.engines.table VS-machine                         # default scope, markdown
+    python -m ioakit.engines.table VS-machine --scope view_ids=3 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ioakit.backends import symbolic
+from ioakit.engines.explore import Explorer, Property, Verdict
+from ioakit.lang.automaton import Machine, ScopeError, parse_scope_text
+
+from .prove import DEFAULT_TIMEOUT_S, BMCItem, ItemInduction, Prover, SupportResult
+
+DEFAULT_BMC_DEPTH = 10
+DEFAULT_MAX_STATES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Row:
+    """One invariant's line of the table."""
+
+    name: str
+    reference: str
+    description: str
+    explored: Verdict
+    """Verdict of exhaustive exploration: OK = holds in every reachable state of the scope."""
+    bmc: BMCItem
+    alone: ItemInduction
+    support: SupportResult
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "description": self.description,
+            "reachable": self.explored.value,
+            "bmc": self.bmc.to_json(),
+            "inductive_alone": self.alone.verdict.value,
+            "broken_alone_by": list(self.alone.breaking_families),
+            "support": self.support.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Table:
+    """The lemma table of a machine at a scope (see the module docstring)."""
+
+    machine: str
+    scope: dict[str, int]
+    timeout_s: float
+    states: int
+    explore_complete: bool
+    explore_seconds: float
+    bmc_depth: int
+    bmc_seconds: float
+    conjunction: Verdict
+    """Whether the conjunction of all the items is inductive at the scope."""
+    conjunction_seconds: float
+    rows: tuple[Row, ...]
+    seconds: float
+    z3_version: str = field(default_factory=symbolic.z3_version)
+
+    def row(self, name: str) -> Row:
+        for r in self.rows:
+            if r.name == name:
+                return r
+        raise KeyError(name)
+
+    def to_markdown(self) -> str:
+        """The table as GitHub markdown, with a header stating machine, scope, Z3 version and how
+        long each part took."""
+        short = {r.name: _short(r) for r in self.rows}
+        scope = ", ".join(f"{k}={v}" for k, v in self.scope.items())
+        conj = {
+            Verdict.OK: f"**inductive** (proved in {self.conjunction_seconds:.2f} s)",
+            Verdict.VIOLATED: "**not inductive** (see the CTIs in the JSON output)",
+        }.get(self.conjunction, "**unknown** (Z3 timed out or answered unknown)")
+        explored = f"{self.states:,} reachable states" + ("" if self.explore_complete else " (INCOMPLETE)")
+        # "all 1 items" read oddly: one item is named; several are "the conjunction of all N items"
+        subject = (
+            f"Item {short[self.rows[0].name]}"
+            if len(self.rows) == 1
+            else f"The conjunction of all {len(self.rows)} items"
+        )
+        lines = [
+            f"Machine **{self.machine}**, scope `{scope}`; Z3 {self.z3_version}; "
+            f"Z3 timeout {self.timeout_s:g} s per check.",
+            "",
+            f"- Exhaustive exploration: {explored}, {self.explore_seconds:.2f} s.",
+            f"- BMC to depth {self.bmc_depth} from the start state: {self.bmc_seconds:.2f} s.",
+            f"- {subject} is {conj}.",
+            "",
+            f"| item | statement | reachable | BMC ≤ {self.bmc_depth} | inductive alone | broken alone by "
+            "| inductive relative to |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for r in self.rows:
+            reach = {Verdict.OK: "holds", Verdict.VIOLATED: "VIOLATED"}.get(r.explored, r.explored.value.lower())
+            if r.bmc.trace is not None:
+                bmc = f"violated at depth {len(r.bmc.trace)}"
+            elif r.bmc.verdict is Verdict.OK:
+                bmc = "no violation"
+            else:
+                bmc = f"unknown after depth {r.bmc.depth}"
+            alone = {Verdict.OK: "yes", Verdict.VIOLATED: "no"}.get(r.alone.verdict, "unknown")
+            breakers = ", ".join(f"`{f}`" for f in r.alone.breaking_families) or "—"
+            lines.append(
+                f"| {short[r.name]} | {_cell(r.description)} | {reach} | {bmc} | {alone} | {breakers} | "
+                f"{_support_cell(r.support, short)} |"
+            )
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "machine": self.machine,
+            "scope": self.scope,
+            "mode": "lemma-table",
+            "z3_version": self.z3_version,
+            "timeout_s_per_check": self.timeout_s,
+            "seconds": round(self.seconds, 4),
+            "reachable_states": self.states,
+            "explore_complete": self.explore_complete,
+            "explore_seconds": round(self.explore_seconds, 4),
+            "bmc_depth": self.bmc_depth,
+            "bmc_seconds": round(self.bmc_seconds, 4),
+            "conjunction_inductive": self.conjunction.value,
+            "conjunction_seconds": round(self.conjunction_seconds, 4),
+            "rows": [r.to_json() for r in self.rows],
+        }
+
+
+def _short(r: Row) -> str:
+    """``Lemma 4.1(3)`` → ``4.1(3)``; otherwise the invariant's name."""
+    m = re.fullmatch(r"Lemma ([\d.]+\(\d+\))", r.reference)
+    return m.group(1) if m else r.name
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _support_cell(s: SupportResult, short: dict[str, str]) -> str:
+    if s.verdict is Verdict.UNKNOWN:
+        return f"unknown ({s.reason})"
+    if s.support is None:
+        return "none found" + (" (false initially)" if s.start_counterexample is not None else "")
+    if not s.support:
+        return "— (alone)"
+    word = "minimum" if s.minimum else "minimal" if s.minimal else "sufficient"
+    alts = s.alternatives if s.minimum and s.alternatives else (s.support,)
+    sets = " or ".join("{" + ", ".join(short.get(n, n) for n in a) + "}" for a in alts)
+    return f"{sets} ({word})"
+
+
+def lemma_table(
+    machine: Machine,
+    props: Sequence[Property],
+    bmc_depth: int = DEFAULT_BMC_DEPTH,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_states: int | None = DEFAULT_MAX_STATES,
+) -> Table:
+    """Explore, BMC, and prove each invariant alone and relative to a minimum support.
+
+    One ``Prover`` is shared by all the queries, so the symbolic step is built once.
+    """
+    t0 = time.perf_counter()
+    props = list(props)
+    ex = Explorer(machine).check(props).max_states(max_states).run()
+    prover = Prover(machine, timeout_s)
+    t1 = time.perf_counter()
+    b = prover.bmc(props, bmc_depth)
+    t2 = time.perf_counter()
+    whole = prover.induction(props)
+    t3 = time.perf_counter()
+    rows = []
+    for p in props:
+        rows.append(
+            Row(
+                p.name,
+                p.reference,
+                p.description,
+                ex.result(p.name).verdict,
+                b.item(p.name),
+                prover.inductive_alone(p).items[0],
+                prover.minimal_support(props, p),
+            )
+        )
+    return Table(
+        machine.name,
+        machine.scope.as_dict(),
+        timeout_s,
+        ex.states,
+        ex.complete,
+        ex.seconds,
+        bmc_depth,
+        t2 - t1,
+        whole.verdict,
+        t3 - t2,
+        tuple(rows),
+        time.perf_counter() - t0,
+    )
+
+
+def table_for(
+    machine_name: str,
+    scope: dict[str, int] | None = None,
+    bmc_depth: int = DEFAULT_BMC_DEPTH,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_states: int | None = DEFAULT_MAX_STATES,
+) -> Table:
+    """The table of a registered machine's shipped lemma at a scope (what the CLI calls)."""
+    from ioakit.registry import default_properties, get_spec
+
+    m = get_spec(machine_name).build(scope or {})
+    return lemma_table(m, default_properties(m), bmc_depth, timeout_s, max_states)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m ioakit.engines.table MACHINE [--scope k=v,…]``: print the table.
+
+    Exit status: 0 when every item holds (exploration, BMC) and their conjunction is inductive;
+    1 when an item is violated in a reachable state; 3 otherwise (not inductive, unknown,
+    incomplete); 2 on bad input.
+    """
+    ap = argparse.ArgumentParser(prog="python -m ioakit.engines.table", description=__doc__.splitlines()[0])
+    ap.add_argument("machine", nargs="?", default="VS-machine")
+    ap.add_argument("--scope", default="", help="e.g. processors=3,view_ids=3")
+    ap.add_argument("--bmc-depth", type=int, default=DEFAULT_BMC_DEPTH)
+    ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds per Z3 check")
+    ap.add_argument("--max-states", type=int, default=DEFAULT_MAX_STATES)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    try:
+        t = table_for(args.machine, parse_scope_text(args.scope), args.bmc_depth, args.timeout, args.max_states)
+    except (KeyError, ScopeError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    print(json.dumps(t.to_json(), indent=2, ensure_ascii=False) if args.json else t.to_markdown())
+    found = [*(r.explored for r in t.rows), *(r.bmc.verdict for r in t.rows)]
+    if any(v is Verdict.VIOLATED for v in found):
+        return 1
+    return 0 if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

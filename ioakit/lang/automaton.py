@@ -1,0 +1,442 @@
+"""Declaring I/O automata, and instantiating them at a scope.
+
+A spec is a subclass of ``Spec``. It names its scope parameters, declares its domains, state
+variables and start state in ``declare(scope)``, and defines its action families as methods
+decorated with ``@input``, ``@output`` or ``@internal``, written against the vocabulary of
+``ioakit.lang.ir`` so the same code has a concrete and a Z3 meaning::
+
+    class TOMachine(Spec):
+        parameters = (ScopeParam("processors", 2, "|P|"), ...)
+
+        def declare(self, sc): ...
+
+        @internal(a="A", p="P")
+        def to_order(self, s, a, p):
+            s.require(s.pending[p].length > 0)
+            s.require(s.pending[p].head() == a)
+            s.pending[p] = s.pending[p].tail()
+            s.queue = s.queue.append((a, p))
+
+``Spec.build(scope)`` returns a ``Machine``: the schema, the start states and one
+``ActionInstance`` per parameter combination, each with its traced precondition and effect.
+Inputs of an I/O automaton are always enabled (Lynch–Tuttle); the *environment* that drives
+them during exploration is a separate, explicit bound (``InputBudget``), added to the explored
+state as the variable ``inputs_issued``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import tomllib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, ClassVar
+
+from . import ir
+from .ir import StateProxy, Term, TraceError
+from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type
+
+
+class Kind(StrEnum):
+    """Action kinds of an I/O automaton (Lynch–Tuttle); timed automata add ``time``."""
+
+    INPUT = "input"
+    OUTPUT = "output"
+    INTERNAL = "internal"
+
+    @property
+    def external(self) -> bool:
+        return self is not Kind.INTERNAL
+
+
+class ScopeError(ValueError):
+    """A scope given by the user is malformed or out of range (exit status 2 at the CLI)."""
+
+
+@dataclass(frozen=True)
+class ScopeParam:
+    """One scope parameter: its name, default, meaning and least allowed value."""
+
+    name: str
+    default: int
+    help: str
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Finite bounds that make a spec explorable: domain sizes, sequence bounds, input budget."""
+
+    values: tuple[tuple[str, int], ...]
+
+    def __getitem__(self, k: str) -> int:
+        return dict(self.values)[k]
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.values)
+
+    def __str__(self) -> str:
+        return ",".join(f"{k}={v}" for k, v in self.values)
+
+
+def parse_scope_text(text: str) -> dict[str, int]:
+    """Parse ``k=v,k=v`` (CLI form). Raises ``ScopeError`` naming the bad item."""
+    out: dict[str, int] = {}
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        if "=" not in item:
+            raise ScopeError(f"scope item {item!r} is not of the form name=value")
+        k, v = (x.strip() for x in item.split("=", 1))
+        try:
+            out[k] = int(v)
+        except ValueError:
+            raise ScopeError(f"scope item {item!r}: {v!r} is not an integer") from None
+    return out
+
+
+def load_scope_file(path: str | Path) -> dict[str, int]:
+    """Read a scope from a ``.toml`` or ``.json`` file (a flat table of integers)."""
+    p = Path(path)
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        raise ScopeError(f"{p}: cannot read scope file: {e.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode()) if p.suffix == ".toml" else json.loads(raw)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise ScopeError(f"{p}: not a valid {p.suffix.lstrip('.') or 'scope'} file: {e}") from None
+    if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
+        raise ScopeError(f"{p}: a scope file is a flat table of integer parameters")
+    return dict(data)
+
+
+@dataclass(frozen=True)
+class ActionFamily:
+    """An action family of the signature: ``gprcv(m)_{p,q}`` is one family, many instances."""
+
+    name: str
+    kind: Kind
+    params: tuple[tuple[str, Type], ...]
+    doc: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class ActionInstance:
+    """One action with its parameters fixed: the traced precondition and effect.
+
+    ``guard`` is the conjunction of the ``require`` clauses; ``writes`` maps a state-variable
+    index to the term of its new value (unwritten variables keep their value).
+    """
+
+    family: ActionFamily
+    args: tuple[Any, ...]
+    guard: Term
+    writes: tuple[tuple[int, Term], ...]
+    label: str
+
+    @property
+    def name(self) -> str:
+        return self.family.name
+
+    @property
+    def kind(self) -> Kind:
+        return self.family.kind
+
+    def args_json(self) -> dict[str, Any]:
+        return {n: t.to_json(v) for (n, t), v in zip(self.family.params, self.args)}
+
+
+@dataclass
+class Decl:
+    """What ``Spec.declare`` returns: domains, named types, state variables with start values."""
+
+    domains: dict[str, Domain] = field(default_factory=dict)
+    types: dict[str, Type] = field(default_factory=dict)
+    variables: list[tuple[str, Type]] = field(default_factory=list)
+    start: dict[str, Any] = field(default_factory=dict)
+    input_budget: int | None = None
+    constants: dict[str, Any] = field(default_factory=dict)
+
+    def domain(self, d: Domain) -> Domain:
+        self.domains[d.name] = d
+        self.types[d.name] = EnumT(d)
+        return d
+
+    def type(self, name: str, t: Type) -> Type:
+        self.types[name] = t
+        return t
+
+    def var(self, name: str, t: Type, start: Any = None) -> None:
+        """Declare a state variable; ``start`` defaults to the type's default value."""
+        if any(n == name for n, _ in self.variables):
+            raise SchemaError(f"state variable {name} declared twice")
+        v = t.default() if start is None else start
+        if not t.check(v):
+            raise SchemaError(f"start value {v!r} of {name} is not a value of {t}")
+        self.variables.append((name, t))
+        self.start[name] = v
+
+
+def _action(
+    kind: Kind, where: Callable[..., Any] | None, params: dict[str, str]
+) -> Callable[[Callable[..., Any]], Any]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__ioakit_action__ = (kind, params, where)  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+def input(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an input action family; ``params`` map parameter names to domain/type names."""
+    return _action(Kind.INPUT, where, params)
+
+
+def output(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an output action family. ``where`` is a static signature restriction."""
+    return _action(Kind.OUTPUT, where, params)
+
+
+def internal(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
+    return _action(Kind.INTERNAL, where, params)
+
+
+def derived(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Declare a derived variable (a function of the state), usable in invariants by name."""
+    fn.__ioakit_derived__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+INPUTS_ISSUED = "inputs_issued"
+
+
+@dataclass(eq=False)
+class Machine:
+    """An automaton instantiated at a scope: what the explorer, prover and renderer consume."""
+
+    name: str
+    scope: Scope
+    decl: Decl
+    variables: tuple[tuple[str, Type], ...]
+    start_states: tuple[tuple[Any, ...], ...]
+    families: tuple[ActionFamily, ...]
+    actions: tuple[ActionInstance, ...]
+    derived: dict[str, Callable[..., Any]]
+    hidden_vars: frozenset[str] = frozenset()
+    _compiled: Any = field(default=None, repr=False)
+
+    @property
+    def var_names(self) -> list[str]:
+        return [n for n, _ in self.variables]
+
+    def var_index(self, name: str) -> int:
+        for i, (n, _) in enumerate(self.variables):
+            if n == name:
+                return i
+        raise KeyError(name)
+
+    def read_proxy(self) -> StateProxy:
+        """A read-only symbolic view of the pre-state, for tracing predicates."""
+        env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(self.variables)]
+        return StateProxy(self.variables, env, self.derived, writable=False)
+
+    def predicate(self, fn: Callable[[StateProxy], Any]) -> Term:
+        """Trace a Python predicate over the state into a boolean term."""
+        t = ir.lift(fn(self.read_proxy()))
+        if not isinstance(t.type, BoolT):
+            raise TraceError(f"a predicate must be boolean, got {t.type}")
+        return t
+
+    def show_state(self, s: Sequence[Any], hide: bool = True) -> dict[str, str]:
+        return {n: t.show(v) for (n, t), v in zip(self.variables, s) if not (hide and n in self.hidden_vars)}
+
+    def state_json(self, s: Sequence[Any]) -> dict[str, Any]:
+        return {n: t.to_json(v) for (n, t), v in zip(self.variables, s)}
+
+    def state_from_json(self, j: Mapping[str, Any]) -> tuple[Any, ...]:
+        missing = [n for n in self.var_names if n not in j]
+        if missing:
+            raise SchemaError(f"state snapshot lacks variables {missing}")
+        return tuple(t.from_json(j[n]) for n, t in self.variables)
+
+    def compiled(self) -> Any:
+        """The generated concrete semantics (``ioakit.backends.codegen.Compiled``), built once."""
+        if self._compiled is None:
+            from ioakit.backends.codegen import compile_machine
+
+            self._compiled = compile_machine(self)
+        return self._compiled
+
+    def instance(self, label: str) -> ActionInstance:
+        for a in self.actions:
+            if a.label == label:
+                return a
+        raise KeyError(label)
+
+
+class Spec:
+    """Base class of automaton declarations; see the module docstring."""
+
+    name: ClassVar[str] = ""
+    parameters: ClassVar[tuple[ScopeParam, ...]] = ()
+    source: ClassVar[str] = ""
+
+    def declare(self, sc: Scope) -> Decl:
+        raise NotImplementedError
+
+    # -- scopes ---------------------------------------------------------------------------------
+    def scope(self, given: Mapping[str, int] | None = None) -> Scope:
+        """Complete ``given`` with defaults and validate it (``ScopeError`` on bad input)."""
+        given = dict(given or {})
+        known = {p.name: p for p in self.parameters}
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise ScopeError(
+                f"{self.name} has no scope parameter {', '.join(unknown)}; it takes {', '.join(known) or 'none'}"
+            )
+        out = []
+        for p in self.parameters:
+            v = given.get(p.name, p.default)
+            if v < p.min or (p.max is not None and v > p.max):
+                rng = f">= {p.min}" if p.max is None else f"in {p.min}..{p.max}"
+                raise ScopeError(f"scope parameter {p.name}={v} of {self.name} must be {rng}")
+            out.append((p.name, v))
+        sc = Scope(tuple(out))
+        self.validate(sc)
+        return sc
+
+    def validate(self, sc: Scope) -> None:
+        """Cross-parameter checks (e.g. ``initial_members <= processors``)."""
+
+    # -- instantiation --------------------------------------------------------------------------
+    def families(self) -> list[tuple[str, Callable[..., Any], Kind, dict[str, str], Callable[..., Any] | None]]:
+        out = []
+        for cls in reversed(type(self).__mro__):
+            for name, fn in vars(cls).items():
+                meta = getattr(fn, "__ioakit_action__", None)
+                if meta is not None:
+                    out = [f for f in out if f[0] != name]
+                    out.append((name, fn, *meta))
+        return out
+
+    def derived_vars(self) -> dict[str, Callable[..., Any]]:
+        out: dict[str, Callable[..., Any]] = {}
+        for cls in reversed(type(self).__mro__):
+            for name, fn in vars(cls).items():
+                if getattr(fn, "__ioakit_derived__", False):
+                    out[name] = (lambda f: lambda s: f(self, s))(fn)
+        return out
+
+    def build(self, given: Mapping[str, int] | Scope | None = None, *, environment: bool = True) -> Machine:
+        """Instantiate at a scope: trace every action instance once.
+
+        With ``environment`` (the default) the declared input budget is applied
+        (``with_input_budget``); composition builds components without it and bounds the
+        inputs of the composed system instead.
+        """
+        sc = given if isinstance(given, Scope) else self.scope(given)
+        d = self.declare(sc)
+        variables = list(d.variables)
+        derived_fns = self.derived_vars()
+        fams: list[ActionFamily] = []
+        insts: list[ActionInstance] = []
+        for name, fn, kind, params, where in self.families():
+            ptypes = []
+            for pname, tname in params.items():
+                if tname not in d.types:
+                    raise SchemaError(
+                        f"action {name}: parameter {pname} ranges over {tname!r}, which {self.name} does not "
+                        f"declare (declared: {', '.join(d.types)})"
+                    )
+                ptypes.append((pname, d.types[tname]))
+            fam = ActionFamily(name, kind, tuple(ptypes), (fn.__doc__ or "").strip())
+            fams.append(fam)
+            for combo in itertools.product(*(list(t.values()) for _, t in ptypes)):
+                cargs = {pn: ir.const(t, v) for (pn, t), v in zip(ptypes, combo)}
+                if where is not None:
+                    ok = ir.lift(where(**cargs))
+                    if not ok.is_const:
+                        raise TraceError(f"action {name}: the signature restriction `where` must not read the state")
+                    if not ok.value:
+                        continue
+                insts.append(_trace_instance(self, fn, fam, combo, cargs, variables, derived_fns))
+        m = Machine(
+            name=self.name,
+            scope=sc,
+            decl=d,
+            variables=tuple(variables),
+            start_states=(tuple(d.start[n] for n, _ in variables),),
+            families=tuple(fams),
+            actions=tuple(insts),
+            derived=derived_fns,
+        )
+        if environment and d.input_budget is not None:
+            m = with_input_budget(m, d.input_budget)
+        return m
+
+
+def with_input_budget(m: Machine, budget: int) -> Machine:
+    """Close ``m`` with an environment that issues at most ``budget`` inputs in total.
+
+    Inputs stay input actions (always enabled in the automaton); the *environment* is what
+    the bound restricts. The explored state pairs the machine's state with ``inputs_issued``.
+    """
+    k = len(m.variables)
+    counter = Term("var", (), IntT(0, budget), (k, INPUTS_ISSUED))
+    insts = []
+    for a in m.actions:
+        if a.kind is Kind.INPUT:
+            a = ActionInstance(
+                a.family,
+                a.args,
+                ir.And(a.guard, ir._cmp("lt", counter, budget)),
+                (*a.writes, (k, counter + 1)),
+                a.label,
+            )
+        insts.append(a)
+    return Machine(
+        name=m.name,
+        scope=m.scope,
+        decl=m.decl,
+        variables=(*m.variables, (INPUTS_ISSUED, IntT(0, budget))),
+        start_states=tuple((*s, 0) for s in m.start_states),
+        families=m.families,
+        actions=tuple(insts),
+        derived=m.derived,
+        hidden_vars=m.hidden_vars | {INPUTS_ISSUED},
+    )
+
+
+def action_label(fam: ActionFamily, args: Sequence[Any]) -> str:
+    """``gprcv(m1)_{p1,p2}``-style labels are the paper's; we print ``gprcv(m=m1,p=p1,q=p2)``."""
+    return f"{fam.name}(" + ",".join(f"{n}={t.show(v)}" for (n, t), v in zip(fam.params, args)) + ")"
+
+
+def _trace_instance(
+    spec: Spec,
+    fn: Callable[..., Any],
+    fam: ActionFamily,
+    combo: tuple[Any, ...],
+    cargs: dict[str, Term],
+    variables: list[tuple[str, Type]],
+    derived_fns: dict[str, Callable[..., Any]],
+) -> ActionInstance:
+    env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
+    st = StateProxy(variables, env, derived_fns, writable=True)
+    fn(spec, st, **cargs)
+    if fam.kind is Kind.INPUT and st._guards:
+        raise TraceError(
+            f"{spec.name}: input action {fam.name} has a precondition ({st._guards[0]!r}); inputs of an I/O "
+            f"automaton are always enabled (Lynch–Tuttle). Use `with s.when(cond):` for a conditional effect, "
+            f"or make the action an output/internal action."
+        )
+    writes = tuple((i, t) for i, t in enumerate(st._env) if t is not env[i])
+    return ActionInstance(fam, combo, ir.And(*st._guards), writes, action_label(fam, combo))
+
+
+def instances_named(m: Machine, names: Iterable[str]) -> list[ActionInstance]:
+    wanted = set(names)
+    return [a for a in m.actions if a.name in wanted]

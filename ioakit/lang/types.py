@@ -1,0 +1,443 @@
+"""Typed state schemas: the value types of ioakit automata.
+
+Every type has one *concrete* representation, chosen for speed and hashability, so that explored
+states are plain immutable tuples that can be interned:
+
+==================  =========================================  =====================================
+type                concrete value                             example
+==================  =========================================  =====================================
+``BoolT``           ``bool``                                   ``True``
+``IntT(lo, hi)``    ``int`` in ``[lo, hi]``                    ``next[p] = 1``
+``EnumT(D)``        element index ``0..n-1``; ⊥ is ``-1``      ``current-viewid[p] = -1`` (⊥)
+``RecordT``         ``tuple`` of field values                  view ``(1, frozenset({0, 1}))``
+``SeqT(T, n)``      ``tuple`` of length ``<= n``               ``pending[p] = (0, 1)``
+``SetT(T)``         ``frozenset``                              ``created = frozenset({(0, ...)})``
+``MapT(K..., V)``   ``tuple`` over the keys in row-major order ``next[p, g]``
+==================  =========================================  =====================================
+
+⊥ is the *least* element of ``S_⊥`` (Fekete–Lynch–Shvartsman, Sec. 2: "⊥ is less than every
+element"), which the index ``-1`` gives for free under integer order.
+
+The same types drive the Z3 encoding (``ioakit.backends.symbolic``), the JSON encoding of traces
+(``traces/FORMAT.md``) and the invariant DSL's type checker.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+BOT_INDEX = -1
+"""Concrete representation of ⊥ in an ``EnumT`` with ``bottom=True``."""
+
+
+class SchemaError(ValueError):
+    """A type or value does not fit the declared schema (a definition-time error)."""
+
+
+@dataclass(frozen=True)
+class Domain:
+    """A finite, totally ordered set of named elements (e.g. processors ``P``, view ids ``G``).
+
+    Elements are represented by their index; ``names`` are used for display and JSON.
+    """
+
+    name: str
+    names: tuple[str, ...]
+
+    @staticmethod
+    def numbered(name: str, size: int, prefix: str, start: int = 1) -> Domain:
+        """``Domain("P", 3, "p")`` is ``{p1, p2, p3}``; ``start=0`` gives ``g0, g1, ...``."""
+        if size < 0:
+            raise SchemaError(f"domain {name} needs a non-negative size, got {size}")
+        return Domain(name, tuple(f"{prefix}{i}" for i in range(start, start + size)))
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def index(self, element_name: str) -> int:
+        try:
+            return self.names.index(element_name)
+        except ValueError:
+            raise SchemaError(
+                f"{element_name!r} is not an element of {self.name} = {{{', '.join(self.names)}}}"
+            ) from None
+
+
+class Type:
+    """Base class of value types. Subclasses are frozen dataclasses (hashable, comparable)."""
+
+    finite: bool = True
+
+    def values(self) -> Iterator[Any]:
+        """Every concrete value of the type, in a fixed order (finite types only)."""
+        raise SchemaError(f"{self} has no finite enumeration")
+
+    def default(self) -> Any:
+        raise NotImplementedError
+
+    def check(self, v: Any) -> bool:
+        """Whether ``v`` is a well-formed concrete value of this type (bounds included)."""
+        raise NotImplementedError
+
+    def show(self, v: Any) -> str:
+        raise NotImplementedError
+
+    def to_json(self, v: Any) -> Any:
+        raise NotImplementedError
+
+    def from_json(self, j: Any) -> Any:
+        raise NotImplementedError
+
+    def cardinality(self) -> int:
+        return sum(1 for _ in self.values())
+
+
+@dataclass(frozen=True)
+class BoolT(Type):
+    def values(self) -> Iterator[bool]:
+        yield from (False, True)
+
+    def default(self) -> bool:
+        return False
+
+    def check(self, v: Any) -> bool:
+        return isinstance(v, bool)
+
+    def show(self, v: Any) -> str:
+        return "true" if v else "false"
+
+    def to_json(self, v: Any) -> Any:
+        return bool(v)
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, bool):
+            raise SchemaError(f"expected true/false, got {j!r}")
+        return j
+
+    def __str__(self) -> str:
+        return "Bool"
+
+
+@dataclass(frozen=True)
+class IntT(Type):
+    """Bounded integer ``lo..hi`` (``Nat`` in the papers, bounded by the scope)."""
+
+    lo: int
+    hi: int
+
+    def values(self) -> Iterator[int]:
+        yield from range(self.lo, self.hi + 1)
+
+    def default(self) -> int:
+        return max(self.lo, min(0, self.hi))
+
+    def check(self, v: Any) -> bool:
+        return isinstance(v, int) and not isinstance(v, bool) and self.lo <= v <= self.hi
+
+    def show(self, v: Any) -> str:
+        return str(v)
+
+    def to_json(self, v: Any) -> Any:
+        return int(v)
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, int) or isinstance(j, bool):
+            raise SchemaError(f"expected an integer, got {j!r}")
+        if not self.lo <= j <= self.hi:
+            raise SchemaError(f"{j} is outside {self.lo}..{self.hi}")
+        return j
+
+    def __str__(self) -> str:
+        return f"Int[{self.lo}..{self.hi}]"
+
+
+@dataclass(frozen=True)
+class EnumT(Type):
+    """Elements of a finite domain, optionally with ⊥ (``S_⊥``), ordered with ⊥ least."""
+
+    domain: Domain
+    bottom: bool = False
+
+    def values(self) -> Iterator[int]:
+        if self.bottom:
+            yield BOT_INDEX
+        yield from range(len(self.domain))
+
+    def default(self) -> int:
+        return BOT_INDEX if self.bottom else 0
+
+    def check(self, v: Any) -> bool:
+        return (
+            isinstance(v, int)
+            and not isinstance(v, bool)
+            and ((self.bottom and v == BOT_INDEX) or 0 <= v < len(self.domain))
+        )
+
+    def show(self, v: Any) -> str:
+        return "⊥" if v == BOT_INDEX else self.domain.names[v]
+
+    def to_json(self, v: Any) -> Any:
+        return None if v == BOT_INDEX else self.domain.names[v]
+
+    def from_json(self, j: Any) -> Any:
+        if j is None:
+            if not self.bottom:
+                raise SchemaError(f"⊥ (null) is not a value of {self}")
+            return BOT_INDEX
+        if not isinstance(j, str):
+            raise SchemaError(f"expected an element name of {self.domain.name}, got {j!r}")
+        return self.domain.index(j)
+
+    def without_bottom(self) -> EnumT:
+        return EnumT(self.domain, False)
+
+    def __str__(self) -> str:
+        return self.domain.name + ("⊥" if self.bottom else "")
+
+
+@dataclass(frozen=True)
+class RecordT(Type):
+    """A record (named tuple) type, e.g. ``views = G × 2^P`` with fields ``id`` and ``set``."""
+
+    name: str
+    fields: tuple[tuple[str, Type], ...]
+
+    def field_index(self, fname: str) -> int:
+        for i, (n, _) in enumerate(self.fields):
+            if n == fname:
+                return i
+        raise SchemaError(f"record {self.name} has no field {fname!r} (fields: {', '.join(n for n, _ in self.fields)})")
+
+    def field_type(self, fname: str) -> Type:
+        return self.fields[self.field_index(fname)][1]
+
+    @property
+    def finite(self) -> bool:  # type: ignore[override]
+        return all(t.finite for _, t in self.fields)
+
+    def values(self) -> Iterator[tuple[Any, ...]]:
+        yield from itertools.product(*(list(t.values()) for _, t in self.fields))
+
+    def default(self) -> tuple[Any, ...]:
+        return tuple(t.default() for _, t in self.fields)
+
+    def check(self, v: Any) -> bool:
+        return (
+            isinstance(v, tuple) and len(v) == len(self.fields) and all(t.check(x) for (_, t), x in zip(self.fields, v))
+        )
+
+    def show(self, v: Any) -> str:
+        return "⟨" + ", ".join(t.show(x) for (_, t), x in zip(self.fields, v)) + "⟩"
+
+    @property
+    def anonymous(self) -> bool:
+        """A tuple type ``T1 × T2`` (fields ``_1, _2, ...``): JSON arrays, as ``traces/FORMAT.md`` says."""
+        return all(n == f"_{i + 1}" for i, (n, _) in enumerate(self.fields))
+
+    def to_json(self, v: Any) -> Any:
+        if self.anonymous:
+            return [t.to_json(x) for (_, t), x in zip(self.fields, v)]
+        return {n: t.to_json(x) for (n, t), x in zip(self.fields, v)}
+
+    def from_json(self, j: Any) -> Any:
+        if isinstance(j, list) and len(j) == len(self.fields):
+            return tuple(t.from_json(x) for (_, t), x in zip(self.fields, j))
+        if not isinstance(j, dict) or set(j) != {n for n, _ in self.fields}:
+            raise SchemaError(
+                f"expected a {self.name} object with fields {', '.join(n for n, _ in self.fields)}, got {j!r}"
+            )
+        return tuple(t.from_json(j[n]) for n, t in self.fields)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def TupleT(*elems: Type) -> RecordT:
+    """An anonymous tuple type ``T1 × T2 × ...`` with fields ``_1, _2, ...``."""
+    return RecordT("(" + " × ".join(str(e) for e in elems) + ")", tuple((f"_{i + 1}", e) for i, e in enumerate(elems)))
+
+
+@dataclass(frozen=True)
+class SeqT(Type):
+    """Finite sequence over ``elem`` of length at most ``maxlen`` (the scope's bound)."""
+
+    elem: Type
+    maxlen: int
+    finite: bool = field(default=False, init=False, compare=False)
+
+    def default(self) -> tuple[Any, ...]:
+        return ()
+
+    def check(self, v: Any) -> bool:
+        return isinstance(v, tuple) and len(v) <= self.maxlen and all(self.elem.check(x) for x in v)
+
+    def show(self, v: Any) -> str:
+        return "⟨" + ", ".join(self.elem.show(x) for x in v) + "⟩" if v else "λ"
+
+    def to_json(self, v: Any) -> Any:
+        return [self.elem.to_json(x) for x in v]
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, list):
+            raise SchemaError(f"expected a list for {self}, got {j!r}")
+        if len(j) > self.maxlen:
+            raise SchemaError(f"sequence of length {len(j)} exceeds the scope bound {self.maxlen}")
+        return tuple(self.elem.from_json(x) for x in j)
+
+    def __str__(self) -> str:
+        return f"Seq[{self.elem}; <= {self.maxlen}]"
+
+
+@dataclass(frozen=True)
+class SetT(Type):
+    """Finite set over a finite element type (``2^P``, ``created ⊆ views``)."""
+
+    elem: Type
+
+    def values(self) -> Iterator[frozenset[Any]]:
+        els = list(self.elem.values())
+        for r in range(len(els) + 1):
+            for c in itertools.combinations(els, r):
+                yield frozenset(c)
+
+    def universe(self) -> list[Any]:
+        """The possible elements, in domain order (the Z3 encoding has one bit per element)."""
+        return list(self.elem.values())
+
+    def default(self) -> frozenset[Any]:
+        return frozenset()
+
+    def check(self, v: Any) -> bool:
+        return isinstance(v, frozenset) and all(self.elem.check(x) for x in v)
+
+    def sort_key(self, v: frozenset[Any]) -> list[Any]:
+        order = {x: i for i, x in enumerate(self.universe())}
+        return sorted(v, key=lambda x: order.get(x, -1))
+
+    def show(self, v: Any) -> str:
+        return "{" + ", ".join(self.elem.show(x) for x in self.sort_key(v)) + "}"
+
+    def to_json(self, v: Any) -> Any:
+        return [self.elem.to_json(x) for x in self.sort_key(v)]
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, list):
+            raise SchemaError(f"expected a list for {self}, got {j!r}")
+        return frozenset(self.elem.from_json(x) for x in j)
+
+    def __str__(self) -> str:
+        return f"Set[{self.elem}]"
+
+
+@dataclass(frozen=True)
+class MapT(Type):
+    """Total map from the product of finite key domains to ``val`` (``pending[p, g]``).
+
+    Keys are enums without ⊥; looking a key up at ⊥ gives ``val.default()`` and writing at ⊥
+    changes nothing, in both semantics (FLS never indexes a map at ⊥ in reachable states, but the
+    inductive checks visit arbitrary states).
+    """
+
+    keys: tuple[EnumT, ...]
+    val: Type
+
+    def __post_init__(self) -> None:
+        for k in self.keys:
+            if not isinstance(k, EnumT) or k.bottom:
+                raise SchemaError(f"map keys must be finite domains without ⊥, got {k}")
+
+    @property
+    def size(self) -> int:
+        n = 1
+        for k in self.keys:
+            n *= len(k.domain)
+        return n
+
+    @property
+    def finite(self) -> bool:  # type: ignore[override]
+        return self.val.finite
+
+    def key_tuples(self) -> list[tuple[int, ...]]:
+        """All keys in row-major order (the order of the concrete tuple)."""
+        return list(itertools.product(*(range(len(k.domain)) for k in self.keys)))
+
+    def flat_index(self, key: Sequence[int]) -> int:
+        i = 0
+        for k, x in zip(self.keys, key):
+            if not 0 <= x < len(k.domain):
+                return -1
+            i = i * len(k.domain) + x
+        return i
+
+    def values(self) -> Iterator[tuple[Any, ...]]:
+        yield from itertools.product(*([list(self.val.values())] * self.size))
+
+    def default(self) -> tuple[Any, ...]:
+        return (self.val.default(),) * self.size
+
+    def const(self, v: Any) -> tuple[Any, ...]:
+        return (v,) * self.size
+
+    def check(self, v: Any) -> bool:
+        return isinstance(v, tuple) and len(v) == self.size and all(self.val.check(x) for x in v)
+
+    def key_name(self, key: Sequence[int]) -> str:
+        return ",".join(k.domain.names[x] for k, x in zip(self.keys, key))
+
+    def show(self, v: Any) -> str:
+        return "[" + ", ".join(f"{self.key_name(k)}↦{self.val.show(x)}" for k, x in zip(self.key_tuples(), v)) + "]"
+
+    def to_json(self, v: Any) -> Any:
+        return {self.key_name(k): self.val.to_json(x) for k, x in zip(self.key_tuples(), v)}
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, dict):
+            raise SchemaError(f"expected an object for {self}, got {j!r}")
+        names = [self.key_name(k) for k in self.key_tuples()]
+        if set(j) != set(names):
+            missing = sorted(set(names) - set(j))
+            extra = sorted(set(j) - set(names))
+            raise SchemaError(f"map keys do not match {self}: missing {missing}, unexpected {extra}")
+        return tuple(self.val.from_json(j[n]) for n in names)
+
+    def __str__(self) -> str:
+        return f"Map[{' × '.join(str(k) for k in self.keys)} → {self.val}]"
+
+
+def same_shape(a: Type, b: Type) -> bool:
+    """Whether values of ``a`` and ``b`` may be compared (same type up to ⊥ and integer bounds)."""
+    if isinstance(a, EnumT) and isinstance(b, EnumT):
+        return a.domain == b.domain
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        return True
+    if isinstance(a, RecordT) and isinstance(b, RecordT):
+        return len(a.fields) == len(b.fields) and all(
+            na == nb and same_shape(ta, tb) for (na, ta), (nb, tb) in zip(a.fields, b.fields)
+        )
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        return same_shape(a.elem, b.elem)
+    if isinstance(a, SetT) and isinstance(b, SetT):
+        return same_shape(a.elem, b.elem)
+    if isinstance(a, MapT) and isinstance(b, MapT):
+        return a.keys == b.keys and same_shape(a.val, b.val)
+    return type(a) is type(b)
+
+
+def join(a: Type, b: Type) -> Type:
+    """The least type holding values of both (for ``ite`` branches, sequence literals, ...)."""
+    if isinstance(a, EnumT) and isinstance(b, EnumT) and a.domain == b.domain:
+        return EnumT(a.domain, a.bottom or b.bottom)
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        return IntT(min(a.lo, b.lo), max(a.hi, b.hi))
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        return SeqT(join(a.elem, b.elem), max(a.maxlen, b.maxlen))
+    if isinstance(a, RecordT) and isinstance(b, RecordT) and same_shape(a, b):
+        return RecordT(a.name, tuple((n, join(ta, tb)) for (n, ta), (_, tb) in zip(a.fields, b.fields)))
+    if isinstance(a, SetT) and isinstance(b, SetT) and same_shape(a, b):
+        return SetT(join(a.elem, b.elem))
+    if a == b:
+        return a
+    raise SchemaError(f"incompatible types {a} and {b}")

@@ -1,0 +1,173 @@
+"""Fekete, Lynch, Shvartsman: *Specifying and Using a Partitionable Group Communication Service*
+(ACM TOCS 19(2), 2001; full version MIT-LCS-TR-790, 1999) — the paper's bundle.
+
+What ioakit ships for it, and where:
+
+* machines (here): TO-machine (Figure 2), VS-machine (Figure 5), WeakVS-machine (the remark after
+  Lemma 4.2);
+* Python properties (``lemmas.py``): the 14 items of Lemma 4.1, and two facts of TO-machine;
+* invariant files (``invariants/fls/``): the same, in the invariant language;
+* trace checkers (``traces/fls/``): Lemma 4.2's ``cause`` mapping on VS traces, membership in the
+  traces of TO-machine;
+* the main job's claims, with their scopes.
+"""
+
+from __future__ import annotations
+
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from ioakit.registry import Claim, Paper, TraceCheck
+
+from .to_machine import TOMachine
+from .vs_machine import VSMachine, WeakVSMachine
+
+VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
+TO_SCOPE = {"processors": 2, "values": 2, "max_inputs": 3}
+
+_INVARIANTS = Path(find_spec("ioakit.invariants").submodule_search_locations[0]) / "fls"  # type: ignore[union-attr]
+"""The paper's invariant files (``invariants/fls/``), found without importing the DSL."""
+
+
+def _lemma_4_1(m: Any) -> list[Any]:
+    from ioakit.engines.explore import properties_from
+
+    from .lemmas import LEMMA_4_1
+
+    return properties_from(m, LEMMA_4_1)
+
+
+def _to_facts(m: Any) -> list[Any]:
+    from ioakit.engines.explore import properties_from
+
+    from .lemmas import TO_FACTS
+
+    return properties_from(m, TO_FACTS)
+
+
+def _check_vs_trace(header: Any, events: Any) -> Any:
+    from ioakit.traces.fls.checkers import check_vs_cause, vs_initial_members
+
+    return check_vs_cause(events, vs_initial_members(header.scope))
+
+
+def _check_to_trace(header: Any, events: Any) -> Any:
+    from ioakit.traces.fls.checkers import check_to_trace
+
+    return check_to_trace(events)
+
+
+def _lemma_4_2_job(machine: str, scope: dict[str, int], source: str, **kw: int) -> Any:
+    """Lemma 4.2 (the ``cause`` mapping) on the traces of executions of ``machine``."""
+    import time
+
+    from ioakit.papers import JobResult, scoped
+    from ioakit.registry import get_spec
+    from ioakit.results import Verdict
+    from ioakit.traces.fls.machine_runs import check_lemma_4_2
+
+    t0 = time.perf_counter()
+    r = check_lemma_4_2(get_spec(machine).build(scope), source, **kw)
+    what = {
+        "shortest": "shortest execution of every reachable state",
+        "exhaustive": f"every execution of <= {kw.get('depth')} steps",
+        "simulated": f"{kw.get('runs')} seeded random runs",
+    }[source]
+    detail = f"{r.executions:,} traces ({what}), {r.events:,} events: "
+    detail += "all four properties hold" if r.holds else f"{r.failures} traces violate it"
+    job = JobResult(
+        f"Lemma 4.2 on {machine}",
+        "Lemma 4.2 (cause: integrity, no dup., no reorder, no loss)",
+        Verdict.OK if r.holds else Verdict.VIOLATED,
+        detail,
+        time.perf_counter() - t0,
+        r.to_json(),
+    )
+    return scoped(job, machine, scope)
+
+
+def _claims() -> list[Claim]:
+    from ioakit import papers as J
+
+    weakvs = "Remark after Lemma 4.2 (unproved in the paper)"
+    return [
+        Claim(
+            "TO facts",
+            lambda: J.explore_job("TO-machine", TO_SCOPE, "TO-machine facts (next bound; conservation of bcasts)"),
+        ),
+        Claim("Lemma 4.1", lambda: J.explore_job("VS-machine", VS_SCOPE, "Lemma 4.1, items 1-14")),
+        Claim(
+            "Lemma 4.1 on WeakVS",
+            lambda: J.explore_job("WeakVS-machine", VS_SCOPE, "Lemma 4.1 on WeakVS-machine (not claimed by the paper)"),
+        ),
+        Claim("vs_lemma_4_1.inv", lambda: J.invariant_file_job("VS-machine", VS_SCOPE, "vs_lemma_4_1")),
+        Claim("to_machine.inv", lambda: J.invariant_file_job("TO-machine", TO_SCOPE, "to_machine")),
+        Claim(
+            "Lemma 4.1 inductive",
+            lambda: J.induction_job("VS-machine", VS_SCOPE, "vs_lemma_4_1", "Lemma 4.1 'straightforward by induction'"),
+        ),
+        Claim(
+            "Lemma 4.1 inductive (3 processors)",
+            lambda: J.induction_job(
+                "VS-machine",
+                {**VS_SCOPE, "processors": 3, "view_ids": 3},
+                "vs_lemma_4_1",
+                "Lemma 4.1 'straightforward by induction'",
+            ),
+        ),
+        Claim("Lemma 4.2 (shortest)", lambda: _lemma_4_2_job("VS-machine", VS_SCOPE, "shortest")),
+        Claim("Lemma 4.2 (exhaustive)", lambda: _lemma_4_2_job("VS-machine", VS_SCOPE, "exhaustive", depth=7)),
+        Claim(
+            "Lemma 4.2 (simulated)",
+            lambda: _lemma_4_2_job(
+                "VS-machine",
+                {**VS_SCOPE, "processors": 3, "initial_members": 1, "view_ids": 3, "messages": 2, "max_inputs": 3},
+                "simulated",
+                runs=300,
+                steps=60,
+                seed=0,
+            ),
+        ),
+        Claim(
+            "WeakVS = VS",
+            lambda: J.trace_equivalence_job("VS-machine", "WeakVS-machine", VS_SCOPE, "WeakVS ≡ VS", weakvs),
+        ),
+        Claim(
+            "WeakVS = VS (3 view ids)",
+            lambda: J.trace_equivalence_job(
+                "VS-machine", "WeakVS-machine", {**VS_SCOPE, "view_ids": 3, "max_inputs": 1}, "WeakVS ≡ VS", weakvs
+            ),
+        ),
+        Claim(
+            "WeakVS = VS (3 processors)",
+            lambda: J.trace_equivalence_job(
+                "VS-machine",
+                "WeakVS-machine",
+                {**VS_SCOPE, "processors": 3, "initial_members": 2, "view_ids": 3, "max_inputs": 1},
+                "WeakVS ≡ VS",
+                weakvs,
+            ),
+        ),
+    ]
+
+
+PAPER = Paper(
+    key="fls",
+    title="Specifying and Using a Partitionable Group Communication Service",
+    citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
+    machines=(TOMachine, VSMachine, WeakVSMachine),
+    invariant_files={"vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv", "to_machine": _INVARIANTS / "to_machine.inv"},
+    properties={"TO-machine": _to_facts, "VS-machine": _lemma_4_1, "WeakVS-machine": _lemma_4_1},
+    trace_checks=(
+        TraceCheck(
+            ("VS-machine", "WeakVS-machine"),
+            "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses",
+            _check_vs_trace,
+        ),
+        TraceCheck(("TO-machine",), "membership in the traces of TO-machine (FLS Fig. 2)", _check_to_trace),
+    ),
+    claims=_claims,
+)
+
+__all__ = ["PAPER", "TO_SCOPE", "VS_SCOPE", "TOMachine", "VSMachine", "WeakVSMachine"]

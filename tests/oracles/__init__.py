@@ -1,0 +1,1 @@
+"""Independent oracles and Hypothesis strategies shared by the tests and the benchmarks."""
