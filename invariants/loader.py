@@ -117,10 +117,13 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
 def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) -> tuple[str, ...]:
     import difflib
 
-    from ioakit.registry import machine_classes
+    from ioakit.registry import machine_classes, user_machine_names
 
-    known = {n.lower(): n for n in machine_classes()}
-    known.setdefault(machine.name.lower(), machine.name)
+    # registered machines and the one being checked are listed in messages; the machines of users'
+    # model files loaded so far are accepted too (siblings in one file), but not listed
+    listed = {n.lower(): n for n in machine_classes()}
+    listed.setdefault(machine.name.lower(), machine.name)
+    known = {**{n.lower(): n for n in user_machine_names()}, **listed}
     names = []
     for ident in decl.names:
         n = ident.name
@@ -128,7 +131,7 @@ def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) 
             close = difflib.get_close_matches(n, list(known.values()), n=2, cutoff=0.6)
             hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
             raise InvariantMachineError(
-                f"unknown machine `{n}`{hint} (known machines: {', '.join(known.values())})", ident.span, src
+                f"unknown machine `{n}`{hint} (known machines: {', '.join(listed.values())})", ident.span, src
             )
         names.append(known[n.lower()])
     if machine.name.lower() not in (n.lower() for n in names):

@@ -3,8 +3,11 @@
 In a user's test::
 
     def test_my_protocol_keeps_lemma(ioakit):
-        m = ioakit.machine("VS-machine", processors=2)
-        ioakit.assert_invariants(m, ioakit.lemma_4_1(m))
+        m = ioakit.machine("VS-machine", processors=2)       # or "path/to/model.py:Class"
+        ioakit.assert_invariants(m, ioakit.default_properties(m))
+        ioakit.assert_invariants(m, ioakit.invariants(m, "vs_lemma_4_1"))   # a shipped file, or a path
+
+Everything is looked up through ``ioakit.registry``: the fixture names no paper.
 """
 
 from __future__ import annotations
@@ -21,16 +24,21 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture
 def ioakit() -> Any:
-    """The assertion helpers of ``ioakit.testing`` plus machine lookup and the paper's lemmas."""
-    from ioakit import testing
-    from ioakit.engines.explore import properties_from
-    from ioakit.registry import get_spec
-    from ioakit.specs.fls.lemmas import LEMMA_4_1, TO_FACTS
+    """The assertion helpers of ``ioakit.testing`` plus machine, property and invariant-file lookup."""
+    from pathlib import Path
+
+    from ioakit import registry, testing
+    from ioakit.invariants import load_invariants
+
+    def invariants(m: Any, file: str | Path) -> list[Any]:
+        path = Path(file)
+        source = path if path.exists() else registry.invariant_file(str(file))
+        return list(load_invariants(source, m).properties)
 
     return SimpleNamespace(
-        machine=lambda name, **scope: get_spec(name).build(scope),
-        lemma_4_1=lambda m: properties_from(m, LEMMA_4_1),
-        to_facts=lambda m: properties_from(m, TO_FACTS),
+        machine=lambda ref, **scope: registry.get_spec(ref).build(scope),
+        default_properties=registry.default_properties,
+        invariants=invariants,
         assert_invariants=testing.assert_invariants,
         assert_trace_inclusion=testing.assert_trace_inclusion,
         assert_trace_equivalent=testing.assert_trace_equivalent,

@@ -42,6 +42,7 @@ BUILTIN_PAPERS = ("ioakit.specs.fls",)
 """Modules whose ``PAPER`` attribute is a shipped paper bundle, in the order ``ioakit list`` shows them."""
 
 PAPERS_GROUP = "ioakit.papers"
+_USER_PREFIX = "ioakit_user_model_"
 MACHINES_GROUP = "ioakit.machines"
 
 
@@ -138,6 +139,17 @@ def machine_classes() -> dict[str, type[Spec]]:
     return out
 
 
+def user_machine_names() -> list[str]:
+    """Names of the machines defined in users' model files imported so far (``file.py:Class``
+    references), so that an invariant file's ``machine`` line may name a sibling of the machine
+    it is loaded for (``machine TwoPhaseCommit, EagerCommit``)."""
+    out = []
+    for mod_name, mod in list(sys.modules.items()):
+        if mod_name.startswith(_USER_PREFIX):
+            out.extend(v.name for v in vars(mod).values() if isinstance(v, type) and _is_spec(v))
+    return out
+
+
 def paper_of(machine_name: str) -> Paper | None:
     """The bundle that ships the machine named ``machine_name`` (case-insensitive), if any."""
     for p in papers():
@@ -164,7 +176,7 @@ def _import_file(path: Path) -> Any:
     """Import a user's Python file as a module named after its resolved path (so two files with
     the same base name do not collide, and re-importing the same file returns the same module)."""
     resolved = path.resolve()
-    name = "ioakit_user_model_" + "".join(c if c.isalnum() else "_" for c in str(resolved))
+    name = _USER_PREFIX + "".join(c if c.isalnum() else "_" for c in str(resolved))
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.spec_from_file_location(name, resolved)

@@ -389,6 +389,13 @@ def lift(x: Any, expected: Type | None = None) -> Term:
                 f"use the action parameter or the domain element"
             )
         return const(IntT(x, x), x)
+    if isinstance(x, str) and isinstance(expected, EnumT):  # a domain element by name: "working"
+        if x not in expected.domain.names:
+            raise TraceError(
+                f"{_user_location()}\n  {x!r} is not an element of {expected.domain.name} = "
+                f"{{{', '.join(expected.domain.names)}}}"
+            )
+        return const(EnumT(expected.domain), expected.domain.names.index(x))
     if isinstance(x, tuple) and isinstance(expected, RecordT):
         if len(x) != len(expected.fields):
             raise TraceError(f"{_user_location()}\n  {len(x)}-tuple given where {expected} is expected")

@@ -9,8 +9,10 @@ from ioakit.engines.explore import Property
 
 def test_fixture_checks_lemma_4_1(ioakit):
     m = ioakit.machine("VS-machine", processors=2)
-    r = ioakit.assert_invariants(m, ioakit.lemma_4_1(m))
-    assert r.states == 2197
+    r = ioakit.assert_invariants(m, ioakit.default_properties(m))
+    assert r.states == 2197 and len(r.results) == 14
+    r = ioakit.assert_invariants(m, ioakit.invariants(m, "vs_lemma_4_1"))
+    assert r.states == 2197 and len(r.results) == 14
 
 
 def test_false_invariant_fails_with_counterexample(ioakit):
@@ -24,7 +26,7 @@ def test_false_invariant_fails_with_counterexample(ioakit):
 def test_incomplete_check_is_not_a_pass(ioakit):
     m = ioakit.machine("VS-machine")
     with pytest.raises(AssertionError, match="incomplete"):
-        ioakit.assert_invariants(m, ioakit.lemma_4_1(m), max_states=50)
+        ioakit.assert_invariants(m, ioakit.default_properties(m), max_states=50)
 
 
 def test_trace_assertions(ioakit):
