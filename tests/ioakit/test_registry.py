@@ -101,3 +101,43 @@ def test_unknown_trace_automaton_names_the_registered_ones(capsys: pytest.Captur
     f.write_text(json.dumps({"format": "ioakit-trace", "version": 1, "automaton": "Nope", "scope": {}}) + "\n")
     code, _, err = run(capsys, "trace", str(f))
     assert code == 2 and "no trace checker for automaton 'Nope'" in err and "TO-machine" in err
+
+
+def test_a_paper_from_another_distribution_is_listed_and_checked(
+    capsys: pytest.CaptureFixture[str], model: Path, monkeypatch
+) -> None:
+    """A third-party bundle in the ``ioakit.papers`` entry-point group: its machines are listed,
+    its invariant files found by name, its claims run by the main job — with no edit to ioakit."""
+    from importlib.metadata import EntryPoint
+
+    from ioakit import papers
+
+    counter = registry.spec_class(f"{model}:Counter")
+    inv = model.parent / "counter.inv"
+    inv.write_text('machine Counter\ninvariant bounded "ours": x <= 3\n', encoding="utf-8")
+
+    def claims() -> list[registry.Claim]:
+        return [registry.Claim("bounded", lambda: papers.invariant_file_job("Counter", {}, "counter"))]
+
+    bundle = registry.Paper("counter", "A counter", "nobody, 2026", (counter,), {"counter": inv}, claims=claims)
+    monkeypatch.setattr(registry, "BUILTIN_PAPERS", ())
+    monkeypatch.setattr(registry, "_load_paper", lambda m: bundle)
+
+    def fake_entry_points(group: str) -> list[EntryPoint]:
+        if group != registry.PAPERS_GROUP:
+            return []
+        ep = EntryPoint("counter", "counter_pkg:PAPER", group)
+        monkeypatch.setattr(EntryPoint, "load", lambda self: bundle)
+        return [ep]
+
+    monkeypatch.setattr(registry, "entry_points", fake_entry_points)
+    registry.papers.cache_clear()
+    try:
+        code, out, _ = run(capsys, "list")
+        assert code == 0 and "Counter  — a test" in out and "TO-machine" not in out
+        code, out, _ = run(capsys, "check", "Counter", "counter")
+        assert code == 0 and "holds" in out
+        code, out, _ = run(capsys, "papers")
+        assert code == 0 and "check counter.inv" in out and "1/1 checks hold" in out
+    finally:
+        registry.papers.cache_clear()
