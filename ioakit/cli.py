@@ -140,23 +140,42 @@ def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    """The registered papers with their machines (or the machines named), and the shipped files."""
     try:
         if args.machines:
             data = [registry.describe(ref) for ref in args.machines]
         else:
             data = [registry.describe(cls) for cls in registry.machine_classes().values()]
+        papers = [
+            {"key": p.key, "title": p.title, "citation": p.citation, "machines": [c.name for c in p.machines]}
+            for p in registry.papers()
+        ]
         files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
     except registry.RegistryError as e:
         raise UsageError(str(e)) from None
-    lines = []
-    for d in data:
-        lines.append(f"{d['name']}  — {d['source']}")
-        for p in d["parameters"]:
-            lines.append(f"    {p['name']:<16} default {p['default']:<3} {p['help']}")
-    if not args.machines:
+
+    def machine_lines(d: dict[str, Any], indent: str) -> list[str]:
+        out = [f"{indent}{d['name']}  — {d['source']}"]
+        out.extend(f"{indent}    {p['name']:<16} default {p['default']:<3} {p['help']}" for p in d["parameters"])
+        return out
+
+    lines: list[str] = []
+    if args.machines:
+        for d in data:
+            lines.extend(machine_lines(d, ""))
+    else:
+        by_paper: dict[str | None, list[dict[str, Any]]] = {}
+        for d in data:
+            by_paper.setdefault(d["paper"], []).append(d)
+        for p in papers:
+            lines.append(f"[{p['key']}] {p['citation']}: {p['title']}")
+            for d in by_paper.pop(p["key"], []):
+                lines.extend(machine_lines(d, "  "))
+        for d in by_paper.pop(None, []):  # machines published alone (``ioakit.machines`` entry points)
+            lines.extend(machine_lines(d, ""))
         lines.append("shipped invariant files (usable by name wherever a FILE is asked for):")
         lines.extend(f"    {name:<16} {path}" for name, path in files.items())
-    _emit(args, {"machines": data, "invariant_files": files}, "\n".join(lines))
+    _emit(args, {"papers": papers, "machines": data, "invariant_files": files}, "\n".join(lines))
     return EXIT_OK
 
 
