@@ -71,7 +71,7 @@ def _set_op(op: str) -> Callable[[Term, Term], Term]:
 # Core ops that are term ops (``ioakit.lang.ops.OPS``) map to the ``ir`` constructor of that op,
 # which lifts, simplifies (``not not x``, reads through a write) and types by the table; the
 # others are the DSL's sugar, spelt here in term ops: ``implies``, ``iff``, ``neg``, ``min``,
-# ``max``, ``head``, ``last`` and ``contains`` (membership in a set or a sequence alike).
+# ``max``, ``head``, ``last`` and ``contains`` (membership in a set, a bag or a sequence alike).
 OPS: dict[str, Callable[..., Term]] = {
     "not": ir.Not,
     "and": lambda a, b: ir.And(a, b),
@@ -103,6 +103,7 @@ OPS: dict[str, Callable[..., Term]] = {
     "set_inter": _set_op("set_inter"),
     "set_diff": _set_op("set_diff"),
     "set_card": ir.set_card,
+    "bag_size": ir.bag_size,
     "map_get": lambda m, *ks: ir.map_get(m, tuple(ks)),
 }
 """core op -> the ``ir`` builder it stands for. ``field``, ``record`` and ``set_lit`` also need

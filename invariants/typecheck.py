@@ -888,8 +888,8 @@ class Checker:
             else:
                 coll = self.check(e.right, scope)
             ct = coll.type
-            if not isinstance(ct, SetT | SeqT):
-                raise self.err(f"`{op}` needs a set or a sequence on its right, got {self.a(ct)} value", e.right)
+            if not isinstance(ct, SetT | SeqT | BagT):
+                raise self.err(f"`{op}` needs a set, a bag or a sequence on its right, got {self.a(ct)} value", e.right)
             x = x0 if x0 is not None else self.check(e.left, scope, ct.elem)
             if not same_shape(ct.elem, x.type):
                 raise self.err(f"{self.text(e.right)} holds {self.tn(ct.elem)} values, not {self.tn(x.type)}", e.left)
@@ -974,7 +974,11 @@ class Checker:
             return self._op(e, "set_card", (a,), INT)
         if isinstance(a.type, SeqT):
             return self._op(e, "seq_len", (a,), INT)
-        raise self.err(f"|...| is the size of a set or the length of a sequence, got {self.a(a.type)} value", e)
+        if isinstance(a.type, BagT):  # elements counted with their repetitions
+            return self._op(e, "bag_size", (a,), INT)
+        raise self.err(
+            f"|...| is the size of a set or a bag, or the length of a sequence, got {self.a(a.type)} value", e
+        )
 
     # quantifiers
     def _Quant(self, e: S.Quant, scope: Scope, exp: Type | None) -> Core:
@@ -1025,15 +1029,15 @@ class Checker:
             else:
                 coll = self.check(r, scope)  # type: ignore[arg-type]
                 ct = coll.type
-                if isinstance(ct, SetT | SeqT):
-                    n = len(ct.universe()) if isinstance(ct, SetT) else ct.maxlen
+                if isinstance(ct, SetT | SeqT | BagT):  # a bag: its distinct elements
+                    n = ct.maxlen if isinstance(ct, SeqT) else len(ct.universe())
                     if n > MAX_QUANT_VALUES:
                         raise self.err(f"quantifying over {self.text(r)} expands to {n} cases; too many", b)
                     vt, rng = ct.elem, CollRange(coll)
                 else:
                     raise self.err(
                         f"cannot quantify over {self.a(ct)} value; ranges are domains ("
-                        f"{', '.join(sch.domains)}), named types, Set[T], sets and sequences",
+                        f"{', '.join(sch.domains)}), named types, Set[T], sets, bags and sequences",
                         r,
                     )
         else:

@@ -437,10 +437,17 @@ def _emit_map_put(em: Any, t: Any) -> str:
 
 
 def _bag_index_code(em: Any, bt: BagT, x: Any) -> str:
-    """Code for the universe index of the element ``x`` (a literal for a constant element)."""
+    """Code for the universe index of the element ``x``: a literal for a constant element, else a
+    lookup in the bag type's index table (one name per bag type in the generated code)."""
     if x.op == "const":
         return str(bt.index(x.data))
-    return f"{em.const(type(x)('const', (), None, bt.index_table()))}.get({em.expr(x, True)}, -1)"
+    key = ("bag index", bt)
+    name = em.consts.get(key)
+    if name is None:
+        name = f"_c{len(em.ns)}"
+        em.ns[name] = bt.index_table()
+        em.consts[key] = name
+    return f"{name}.get({em.expr(x, True)}, -1)"
 
 
 def _emit_bag_lit(em: Any, t: Any) -> str:
