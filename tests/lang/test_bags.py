@@ -124,3 +124,20 @@ def test_invariant_files_read_bags() -> None:
     for s in states:
         assert [bool(p(s)) for p in preds] == [f(*s) for f in expected], s
     assert {bool(preds[2](s)) for s in states} == {True, False}  # the size invariant is not trivial
+
+
+def test_the_prover_reasons_about_bags() -> None:
+    """Z3 over bag counts: a bound that holds by the scope is inductive, one that a step can
+    break has a counterexample to induction, and BMC finds the shortest way to receive m1."""
+    from ioakit.engines.prove import Outcome, Prover
+
+    m = LossyChannel().build({"messages": 2, "copies": 2})
+    prover = Prover(m)
+    bounded = Property("bounded", m.predicate(lambda s: s.net.size() <= 4))
+    assert prover.inductive_alone(bounded).outcome is Outcome.INDUCTIVE
+    small = Property("small", m.predicate(lambda s: s.net.size() <= 3))
+    assert prover.inductive_alone(small).outcome is Outcome.NOT_INDUCTIVE
+    m1 = ir.const(m.decl.types["M"], 0)
+    never = Property("never m1", m.predicate(lambda s: ~s.got.contains(m1)))
+    item = prover.bmc([never], depth=3).item("never m1")
+    assert item.violated_at == 2 and item.replay()
