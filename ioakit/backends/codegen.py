@@ -8,7 +8,9 @@ explorer's ``layer`` (``compile_layer``) expands a whole breadth-first frontier 
 structure recovered from the terms (dispatch on keys, loops over set elements); ``compile_scan``
 checks many properties on a batch of states. This is what makes the generic explorer at least as
 fast as a hand-written search (``benchmarks/explore_speed.py``). The generated source is our own
-text built from the traced terms; no user-supplied text is ever executed.
+text built from the traced terms; no user-supplied text is ever executed. What one op compiles
+to is its ``emit`` entry in the op table (``ioakit.lang.ops``), beside its concrete and Z3
+meanings; this module adds what spans several terms (sharing, dispatch, loops over sets).
 
 Inside the generated functions the instances share work: structurally equal subterms of different
 instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` with the same
