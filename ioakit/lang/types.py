@@ -344,7 +344,9 @@ class BagT(Type):
     canonical (equal bags are equal tuples, so equal states are equal) and hashable, and a
     count is a slot read at a known index. The Z3 encoding has one bounded integer per element,
     in the same order. A step that would make a count exceed ``bound`` is cut off by the scope,
-    as a sequence growing past its bound is (``check`` is false for it).
+    as a sequence growing past its bound is (``check`` is false for it). Removing an element the
+    bag does not hold changes nothing (as for a set), in both semantics; action code that must
+    not remove from an empty bag says so with ``s.require(s.net.contains(m))``.
     """
 
     elem: Type
