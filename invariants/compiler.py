@@ -1,11 +1,13 @@
 """Compiling checked core formulas to ``ioakit.lang.ir`` terms, and finding vacuity witnesses.
 
-One term per invariant gives both semantics (design.md §2): ``codegen.compile_predicates`` runs
+One term per invariant gives both semantics: ``codegen.compile_predicates`` runs
 it on concrete states, ``symbolic.predicate`` turns it into a Z3 formula. No user text is ever
 evaluated: every core node maps to one call of the ``ir`` vocabulary, quantifiers are expanded
-over the scope's finite ranges exactly as ``ir.forall`` / ``ir.exists`` do.
+over the scope's finite ranges exactly as ``ir.forall`` / ``ir.exists`` do. The ``ir`` builders
+type their terms by the op table (``ioakit.lang.ops``), the table the checker's result types come
+from too, so a checked formula builds the term the checker expected.
 
-Vacuity (design.md §3). For each implication reached from the top of an invariant through
+Vacuity. For each implication reached from the top of an invariant through
 ``forall`` and ``and`` — the paper's "if ... then ..." items — the witness is its premise under
 its quantifiers, e.g. ``exists p in P, g in G: pending[p, g] != empty``; for each ``forall`` over
 a state-dependent set or sequence it is "the range is non-empty somewhere". The explorer records
@@ -66,6 +68,10 @@ def _set_op(op: str) -> Callable[[Term, Term], Term]:
     return lambda a, b: ir.set_op(op, a, b)
 
 
+# Core ops that are term ops (``ioakit.lang.ops.OPS``) map to the ``ir`` constructor of that op,
+# which lifts, simplifies (``not not x``, reads through a write) and types by the table; the
+# others are the DSL's sugar, spelt here in term ops: ``implies``, ``iff``, ``neg``, ``min``,
+# ``max``, ``head``, ``last`` and ``contains`` (membership in a set, a bag or a sequence alike).
 OPS: dict[str, Callable[..., Term]] = {
     "not": ir.Not,
     "and": lambda a, b: ir.And(a, b),
@@ -97,6 +103,7 @@ OPS: dict[str, Callable[..., Term]] = {
     "set_inter": _set_op("set_inter"),
     "set_diff": _set_op("set_diff"),
     "set_card": ir.set_card,
+    "bag_size": ir.bag_size,
     "map_get": lambda m, *ks: ir.map_get(m, tuple(ks)),
 }
 """core op -> the ``ir`` builder it stands for. ``field``, ``record`` and ``set_lit`` also need

@@ -3,7 +3,7 @@
 The checker reads the AST (``syntax.py``) with the schema of one instantiated machine —
 ``machine.variables``, ``machine.decl.domains``, ``machine.decl.types``, ``machine.derived`` —
 and returns resolved, typed ``core`` formulas, or raises located ``InvariantError``s naming what
-was expected, e.g. for the paper's misprinted Lemma 4.1(12) (catalogue C.1)::
+was expected, e.g. for the misprinted Lemma 4.1(12) of Fekete–Lynch–Shvartsman::
 
     key 2 of next_safe must be an element of G, got P
 
@@ -23,10 +23,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ioakit.lang import ops
 from ioakit.lang.automaton import Machine
-from ioakit.lang.ir import lift
+from ioakit.lang.ir import TraceError, lift
 from ioakit.lang.types import (
     BOT_INDEX,
+    BagT,
     BoolT,
     Domain,
     EnumT,
@@ -133,6 +135,8 @@ class Schema:
             return f"Seq[{self.type_name(t.elem)}]"
         if isinstance(t, SetT):
             return f"Set[{self.type_name(t.elem)}]"
+        if isinstance(t, BagT):
+            return f"Bag[{self.type_name(t.elem)}]"
         if isinstance(t, MapT):
             return f"Map[{' × '.join(self.type_name(k) for k in t.keys)} → {self.type_name(t.val)}]"
         return str(t)
@@ -166,6 +170,12 @@ def count_values(t: Type, cap: int = MAX_QUANT_VALUES + 1) -> int:
     if isinstance(t, SetT):
         e = count_values(t.elem, cap)
         return cap if e >= cap.bit_length() else min(2**e, cap)
+    if isinstance(t, BagT):
+        e = count_values(t.elem, cap)
+        n = 1
+        for _ in range(min(e, cap.bit_length())):
+            n = min(n * (t.bound + 1), cap)
+        return n
     if isinstance(t, MapT):
         v = count_values(t.val, cap)
         n = 1
@@ -615,6 +625,19 @@ class Checker:
     def _op(self, node: S.Node, op: str, args: tuple[Core, ...], typ: Type, data: Any = None) -> COp:
         return COp(typ, op, args, data, span=node.span, text=self.text(node))
 
+    def _term_op(self, node: S.Node, op: str, args: tuple[Core, ...], data: Any = None, rule_data: Any = None) -> COp:
+        """The node of term op ``op`` (``ioakit.lang.ops``), typed by the op table's rule: the type
+        the compiled term will have. The caller has checked the arguments already and reported a
+        mismatch in the DSL's own words, at its place; a rejection here is a bug of the checker.
+        ``data`` is the node's static datum, ``rule_data`` what the type rule needs besides it (the
+        map type of a lookup, the default of an out-of-range sequence index). (Integer results keep
+        the checker's ``INT``: it needs only their shape, not the bounds.)"""
+        try:
+            typ = ops.result_type(op, tuple(a.type for a in args), data if rule_data is None else rule_data)
+        except TraceError as e:
+            raise self.err(f"internal error (please report): {e}", node) from None
+        return self._op(node, op, args, typ, data)
+
     @staticmethod
     def _contextual(e: S.Expr) -> bool:
         """Whether ``e`` needs its type from the context (⊥, empty, {}, tuples)."""
@@ -716,14 +739,14 @@ class Checker:
                         *self._bound_note(c),
                     )
                 keys.append(c)
-            return self._op(e, "map_get", (base, *keys), bt.val)
+            return self._term_op(e, "map_get", (base, *keys), rule_data=(bt, bt.val.default()))
         if isinstance(bt, SeqT):
             if len(e.keys) != 1:
                 raise self.err(f"a sequence takes one (1-based) index, got {len(e.keys)}", e)
             i = self.check(e.keys[0], scope)
             if not isinstance(i.type, IntT):
                 raise self.err(f"the index of {what} must be an integer (1-based), got {self.tn(i.type)}", e.keys[0])
-            return self._op(e, "seq_at", (base, i), bt.elem)
+            return self._term_op(e, "seq_at", (base, i), rule_data=bt.elem.default())
         if isinstance(bt, RecordT):
             raise self.err(f"{what} is {self.a(bt)} record: select a field with `.name` or `.1`, `.2`", e)
         raise self.err(f"{what} is {self.a(bt)} value; only maps (m[k]) and sequences (s[i]) can be indexed", e)
@@ -757,7 +780,7 @@ class Checker:
                 f".{k}" for k in range(1, len(names) + 1)
             )
             raise self.err(f"{self.tn(bt)} has no field `{e.field}` (fields: {shown})", e)
-        return self._op(e, "field", (base,), bt.fields[i][1], i)
+        return self._term_op(e, "field", (base,), i)
 
     def _Call(self, e: S.Call, scope: Scope, exp: Type | None) -> Core:
         name = e.func.name.replace("-", "_") if "-" in e.func.name else e.func.name
@@ -820,15 +843,15 @@ class Checker:
         if name in ("head", "last"):
             return self._op(e, name, (s,), st.elem)
         if name == "tail":
-            return self._op(e, "seq_tail", (s,), st)
+            return self._term_op(e, "seq_tail", (s,))
         if name == "range":
             if not st.elem.finite:
                 raise self.err(f"range() of a sequence of {self.tn(st.elem)} (not a finite type)", e)
-            return self._op(e, "seq_elems", (s,), SetT(st.elem))
+            return self._term_op(e, "seq_elems", (s,))
         x = self.check(e.args[1], scope, st.elem)
         if not same_shape(st.elem, x.type):
             raise self.err(f"cannot append {self.a(x.type)} value to {self.a(st)}", e.args[1])
-        return self._op(e, "seq_append", (s, x), st)
+        return self._term_op(e, "seq_append", (s, x))
 
     # operators
     def _Unary(self, e: S.Unary, scope: Scope, exp: Type | None) -> Core:
@@ -865,8 +888,8 @@ class Checker:
             else:
                 coll = self.check(e.right, scope)
             ct = coll.type
-            if not isinstance(ct, SetT | SeqT):
-                raise self.err(f"`{op}` needs a set or a sequence on its right, got {self.a(ct)} value", e.right)
+            if not isinstance(ct, SetT | SeqT | BagT):
+                raise self.err(f"`{op}` needs a set, a bag or a sequence on its right, got {self.a(ct)} value", e.right)
             x = x0 if x0 is not None else self.check(e.left, scope, ct.elem)
             if not same_shape(ct.elem, x.type):
                 raise self.err(f"{self.text(e.right)} holds {self.tn(ct.elem)} values, not {self.tn(x.type)}", e.left)
@@ -897,14 +920,14 @@ class Checker:
                     f"`++` concatenates two sequences of one type, got {self.tn(a.type)} and {self.tn(b.type)}",
                     e.op_span,
                 )
-            return self._op(e, "seq_concat", (a, b), a.type)
+            return self._term_op(e, "seq_concat", (a, b))
         if op in ("union", "inter", "minus"):
             a, b = self.check_pair(e.left, e.right, scope)
             if not (isinstance(a.type, SetT) and isinstance(b.type, SetT) and same_shape(a.type, b.type)):
                 raise self.err(
                     f"`{op}` combines two sets of one type, got {self.tn(a.type)} and {self.tn(b.type)}", e.op_span
                 )
-            return self._op(e, {"union": "set_union", "inter": "set_inter", "minus": "set_diff"}[op], (a, b), a.type)
+            return self._term_op(e, {"union": "set_union", "inter": "set_inter", "minus": "set_diff"}[op], (a, b))
         raise self.err(f"unknown operator `{op}`", e.op_span)  # not produced by the parser
 
     def _order(self, e: S.Binary, scope: Scope) -> Core:
@@ -943,7 +966,7 @@ class Checker:
             b = self.check(e.orelse, scope, a.type)
         if not same_shape(a.type, b.type):
             raise self.err(f"the branches of `if` have different types: {self.tn(a.type)} and {self.tn(b.type)}", e)
-        return self._op(e, "ite", (c, a, b), join(a.type, b.type))
+        return self._term_op(e, "ite", (c, a, b))
 
     def _Size(self, e: S.Size, scope: Scope, exp: Type | None) -> Core:
         a = self.check(e.arg, scope)
@@ -951,7 +974,11 @@ class Checker:
             return self._op(e, "set_card", (a,), INT)
         if isinstance(a.type, SeqT):
             return self._op(e, "seq_len", (a,), INT)
-        raise self.err(f"|...| is the size of a set or the length of a sequence, got {self.a(a.type)} value", e)
+        if isinstance(a.type, BagT):  # elements counted with their repetitions
+            return self._op(e, "bag_size", (a,), INT)
+        raise self.err(
+            f"|...| is the size of a set or a bag, or the length of a sequence, got {self.a(a.type)} value", e
+        )
 
     # quantifiers
     def _Quant(self, e: S.Quant, scope: Scope, exp: Type | None) -> Core:
@@ -1002,15 +1029,15 @@ class Checker:
             else:
                 coll = self.check(r, scope)  # type: ignore[arg-type]
                 ct = coll.type
-                if isinstance(ct, SetT | SeqT):
-                    n = len(ct.universe()) if isinstance(ct, SetT) else ct.maxlen
+                if isinstance(ct, SetT | SeqT | BagT):  # a bag: its distinct elements
+                    n = ct.maxlen if isinstance(ct, SeqT) else len(ct.universe())
                     if n > MAX_QUANT_VALUES:
                         raise self.err(f"quantifying over {self.text(r)} expands to {n} cases; too many", b)
                     vt, rng = ct.elem, CollRange(coll)
                 else:
                     raise self.err(
                         f"cannot quantify over {self.a(ct)} value; ranges are domains ("
-                        f"{', '.join(sch.domains)}), named types, Set[T], sets and sequences",
+                        f"{', '.join(sch.domains)}), named types, Set[T], sets, bags and sequences",
                         r,
                     )
         else:

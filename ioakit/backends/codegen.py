@@ -8,7 +8,9 @@ explorer's ``layer`` (``compile_layer``) expands a whole breadth-first frontier 
 structure recovered from the terms (dispatch on keys, loops over set elements); ``compile_scan``
 checks many properties on a batch of states. This is what makes the generic explorer at least as
 fast as a hand-written search (``benchmarks/explore_speed.py``). The generated source is our own
-text built from the traced terms; no user-supplied text is ever executed.
+text built from the traced terms; no user-supplied text is ever executed. What one op compiles
+to is its ``emit`` entry in the op table (``ioakit.lang.ops``), beside its concrete and Z3
+meanings; this module adds what spans several terms (sharing, dispatch, loops over sets).
 
 Inside the generated functions the instances share work: structurally equal subterms of different
 instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` with the same
@@ -29,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ioakit.lang.ir import Term, subterms
-from ioakit.lang.types import BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
+from ioakit.lang.ops import OPS, Template, helpers
+from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
 
 
 def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
@@ -44,6 +47,8 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
         return [f"max(map(len, {code})) <= {typ.val.maxlen}"]
     if isinstance(typ, MapT) and isinstance(typ.val, IntT):
         return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi}"]
+    if isinstance(typ, BagT):  # counts never go below 0: only the scope's bound can be exceeded
+        return [f"max({code}) <= {typ.bound}"] if typ.universe() else []
     if _has_bounds(typ):
         name = f"_type{len(ns)}"
         ns[name] = typ
@@ -52,26 +57,13 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
 
 
 def _has_bounds(t: Type) -> bool:
-    if isinstance(t, SeqT | IntT):
+    if isinstance(t, SeqT | IntT | BagT):
         return True
     if isinstance(t, RecordT):
         return any(_has_bounds(ft) for _, ft in t.fields)
     if isinstance(t, MapT):
         return _has_bounds(t.val)
     return False
-
-
-_SMALL_MAP = 8
-"""Maps with at most this many entries are updated at a constant key by spelling out the new
-tuple (``(m[0], v, m[2])``) rather than slicing and concatenating."""
-
-
-def _prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) <= len(b) and b[: len(a)] == a
-
-
-def _put(m: tuple[Any, ...], i: int, v: Any) -> tuple[Any, ...]:
-    return m if i < 0 else m[:i] + (v,) + m[i + 1 :]
 
 
 def _literal(v: Any) -> bool:
@@ -82,7 +74,8 @@ def _literal(v: Any) -> bool:
 
 
 def _namespace() -> dict[str, Any]:
-    return {"_prefix": _prefix, "_put": _put}
+    """A fresh namespace for generated code, holding the helpers the op table's emissions call."""
+    return helpers()
 
 
 class _Emitter:
@@ -189,115 +182,30 @@ class _Emitter:
         return f"({name} := {self.expr(t, True)})", name
 
     def _expr(self, t: Term) -> str:
-        op, a = t.op, t.args
-        E = self.expr
-        if op == "not":
-            return f"(not {E(a[0])})"
+        """Code for the operation at ``t``: its ``emit`` entry in the op table (``ioakit.lang.ops``),
+        except where ``and``/``or`` regroup memberships in one set (``_over_sets``)."""
+        op = t.op
         if op in ("and", "or"):
-            parts: list[str] = []
-            for n, item in enumerate(_over_sets(op, a)):
-                if isinstance(item, Term):
-                    parts.append(E(item, n > 0))
-                else:
-                    parts.append(self.over_set(op, *item, cond=n > 0))
-            return "(" + f" {op} ".join(parts) + ")"
-        if op == "ite":
-            c = E(a[0])
-            return f"({E(a[1], True)} if {c} else {E(a[2], True)})"
-        if op == "eq":
-            return f"({E(a[0])} == {E(a[1])})"
-        if op == "lt":
-            return f"({E(a[0])} < {E(a[1])})"
-        if op == "le":
-            return f"({E(a[0])} <= {E(a[1])})"
-        if op == "add":
-            return f"({E(a[0])} + {E(a[1])})"
-        if op == "sub":
-            return f"({E(a[0])} - {E(a[1])})"
-        if op == "mul":
-            return f"({E(a[0])} * {E(a[1])})"
-        if op == "field":
-            return f"{E(a[0])}[{t.data}]"
-        if op in ("record", "seq_lit"):
-            return "(" + "".join(E(x) + ", " for x in a) + ")"
-        if op == "seq_len":
-            return f"len({E(a[0])})"
-        if op == "seq_at":
-            default = self.const(Term("const", (), t.type, t.data))
-            if a[1].op == "const":
-                k = a[1].data
-                if k < 1:
-                    return default
-                setup, use = self.atom(a[0], False)
-                return f"({use}[{k - 1}] if len({setup}) >= {k} else {default})"
-            s_setup, s_use = self.atom(a[0], False)
-            i_setup, i_use = self.atom(a[1], False)
-            return f"({s_use}[{i_use} - 1] if 1 <= {i_setup} <= len({s_setup}) else {default})"
-        if op == "seq_append":
-            return f"({E(a[0])} + ({E(a[1])},))"
-        if op == "seq_tail":
-            return f"{E(a[0])}[1:]"
-        if op == "seq_concat":
-            return f"({E(a[0])} + {E(a[1])})"
-        if op == "seq_prefix":
-            return f"_prefix({E(a[0])}, {E(a[1])})"
-        if op == "seq_contains":
-            return f"({E(a[1])} in {E(a[0])})"
-        if op == "seq_elems":
-            return f"frozenset({E(a[0])})"
-        if op == "set_lit":
-            return "frozenset((" + "".join(E(x) + ", " for x in a) + "))"
-        if op == "set_member":
-            return f"({E(a[0])} in {E(a[1])})"
-        if op == "set_add":
-            return f"({E(a[0])} | {{{E(a[1])}}})"
-        if op == "set_remove":
-            return f"({E(a[0])} - {{{E(a[1])}}})"
-        if op == "set_union":
-            return f"({E(a[0])} | {E(a[1])})"
-        if op == "set_inter":
-            return f"({E(a[0])} & {E(a[1])})"
-        if op == "set_diff":
-            return f"({E(a[0])} - {E(a[1])})"
-        if op == "set_subset":
-            return f"({E(a[0])} <= {E(a[1])})"
-        if op == "set_card":
-            return f"len({E(a[0])})"
-        if op == "map_get":
-            mt, default = t.data
-            dflt = self.const(Term("const", (), mt.val, default))
-            idx, guard = self.key_index(mt, a[1:])
-            if guard is None:
-                return f"{E(a[0])}[{idx}]"
-            if guard == "False":  # a constant ⊥ key: the default, the map is not evaluated
-                return dflt
-            # the map is evaluated only when the key is valid: a conditional position, which must
-            # not bind shared temporaries (later uses would find them unassigned)
-            return f"({E(a[0], True)}[{idx}] if {guard} else {dflt})"
-        if op == "map_put":
-            mt = t.data
-            if all(k.op == "const" for k in a[2:]):
-                idx, guard = self.key_index(mt, a[2:])
-                if guard is not None:  # a constant ⊥ key: the write changes nothing (value not evaluated)
-                    return E(a[0])
-                i = int(idx)
-                if mt.size == 1:
-                    return f"({E(a[1])},)"
-                m_setup, m_use = self.atom(a[0], False)
-                v = E(a[1])
-                if mt.size <= _SMALL_MAP:  # spelt out: one tuple built, no slices
-                    slots = [v if j == i else None for j in range(mt.size)]
-                    first = next(j for j in range(mt.size) if j != i)
-                    for j in range(mt.size):
-                        if j != i:
-                            slots[j] = f"{m_setup if j == first else m_use}[{j}]"
-                    return "(" + "".join(f"{x}, " for x in slots) + ")"
-                return f"({m_setup}[:{i}] + ({v},) + {m_use}[{i + 1}:])"
-            m = E(a[0])
-            idx, guard = self.key_index(mt, a[2:])
-            index = idx if guard is None else f"({idx} if {guard} else -1)"
-            return f"_put({m}, {index}, {E(a[1], True)})"
-        raise AssertionError(f"no code generation for op {op}")
+            items = _over_sets(op, t.args)
+            if any(not isinstance(item, Term) for item in items):
+                parts: list[str] = []
+                for n, item in enumerate(items):
+                    if isinstance(item, Term):
+                        parts.append(self.expr(item, n > 0))
+                    else:
+                        parts.append(self.over_set(op, *item, cond=n > 0))
+                return "(" + f" {op} ".join(parts) + ")"
+        entry = OPS.get(op)
+        if entry is None:
+            raise AssertionError(f"no code generation for op {op}")
+        tp = entry.emit
+        if isinstance(tp, Template):  # ``Template.__call__`` inline: one frame less per level
+            args = t.args
+            codes: list[str] = [""] * len(args)
+            for i in tp.order or range(len(args)):
+                codes[i] = self.expr(args[i], i in tp.cond)
+            return tp.text.format(*codes)
+        return entry.emit(self, t)
 
     def const_set(self, elems: Sequence[Any]) -> str:
         """A name for the constant set of ``elems`` in the generated code's namespace."""

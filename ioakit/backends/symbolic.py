@@ -10,6 +10,7 @@ Int, Enum      ``z3.ArithRef`` (an enum element is its index; ⊥ is -1, the lea
 Record         ``tuple`` of field structures
 Seq            ``SymSeq(len, elems, default)``: slots past ``len`` hold ``default``
 Set            ``SymSet``: one ``z3.BoolRef`` per element of the (finite) universe
+Bag            ``tuple`` of ``z3.ArithRef`` counts, one per element of the universe
 Map            ``tuple`` of value structures, one per key, row-major
 =============  ======================================================================
 
@@ -18,10 +19,14 @@ default), so two sequences are equal iff their slots are, and a model maps back 
 concrete tuple. Bounds of the scope are well-formedness constraints (``wf``): the prover's
 arbitrary states satisfy them, and a step whose post-state breaks them is not a step — the
 same rule the compiled concrete semantics applies (``codegen``).
+
+What each op means here is its ``z3`` entry in the op table ``ioakit.lang.ops``, next to its
+concrete meaning and its generated Python; ``Evaluator`` applies those entries bottom-up.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +34,8 @@ from typing import Any
 import z3
 
 from ioakit.lang.ir import Term, subterms
-from ioakit.lang.types import BOT_INDEX, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.ops import OPS
+from ioakit.lang.types import BOT_INDEX, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
 
 Sym = Any  # a symbolic structure as in the module docstring
 
@@ -71,6 +77,8 @@ def from_const(t: Type, v: Any) -> Sym:
         return SymSeq(z3.IntVal(len(v)), tuple(from_const(t.elem, x) for x in v), from_const(t.elem, t.elem.default()))
     if isinstance(t, SetT):
         return SymSet({u: z3.BoolVal(u in v) for u in t.universe()})
+    if isinstance(t, BagT):
+        return tuple(z3.IntVal(c) for c in v)
     if isinstance(t, MapT):
         return tuple(from_const(t.val, x) for x in v)
     raise TypeError(f"no symbolic encoding for {t}")
@@ -104,6 +112,9 @@ def fresh(t: Type, name: str) -> tuple[Sym, list[z3.BoolRef]]:
         return SymSeq(n, tuple(elems), default), cons
     if isinstance(t, SetT):
         return SymSet({u: z3.Bool(f"{name}∋{t.elem.show(u)}") for u in t.universe()}), []
+    if isinstance(t, BagT):
+        counts = tuple(z3.Int(f"{name}#{t.elem.show(u)}") for u in t.universe())
+        return counts, wf(t, counts)
     if isinstance(t, MapT):
         parts, cons = [], []
         for key in t.key_tuples():
@@ -131,6 +142,8 @@ def wf(t: Type, x: Sym) -> list[z3.BoolRef]:
             if ce:
                 out.append(z3.Implies(x.len > j, z3.And(ce)))
         return out
+    if isinstance(t, BagT):  # a count over the bound is a step the scope cuts off
+        return [c for n in x for c in (n >= 0, n <= t.bound)]
     if isinstance(t, MapT):
         return [c for p in x for c in wf(t.val, p)]
     raise TypeError(f"no symbolic encoding for {t}")
@@ -167,6 +180,8 @@ def evaluate(t: Type, model: z3.ModelRef, x: Sym) -> Any:
         return tuple(evaluate(t.elem, model, x.get(j)) for j in range(n))
     if isinstance(t, SetT):
         return frozenset(u for u in t.universe() if z3.is_true(model.eval(x.has(u), model_completion=True)))
+    if isinstance(t, BagT):
+        return tuple(num(n) for n in x)
     if isinstance(t, MapT):
         return tuple(evaluate(t.val, model, p) for p in x)
     raise TypeError(f"no symbolic encoding for {t}")
@@ -221,125 +236,21 @@ class Evaluator:
         return self.memo[id(root)]
 
     def _eval(self, t: Term, a: list[Sym]) -> Sym:
+        """The structure of ``t`` from its arguments' structures ``a``: the ``z3`` meaning of
+        its op in ``ioakit.lang.ops`` (leaves: the constant, the state variable)."""
         op = t.op
         if op == "const":
             return from_const(t.type, t.data)
         if op == "var":
             return self.state[t.data[0]]
-        if op == "not":
-            return z3.Not(a[0])
-        if op == "and":
-            return z3.And(*a)
-        if op == "or":
-            return z3.Or(*a)
-        if op == "ite":
-            return select(a[0], a[1], a[2])
-        if op == "eq":
-            return equal(a[0], a[1])
-        if op == "lt":
-            return a[0] < a[1]
-        if op == "le":
-            return a[0] <= a[1]
-        if op == "add":
-            return a[0] + a[1]
-        if op == "sub":
-            return a[0] - a[1]
-        if op == "mul":
-            return a[0] * a[1]
-        if op == "field":
-            return a[0][t.data]
-        if op == "record":
-            return tuple(a)
-        if op == "seq_lit":
-            st = t.type
-            assert isinstance(st, SeqT)
-            return SymSeq(z3.IntVal(len(a)), tuple(a), from_const(st.elem, st.elem.default()))
-        if op == "seq_len":
-            return a[0].len
-        if op == "seq_at":
-            s, i = a
-            idx = t.args[1]
-            if idx.op == "const":
-                return s.get(idx.data - 1)
-            return _index_chain([(i == j + 1, s.get(j)) for j in range(len(s.elems))], s.default)
-        if op == "seq_append":
-            s, x = a
-            cap = len(s.elems)
-            elems = [select(s.len == j, x, s.get(j)) for j in range(cap + 1)]
-            return SymSeq(s.len + 1, tuple(elems), s.default)
-        if op == "seq_tail":
-            s = a[0]
-            cap = len(s.elems)
-            return SymSeq(z3.If(s.len > 0, s.len - 1, 0), tuple(s.get(j + 1) for j in range(cap)), s.default)
-        if op == "seq_concat":
-            x, y = a
-            elems = []
-            for j in range(len(x.elems) + len(y.elems)):
-                from_y = _index_chain([(j - x.len == k, y.get(k)) for k in range(len(y.elems))], y.default)
-                elems.append(select(x.len > j, x.get(j), from_y))
-            return SymSeq(x.len + y.len, tuple(elems), x.default)
-        if op == "seq_prefix":
-            x, y = a
-            return z3.And(
-                x.len <= y.len, *(z3.Implies(x.len > j, equal(x.get(j), y.get(j))) for j in range(len(x.elems)))
-            )
-        if op == "seq_contains":
-            s, x = a
-            return z3.Or(*(z3.And(s.len > j, equal(s.get(j), x)) for j in range(len(s.elems))))
-        if op == "seq_elems":
-            s = a[0]
-            st = t.type
-            assert isinstance(st, SetT)
-            return SymSet(
-                {
-                    u: z3.Or(*(z3.And(s.len > j, equal(s.get(j), from_const(st.elem, u))) for j in range(len(s.elems))))
-                    for u in st.universe()
-                }
-            )
-        if op == "set_lit":
-            st = t.type
-            assert isinstance(st, SetT)
-            return SymSet({u: z3.Or(*(equal(x, from_const(st.elem, u)) for x in a)) for u in st.universe()})
-        if op == "set_member":
-            x, s = a
-            et = t.args[1].type.elem  # type: ignore[attr-defined]
-            if t.args[0].op == "const":
-                return s.has(t.args[0].data)
-            return z3.Or(*(z3.And(b, equal(x, from_const(et, u))) for u, b in s.bits.items()))
-        if op in ("set_add", "set_remove"):
-            s, x = a
-            et = t.args[0].type.elem  # type: ignore[attr-defined]
-            if op == "set_add":
-                return SymSet({u: z3.Or(b, equal(x, from_const(et, u))) for u, b in s.bits.items()})
-            return SymSet({u: z3.And(b, z3.Not(equal(x, from_const(et, u)))) for u, b in s.bits.items()})
-        if op in ("set_union", "set_inter", "set_diff", "set_subset"):
-            x, y = a
-            keys = list(dict.fromkeys([*x.bits, *y.bits]))
-            if op == "set_union":
-                return SymSet({k: z3.Or(x.has(k), y.has(k)) for k in keys})
-            if op == "set_inter":
-                return SymSet({k: z3.And(x.has(k), y.has(k)) for k in keys})
-            if op == "set_diff":
-                return SymSet({k: z3.And(x.has(k), z3.Not(y.has(k))) for k in keys})
-            return z3.And(*(z3.Implies(x.has(k), y.has(k)) for k in keys))
-        if op == "set_card":
-            return z3.Sum(*(z3.If(b, 1, 0) for b in a[0].bits.values())) if a[0].bits else z3.IntVal(0)
-        if op == "map_get":
-            mt, default = t.data
-            m, keys, kterms = a[0], a[1:], t.args[1:]
-            if all(k.op == "const" for k in kterms):
-                i = mt.flat_index([k.data for k in kterms])
-                return m[i] if i >= 0 else from_const(mt.val, default)
-            cases = [(_key_is(keys, kt), m[i]) for i, kt in enumerate(mt.key_tuples())]
-            return _index_chain(cases, from_const(mt.val, default))
-        if op == "map_put":
-            mt = t.data
-            m, v, keys, kterms = a[0], a[1], a[2:], t.args[2:]
-            if all(k.op == "const" for k in kterms):
-                i = mt.flat_index([k.data for k in kterms])
-                return m if i < 0 else tuple(v if j == i else m[j] for j in range(len(m)))
-            return tuple(select(_key_is(keys, kt), v, m[i]) for i, kt in enumerate(mt.key_tuples()))
-        raise AssertionError(f"no symbolic semantics for op {op}")
+        entry = OPS.get(op)
+        if entry is None:
+            raise AssertionError(f"no symbolic semantics for op {op}")
+        return entry.z3(_THIS, t, a)
+
+
+_THIS = sys.modules[__name__]
+"""This module, handed to the ``z3`` meanings of the op table (``SymSeq``, ``select``, ...)."""
 
 
 def _key_is(keys: Sequence[Sym], kt: Sequence[int]) -> z3.BoolRef:

@@ -4,7 +4,7 @@ An action's precondition and effect are written once, as ordinary Python against
 vocabulary (sequence, set and map operations, ``ite``, finite ``forall``/``exists``). ioakit runs
 that function *once per action instance* with the state variables bound to symbolic ``Term``s
 and the action parameters bound to constants, exactly as JAX traces numeric code. The recorded
-terms are then compiled twice (design.md §2):
+terms are then compiled twice:
 
 * to straight-line Python by ``ioakit.backends.codegen`` (the fast concrete semantics the explorer
   runs on every state), and
@@ -17,8 +17,8 @@ constants are folded at trace time, and ``bool()`` of a folded constant is its v
 a term that depends on the state raises ``TraceError`` naming the line and suggesting ``ite`` or
 ``s.when`` instead.
 
-Quantifiers over finite domains, sets and sequences are expanded statically; sets and sequences
-contribute a membership / position guard, so ``forall(s.created, f)`` means
+Quantifiers over finite domains, sets, bags and sequences are expanded statically; sets, bags and
+sequences contribute a membership / position guard, so ``forall(s.created, f)`` means
 ``∀ v ∈ views: v ∈ created ⇒ f(v)``.
 """
 
@@ -30,8 +30,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from . import ops
 from .types import (
     BOT_INDEX,
+    BagT,
     BoolT,
     Domain,
     EnumT,
@@ -42,7 +44,6 @@ from .types import (
     SeqT,
     SetT,
     Type,
-    join,
     same_shape,
 )
 
@@ -239,7 +240,7 @@ class Term:
         return seq_at(self, seq_len(self))
 
     def tail(self) -> Term:
-        return mk("seq_tail", (self,), self.type)
+        return seq_tail(self)
 
     def append(self, x: Any) -> Term:
         return seq_append(self, x)
@@ -253,6 +254,8 @@ class Term:
     def is_empty(self) -> Term:
         if isinstance(self.type, SetT):
             return eq(set_card(self), 0)
+        if isinstance(self.type, BagT):
+            return eq(bag_size(self), 0)
         return eq(seq_len(self), 0)
 
     def elems(self) -> Term:
@@ -262,12 +265,28 @@ class Term:
     def contains(self, x: Any) -> Term:
         return contains(self, x)
 
-    # -- sets -----------------------------------------------------------------------------------
+    # -- sets and bags --------------------------------------------------------------------------
     def add(self, x: Any) -> Term:
+        """The set with ``x`` added; for a bag, the bag with one more copy of ``x``."""
+        if isinstance(self.type, BagT):
+            return bag_add(self, x)
         return set_op("set_add", self, x)
 
     def remove(self, x: Any) -> Term:
+        """The set without ``x``; for a bag, one copy of ``x`` fewer (no change if there is none)."""
+        if isinstance(self.type, BagT):
+            return bag_remove(self, x)
         return set_op("set_remove", self, x)
+
+    def count(self, x: Any) -> Term:
+        """How many copies of ``x`` a bag holds."""
+        return bag_count(self, x)
+
+    def size(self) -> Term:
+        """The number of elements of a bag, counted with repetitions (a set's: ``card``)."""
+        if isinstance(self.type, SetT):
+            return set_card(self)
+        return bag_size(self)
 
     def union(self, o: Any) -> Term:
         return set_op("set_union", self, o)
@@ -282,6 +301,8 @@ class Term:
         return set_op("set_subset", self, o)
 
     def card(self) -> Term:
+        if isinstance(self.type, BagT):
+            return bag_size(self)
         return set_card(self)
 
     # -- maps -----------------------------------------------------------------------------------
@@ -290,65 +311,12 @@ class Term:
 
 
 # ---------------------------------------------------------------------------------------------
-# Concrete meaning of every operation. Used for constant folding at trace time; the code
-# generator inlines the same meaning (tests/specs/test_semantics.py keeps them equal, and
-# the differential test keeps both equal to the Z3 backend).
+# Concrete meaning of every operation: the ``fold`` of its entry in ``ioakit.lang.ops``, which also
+# holds its type rule, its generated Python and its Z3 meaning (tests/lang/test_ops.py keeps the
+# three meanings equal, the differential test keeps whole machines' steps equal).
 # ---------------------------------------------------------------------------------------------
 
-
-def _py_seq_at(data: Any, s: tuple[Any, ...], i: int) -> Any:
-    return s[i - 1] if 1 <= i <= len(s) else data
-
-
-def _py_map_get(data: Any, m: tuple[Any, ...], *key: int) -> Any:
-    mt, default = data
-    i = mt.flat_index(key)
-    return m[i] if i >= 0 else default
-
-
-def _py_map_put(data: Any, m: tuple[Any, ...], v: Any, *key: int) -> tuple[Any, ...]:
-    i = data.flat_index(key)
-    return m if i < 0 else m[:i] + (v,) + m[i + 1 :]
-
-
-def _py_prefix(_: Any, a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
-    return len(a) <= len(b) and b[: len(a)] == a
-
-
-PY: dict[str, Callable[..., Any]] = {
-    "not": lambda _, a: not a,
-    "and": lambda _, *a: all(a),
-    "or": lambda _, *a: any(a),
-    "ite": lambda _, c, a, b: a if c else b,
-    "eq": lambda _, a, b: a == b,
-    "lt": lambda _, a, b: a < b,
-    "le": lambda _, a, b: a <= b,
-    "add": lambda _, a, b: a + b,
-    "sub": lambda _, a, b: a - b,
-    "mul": lambda _, a, b: a * b,
-    "field": lambda i, r: r[i],
-    "record": lambda _, *xs: tuple(xs),
-    "seq_lit": lambda _, *xs: tuple(xs),
-    "seq_len": lambda _, s: len(s),
-    "seq_at": _py_seq_at,
-    "seq_append": lambda _, s, x: (*s, x),
-    "seq_tail": lambda _, s: s[1:],
-    "seq_concat": lambda _, a, b: a + b,
-    "seq_prefix": _py_prefix,
-    "seq_contains": lambda _, s, x: x in s,
-    "seq_elems": lambda _, s: frozenset(s),
-    "set_lit": lambda _, *xs: frozenset(xs),
-    "set_member": lambda _, x, s: x in s,
-    "set_add": lambda _, s, x: s | {x},
-    "set_remove": lambda _, s, x: s - {x},
-    "set_union": lambda _, a, b: a | b,
-    "set_inter": lambda _, a, b: a & b,
-    "set_diff": lambda _, a, b: a - b,
-    "set_subset": lambda _, a, b: a <= b,
-    "set_card": lambda _, s: len(s),
-    "map_get": _py_map_get,
-    "map_put": _py_map_put,
-}
+PY: dict[str, Callable[..., Any]] = {name: op.fold for name, op in ops.OPS.items()}
 """op -> concrete function ``f(data, *arg_values)``. ``const`` and ``var`` are leaves."""
 
 OPS = frozenset(PY) | {"const", "var"}
@@ -357,9 +325,15 @@ OPS = frozenset(PY) | {"const", "var"}
 def mk(op: str, args: tuple[Term, ...], typ: Type, data: Any = None) -> Term:
     """Make a term, folding it to a constant when every argument is constant (an empty set or
     sequence literal is a constant too)."""
-    if (args or op in ("set_lit", "seq_lit")) and all(a.op == "const" for a in args):
+    if (args or op in ("set_lit", "seq_lit", "bag_lit")) and all(a.op == "const" for a in args):
         return Term("const", (), typ, PY[op](data, *(a.data for a in args)))
     return Term(op, args, typ, data)
+
+
+def build(op: str, args: tuple[Term, ...], data: Any = None, declared: Type | None = None) -> Term:
+    """The term ``op(*args)`` typed by the op's type rule (``ioakit.lang.ops``), folded when its
+    arguments are constants; ``TraceError`` at the user's line if the arguments do not fit."""
+    return mk(op, args, ops.OPS[op].type_rule(tuple(a.type for a in args), data, declared), data)
 
 
 def const(typ: Type, v: Any) -> Term:
@@ -419,22 +393,25 @@ def _need(cond: bool, msg: str) -> None:
 
 
 # -- booleans ----------------------------------------------------------------------------------
+# Every constructor lifts Python values to terms (the expected type of a literal comes from the
+# other operands), applies its simplifications, and leaves typing to the op's type rule in
+# ``ioakit.lang.ops`` (``build``).
 
 
 def Not(a: Any) -> Term:
     t = lift(a)
-    _need(isinstance(t.type, BoolT), f"not of a non-boolean {t.type}")
     if t.op == "not":
         return t.args[0]
-    return mk("not", (t,), BOOL)
+    return build("not", (t,))
 
 
 def _nary(op: str, xs: Iterable[Any]) -> Term:
     unit, zero = (True, False) if op == "and" else (False, True)
+    rule = ops.OPS[op].type_rule
     flat: list[Term] = []
     for x in xs:
         t = lift(x)
-        _need(isinstance(t.type, BoolT), f"{op} of a non-boolean {t.type}")
+        rule((t.type,), None, None)
         if t.op == "const":
             if t.data == zero:
                 return const(BOOL, zero)
@@ -471,14 +448,14 @@ def Iff(a: Any, b: Any) -> Term:
 def ite(c: Any, a: Any, b: Any) -> Term:
     """``if c then a else b`` as a value."""
     ct = lift(c)
-    _need(isinstance(ct.type, BoolT), f"ite condition must be boolean, got {ct.type}")
+    ops.need(isinstance(ct.type, BoolT), f"ite condition must be boolean, got {ct.type}")
     at, bt = _lift_pair(a, b)
-    _need(same_shape(at.type, bt.type), f"ite branches have different types {at.type} and {bt.type}")
+    typ = ops.result_type("ite", (ct.type, at.type, bt.type))
     if ct.op == "const":
         return at if ct.data else bt
     if at is bt:
         return at
-    return Term("ite", (ct, at, bt), join(at.type, bt.type))
+    return Term("ite", (ct, at, bt), typ)
 
 
 # -- comparison and arithmetic -----------------------------------------------------------------
@@ -486,36 +463,18 @@ def ite(c: Any, a: Any, b: Any) -> Term:
 
 def eq(a: Any, b: Any) -> Term:
     at, bt = _lift_pair(a, b)
-    _need(same_shape(at.type, bt.type), f"cannot compare a {at.type} value with a {bt.type} value")
+    typ = ops.result_type("eq", (at.type, bt.type))
     if at is bt:
         return TRUE
-    return mk("eq", (at, bt), BOOL)
+    return mk("eq", (at, bt), typ)
 
 
 def _cmp(op: str, a: Any, b: Any) -> Term:
-    at, bt = _lift_pair(a, b)
-    ok = (isinstance(at.type, IntT) and isinstance(bt.type, IntT)) or (
-        isinstance(at.type, EnumT) and isinstance(bt.type, EnumT) and at.type.domain == bt.type.domain
-    )
-    _need(ok, f"cannot order {at.type} and {bt.type} (only integers and elements of one domain are ordered)")
-    return mk(op, (at, bt), BOOL)
+    return build(op, _lift_pair(a, b))
 
 
 def arith(op: str, a: Any, b: Any) -> Term:
-    at, bt = lift(a), lift(b)
-    _need(
-        isinstance(at.type, IntT) and isinstance(bt.type, IntT),
-        f"arithmetic needs integers, got {at.type} and {bt.type}",
-    )
-    la, ha, lb, hb = at.type.lo, at.type.hi, bt.type.lo, bt.type.hi  # type: ignore[attr-defined]
-    if op == "add":
-        typ = IntT(la + lb, ha + hb)
-    elif op == "sub":
-        typ = IntT(la - hb, ha - lb)
-    else:
-        cs = [la * lb, la * hb, ha * lb, ha * hb]
-        typ = IntT(min(cs), max(cs))
-    return mk(op, (at, bt), typ)
+    return build(op, (lift(a), lift(b)))
 
 
 # -- records -----------------------------------------------------------------------------------
@@ -525,14 +484,12 @@ def field(r: Term, i: int) -> Term:
     assert isinstance(r.type, RecordT)
     if r.op == "record":
         return r.args[i]
-    return mk("field", (r,), r.type.fields[i][1], i)
+    return build("field", (r,), i)
 
 
 def record(typ: RecordT, *xs: Any) -> Term:
     args = tuple(lift(x, t) for x, (_, t) in zip(xs, typ.fields))
-    for (n, t), a in zip(typ.fields, args):
-        _need(same_shape(t, a.type), f"field {n} of {typ.name} expects {t}, got {a.type}")
-    return mk("record", args, typ)
+    return build("record", args, declared=typ)
 
 
 # -- sequences ---------------------------------------------------------------------------------
@@ -544,86 +501,102 @@ def _seq(t: Term) -> SeqT:
 
 
 def seq_len(s: Term) -> Term:
-    st = _seq(s)
-    return mk("seq_len", (s,), IntT(0, st.maxlen))
+    return build("seq_len", (s,))
 
 
 def seq_at(s: Term, i: Any) -> Term:
     st = _seq(s)
-    it = lift(i)
-    _need(isinstance(it.type, IntT), f"sequence index must be an integer, got {it.type}")
-    return mk("seq_at", (s, it), st.elem, st.elem.default())
+    return build("seq_at", (s, lift(i)), st.elem.default())
+
+
+def seq_tail(s: Term) -> Term:
+    return build("seq_tail", (s,))
 
 
 def seq_append(s: Term, x: Any) -> Term:
     st = _seq(s)
-    xt = lift(x, st.elem)
-    _need(same_shape(st.elem, xt.type), f"cannot append a {xt.type} to a sequence of {st.elem}")
-    return mk("seq_append", (s, xt), SeqT(join(st.elem, xt.type), st.maxlen))
+    return build("seq_append", (s, lift(x, st.elem)))
 
 
 def seq_concat(a: Term, b: Any) -> Term:
-    at = _seq(a)
-    bt = lift(b, at)
-    btt = _seq(bt)
-    _need(same_shape(at.elem, btt.elem), f"cannot concatenate {at} and {btt}")
-    return mk("seq_concat", (a, bt), SeqT(join(at.elem, btt.elem), max(at.maxlen, btt.maxlen)))
+    return build("seq_concat", (a, lift(b, _seq(a))))
 
 
 def seq_lit(typ: SeqT, *xs: Any) -> Term:
-    args = tuple(lift(x, typ.elem) for x in xs)
-    return mk("seq_lit", args, SeqT(typ.elem, max(typ.maxlen, len(args))))
+    return build("seq_lit", tuple(lift(x, typ.elem) for x in xs), declared=typ)
 
 
 def prefix(a: Any, b: Any) -> Term:
     """``a ≤ b`` on sequences (the paper's prefix order)."""
-    at, bt = _lift_pair(a, b)
-    _seq(at)
-    _seq(bt)
-    _need(same_shape(at.type, bt.type), f"prefix of different sequence types {at.type} and {bt.type}")
-    return mk("seq_prefix", (at, bt), BOOL)
+    return build("seq_prefix", _lift_pair(a, b))
 
 
 def seq_elems(s: Term) -> Term:
-    st = _seq(s)
-    _need(st.elem.finite, f"range() of a sequence of {st.elem} (not a finite type)")
-    return mk("seq_elems", (s,), SetT(st.elem))
+    return build("seq_elems", (s,))
 
 
 def contains(coll: Term, x: Any) -> Term:
-    """``x ∈ coll`` for a set, or ``x ∈ range(coll)`` for a sequence."""
+    """``x ∈ coll`` for a set or a bag, or ``x ∈ range(coll)`` for a sequence."""
     if isinstance(coll.type, SetT):
-        xt = lift(x, coll.type.elem)
-        _need(same_shape(coll.type.elem, xt.type), f"membership of a {xt.type} in {coll.type}")
-        return mk("set_member", (xt, coll), BOOL)
+        return build("set_member", (lift(x, coll.type.elem), coll))
+    if isinstance(coll.type, BagT):
+        return build("bag_member", (lift(x, coll.type.elem), coll), coll.type)
     st = _seq(coll)
-    xt = lift(x, st.elem)
-    _need(same_shape(st.elem, xt.type), f"membership of a {xt.type} in {st}")
-    return mk("seq_contains", (coll, xt), BOOL)
+    return build("seq_contains", (coll, lift(x, st.elem)))
 
 
 # -- sets --------------------------------------------------------------------------------------
 
 
 def set_lit(typ: SetT, *xs: Any) -> Term:
-    return mk("set_lit", tuple(lift(x, typ.elem) for x in xs), typ)
+    return build("set_lit", tuple(lift(x, typ.elem) for x in xs), declared=typ)
 
 
 def set_op(op: str, s: Any, o: Any) -> Term:
     st = lift(s)
     _need(isinstance(st.type, SetT), f"{op[4:]} needs a set, got {st.type}")
-    if op in ("set_add", "set_remove"):
-        ot = lift(o, st.type.elem)  # type: ignore[attr-defined]
-        _need(same_shape(st.type.elem, ot.type), f"{op[4:]} of a {ot.type} to {st.type}")  # type: ignore[attr-defined]
-        return mk(op, (st, ot), st.type)
-    ot = lift(o, st.type)
-    _need(same_shape(st.type, ot.type), f"{op[4:]} of {st.type} and {ot.type}")
-    return mk(op, (st, ot), BOOL if op == "set_subset" else join(st.type, ot.type))
+    expected = st.type.elem if op in ("set_add", "set_remove") else st.type  # type: ignore[attr-defined]
+    return build(op, (st, lift(o, expected)))
 
 
 def set_card(s: Term) -> Term:
-    _need(isinstance(s.type, SetT), f"cardinality of a non-set {s.type}")
-    return mk("set_card", (s,), IntT(0, len(s.type.universe())))  # type: ignore[attr-defined]
+    return build("set_card", (s,))
+
+
+# -- bags (finite multisets) --------------------------------------------------------------------
+
+
+def _bag(t: Term) -> BagT:
+    _need(isinstance(t.type, BagT), f"expected a bag, got {t.type}")
+    return t.type  # type: ignore[return-value]
+
+
+def bag_lit(typ: BagT, *xs: Any) -> Term:
+    """The bag of ``xs`` (with repetitions); ``bag_lit(typ)`` is the empty bag."""
+    return build("bag_lit", tuple(lift(x, typ.elem) for x in xs), typ, declared=typ)
+
+
+def bag_add(b: Term, x: Any) -> Term:
+    """``b`` with one more copy of ``x``."""
+    bt = _bag(b)
+    return build("bag_add", (b, lift(x, bt.elem)), bt)
+
+
+def bag_remove(b: Term, x: Any) -> Term:
+    """``b`` with one copy of ``x`` fewer; ``b`` itself if ``x`` is not in it (as for sets)."""
+    bt = _bag(b)
+    return build("bag_remove", (b, lift(x, bt.elem)), bt)
+
+
+def bag_count(b: Term, x: Any) -> Term:
+    """How many copies of ``x`` the bag holds."""
+    bt = _bag(b)
+    return build("bag_count", (b, lift(x, bt.elem)), bt)
+
+
+def bag_size(b: Term) -> Term:
+    """The number of elements of the bag, counted with repetitions."""
+    return build("bag_size", (b,), _bag(b))
 
 
 # -- maps --------------------------------------------------------------------------------------
@@ -632,15 +605,7 @@ def set_card(s: Term) -> Term:
 def _keys(mt: MapT, key: Any) -> tuple[Term, ...]:
     ks = key if isinstance(key, tuple) else (key,)
     _need(len(ks) == len(mt.keys), f"{mt} takes {len(mt.keys)} key(s), got {len(ks)}")
-    out = []
-    for k, kt in zip(ks, mt.keys):
-        t = lift(k, kt)
-        _need(
-            isinstance(t.type, EnumT) and t.type.domain == kt.domain,
-            f"map key must be an element of {kt.domain.name}, got {t.type}",
-        )
-        out.append(t)
-    return tuple(out)
+    return tuple(lift(k, kt) for k, kt in zip(ks, mt.keys))
 
 
 def map_get(m: Term, key: Any) -> Term:
@@ -651,16 +616,14 @@ def map_get(m: Term, key: Any) -> Term:
         if tuple(a.data for a in ks) == tuple(a.data for a in m.args[2:]):
             return m.args[1]
         return map_get(m.args[0], key)
-    return mk("map_get", (m, *ks), mt.val, (mt, mt.val.default()))
+    return build("map_get", (m, *ks), (mt, mt.val.default()))
 
 
 def map_put(m: Term, key: Any, v: Any) -> Term:
     mt = m.type
     assert isinstance(mt, MapT)
     ks = _keys(mt, key)
-    vt = lift(v, mt.val)
-    _need(same_shape(mt.val, vt.type), f"{mt} holds {mt.val}, cannot store a {vt.type}")
-    return mk("map_put", (m, vt, *ks), mt, mt)
+    return build("map_put", (m, lift(v, mt.val), *ks), mt)
 
 
 # -- quantifiers (static expansion) -------------------------------------------------------------
@@ -680,6 +643,11 @@ def elements(over: Any) -> list[tuple[Term | None, Term]]:
         if t.is_const:
             return [(None, const(t.type.elem, v)) for v in t.type.sort_key(t.data)]
         return [(contains(t, e), e) for e in (const(t.type.elem, v) for v in t.type.universe())]
+    if isinstance(t.type, BagT):  # the distinct elements, as for a set
+        bt = t.type
+        if t.is_const:
+            return [(None, const(bt.elem, u)) for u, c in zip(bt.universe(), t.data) if c]
+        return [(contains(t, e), e) for e in (const(bt.elem, u) for u in bt.universe())]
     if isinstance(t.type, SeqT):
         return [
             (_cmp("le", i, seq_len(t)), seq_at(t, i))
@@ -689,7 +657,8 @@ def elements(over: Any) -> list[tuple[Term | None, Term]]:
 
 
 def forall(over: Any, body: Callable[[Term], Any]) -> Term:
-    """``∀ x ∈ over: body(x)`` over a domain, finite type, set or sequence (expanded statically)."""
+    """``∀ x ∈ over: body(x)`` over a domain, finite type, set, bag (its distinct elements) or
+    sequence (expanded statically)."""
     return And(body(e) if g is None else Implies(g, body(e)) for g, e in elements(over))
 
 

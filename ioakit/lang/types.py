@@ -12,6 +12,8 @@ type                concrete value                             example
 ``RecordT``         ``tuple`` of field values                  view ``(1, frozenset({0, 1}))``
 ``SeqT(T, n)``      ``tuple`` of length ``<= n``               ``pending[p] = (0, 1)``
 ``SetT(T)``         ``frozenset``                              ``created = frozenset({(0, ...)})``
+``BagT(T, n)``      ``tuple`` of counts ``<= n``, one per      ``(0, 2, 1)``: no p1, two p2, one p3
+                    element of ``T`` in ``T.values()`` order
 ``MapT(K..., V)``   ``tuple`` over the keys in row-major order ``next[p, g]``
 ==================  =========================================  =====================================
 
@@ -24,6 +26,7 @@ The same types drive the Z3 encoding (``ioakit.backends.symbolic``), the JSON en
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -333,6 +336,90 @@ class SetT(Type):
 
 
 @dataclass(frozen=True)
+class BagT(Type):
+    """Finite multiset over a finite element type, each element at most ``bound`` times (the
+    in-flight messages of an unordered channel; ``bound`` comes from the scope).
+
+    The concrete value is a tuple of counts, one per element of ``universe()`` in domain order:
+    canonical (equal bags are equal tuples, so equal states are equal) and hashable, and a
+    count is a slot read at a known index. The Z3 encoding has one bounded integer per element,
+    in the same order. A step that would make a count exceed ``bound`` is cut off by the scope,
+    as a sequence growing past its bound is (``check`` is false for it). Removing an element the
+    bag does not hold changes nothing (as for a set), in both semantics; action code that must
+    not remove from an empty bag says so with ``s.require(s.net.contains(m))``.
+    """
+
+    elem: Type
+    bound: int
+
+    def universe(self) -> list[Any]:
+        """The possible elements, in domain order (one count each). Do not modify the list."""
+        return self._universe
+
+    @functools.cached_property
+    def _universe(self) -> list[Any]:
+        return list(self.elem.values())
+
+    @functools.cached_property
+    def _index(self) -> dict[Any, int]:
+        return {x: i for i, x in enumerate(self._universe)}
+
+    def index(self, x: Any) -> int:
+        """Position of element ``x`` in ``universe()``; -1 if ``x`` is not an element."""
+        return self._index.get(x, -1)
+
+    def index_table(self) -> dict[Any, int]:
+        """element -> position in ``universe()`` (generated code looks elements up in it)."""
+        return self._index
+
+    def values(self) -> Iterator[tuple[int, ...]]:
+        yield from itertools.product(range(self.bound + 1), repeat=len(self.universe()))
+
+    def default(self) -> tuple[int, ...]:
+        return (0,) * len(self.universe())
+
+    def empty(self) -> tuple[int, ...]:
+        return self.default()
+
+    def of(self, elems: Sequence[Any]) -> tuple[int, ...]:
+        """The bag holding ``elems`` (with repetitions); elements outside the universe are skipped."""
+        counts = [0] * len(self.universe())
+        for x in elems:
+            i = self.index(x)
+            if i >= 0:
+                counts[i] += 1
+        return tuple(counts)
+
+    def elements(self, v: tuple[int, ...]) -> list[Any]:
+        """The elements of ``v`` with repetitions, in domain order."""
+        return [x for x, c in zip(self.universe(), v) for _ in range(c)]
+
+    def check(self, v: Any) -> bool:
+        return (
+            isinstance(v, tuple)
+            and len(v) == len(self.universe())
+            and all(isinstance(c, int) and not isinstance(c, bool) and 0 <= c <= self.bound for c in v)
+        )
+
+    def show(self, v: Any) -> str:
+        return "⦃" + ", ".join(self.elem.show(x) for x in self.elements(v)) + "⦄"
+
+    def to_json(self, v: Any) -> Any:
+        return [self.elem.to_json(x) for x in self.elements(v)]
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, list):
+            raise SchemaError(f"expected a list for {self}, got {j!r}")
+        v = self.of([self.elem.from_json(x) for x in j])
+        if any(c > self.bound for c in v):
+            raise SchemaError(f"a bag element occurs more than the scope bound {self.bound} times")
+        return v
+
+    def __str__(self) -> str:
+        return f"Bag[{self.elem}; <= {self.bound}]"
+
+
+@dataclass(frozen=True)
 class MapT(Type):
     """Total map from the product of finite key domains to ``val`` (``pending[p, g]``).
 
@@ -421,6 +508,8 @@ def same_shape(a: Type, b: Type) -> bool:
         return same_shape(a.elem, b.elem)
     if isinstance(a, SetT) and isinstance(b, SetT):
         return same_shape(a.elem, b.elem)
+    if isinstance(a, BagT) and isinstance(b, BagT):
+        return a.elem == b.elem  # one universe: the counts line up
     if isinstance(a, MapT) and isinstance(b, MapT):
         return a.keys == b.keys and same_shape(a.val, b.val)
     return type(a) is type(b)
@@ -438,6 +527,8 @@ def join(a: Type, b: Type) -> Type:
         return RecordT(a.name, tuple((n, join(ta, tb)) for (n, ta), (_, tb) in zip(a.fields, b.fields)))
     if isinstance(a, SetT) and isinstance(b, SetT) and same_shape(a, b):
         return SetT(join(a.elem, b.elem))
+    if isinstance(a, BagT) and isinstance(b, BagT) and same_shape(a, b):
+        return BagT(a.elem, max(a.bound, b.bound))
     if a == b:
         return a
     raise SchemaError(f"incompatible types {a} and {b}")

@@ -19,13 +19,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracles.strategies import values
+from oracles.strategies import values as _values
 
 from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_terms
 from ioakit.lang import ir
 from ioakit.lang.automaton import ActionFamily, ActionInstance, Decl, Kind, Machine, Scope, Spec, internal
 from ioakit.lang.ir import BOT, Term
-from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, same_shape
+from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type, same_shape
 
 P = Domain.numbered("P", 2, "p")
 G = Domain.numbered("G", 2, "g", start=0)
@@ -39,6 +39,17 @@ SETP = SetT(EP)
 SETV = SetT(VIEW)
 MAP1 = MapT((EP,), SeqT(EP, 2))
 MAP2 = MapT((EP, EG), IntT(0, 2))
+BAGP = BagT(EP, 2)
+BAGV = BagT(VIEW, 1)
+
+
+def values(t: Type) -> st.SearchStrategy[Any]:
+    """``oracles.strategies.values`` with bags (counts up to the bound, one per universe element)."""
+    if isinstance(t, BagT):
+        return st.tuples(*([st.integers(0, t.bound)] * len(t.universe())))
+    return _values(t)
+
+
 _FAKE_MACHINE = SimpleNamespace(name="codegen-test")
 
 
@@ -98,6 +109,15 @@ CASES: list[Case] = [
     Case("map_put", (MAP1, SeqT(EP, 2), EP), lambda m, v, k: m.put(k, v)),
     Case("map_put", (MAP1, SeqT(EP, 2), EPb), lambda m, v, k: m.put(k, v)),  # ⊥ key: no change
     Case("map_put", (MAP2, IntT(0, 2), EPb, EGb), lambda m, v, k1, k2: m.put((k1, k2), v)),
+    Case("bag_lit", (EP, EP, EP), lambda a, b, c: ir.bag_lit(BAGP, a, b, c)),
+    Case("bag_add", (BAGP, EP), lambda b, x: b.add(x)),
+    Case("bag_add", (BAGV, VIEW), lambda b, x: b.add(x)),
+    Case("bag_remove", (BAGP, EP), lambda b, x: b.remove(x)),
+    Case("bag_remove", (BAGP, EPb), lambda b, x: b.remove(x)),  # ⊥ is in no bag: no change
+    Case("bag_count", (BAGP, EP), lambda b, x: b.count(x)),
+    Case("bag_count", (BAGV, VIEW), lambda b, x: b.count(x)),
+    Case("bag_member", (BAGP, EPb), lambda b, x: b.contains(x)),
+    Case("bag_size", (BAGV,), lambda b: b.size()),
 ]
 
 
