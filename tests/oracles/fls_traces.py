@@ -15,7 +15,8 @@ from typing import Any
 from ioakit.traces import Event
 
 # ---------------------------------------------------------------------------------------------
-# Event builders (argument names and subscript roles as in FORMAT.md section 5, catalogue C.20).
+# Event builders (argument names and subscript roles as in traces/FORMAT.md section 5: the first
+# subscript is the origin / sender, the second the destination / receiver).
 
 
 def gpsnd(m: Any, p: str) -> Event:
