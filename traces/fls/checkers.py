@@ -5,7 +5,8 @@ Two checkers over sequences of :class:`~ioakit.traces.format.Event` (for instanc
 
 * :func:`check_vs_cause` -- Lemma 4.2 (the ``cause`` function of VS-machine, Fig. 5);
 * :func:`check_to_trace` -- membership in the traces of TO-machine (Fig. 2), by a linear test of
-  our own (three clauses, proved sufficient and necessary in its docstring; the paper gives none).
+  our own (three clauses, shown necessary and sufficient in its docstring; the paper only relates
+  the traces to those of a totally ordered causal broadcast layer defined elsewhere, Sec. 3.1).
 
 A bad trace is a *result*, never an exception: each checker returns a frozen report with
 ``holds``, the name of the failing property, the index of the offending event and an
@@ -624,7 +625,7 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
     TO-machine keeps one total order ``queue`` of ``(a, p)`` pairs: ``bcast(a)_p`` appends a to
     ``pending[p]``, the internal ``to-order(a, p)`` moves the head of ``pending[p]`` to ``queue``,
     and ``brcv(a)_{p,q}`` (p = origin, q = destination) delivers ``queue(next[q])`` to q. The paper
-    gives no membership test; ours is: a finite sequence β is a trace iff
+    gives no direct membership test; ours is: a finite sequence β is a trace iff
 
     * (a) the sequences ``D_q`` of pairs ``(a, p)`` delivered at each q are pairwise
       prefix-consistent; let ``U`` be their lub;
