@@ -1,7 +1,7 @@
 """Parsing invariant files: lark (LALR, ``grammar.lark``) to the AST of ``syntax.py``.
 
 Parse errors are turned into ``InvariantSyntaxError`` with a located, friendly message. The
-common mistakes get their own wording (design.md §8, "lark habits"):
+common mistakes get their own wording (the habits of lark users and of other languages):
 
 * an unbalanced bracket is reported at the bracket (a scan that skips strings and comments);
 * ``=`` where ``==`` was meant (``=`` only follows the head of a ``def``);

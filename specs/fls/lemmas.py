@@ -7,7 +7,8 @@ facts ship as invariant-DSL text (``invariants/fls/*.inv``); the test suite chec
 two versions agree state by state.
 
 Item 12 is printed in the paper as ``next-safe[p, q] <= next[p, g]``; ``next-safe[p, q]`` is
-ill-typed (q is a processor, not a view id), so we read it as ``next-safe[p, g]`` (catalogue C.1).
+ill-typed (q is a processor, not a view id, and not among the lemma's variables): a typo, so we
+read it as ``next-safe[p, g]``.
 Free variables range as in the lemma: p, q ∈ P, S ⊆ P, m ∈ M, g ∈ G.
 """
 
@@ -140,7 +141,7 @@ def vs_11(s):
 
 
 def vs_12(s):
-    """next-safe[p, g] ≤ next[p, g] (printed as next-safe[p, q]: a typo, catalogue C.1)."""
+    """next-safe[p, g] ≤ next[p, g] (printed as next-safe[p, q]: a typo)."""
     P, G = _P(s), _G(s)
     return forall(P, lambda p: forall(G, lambda g: s.next_safe[p, g] <= s.next[p, g]))
 
@@ -167,7 +168,8 @@ LEMMA_4_1: list[tuple[str, str, Callable[..., Any]]] = [
 
 
 def to_next_bound(s):
-    """next[p] ≤ length(queue) + 1 (catalogue S2; the TO analogue of Lemma 4.1(10))."""
+    """next[p] ≤ length(queue) + 1 (ours: the paper states no TO-machine invariant; the TO analogue
+    of Lemma 4.1(10))."""
     P = s.queue.type.elem.fields[1][1]
     return forall(P, lambda p: s.next[p] <= s.queue.length + 1)
 
@@ -185,6 +187,6 @@ def to_conservation(s):
 
 
 TO_FACTS: list[tuple[str, str, Callable[..., Any]]] = [
-    ("to_next_bound", "catalogue S2 (analogue of Lemma 4.1(10))", to_next_bound),
+    ("to_next_bound", "ours: analogue of Lemma 4.1(10)", to_next_bound),
     ("to_conservation", "ours: queue and pending account for every bcast", to_conservation),
 ]

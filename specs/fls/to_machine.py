@@ -1,10 +1,11 @@
 """TO-machine: the totally ordered broadcast specification.
 
 Source: A. Fekete, N. Lynch, A. Shvartsman, *Specifying and Using a Partitionable Group
-Communication Service* (full version, 1999), Section 3.1, **Figure 2**; catalogue A.3.
+Communication Service* (full version, 1999), Section 3.1, **Figure 2**.
 
 Subscripts follow the paper: ``brcv(a)_{p,q}`` delivers at destination ``q`` a value whose
-origin is ``p`` (catalogue trap C.20).
+origin is ``p`` (Section 3.1: "the delivery to a client at q of a data value previously sent by a
+client at p"); it is easy to swap them by mistake.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
 """VS-machine and WeakVS-machine: the view-synchronous group communication specification.
 
 Source: Fekete–Lynch–Shvartsman, Section 4.1, **Figure 5** (VS-machine) and the **Remark after
-Lemma 4.2** (WeakVS-machine); catalogue A.5.
+Lemma 4.2** (WeakVS-machine).
 
-Encoding choices (each faithful to the figure; see also the catalogue's trap list):
+Encoding choices (each faithful to the figure):
 
 * ``current-viewid``, ``next-safe`` are spelt ``current_viewid``, ``next_safe``.
-* ``newview(v)_p`` has the *signature* restriction ``p ∈ v.set`` (C.17); it is a ``where`` clause,
+* ``newview(v)_p`` has the *signature* restriction ``p ∈ v.set`` (Fig. 5); it is a ``where`` clause,
   so instances with ``p ∉ v.set`` do not exist, rather than being disabled.
 * ``gprcv``/``safe``: "choose g: g = current-viewid[q]" is a let; the precondition
   ``queue[g](next[q, g]) = ⟨m, p⟩`` is read as "the index is within the queue and the entry is
@@ -15,7 +15,8 @@ Encoding choices (each faithful to the figure; see also the catalogue's trap lis
   existential over S ∈ 2^P, as printed (S is unique by Lemma 4.1(1), which we check, not assume).
 * ``gpsnd`` at a processor whose view is ⊥ drops the message (Fig. 5: "if current-viewid[p] ≠ ⊥").
 * ``createview(v)`` ranges over every ``v ∈ G × 2^P``, the empty set included (issue 2's scope
-  contract; catalogue C.24 notes these views can never be installed).
+  contract). The empty view can be created but never installed: ``newview(v)_p`` needs
+  ``p ∈ v.set``.
 """
 
 from __future__ import annotations

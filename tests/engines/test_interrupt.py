@@ -1,4 +1,4 @@
-"""Ctrl-C during a long exploration reports what was explored (design.md §3), as INCOMPLETE."""
+"""Ctrl-C during a long exploration reports what was explored, as INCOMPLETE."""
 
 from __future__ import annotations
 

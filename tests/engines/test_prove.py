@@ -1,7 +1,7 @@
 """The bounded prover (``ioakit.engines.prove``) and the lemma table, on FLS VS- and TO-machine.
 
 Pinned results are those of Fekete–Lynch–Shvartsman Lemma 4.1 at the default scope; each was
-checked by hand against the paper's transitions (Fig. 5) and the proof hints of catalogue A.7.1:
+checked by hand against the paper's transitions (Fig. 5) and a hand proof of each item:
 
 * alone: 1 (createview picks a fresh id), 2 (newview installs a created id), 5 and 6 (gpsnd
   appends only at cvid[p] ≠ ⊥; cvid only grows), 10 and 11 (gprcv/safe need next ≤ len);
@@ -9,8 +9,9 @@ checked by hand against the paper's transitions (Fig. 5) and the proof hints of 
   so the new id differs); 4 needs 2 (gpsnd appends at cvid[p]); 7 needs 4 (vs-order moves from a
   non-empty pending); 8 needs 5 or 6; 9 needs 6; 12 needs 3 (safe's ∀ r ∈ S with r = q, q ∈ S);
 * 13 needs 3 (gprcv at q, cvid[q] = g) **and** 7 and 10 (createview of a fresh g: next[p, g] must
-  be 1, which follows from queue[g] = λ for uncreated g); 14 likewise with 11. The catalogue's
-  hint for 13/14 names only 3: the createview case is what adds 7 and 10/11.
+  be 1, which follows from queue[g] = λ for uncreated g); 14 likewise with 11. The obvious
+  argument for 13/14 names only 3 (gprcv/safe at q need current-viewid[q] = g): the createview
+  case is what adds 7 and 10/11.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def names(props, *items):
 
 
 def next_safe_is_next(m):
-    """Known false: gprcv advances next[q, g] without next-safe (catalogue D.2-style negative)."""
+    """Known false: gprcv advances next[q, g] without next-safe (a known-false property, as a negative test)."""
     P, G = (m.decl.types[n] for n in ("P", "G"))
     return Property(
         "next_safe_is_next",
@@ -213,7 +214,7 @@ def test_cti_replay_rejects_a_wrong_cti(vs, vs_props):
     assert any("another post-state" in x for x in bad_post.replay().problems)
     not_enabled = dataclasses.replace(c, pre=vs.start_states[0])  # safe is not enabled at the start
     assert any("not enabled" in x for x in not_enabled.replay().problems)
-    # the pre-state must break item 3: that is why 12 needs it (catalogue A.7.1's hint)
+    # the pre-state must break item 3: that is why 12 needs it (safe's ∀ r ∈ S with r = q, q ∈ S)
     with_3 = dataclasses.replace(c, assumed=(*c.assumed, "lemma_4_1_3"), properties=(*c.properties, item(vs_props, 3)))
     assert with_3.replay().problems == ("the pre-state violates the assumed invariant lemma_4_1_3",)
 

@@ -85,7 +85,7 @@ def test_error_kind_and_location(name, vs):
 
 
 def test_typo_of_lemma_4_1_12_names_the_key_and_domain(vs):
-    """Catalogue C.1: the printed next-safe[p, q] must be rejected with what was expected."""
+    """Lemma 4.1(12) as printed (next-safe[p, q], a typo) must be rejected with what was expected."""
     err = _error("next_safe_typo", vs)
     assert "key 2 of next_safe must be an element of G, got P" in err.message
     assert (err.line, err.column) == (4, 47)  # at `q` inside next_safe[p, q]

@@ -59,7 +59,7 @@ def test_vs_file_has_the_fourteen_items(vs_like):
     assert inv.names == [f"lemma_4_1_{k}" for k in range(1, 15)]
     assert [p.reference for p in inv.properties] == [f"Lemma 4.1({k})" for k in range(1, 15)]
     assert all(p.description for p in inv.properties)
-    assert "C.1" in inv.property("lemma_4_1_12").description
+    assert "printed next-safe[p, q]: a typo" in inv.property("lemma_4_1_12").description
     assert "in_queue" in inv.definitions
     assert inv.spans["lemma_4_1_1"].line < inv.spans["lemma_4_1_14"].line
 
@@ -143,9 +143,9 @@ def test_incomplete_exploration_is_not_a_pass(vs):
 
 
 def test_false_invariant_is_violated_with_a_shortest_execution(vs):
-    """Catalogue D.2 analogue on VS-machine: next_safe lags behind next after one delivery."""
+    """A known-false invariant of VS-machine: next_safe lags behind next after one delivery."""
     text = """machine VS-machine
-invariant safe_equals_next "ours: false (catalogue D.2 analogue)":
+invariant safe_equals_next "ours: false":
   forall p in P, g in G: next_safe[p, g] == next[p, g]
 """
     inv = load_invariants(text, vs, filename="d2.inv")

@@ -1,9 +1,14 @@
-"""Test helpers: event builders, reference simulators of TO-machine (FLS Fig. 2) and
-VS-machine (FLS Fig. 5), and brute-force oracles for the trace checkers.
+"""Test helpers at the level of traces: event builders, execution simulators of TO-machine
+(FLS Fig. 2) and VS-machine (FLS Fig. 5), and brute-force oracles for the trace checkers.
 
-The simulators are deliberately naive transcriptions of the figures, independent of the code
-under test; the VS simulator tags every gpsnd with a uid and carries it through ``pending`` and
-``queue``, which is exactly how the proof of Lemma 4.2 constructs ``cause``.
+These are not a second copy of the reachable-state oracle (``oracles/fls.py``, which pins the
+machines' state spaces): they answer questions about *traces*, which that search cannot. The
+simulators produce executions as trace-format events (named processors and views), and tag every
+bcast / gpsnd with a uid carried through ``pending`` and ``queue`` — exactly how the proof of
+Lemma 4.2 constructs ``cause`` — so each run comes with the ground-truth ``cause`` the checkers
+are tested against. ``is_to_trace`` decides membership of a given event sequence in the traces of
+TO-machine by following it through sets of states. All are deliberately naive transcriptions of
+the figures, independent of the code under test.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from typing import Any
 from ioakit.traces import Event
 
 # ---------------------------------------------------------------------------------------------
-# Event builders (argument names and subscript roles as in FORMAT.md section 5, catalogue C.20).
+# Event builders (argument names and subscript roles as in traces/FORMAT.md section 5: the first
+# subscript is the origin / sender, the second the destination / receiver).
 
 
 def gpsnd(m: Any, p: str) -> Event:

@@ -4,8 +4,9 @@ Two checkers over sequences of :class:`~ioakit.traces.format.Event` (for instanc
 :func:`~ioakit.traces.format.read_trace`; both run in one pass and accept any iterable):
 
 * :func:`check_vs_cause` -- Lemma 4.2 (the ``cause`` function of VS-machine, Fig. 5);
-* :func:`check_to_trace` -- membership in the traces of TO-machine (Fig. 2), by the linear test
-  of the catalogue (``fls-dynastore.md`` A.3, "(ours) trace-membership test").
+* :func:`check_to_trace` -- membership in the traces of TO-machine (Fig. 2), by a linear test of
+  our own (three clauses, shown necessary and sufficient in its docstring; the paper only relates
+  the traces to those of a totally ordered causal broadcast layer defined elsewhere, Sec. 3.1).
 
 A bad trace is a *result*, never an exception: each checker returns a frozen report with
 ``holds``, the name of the failing property, the index of the offending event and an
@@ -16,9 +17,10 @@ ones a checker ignores). For the events of :func:`read_trace`, file line = index
 
 Only the actions' names and arguments matter, not their ``kind``: in VStoTO-system the VS
 actions are hidden (internal), and checking Lemma 4.2 on the VS projection of such an execution
-is still meaningful. Argument names and subscript roles follow catalogue trap C.20:
-``gprcv(m)_{p,q}``/``safe(m)_{p,q}`` have ``p`` = sender, ``q`` = receiver; ``brcv(a)_{p,q}`` has
-``p`` = origin, ``q`` = destination.
+is still meaningful. Argument names and subscript roles follow the paper (``traces/FORMAT.md``
+section 5): ``gprcv(m)_{p,q}``/``safe(m)_{p,q}`` have ``p`` = sender, ``q`` = receiver (Lemma 4.2's
+"source" and "destination" subscripts); ``brcv(a)_{p,q}`` has ``p`` = origin, ``q`` = destination
+(FLS Sec. 3.1).
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ class VSCauseResult:
 class TOTraceResult:
     """Result of :func:`check_to_trace`: is the sequence a trace of TO-machine (FLS Fig. 2)?
 
-    ``holds`` iff the bcast/brcv events satisfy clauses (a), (b), (c) of the catalogue's linear
-    test (A.3) and are well-formed. ``failed_property`` is ``"clause_a"``, ``"clause_b"``,
+    ``holds`` iff the bcast/brcv events satisfy clauses (a), (b), (c) of the linear test of
+    :func:`check_to_trace` and are well-formed. ``failed_property`` is ``"clause_a"``, ``"clause_b"``,
     ``"clause_c"`` or ``"well_formed"`` for the earliest violation.
 
     ``lub`` is ``U``, the lub of the per-destination delivery sequences, as ``(a, p)`` pairs, and
@@ -354,7 +356,8 @@ def check_vs_cause(
     The current view at a location is the argument of its last ``newview``; initially
     ``<initial_view_id, initial_members>`` (the paper's v0 = <g0, P0>) for members of
     ``initial_members`` and ⊥ for the others. A gpsnd at ⊥ is dropped (Fig. 5) and can cause
-    nothing. "Within each view" means the view at the event's location (catalogue C.18).
+    nothing. "Within each view" means the view at the event's location (the receiver's for
+    gprcv/safe, the sender's for gpsnd; they are equal by item 1).
 
     How: the proof's uniqueness argument says the i-th gprcv_{p,q} in view v must be mapped to
     the i-th gpsnd_p made in view v (likewise safe). This checker maps each gprcv/safe event to
@@ -369,7 +372,7 @@ def check_vs_cause(
 
     Well-formedness (reported separately as ``well_formed``): gpsnd needs ``m`` and ``p``;
     gprcv/safe ``m``, ``p`` and ``q``; newview ``v`` (a view) and ``p``, with ``p ∈ v.set`` (the
-    signature restriction of Fig. 5, catalogue C.17). Malformed gprcv/safe/gpsnd events are
+    signature restriction of Fig. 5). Malformed gprcv/safe/gpsnd events are
     otherwise skipped; a newview with ``p ∉ v.set`` still sets p's current view. Other actions
     (createview, vs-order, failure-status actions, ...) are ignored. Note that Lemma 4.2 is a
     *consequence* of being a VS-machine trace, not a characterisation: e.g. it says nothing about
@@ -448,7 +451,7 @@ def check_vs_cause(
                 sends[(p, view.key)].append((index, _freeze(m), m))
             continue
 
-        # gprcv(m)_{p,q} or safe(m)_{p,q}: p = sender, q = receiver (catalogue C.20).
+        # gprcv(m)_{p,q} or safe(m)_{p,q}: p = sender, q = receiver (Lemma 4.2: "source", "destination").
         problem = _missing_args(event, ("m", "p", "q"))
         if problem is not None:
             well_formed.add(index, problem)
@@ -598,7 +601,7 @@ def _explain_no_cause(
 
 
 # --------------------------------------------------------------------------------------------
-# TO-machine trace membership (FLS Fig. 2; catalogue A.3).
+# TO-machine trace membership (FLS Sec. 3.1, Fig. 2).
 
 _TO_ACTIONS: Final = frozenset({"bcast", "brcv"})
 
@@ -621,8 +624,8 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
 
     TO-machine keeps one total order ``queue`` of ``(a, p)`` pairs: ``bcast(a)_p`` appends a to
     ``pending[p]``, the internal ``to-order(a, p)`` moves the head of ``pending[p]`` to ``queue``,
-    and ``brcv(a)_{p,q}`` (p = origin, q = destination) delivers ``queue(next[q])`` to q. Following
-    the catalogue (A.3, "(ours) trace-membership test"), a finite sequence β is a trace iff
+    and ``brcv(a)_{p,q}`` (p = origin, q = destination) delivers ``queue(next[q])`` to q. The paper
+    gives no direct membership test; ours is: a finite sequence β is a trace iff
 
     * (a) the sequences ``D_q`` of pairs ``(a, p)`` delivered at each q are pairwise
       prefix-consistent; let ``U`` be their lub;
@@ -644,16 +647,16 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
     )
     clause_a = _Collector(
         "clause_a",
-        "catalogue A.3 (a); FLS Fig. 2",
+        "linear test (a), ours; FLS Fig. 2",
         "(a) the delivery sequences of all destinations are pairwise prefix-consistent",
     )
     clause_b = _Collector(
         "clause_b",
-        "catalogue A.3 (b); FLS Fig. 2",
+        "linear test (b), ours; FLS Fig. 2",
         "(b) for every origin p, the values in U from p are a prefix of p's bcast values",
     )
     clause_c = _Collector(
-        "clause_c", "catalogue A.3 (c); FLS Fig. 2", "(c) every value's bcast precedes its first delivery"
+        "clause_c", "linear test (c), ours; FLS Fig. 2", "(c) every value's bcast precedes its first delivery"
     )
 
     bcasts: dict[str, list[tuple[int, Hashable, Any]]] = defaultdict(list)
