@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ioakit.errors import UserError
+
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -65,7 +67,7 @@ class Note:
     span: Span | None = None
 
 
-class InvariantError(Exception):
+class InvariantError(UserError):
     """Base class of every error the invariant language reports about its input.
 
     ``str(e)`` is ``file:line:col: error: message``, the source line with a caret under the

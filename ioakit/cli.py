@@ -1,7 +1,8 @@
 """The ``ioakit`` command line.
 
-Every command is a thin layer over a library call. Exit status (design.md §7):
-0 = holds, 1 = violated, 2 = usage or input error, 3 = unknown / incomplete.
+Every command is a thin layer over a library call. Exit status (``ioakit.results``):
+0 = holds, 1 = violated, 2 = usage or input error (an ``ioakit.errors.UserError``, caught once,
+in ``main``), 3 = unknown / incomplete, 4 = internal error (a bug in ioakit).
 Human output by default; ``--json`` prints one JSON object on stdout.
 """
 
@@ -15,20 +16,20 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ioakit import registry
-from ioakit.backends.codegen import CodegenLimitError
 from ioakit.engines.explore import ExploreReport, Property, SimulationReport, Verdict
-from ioakit.lang.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
-from ioakit.lang.ir import TraceError
-from ioakit.lang.types import SchemaError
+from ioakit.errors import UserError
+from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
+from ioakit.results import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
     from ioakit.engines.prove import BMCResult, InductionResult
+    from ioakit.refinement.trace_equiv import TraceComparison
 
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "UsageError", "main"]
 
 
-class UsageError(Exception):
-    """Bad command-line input: reported on stderr with exit status 2, never a traceback."""
+class UsageError(UserError):
+    """Bad command-line input that no library call rejects itself (exit status 2 in ``main``)."""
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -39,20 +40,23 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope-file", help="scope parameters from a .toml or .json file (--scope overrides)")
 
 
+def _bound_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-bound-hits",
+        action="store_true",
+        help="accept steps cut off by the scope's bounds (else the result is INCOMPLETE / UNKNOWN, exit 3); "
+        "the result is then about the bounded machine only",
+    )
+
+
 def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
     """Look up a machine and instantiate it at the scope given on the command line."""
-    try:
-        spec = registry.get_spec(name)
-    except registry.RegistryError as e:
-        raise UsageError(str(e)) from None
+    spec = registry.get_spec(name)
     given: dict[str, int] = {}
-    try:
-        if scope_file:
-            given.update(load_scope_file(scope_file))
-        given.update(parse_scope_text(scope_text))
-        return spec.build(given)
-    except ScopeError as e:
-        raise UsageError(str(e)) from None
+    if scope_file:
+        given.update(load_scope_file(scope_file))
+    given.update(parse_scope_text(scope_text))
+    return spec.build(given)
 
 
 def builtin_properties(m: Machine) -> list[Property]:
@@ -85,7 +89,8 @@ def format_explore(r: ExploreReport) -> str:
     elif r.verdict is Verdict.OK:
         n = len(r.results)
         what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
-        lines.append(f"  verdict: OK — {what} in every reachable state (exhaustive)")
+        where = "state of the bounded machine" if r.bound_hits else "state (exhaustive)"
+        lines.append(f"  verdict: OK — {what} in every reachable {where}")
     elif r.verdict is Verdict.VIOLATED:
         lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
     else:
@@ -94,11 +99,8 @@ def format_explore(r: ExploreReport) -> str:
         f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
         f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
     )
-    if r.bound_hits:
-        lines.append(
-            f"  note: {r.bound_hits:,} steps were cut off by the scope's bounds (first: {r.first_bound_hit}); "
-            "raise the bounds to explore them"
-        )
+    if r.bound_hits and r.bound_hits_allowed:
+        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
     width = max((len(x.name) for x in r.results), default=0)
     for x in r.results:
         line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
@@ -115,11 +117,15 @@ def format_simulation(r: SimulationReport) -> str:
     scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
     lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
     if r.verdict is Verdict.VIOLATED:
-        lines.append("  verdict: VIOLATED")
+        lines.append("  verdict: VIOLATED" + (f" (and {r.reason})" if r.reason else ""))
+    elif r.verdict is Verdict.INCOMPLETE:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; no violation in the {r.runs} completed runs")
     else:
         lines.append(
             f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
         )
+        if r.bound_hits:
+            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
     lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
     for x in r.results:
         lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
@@ -127,6 +133,27 @@ def format_simulation(r: SimulationReport) -> str:
             lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
             lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
     return "\n".join(lines)
+
+
+def format_compare(r: TraceComparison) -> str:
+    """Human-readable result of ``compare``: EQUAL, DIFFERENT (with witnesses) or INCOMPLETE."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
+    figures = (
+        f"determinised external-trace automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / "
+        f"{r.right_states:,} states; {r.seconds:.2f} s"
+    )
+    if r.verdict is Verdict.INCOMPLETE:
+        text.append(f"  INCOMPLETE — neither equality nor a difference is established: {r.reason} ({figures})")
+    else:
+        word = "EQUAL" if r.verdict is Verdict.OK else "DIFFERENT"
+        text.append(f"  {word} — exact at this scope ({figures})")
+        if r.reason:
+            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
+        if w is not None:
+            text.append(f"  shortest trace of {side}: " + " · ".join(w))
+    return "\n".join(text)
 
 
 def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
@@ -140,14 +167,11 @@ def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    try:
-        if args.machines:
-            data = [registry.describe(ref) for ref in args.machines]
-        else:
-            data = [registry.describe(cls) for cls in registry.machine_classes().values()]
-        files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
-    except registry.RegistryError as e:
-        raise UsageError(str(e)) from None
+    if args.machines:
+        data = [registry.describe(ref) for ref in args.machines]
+    else:
+        data = [registry.describe(cls) for cls in registry.machine_classes().values()]
+    files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
     lines = []
     for d in data:
         lines.append(f"{d['name']}  — {d['source']}")
@@ -170,6 +194,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
         .check(props)
         .max_states(args.max_states)
         .max_depth(args.max_depth)
+        .allow_bound_hits(args.allow_bound_hits)
         .progress(_progress(args.progress and not args.json))
         .run()
     )
@@ -187,9 +212,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     r = (
         Explorer(m)
         .check(props)
+        .allow_bound_hits(args.allow_bound_hits)
         .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record))
     )
-    if args.record:
+    if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         _record_runs(m, r, args.record)
     _emit(args, r.to_json(), format_simulation(r))
     return r.verdict.exit_code
@@ -218,19 +244,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     left = build_machine(args.left, args.scope, args.scope_file)
     right = build_machine(args.right, args.scope, args.scope_file)
-    r = compare_traces(left, right)
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
-    text.append(
-        f"  {'EQUAL' if r.equivalent else 'DIFFERENT'} — exact at this scope (determinised external-trace "
-        f"automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / {r.right_states:,} states; "
-        f"{r.seconds:.2f} s)"
-    )
-    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
-        if w is not None:
-            text.append(f"  shortest trace of {side}: " + " · ".join(w))
-    _emit(args, r.to_json(), "\n".join(text))
-    return EXIT_OK if r.equivalent else EXIT_VIOLATED
+    r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
+    _emit(args, r.to_json(), format_compare(r))
+    return r.verdict.exit_code
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
@@ -270,7 +286,7 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
-    from ioakit.render import RenderError, state_graph_dot, write_picture
+    from ioakit.render import state_graph_dot, write_picture
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else builtin_properties(m)
@@ -279,11 +295,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         r = Explorer(m).check(props).max_states(args.max_states).run()
         bad = [x for x in r.results if x.counterexample is not None]
         highlight = bad[0].counterexample if bad else None
-    try:
-        dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
-        path = write_picture(dot, args.output, force=args.force)
-    except RenderError as e:
-        raise UsageError(str(e)) from None
+    dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
+    path = write_picture(dot, args.output, force=args.force)
     _emit(args, {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}, f"wrote {path}")
     return EXIT_OK
 
@@ -293,21 +306,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     try:
         header, events = read_trace(args.file)
-        try:
-            checker = registry.trace_check(header.automaton)
-        except registry.RegistryError as e:
-            raise UsageError(f"{args.file}: {e}") from None
-        try:
-            result: Any = checker.check(header, events)
-        except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
-            if isinstance(e, TraceFormatError):
-                raise
-            raise TraceFormatError(args.file, 1, str(e)) from None
-        claim = checker.claim
-    except TraceFormatError as e:
-        raise UsageError(str(e)) from None
+    except OSError as e:  # not an ioakit error: the file system's, said as an input error
+        raise UsageError(f"{args.file}: {e.strerror}") from None
+    try:
+        checker = registry.trace_check(header.automaton)
+    except registry.RegistryError as e:
+        raise UsageError(f"{args.file}: {e}") from None  # the file is the input at fault: name it
+    try:
+        result: Any = checker.check(header, events)
+    except TraceFormatError:
+        raise
+    except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
+        raise TraceFormatError(args.file, 1, str(e)) from None
     except OSError as e:
         raise UsageError(f"{args.file}: {e.strerror}") from None
+    claim = checker.claim
     lines = [f"{args.file}: {header.automaton} trace — {claim}"]
     for pr in result.properties:
         mark = "holds" if pr.holds else f"VIOLATED at event {pr.event_index}: {pr.explanation}"
@@ -329,29 +342,23 @@ def load_invariant_file(m: Machine, path: str) -> Any:
     """Parse and type-check an invariant file against ``m``; located errors become exit 2."""
     from pathlib import Path
 
-    from ioakit.invariants import InvariantError, lemma_file, load_invariants
+    from ioakit.invariants import lemma_file, load_invariants
 
-    try:
-        source = Path(path)
-        if not source.exists():
-            try:
-                source = lemma_file(path)
-            except registry.RegistryError as e:
-                raise UsageError(f"{path}: no such invariant file ({e})") from None
-        return load_invariants(source, m)
-    except InvariantError as e:
-        raise UsageError(str(e)) from None
+    source = Path(path)
+    if not source.exists():
+        try:
+            source = lemma_file(path)
+        except registry.RegistryError as e:
+            raise UsageError(f"{path}: no such invariant file ({e})") from None
+    return load_invariants(source, m)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ioakit.invariants import InvariantError, check_invariants, format_check_report
+    from ioakit.invariants import check_invariants, format_check_report
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
-    try:
-        report = check_invariants(m, invs, max_states=args.max_states)
-    except InvariantError as e:  # e.g. an invariant too deep for the concrete compiler: located, exit 2
-        raise UsageError(str(e)) from None
+    report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
     _emit(args, report.to_json(), format_check_report(report))
     return report.exit_code
 
@@ -379,7 +386,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         return EXIT_OK if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else EXIT_UNKNOWN
     if args.bmc is None and not args.induction:
         args.induction = True
-    prover = Prover(m, args.timeout)
+    prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
@@ -413,13 +420,10 @@ def cmd_prove(args: argparse.Namespace) -> int:
             text.append(line)
         out["per_invariant"] = alone
         if args.cti_dot and ind.ctis:
-            from ioakit.render import RenderError, cti_dot, write_picture
+            from ioakit.render import cti_dot, write_picture
 
             c = ind.ctis[0]
-            try:
-                write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
-            except RenderError as e:
-                raise UsageError(str(e)) from None
+            write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
             text.append(f"  counterexample to induction drawn in {args.cti_dot}")
     if Verdict.VIOLATED in verdicts:
         verdict = Verdict.VIOLATED
@@ -476,6 +480,8 @@ def _induction_conclusion(ind: InductionResult) -> str:
             "invariants may still hold in every reachable state (strengthen them, or try --bmc K or `ioakit check`)"
         )
     undecided = [i for i in ind.items if i.outcome is Outcome.UNKNOWN]
+    if ind.cut_possible:
+        return f"not proved: {undecided[0].reason}"
     return (
         f"not decided: Z3 could not tell whether {_name_list([i.name for i in undecided])} "
         f"{'is' if len(undecided) == 1 else 'are'} inductive ({undecided[0].reason})"
@@ -518,7 +524,7 @@ def make_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="ioakit",
         description="Executable I/O-automaton specs of distributed-algorithms papers: explore, check, prove.",
-        epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete",
+        epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete, 4 internal error",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
@@ -536,12 +542,14 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-depth", type=int, help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
+    _bound_args(p)
 
     p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
+    _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
@@ -556,6 +564,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-states", type=int, default=2_000_000, help="with --table: exploration limit")
     p.add_argument("--cti-dot", metavar="FILE", help="draw the first counterexample to induction (.dot/.svg/.png/.pdf)")
     p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
+    _bound_args(p)
 
     p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
     p.add_argument("machine")
@@ -565,6 +574,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument("--no-invariants", action="store_true")
+    _bound_args(p)
 
     p = sub.add_parser("trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md)")
     p.add_argument("file")
@@ -581,6 +591,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
+    _bound_args(p)
     return ap
 
 
@@ -597,7 +608,13 @@ def error_text(command: str, message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ioakit`` command; returns the exit status."""
+    """Entry point of the ``ioakit`` command; returns the exit status.
+
+    The one place errors become exit statuses: a ``UserError`` (bad input: ``ioakit.errors``) is
+    its message on stderr and exit 2; Ctrl-C before a command produced its partial report is
+    INCOMPLETE, exit 3; anything else is a bug in ioakit: a one-line "internal error" on stderr
+    and exit 4 (never 1, which means "violated"; the traceback only with ``IOAKIT_DEBUG=1``).
+    """
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
@@ -605,17 +622,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, SchemaError, TraceError, CodegenLimitError) as e:
+    except UserError as e:
         print(error_text(args.command, str(e)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        _report_interrupt(args)
         return EXIT_UNKNOWN
     except BrokenPipeError:
         # the reader went away (``ioakit check ... | head``): not every result was delivered, so
         # claim nothing; point stdout at /dev/null so the interpreter's final flush stays quiet
         _silence_stdout()
         return EXIT_UNKNOWN
+    except Exception as e:
+        if os.environ.get("IOAKIT_DEBUG") == "1":
+            raise
+        print(
+            f"ioakit {args.command}: internal error: {type(e).__name__}: {e} — please report it with the command "
+            "line (IOAKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _report_interrupt(args: argparse.Namespace) -> None:
+    """Ctrl-C outside an engine that reports partial results itself: nothing was established."""
+    text = "INCOMPLETE — interrupted (Ctrl-C) before a result; nothing is claimed"
+    try:
+        if getattr(args, "json", False):
+            print(json.dumps({"command": args.command, "verdict": Verdict.INCOMPLETE.value, "interrupted": True}))
+        print(f"\nioakit {args.command}: {text}", file=sys.stderr)
+    except KeyboardInterrupt:  # a second Ctrl-C while reporting the first
+        pass
 
 
 def _silence_stdout() -> None:

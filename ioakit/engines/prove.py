@@ -30,6 +30,16 @@ What the results mean
 * **Relative induction** (``minimal_support``): the target is preserved by every step from states
   satisfying the target and a *support* set of other invariants. This proves the target only
   together with a proof of the support (e.g. the whole conjunction being inductive).
+* **Steps cut off by the bounds are never silent.** A proof about the bounded machine says
+  nothing about the machine itself if some step it considers was cut off by the scope's bounds
+  (``ioakit.engines.bounds``). So BMC and induction also ask Z3 whether a state they consider
+  (a state on a path of length < K; a well-formed state satisfying the assumptions) has an
+  enabled action instance whose post-state leaves the bounds. If Z3 cannot rule that out, an
+  exhaustive exploration of the bounded machine (at most ``explore_limit`` states, done once per
+  ``Prover``) may still show that no *reachable* state has such a step — then the bounded
+  machine has exactly the reachable states of the machine itself, and the proof stands.
+  Otherwise the result is UNKNOWN, naming the action, variable and bound (``bound_hit``),
+  unless the caller accepted the bounded machine (``allow_bound_hits``).
 * **Three-valued.** ``Verdict.OK`` (proved at the scope), ``Verdict.VIOLATED`` (with a BMC trace
   or a CTI), ``Verdict.UNKNOWN`` with a reason (Z3 timeout or ``unknown``). A timeout is never a
   pass. ``timeout_s`` bounds *each* Z3 check (``z3.Solver.set("timeout", ms)``).
@@ -54,7 +64,7 @@ import itertools
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -62,7 +72,9 @@ import z3
 
 from ioakit.backends import symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
-from ioakit.engines.explore import Execution, Property, Verdict
+from ioakit.engines.bounds import ALLOW_HINT, BoundHit, diagnose
+from ioakit.engines.explore import Execution, Explorer, Property, Verdict
+from ioakit.errors import InternalError
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.types import MapT
@@ -70,8 +82,12 @@ from ioakit.lang.types import MapT
 DEFAULT_TIMEOUT_S = 30.0
 """Default limit on each Z3 check, in seconds."""
 
+DEFAULT_EXPLORE_LIMIT = 500_000
+"""States an exhaustive exploration may visit to show that no reachable step is cut off by the
+scope's bounds, when Z3 cannot rule it out from the invariants alone (``Prover.reachable_cut``)."""
 
-class ProverInternalError(AssertionError):
+
+class ProverInternalError(InternalError, AssertionError):
     """Z3 and the compiled concrete semantics disagree about a counterexample.
 
     This is a bug in ioakit (``specs/symbolic.py`` or ``specs/codegen.py``), never a verdict about
@@ -375,6 +391,11 @@ class BMCResult:
     complete: bool
     items: tuple[BMCItem, ...]
     z3_version: str = field(default_factory=symbolic.z3_version)
+    bound_hit: BoundHit | None = None
+    """A step cut off by the bounds from a state at depth < ``max_depth`` (not ruled out)."""
+    bound_hits_allowed: bool = False
+    cut_possible: bool = False
+    """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
 
     def item(self, name: str) -> BMCItem:
         for it in self.items:
@@ -412,6 +433,9 @@ class BMCResult:
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
             "complete": self.complete,
+            "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
+            "cut_possible": self.cut_possible,
+            "bound_hits_allowed": self.bound_hits_allowed,
             "invariants": [i.to_json() for i in self.items],
         }
 
@@ -490,6 +514,12 @@ class InductionResult:
     items: tuple[ItemInduction, ...]
     assumed: tuple[str, ...] = ()
     z3_version: str = field(default_factory=symbolic.z3_version)
+    bound_hit: BoundHit | None = None
+    """A step cut off by the bounds from a state satisfying the assumptions (not ruled out):
+    the items otherwise proved are UNKNOWN."""
+    bound_hits_allowed: bool = False
+    cut_possible: bool = False
+    """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
 
     def item(self, name: str) -> ItemInduction:
         for it in self.items:
@@ -564,6 +594,9 @@ class InductionResult:
             "outcome": self.outcome.value,
             "invariants_verdict": self.invariants_verdict.value,
             "assumed": list(self.assumed),
+            "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
+            "cut_possible": self.cut_possible,
+            "bound_hits_allowed": self.bound_hits_allowed,
             "invariants": [i.to_json() for i in self.items],
         }
 
@@ -652,13 +685,91 @@ class Prover:
     module-level state. ``timeout_s`` bounds each Z3 check.
     """
 
-    def __init__(self, machine: Machine, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        *,
+        allow_bound_hits: bool = False,
+        explore_limit: int = DEFAULT_EXPLORE_LIMIT,
+    ) -> None:
         if timeout_s <= 0:
             raise ValueError("timeout_s must be positive")
         self.machine = machine
         self.timeout_s = timeout_s
+        self.allow_bound_hits = allow_bound_hits
+        self.explore_limit = explore_limit
         self._frame: tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef] | None = None
         self._formulas: dict[tuple[int, str], tuple[Term, z3.BoolRef]] = {}
+        self._reachable_cut: tuple[bool, BoundHit | None] | None = None
+        self._pre_cut: tuple[z3.ArithRef, z3.BoolRef] | None = None
+
+    # -- steps cut off by the scope's bounds ----------------------------------------------------
+    def _cut(self, st: Sequence[Any], name: str) -> tuple[z3.ArithRef, z3.BoolRef]:
+        """``(k, φ)``: φ holds iff action instance ``k`` is enabled in the symbolic state ``st`` and
+        its post-state leaves the scope's bounds (``guard ∧ ¬in_bounds``, ``symbolic.step``)."""
+        m = self.machine
+        k = z3.Int(name)
+        parts = []
+        for i, inst in enumerate(m.actions):
+            if not inst.writes:
+                continue
+            step = symbolic.step(m, inst, st)
+            if z3.is_true(step.in_bounds):
+                continue
+            parts.append(z3.And(k == i, step.guard, z3.Not(step.in_bounds)))
+        return k, z3.Or(parts) if parts else z3.BoolVal(False)
+
+    def _frame_cut(self) -> tuple[symbolic.SymState, z3.ArithRef, z3.BoolRef]:
+        """``_cut`` at the pre-state of the one-step frame, built once (induction and supports)."""
+        pre, _, _, _ = self._step_frame()
+        if self._pre_cut is None:
+            self._pre_cut = self._cut(pre.vars, "cut")
+        return pre, *self._pre_cut
+
+    def _witness(self, model: z3.ModelRef, k: z3.ArithRef, st: Sequence[Any]) -> BoundHit:
+        """The cut step of a Z3 model, checked with the compiled semantics."""
+        from ioakit.backends.codegen import OUT_OF_BOUNDS
+
+        m = self.machine
+        i = model.eval(k, model_completion=True).as_long()
+        pre = symbolic.model_state(m, model, st)
+        if m.compiled().steps[i](pre) is not OUT_OF_BOUNDS:
+            raise ProverInternalError(
+                f"Z3 says {m.actions[i].label} leaves the scope's bounds from {m.state_json(pre)}, "
+                "but the compiled step does not"
+            )
+        return diagnose(m, i, pre)
+
+    def reachable_cut(self) -> tuple[bool, BoundHit | None]:
+        """``(possible, hit)``: whether a *reachable* state of the bounded machine may have a step
+        cut off by the bounds, by exhaustive exploration (at most ``explore_limit`` states; done
+        once). ``(False, None)`` is a proof that none has: the bounded machine then has the
+        reachable states of the machine itself. A limit reached is ``(True, None)``."""
+        if self._reachable_cut is None:
+            r = Explorer(self.machine).max_states(self.explore_limit).stop_on_violation().run()
+            if r.bound_hits:
+                self._reachable_cut = (True, r.first_bound_hit)
+            else:
+                self._reachable_cut = (not r.complete, None)
+        return self._reachable_cut
+
+    def _cut_reason(self, hit: BoundHit | None, where: str) -> str:
+        what = hit.describe() if hit is not None else "Z3 could not rule it out"
+        return f"a step from {where} may leave the scope's bounds ({what}); {ALLOW_HINT}"
+
+    def _settle_cut(self, solver: z3.Solver, k: z3.ArithRef, st: Sequence[Any]) -> tuple[bool, BoundHit | None]:
+        """Given ``solver`` constrained to the considered states and the cut formula: ``(False,
+        None)`` if no cut step is possible there (Z3 unsat, or none reachable by exploration),
+        else ``(True, hit)`` with the cut step found (a reachable one when exploration found it)."""
+        r = solver.check()
+        if r == z3.unsat:
+            return False, None
+        hit = self._witness(solver.model(), k, st) if r == z3.sat else None
+        possible, reachable_hit = self.reachable_cut()
+        if not possible:
+            return False, None
+        return True, reachable_hit or hit
 
     # -- the one-step frame ---------------------------------------------------------------------
     def _step_frame(self) -> tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef]:
@@ -798,6 +909,17 @@ class Prover:
             verdict = _overall([iv, cons])
             ctis.sort(key=lambda c: c.action)  # declaration order of the action families
             items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
+        hit, possible = None, False
+        if not self.allow_bound_hits and any(it.verdict is Verdict.OK for it in items):
+            pre, k, cut = self._frame_cut()
+            cs = self._solver()
+            cs.add(*pre.wf, *(self._at(p, "pre") for p in assumed), cut)
+            possible, hit = self._settle_cut(cs, k, pre.vars)
+            if possible:
+                why = self._cut_reason(hit, "a state satisfying the invariants")
+                items = [
+                    replace(it, verdict=Verdict.UNKNOWN, reason=why) if it.verdict is Verdict.OK else it for it in items
+                ]
         return InductionResult(
             m.name,
             m.scope.as_dict(),
@@ -806,6 +928,9 @@ class Prover:
             _overall(i.verdict for i in items),
             tuple(items),
             tuple(p.name for p in _unique(assume)),
+            bound_hit=hit,
+            bound_hits_allowed=self.allow_bound_hits,
+            cut_possible=possible,
         )
 
     def inductive_alone(self, prop: Property) -> InductionResult:
@@ -844,6 +969,16 @@ class Prover:
             start: Execution | None = None,
             reason: str | None = None,
         ) -> SupportResult:
+            if verdict is Verdict.OK and support is not None and not self.allow_bound_hits:
+                pre, k, cut = self._frame_cut()
+                cs = self._solver()
+                cs.add(*pre.wf, self._at(tgt, "pre"), *(self._at(others[i], "pre") for i in support), cut)
+                possible, hit = self._settle_cut(cs, k, pre.vars)
+                if possible:
+                    verdict, reason = (
+                        Verdict.UNKNOWN,
+                        self._cut_reason(hit, "a state satisfying the target and support"),
+                    )
             return SupportResult(
                 m.name,
                 m.scope.as_dict(),
@@ -1055,14 +1190,31 @@ class Prover:
                     pending = []
             remaining = [j for j in remaining if j not in traces and j not in reasons]
 
+        # a step cut off by the bounds from a state at depth d < K hides executions longer than d:
+        # the depths claimed (each item's ``reached``) are cut back to the first such d
+        cut_at, hit = None, None
+        claimed = max((reached[j] for j in range(len(props)) if j not in traces), default=-1)
+        if not self.allow_bound_hits:
+            for d in range(min(claimed, depth)):
+                s.push()
+                k, cut = self._cut(states[d].vars, f"cut{d}")
+                s.add(cut)
+                possible, found = self._settle_cut(s, k, states[d].vars)
+                s.pop()
+                if possible:
+                    cut_at, hit = d, found
+                    break
         complete = False
-        if check_complete and remaining and built == depth:
+        if check_complete and remaining and built == depth and cut_at is None:
             r = s.check()  # is there any execution of length `depth` at all?
             complete = r == z3.unsat
         items = []
         for j, p in enumerate(props):
             if j in traces:
                 items.append(BMCItem(p.name, p.reference, Verdict.VIOLATED, reached[j], traces[j], prop=p))
+            elif cut_at is not None and reached[j] > cut_at:
+                why = self._cut_reason(hit, f"a state reached in {cut_at} step{'s' if cut_at != 1 else ''}")
+                items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, cut_at, reason=why, prop=p))
             elif j in reasons:
                 items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=reasons[j], prop=p))
             else:
@@ -1076,6 +1228,9 @@ class Prover:
             _overall(i.verdict for i in items),
             complete,
             tuple(items),
+            bound_hit=hit,
+            bound_hits_allowed=self.allow_bound_hits,
+            cut_possible=cut_at is not None,
         )
 
 
@@ -1097,17 +1252,24 @@ def bmc(
     depth: int,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     check_complete: bool = False,
+    *,
+    allow_bound_hits: bool = False,
 ) -> BMCResult:
     """Bounded model checking to ``depth`` (see ``Prover.bmc``)."""
-    return Prover(machine, timeout_s).bmc(props, depth, check_complete)
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).bmc(props, depth, check_complete)
 
 
 def induction(
-    machine: Machine, props: Sequence[Property], timeout_s: float = DEFAULT_TIMEOUT_S, assume: Sequence[Property] = ()
+    machine: Machine,
+    props: Sequence[Property],
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    assume: Sequence[Property] = (),
+    *,
+    allow_bound_hits: bool = False,
 ) -> InductionResult:
     """Is the conjunction of ``props`` inductive at the scope, given the hypotheses ``assume``?
     (see ``Prover.induction``)."""
-    return Prover(machine, timeout_s).induction(props, assume)
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).induction(props, assume)
 
 
 def inductive_alone(machine: Machine, prop: Property, timeout_s: float = DEFAULT_TIMEOUT_S) -> InductionResult:
