@@ -120,8 +120,12 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all hold, 1 some violated, 3 incomplete (design.md §7)."""
+        """0 all hold, 1 some violated, 3 incomplete (``Verdict.exit_code``)."""
         return self.verdict.exit_code
+
+    def show(self) -> str:
+        """Human-readable report (``format_check_report``)."""
+        return format_check_report(self)
 
     def to_json(self) -> dict[str, Any]:
         out = self.explore.to_json()

@@ -2,7 +2,7 @@
 
 Every problem with a user's invariant file — a parse error, an unknown name, a key of the wrong
 domain, a machine the file is not about — is an ``InvariantError`` whose ``str()`` is the full
-message in the mypyvy / compiler style (design.md §8)::
+message in the mypyvy / compiler style::
 
     bad.inv:4:41: error: key 2 of next_safe must be an element of G, got P
        4 |   forall p in P, q in P: next_safe[p, q] <= next[p, g]

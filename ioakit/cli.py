@@ -16,14 +16,22 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ioakit import registry
-from ioakit.engines.explore import ExploreReport, Property, SimulationReport, Verdict
+from ioakit.engines.explore import Property, SimulationReport, Verdict
 from ioakit.errors import UserError
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
-from ioakit.results import EXIT_INTERNAL, EXIT_OK, EXIT_UNKNOWN, EXIT_USAGE, EXIT_VIOLATED
+from ioakit.results import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+    EXIT_VIOLATED,
+    Report,
+    SimpleReport,
+    render_json,
+)
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
     from ioakit.engines.prove import BMCResult, InductionResult
-    from ioakit.refinement.trace_equiv import TraceComparison
 
 __all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "UsageError", "main"]
 
@@ -75,92 +83,9 @@ def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
     return report
 
 
-def _fmt_verdict(v: Verdict) -> str:
-    return {"OK": "holds", "VIOLATED": "VIOLATED", "INCOMPLETE": "incomplete", "UNKNOWN": "unknown"}[v.value]
-
-
-def format_explore(r: ExploreReport) -> str:
-    """Human-readable summary of an exhaustive exploration."""
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    lines = [f"{r.machine}  [scope {scope}]"]
-    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
-    if r.verdict is Verdict.OK and not r.results:
-        lines.append("  verdict: OK — every reachable state explored (exhaustive); no invariants checked")
-    elif r.verdict is Verdict.OK:
-        n = len(r.results)
-        what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
-        where = "state of the bounded machine" if r.bound_hits else "state (exhaustive)"
-        lines.append(f"  verdict: OK — {what} in every reachable {where}")
-    elif r.verdict is Verdict.VIOLATED:
-        lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
-    else:
-        lines.append(f"  verdict: INCOMPLETE — {r.reason}; nothing is claimed beyond the states explored")
-    lines.append(
-        f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
-        f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
-    )
-    if r.bound_hits and r.bound_hits_allowed:
-        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
-    width = max((len(x.name) for x in r.results), default=0)
-    for x in r.results:
-        line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
-        if x.vacuous:
-            line += f"  (vacuous: {'; '.join(x.vacuous)})"
-        lines.append(line)
-        if x.counterexample is not None:
-            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
-            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
-    return "\n".join(lines)
-
-
-def format_simulation(r: SimulationReport) -> str:
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
-    if r.verdict is Verdict.VIOLATED:
-        lines.append("  verdict: VIOLATED" + (f" (and {r.reason})" if r.reason else ""))
-    elif r.verdict is Verdict.INCOMPLETE:
-        lines.append(f"  verdict: INCOMPLETE — {r.reason}; no violation in the {r.runs} completed runs")
-    else:
-        lines.append(
-            f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
-        )
-        if r.bound_hits:
-            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
-    lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
-    for x in r.results:
-        lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
-        if x.counterexample is not None:
-            lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
-            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
-    return "\n".join(lines)
-
-
-def format_compare(r: TraceComparison) -> str:
-    """Human-readable result of ``compare``: EQUAL, DIFFERENT (with witnesses) or INCOMPLETE."""
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
-    figures = (
-        f"determinised external-trace automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / "
-        f"{r.right_states:,} states; {r.seconds:.2f} s"
-    )
-    if r.verdict is Verdict.INCOMPLETE:
-        text.append(f"  INCOMPLETE — neither equality nor a difference is established: {r.reason} ({figures})")
-    else:
-        word = "EQUAL" if r.verdict is Verdict.OK else "DIFFERENT"
-        text.append(f"  {word} — exact at this scope ({figures})")
-        if r.reason:
-            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
-    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
-        if w is not None:
-            text.append(f"  shortest trace of {side}: " + " · ".join(w))
-    return "\n".join(text)
-
-
-def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
-    if args.json:
-        print(json.dumps(obj, indent=None if args.compact else 2, ensure_ascii=False))
-    else:
-        print(text)
+def _emit(args: argparse.Namespace, report: Report) -> None:
+    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``."""
+    print(render_json(report, compact=args.compact) if args.json else report.show())
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -180,7 +105,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not args.machines:
         lines.append("shipped invariant files (usable by name wherever a FILE is asked for):")
         lines.extend(f"    {name:<16} {path}" for name, path in files.items())
-    _emit(args, {"machines": data, "invariant_files": files}, "\n".join(lines))
+    _emit(args, SimpleReport(Verdict.OK, {"machines": data, "invariant_files": files}, "\n".join(lines)))
     return EXIT_OK
 
 
@@ -200,7 +125,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     )
     if args.progress and not args.json:
         print(file=sys.stderr)
-    _emit(args, r.to_json(), format_explore(r))
+    _emit(args, r)
     return r.verdict.exit_code
 
 
@@ -217,7 +142,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     )
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         _record_runs(m, r, args.record)
-    _emit(args, r.to_json(), format_simulation(r))
+    _emit(args, r)
     return r.verdict.exit_code
 
 
@@ -245,7 +170,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     left = build_machine(args.left, args.scope, args.scope_file)
     right = build_machine(args.right, args.scope, args.scope_file)
     r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
-    _emit(args, r.to_json(), format_compare(r))
+    _emit(args, r)
     return r.verdict.exit_code
 
 
@@ -255,33 +180,17 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
     def show(r: papers.JobResult) -> None:
         if not args.json:
-            print(
-                f"  {r.verdict.value:<10} {r.name:<24} [{r.scope_text}] {r.detail}  ({r.seconds:.1f} s)\n"
-                f"  {'':<10} {'':<24} claim: {r.claim}"
-            )
-            if r.expected is not Verdict.OK:
-                word = "as documented" if r.judged is Verdict.OK else "CHANGED"
-                print(f"  {'':<10} {'':<24} expected finding: {r.expected.value} ({word})")
+            print(r.show(), flush=True)
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
         print("  [scope]: the parameters that differ from the machine's defaults (`ioakit list`)")
-    results = papers.run_all(show)
-    verdict = papers.overall(results)
-    if args.json:
-        print(
-            json.dumps(
-                {"verdict": verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in results]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    else:
-        n_ok = sum(r.judged is Verdict.OK for r in results)
-        findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in results)
-        extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""
-        print(f"summary: {verdict.value} — {n_ok}/{len(results)} checks hold{extra}")
-    return verdict.exit_code
+    from ioakit.engines.prove import interruptible
+
+    with interruptible():
+        report = papers.MainJob(tuple(papers.run_all(show)))
+    _emit(args, report)
+    return report.verdict.exit_code
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -297,7 +206,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         highlight = bad[0].counterexample if bad else None
     dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
     path = write_picture(dot, args.output, force=args.force)
-    _emit(args, {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}, f"wrote {path}")
+    data = {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}
+    _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path}"))
     return EXIT_OK
 
 
@@ -321,6 +231,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
     except OSError as e:
         raise UsageError(f"{args.file}: {e.strerror}") from None
     claim = checker.claim
+    # a third-party checker may give only ``holds`` (registry.TraceCheck): its verdict is OK / VIOLATED
+    verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)
     lines = [f"{args.file}: {header.automaton} trace — {claim}"]
     for pr in result.properties:
         mark = "holds" if pr.holds else f"VIOLATED at event {pr.event_index}: {pr.explanation}"
@@ -328,14 +240,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
     data = {
         "file": args.file,
         "automaton": header.automaton,
+        "verdict": verdict.value,
         "holds": result.holds,
         "properties": [
-            {"name": pr.name, "holds": pr.holds, "event_index": pr.event_index, "explanation": pr.explanation}
+            {
+                "name": pr.name,
+                "verdict": (Verdict.OK if pr.holds else Verdict.VIOLATED).value,
+                "holds": pr.holds,
+                "event_index": pr.event_index,
+                "explanation": pr.explanation,
+            }
             for pr in result.properties
         ],
     }
-    _emit(args, data, "\n".join(lines))
-    return EXIT_OK if result.holds else EXIT_VIOLATED
+    _emit(args, SimpleReport(verdict, data, "\n".join(lines)))
+    return verdict.exit_code
 
 
 def load_invariant_file(m: Machine, path: str) -> Any:
@@ -354,17 +273,17 @@ def load_invariant_file(m: Machine, path: str) -> Any:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ioakit.invariants import check_invariants, format_check_report
+    from ioakit.invariants import check_invariants
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
     report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
-    _emit(args, report.to_json(), format_check_report(report))
-    return report.exit_code
+    _emit(args, report)
+    return report.verdict.exit_code
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.prove import interruptible
     from ioakit.engines.table import lemma_table
 
     m = build_machine(args.machine, args.scope, args.scope_file)
@@ -377,15 +296,21 @@ def cmd_prove(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
     if args.table:
-        t = lemma_table(m, props, args.bmc if args.bmc is not None else 10, args.timeout, args.max_states)
-        text = t.to_markdown() if args.format == "markdown" else json.dumps(t.to_json(), indent=2, ensure_ascii=False)
-        _emit(args, t.to_json(), text)
-        found = [*(r.explored for r in t.rows), *(r.bmc.verdict for r in t.rows)]
-        if Verdict.VIOLATED in found:
-            return EXIT_VIOLATED
-        return EXIT_OK if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else EXIT_UNKNOWN
+        with interruptible():
+            t = lemma_table(m, props, args.bmc if args.bmc is not None else 10, args.timeout, args.max_states)
+        text = t.to_markdown() if args.format == "markdown" else render_json(t)
+        _emit(args, SimpleReport(t.verdict, t.to_json(), text))
+        return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
+    with interruptible():
+        return _prove(args, m, props)
+
+
+def _prove(args: argparse.Namespace, m: Machine, props: list[Property]) -> int:
+    """``ioakit prove`` without ``--table``: BMC and/or induction, per-invariant supports."""
+    from ioakit.engines.prove import Outcome, Prover
+
     prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
     text: list[str] = []
@@ -403,16 +328,16 @@ def cmd_prove(args: argparse.Namespace) -> int:
         ind = prover.induction(props)
         out["induction"] = ind.to_json()
         text.append(ind.show())
-        verdicts.append(ind.invariants_verdict)  # a CTI is not a violation: UNKNOWN (exit 3)
+        verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
         conclusions.append(_induction_conclusion(ind))
         proved = proved or ind.outcome is Outcome.INDUCTIVE
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
         for p in props:
             a = prover.inductive_alone(p)
-            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.verdict.value}
-            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.verdict)}"
-            if a.verdict is Verdict.VIOLATED and len(props) > 1:
+            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
+            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
+            if a.inductive is Verdict.VIOLATED and len(props) > 1:
                 sup = prover.minimal_support(props, p)
                 entry["support"] = sup.to_json()
                 line += f"; {sup.describe()}"
@@ -439,7 +364,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         verdict, conclusions, proved=proved, not_inductive=not_inductive, scope=str(m.scope), z3=z3_version()
     )
     text.append(line)
-    _emit(args, out, "\n".join(text))
+    _emit(args, SimpleReport(verdict, out, "\n".join(text)))
     return verdict.exit_code
 
 
@@ -634,6 +559,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_UNKNOWN
     except Exception as e:
+        if _is_interrupt(e):  # Ctrl-C surfacing through a C library (Z3's ctypes calls)
+            _report_interrupt(args)
+            return EXIT_UNKNOWN
         if os.environ.get("IOAKIT_DEBUG") == "1":
             raise
         print(
@@ -642,6 +570,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
+
+
+def _is_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` is a Ctrl-C in disguise: a ``KeyboardInterrupt`` in its cause or context, or
+    ctypes' ``ArgumentError`` wrapping one (raised while converting the arguments of a Z3 call)."""
+    seen: set[int] = set()
+    x: BaseException | None = e
+    while x is not None and id(x) not in seen:
+        seen.add(id(x))
+        if isinstance(x, KeyboardInterrupt) or (type(x).__name__ == "ArgumentError" and "KeyboardInterrupt" in str(x)):
+            return True
+        x = x.__cause__ or x.__context__
+    return False
 
 
 def _report_interrupt(args: argparse.Namespace) -> None:

@@ -47,6 +47,17 @@ class JobResult:
             return self.verdict
         return Verdict.VIOLATED if self.verdict is Verdict.OK else self.verdict
 
+    def show(self) -> str:
+        """One job's lines in the main job's listing."""
+        text = (
+            f"  {self.verdict.value:<10} {self.name:<24} [{self.scope_text}] {self.detail}  ({self.seconds:.1f} s)\n"
+            f"  {'':<10} {'':<24} claim: {self.claim}"
+        )
+        if self.expected is not Verdict.OK:
+            word = "as documented" if self.judged is Verdict.OK else "CHANGED"
+            text += f"\n  {'':<10} {'':<24} expected finding: {self.expected.value} ({word})"
+        return text
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -149,7 +160,7 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str) ->
     props = list(load_invariants(invariant_file(file), m).properties)
     prover = Prover(m, 60.0)
     r = prover.induction(props)
-    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).verdict is Verdict.OK]
+    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).inductive is Verdict.OK]
     word = {
         Outcome.INDUCTIVE: "inductive",
         Outcome.NOT_INDUCTIVE: "NOT inductive (not a violation: a CTI's pre-state may be unreachable)",
@@ -159,7 +170,7 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str) ->
         else "unknown (solver)",
     }[r.outcome]
     detail = f"conjunction of all {len(props)} items {word} (Z3, bounded scope); inductive alone: {', '.join(alone)}"
-    job = JobResult(f"prove {file} (Z3)", claim, r.invariants_verdict, detail, time.perf_counter() - t0, r.to_json())
+    job = JobResult(f"prove {file} (Z3)", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
     return scoped(job, machine, scope)
 
 
@@ -183,7 +194,8 @@ def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResu
         try:
             r = _cut_steps(c.run())
         except KeyboardInterrupt:
-            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, "interrupted (Ctrl-C); later checks not run", 0.0)
+            why = "interrupted (Ctrl-C); later checks not run"
+            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-")
             out.append(r)
             if progress is not None:
                 progress(r)
@@ -199,3 +211,27 @@ def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResu
 def overall(results: list[JobResult]) -> Verdict:
     """The main job's verdict: each result judged against its expected verdict, then combined."""
     return Verdict.combine(r.judged for r in results)
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """The main job's report (``ioakit papers``): every job run, and their combined verdict.
+
+    ``show()`` is the summary line (the jobs' own lines are printed as they finish)."""
+
+    jobs: tuple[JobResult, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return overall(list(self.jobs))
+
+    def to_json(self) -> dict[str, Any]:
+        from ioakit.backends.symbolic import z3_version
+
+        return {"verdict": self.verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in self.jobs]}
+
+    def show(self) -> str:
+        n_ok = sum(r.judged is Verdict.OK for r in self.jobs)
+        findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in self.jobs)
+        extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""
+        return f"summary: {self.verdict.value} — {n_ok}/{len(self.jobs)} checks hold{extra}"

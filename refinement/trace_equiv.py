@@ -87,6 +87,10 @@ class TraceComparison:
                 parts.append(f"{side}: {cut_reason(n, first, self.bound_hits_allowed)}")
         return "; ".join(parts) or None
 
+    def show(self) -> str:
+        """Human-readable result (``format_compare``)."""
+        return format_compare(self)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "left": self.left,
@@ -111,6 +115,27 @@ class TraceComparison:
             },
             "seconds": round(self.seconds, 3),
         }
+
+
+def format_compare(r: TraceComparison) -> str:
+    """Human-readable result of ``compare``: EQUAL, DIFFERENT (with witnesses) or INCOMPLETE."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
+    figures = (
+        f"determinised external-trace automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / "
+        f"{r.right_states:,} states; {r.seconds:.2f} s"
+    )
+    if r.verdict is Verdict.INCOMPLETE:
+        text.append(f"  INCOMPLETE — neither equality nor a difference is established: {r.reason} ({figures})")
+    else:
+        word = "EQUAL" if r.verdict is Verdict.OK else "DIFFERENT"
+        text.append(f"  {word} — exact at this scope ({figures})")
+        if r.reason:
+            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
+        if w is not None:
+            text.append(f"  shortest trace of {side}: " + " · ".join(w))
+    return "\n".join(text)
 
 
 class _Det:

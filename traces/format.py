@@ -14,7 +14,7 @@ Why these choices:
 * Timed traces pair each action with its time, times non-decreasing (FLS Sec. 2, "timed sequence
   pair"); the reader enforces that.
 * Files can be long (simulator runs). :func:`read_trace` is a lazy iterator over lines: memory
-  stays bounded by the longest line, never by the number of events (design.md Sec. 5).
+  stays bounded by the longest line, never by the number of events.
 * Every malformed line is reported as ``path:LINE: message`` (:class:`TraceFormatError`); nothing
   is evaluated (``json`` only, no ``eval``, no ``pickle``).
 """
@@ -92,8 +92,8 @@ class TraceHeader:
     """Line 1 of a trace file: what the events are events *of*.
 
     ``automaton`` names the automaton (e.g. ``"VS-machine"``, FLS Fig. 5) and ``scope`` holds the
-    bounds that made it finite (domain sizes, sequence bounds, environment bounds; design.md
-    Sec. 2), so that a trace can be re-checked against the same instance. ``start_state`` is the
+    bounds that made it finite (domain sizes, sequence bounds, environment bounds), so that a
+    trace can be re-checked against the same instance. ``start_state`` is the
     optional snapshot of the start state, needed to check the first step of a refinement.
     """
 
@@ -134,7 +134,7 @@ class Event:
 
     ``args`` holds the action's parameters by the paper's names, e.g. ``gprcv(m)_{p,q}`` of FLS
     Fig. 5 is ``Event("gprcv", "output", {"m": "m1", "p": "p1", "q": "p2"})`` (p = sender,
-    q = receiver; catalogue trap C.20). ``time`` is the time of occurrence in a timed execution
+    q = receiver, as in Fig. 5). ``time`` is the time of occurrence in a timed execution
     (non-decreasing along a file); ``state`` an optional snapshot of the state *after* the step.
     """
 

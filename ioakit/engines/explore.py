@@ -1,7 +1,6 @@
 """Explicit-state checking: breadth-first reachability and seeded random simulation.
 
-The explorer is built fluently and returns an immutable report (design.md §3, §8, after
-Stateright)::
+The explorer is built fluently and returns an immutable report (after Stateright)::
 
     report = Explorer(machine).check(lemma_4_1).max_states(1_000_000).run()
     report.verdict            # Verdict.OK / VIOLATED / INCOMPLETE
@@ -179,6 +178,10 @@ class ExploreReport:
         if self.verdict is not Verdict.OK:
             raise AssertionError(f"{self.machine}: model checking is incomplete ({self.reason})")
 
+    def show(self) -> str:
+        """Human-readable summary (``format_explore``)."""
+        return format_explore(self)
+
     def to_json(self) -> dict[str, Any]:
         from ioakit.backends.symbolic import z3_version
 
@@ -238,6 +241,10 @@ class SimulationReport:
             parts.append(cut_reason(self.bound_hits, self.first_bound_hit, self.bound_hits_allowed))
         return "; ".join(parts) or None
 
+    def show(self) -> str:
+        """Human-readable summary (``format_simulation``)."""
+        return format_simulation(self)
+
     def to_json(self) -> dict[str, Any]:
         from ioakit.backends.symbolic import z3_version
 
@@ -262,6 +269,66 @@ class SimulationReport:
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
+
+
+def _fmt_verdict(v: Verdict) -> str:
+    return {"OK": "holds", "VIOLATED": "VIOLATED", "INCOMPLETE": "incomplete", "UNKNOWN": "unknown"}[v.value]
+
+
+def format_explore(r: ExploreReport) -> str:
+    """Human-readable summary of an exhaustive exploration."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]"]
+    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
+    if r.verdict is Verdict.OK and not r.results:
+        lines.append("  verdict: OK — every reachable state explored (exhaustive); no invariants checked")
+    elif r.verdict is Verdict.OK:
+        n = len(r.results)
+        what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
+        where = "state of the bounded machine" if r.bound_hits else "state (exhaustive)"
+        lines.append(f"  verdict: OK — {what} in every reachable {where}")
+    elif r.verdict is Verdict.VIOLATED:
+        lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
+    else:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; nothing is claimed beyond the states explored")
+    lines.append(
+        f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
+        f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
+    )
+    if r.bound_hits and r.bound_hits_allowed:
+        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    width = max((len(x.name) for x in r.results), default=0)
+    for x in r.results:
+        line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
+        if x.vacuous:
+            line += f"  (vacuous: {'; '.join(x.vacuous)})"
+        lines.append(line)
+        if x.counterexample is not None:
+            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
+
+
+def format_simulation(r: SimulationReport) -> str:
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
+    if r.verdict is Verdict.VIOLATED:
+        lines.append("  verdict: VIOLATED" + (f" (and {r.reason})" if r.reason else ""))
+    elif r.verdict is Verdict.INCOMPLETE:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; no violation in the {r.runs} completed runs")
+    else:
+        lines.append(
+            f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
+        )
+        if r.bound_hits:
+            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
+    for x in r.results:
+        lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
+        if x.counterexample is not None:
+            lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
 
 
 class Explorer:

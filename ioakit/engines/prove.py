@@ -1,4 +1,4 @@
-"""Bounded proofs with Z3: BMC from the start states, induction, relative induction (design.md §3).
+"""Bounded proofs with Z3: BMC from the start states, induction, relative induction.
 
 Everything here runs on a ``Machine`` (an automaton instantiated at a scope) and a list of
 ``Property`` objects, both produced by the one traced source (``ioakit.specs``). The Z3 formulas
@@ -60,10 +60,14 @@ induction"): which of its 14 items are inductive alone and which need the others
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
+import os
+import signal
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -90,9 +94,76 @@ scope's bounds, when Z3 cannot rule it out from the invariants alone (``Prover.r
 class ProverInternalError(InternalError, AssertionError):
     """Z3 and the compiled concrete semantics disagree about a counterexample.
 
-    This is a bug in ioakit (``specs/symbolic.py`` or ``specs/codegen.py``), never a verdict about
+    This is a bug in ioakit (``ioakit/backends/symbolic.py`` or ``codegen.py``), never a verdict about
     the user's automaton; the message carries the counterexample as a reproducer.
     """
+
+
+# -- Ctrl-C during a Z3 check ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Make Ctrl-C stop a running Z3 check at once and raise ``KeyboardInterrupt``.
+
+    Z3's own Ctrl-C handling turns the signal into an ``unknown`` answer (indistinguishable from
+    a timeout, and the prover would go on), so solvers are made with ``ctrl_c`` off; but then
+    Python only sees the signal when the check returns. Here the signal is also written to a
+    wake-up pipe (``signal.set_wakeup_fd``, done by the C-level handler even while Z3 runs); a
+    watcher thread reading it interrupts Z3 (``Z3_interrupt`` is thread-safe), the check returns,
+    and Python raises the pending ``KeyboardInterrupt``. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except ValueError:  # pragma: no cover - not the main thread of the main interpreter
+        os.close(r)
+        os.close(w)
+        yield
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(r, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data:
+                _INTERRUPTED.set()
+                z3.main_ctx().interrupt()
+
+    t = threading.Thread(target=watch, name="ioakit-z3-interrupt", daemon=True)
+    t.start()
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(old)
+        os.close(w)
+        t.join(timeout=1.0)
+        os.close(r)
+        _INTERRUPTED.clear()
+
+
+_INTERRUPTED = threading.Event()
+"""Set by ``interruptible``'s watcher when Ctrl-C arrives; cleared when the context ends."""
+
+
+def _check(solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+    """``solver.check`` that raises ``KeyboardInterrupt`` when Ctrl-C arrived before or during it
+    (even if Python's own ``KeyboardInterrupt`` was lost, e.g. raised inside a Z3 object's
+    ``__del__``, where Python ignores exceptions)."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    r = solver.check(*assumptions)
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    return r
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -452,16 +523,32 @@ class Outcome(StrEnum):
     VIOLATED_INITIALLY = "violated_initially"
     UNKNOWN = "unknown"
 
+    @property
+    def verdict(self) -> Verdict:
+        """THE mapping from what induction found to what is known about the invariants holding in
+        every reachable state — the one place an induction's ``verdict`` comes from:
+
+        * ``inductive`` → OK (a proof at the scope);
+        * ``violated_initially`` → VIOLATED (a start state breaks an invariant: a real violation);
+        * ``not_inductive`` → UNKNOWN (a CTI's pre-state may be unreachable: not a violation);
+        * ``unknown`` → UNKNOWN (Z3 did not decide, or a step cut off by the bounds was not ruled out).
+        """
+        return {Outcome.INDUCTIVE: Verdict.OK, Outcome.VIOLATED_INITIALLY: Verdict.VIOLATED}.get(self, Verdict.UNKNOWN)
+
 
 @dataclass(frozen=True)
 class ItemInduction:
     """Induction outcome for one invariant: initiation (start states satisfy it) and consecution
     (every action preserves it from states satisfying the assumptions). ``ctis`` holds one CTI per
-    action family that breaks it (found by blocking each family in turn)."""
+    action family that breaks it (found by blocking each family in turn).
+
+    ``inductive`` is the verdict on the claim "this invariant is inductive" (VIOLATED for a CTI as
+    for a false start state); ``verdict`` (derived: ``Outcome.verdict``) is about the invariant
+    holding, and is what reports and exit statuses use."""
 
     name: str
     reference: str
-    verdict: Verdict
+    inductive: Verdict
     initiation: Verdict
     start_counterexample: Execution | None = None
     ctis: tuple[CTI, ...] = ()
@@ -480,13 +567,19 @@ class ItemInduction:
             return Outcome.VIOLATED_INITIALLY
         if self.ctis:
             return Outcome.NOT_INDUCTIVE
-        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+        return Outcome.INDUCTIVE if self.inductive is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def verdict(self) -> Verdict:
+        """What is known about this invariant holding (``Outcome.verdict`` of ``outcome``)."""
+        return self.outcome.verdict
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
             "reference": self.reference,
             "verdict": self.verdict.value,
+            "inductive": self.inductive.value,
             "outcome": self.outcome.value,
             "initiation": self.initiation.value,
             "breaking_families": list(self.breaking_families),
@@ -502,15 +595,17 @@ class ItemInduction:
 @dataclass(frozen=True)
 class InductionResult:
     """Whether the conjunction of ``items`` (with the extra hypotheses ``assumed``) is inductive
-    at the scope. OK is a proof about the bounded machine; VIOLATED carries CTIs or a start state
-    violating an item (``outcome`` tells which; ``invariants_verdict`` says what that means for
-    the invariants themselves)."""
+    at the scope. ``inductive`` is the verdict on that claim (OK a proof about the bounded
+    machine; VIOLATED for CTIs or a start state violating an item); ``outcome`` says which, and
+    ``verdict`` — derived from ``outcome`` alone (``Outcome.verdict``) — what it means for the
+    invariants: OK proved, VIOLATED false in a start state, UNKNOWN otherwise (a CTI is not a
+    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers)."""
 
     machine: str
     scope: dict[str, int]
     timeout_s: float
     seconds: float
-    verdict: Verdict
+    inductive: Verdict
     items: tuple[ItemInduction, ...]
     assumed: tuple[str, ...] = ()
     z3_version: str = field(default_factory=symbolic.z3_version)
@@ -541,16 +636,18 @@ class InductionResult:
             return Outcome.VIOLATED_INITIALLY
         if Outcome.NOT_INDUCTIVE in outcomes:
             return Outcome.NOT_INDUCTIVE
-        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+        return Outcome.INDUCTIVE if self.inductive is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def verdict(self) -> Verdict:
+        """What this result says about the invariants holding in every reachable state of the
+        bounded machine (``Outcome.verdict`` of ``outcome``: the one mapping)."""
+        return self.outcome.verdict
 
     @property
     def invariants_verdict(self) -> Verdict:
-        """What this result says about the invariants holding in every reachable state of the
-        bounded machine: OK when proved (inductive), VIOLATED when a start state violates one,
-        UNKNOWN when not inductive (a CTI's pre-state may be unreachable) or undecided."""
-        if self.outcome is Outcome.INDUCTIVE:
-            return Verdict.OK
-        return Verdict.VIOLATED if self.outcome is Outcome.VIOLATED_INITIALLY else Verdict.UNKNOWN
+        """The same as ``verdict`` (the name of earlier versions)."""
+        return self.verdict
 
     def show(self) -> str:
         scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
@@ -591,6 +688,7 @@ class InductionResult:
             "timeout_s_per_check": self.timeout_s,
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
+            "inductive": self.inductive.value,
             "outcome": self.outcome.value,
             "invariants_verdict": self.invariants_verdict.value,
             "assumed": list(self.assumed),
@@ -762,7 +860,7 @@ class Prover:
         """Given ``solver`` constrained to the considered states and the cut formula: ``(False,
         None)`` if no cut step is possible there (Z3 unsat, or none reachable by exploration),
         else ``(True, hit)`` with the cut step found (a reachable one when exploration found it)."""
-        r = solver.check()
+        r = _check(solver)
         if r == z3.unsat:
             return False, None
         hit = self._witness(solver.model(), k, st) if r == z3.sat else None
@@ -793,6 +891,7 @@ class Prover:
     def _solver(self) -> z3.Solver:
         s = z3.Solver()
         s.set("timeout", _ms(self.timeout_s))
+        s.set("ctrl_c", False)  # Ctrl-C is Python's KeyboardInterrupt, not an `unknown` (``interruptible``)
         return s
 
     def _step_solver(self) -> z3.Solver:
@@ -836,7 +935,7 @@ class Prover:
         for t in targets:
             s.push()
             s.add(z3.Not(symbolic.predicate(t.term, st.vars)))
-            r = s.check()
+            r = _check(s)
             if r == z3.unsat:
                 out.append((Verdict.OK, None, None))
             elif r == z3.sat:
@@ -876,7 +975,7 @@ class Prover:
 
         s.push()
         s.add(z3.Or([z3.Not(self._at(p, "post")) for p in props]) if props else z3.BoolVal(False))
-        first = s.check()
+        first = _check(s)
         first_reason = _unknown_reason(s, self.timeout_s) if first == z3.unknown else None
         s.pop()
 
@@ -889,7 +988,7 @@ class Prover:
                 s.push()
                 s.add(z3.Not(self._at(p, "post")))
                 while True:
-                    r = s.check()
+                    r = _check(s)
                     if r == z3.unsat:
                         break
                     if r == z3.unknown:
@@ -910,7 +1009,7 @@ class Prover:
             ctis.sort(key=lambda c: c.action)  # declaration order of the action families
             items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
         hit, possible = None, False
-        if not self.allow_bound_hits and any(it.verdict is Verdict.OK for it in items):
+        if not self.allow_bound_hits and any(it.inductive is Verdict.OK for it in items):
             pre, k, cut = self._frame_cut()
             cs = self._solver()
             cs.add(*pre.wf, *(self._at(p, "pre") for p in assumed), cut)
@@ -918,14 +1017,15 @@ class Prover:
             if possible:
                 why = self._cut_reason(hit, "a state satisfying the invariants")
                 items = [
-                    replace(it, verdict=Verdict.UNKNOWN, reason=why) if it.verdict is Verdict.OK else it for it in items
+                    replace(it, inductive=Verdict.UNKNOWN, reason=why) if it.inductive is Verdict.OK else it
+                    for it in items
                 ]
         return InductionResult(
             m.name,
             m.scope.as_dict(),
             self.timeout_s,
             time.perf_counter() - t0,
-            _overall(i.verdict for i in items),
+            _overall(i.inductive for i in items),
             tuple(items),
             tuple(p.name for p in _unique(assume)),
             bound_hit=hit,
@@ -1012,7 +1112,7 @@ class Prover:
         def check(sub: tuple[int, ...]) -> Verdict:
             if sub in tried:
                 return tried[sub]
-            r = s.check(*(lits[i] for i in sub))
+            r = _check(s, *(lits[i] for i in sub))
             v = Verdict.OK if r == z3.unsat else Verdict.VIOLATED if r == z3.sat else Verdict.UNKNOWN
             if v is Verdict.UNKNOWN:
                 reasons.append(_unknown_reason(s, self.timeout_s))
@@ -1150,7 +1250,7 @@ class Prover:
             while pending:
                 s.push()
                 s.add(z3.Or([z3.Not(fs[j]) for j in pending]))
-                r = s.check()
+                r = _check(s)
                 if r == z3.sat:
                     model = s.model()
                     bad = [j for j in pending if z3.is_false(model.eval(fs[j], model_completion=True))]
@@ -1177,7 +1277,7 @@ class Prover:
                     for j in pending:  # retry one by one
                         s.push()
                         s.add(z3.Not(fs[j]))
-                        r1 = s.check()
+                        r1 = _check(s)
                         if r1 == z3.sat:
                             traces[j] = violation(s.model(), k, j)
                         elif r1 == z3.unsat:
@@ -1206,7 +1306,7 @@ class Prover:
                     break
         complete = False
         if check_complete and remaining and built == depth and cut_at is None:
-            r = s.check()  # is there any execution of length `depth` at all?
+            r = _check(s)  # is there any execution of length `depth` at all?
             complete = r == z3.unsat
         items = []
         for j, p in enumerate(props):
@@ -1296,6 +1396,7 @@ __all__ = [
     "BMCResult",
     "InductionResult",
     "ItemInduction",
+    "Outcome",
     "Prover",
     "ProverInternalError",
     "Replay",

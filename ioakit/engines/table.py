@@ -57,7 +57,7 @@ class Row:
             "description": self.description,
             "reachable": self.explored.value,
             "bmc": self.bmc.to_json(),
-            "inductive_alone": self.alone.verdict.value,
+            "inductive_alone": self.alone.inductive.value,
             "broken_alone_by": list(self.alone.breaking_families),
             "support": self.support.to_json(),
         }
@@ -81,6 +81,22 @@ class Table:
     rows: tuple[Row, ...]
     seconds: float
     z3_version: str = field(default_factory=symbolic.z3_version)
+
+    @property
+    def verdict(self) -> Verdict:
+        """VIOLATED if exploration or BMC found a violation of an item; OK if every item holds
+        (exploration and BMC) and the conjunction is inductive; otherwise UNKNOWN (including a
+        conjunction that is not inductive: a CTI is not a violation)."""
+        found = [*(r.explored for r in self.rows), *(r.bmc.verdict for r in self.rows)]
+        if Verdict.VIOLATED in found:
+            return Verdict.VIOLATED
+        if self.conjunction is Verdict.OK and all(v is Verdict.OK for v in found):
+            return Verdict.OK
+        return Verdict.UNKNOWN
+
+    def show(self) -> str:
+        """The Markdown table (``to_markdown``)."""
+        return self.to_markdown()
 
     def row(self, name: str) -> Row:
         for r in self.rows:
@@ -124,7 +140,7 @@ class Table:
                 bmc = "no violation"
             else:
                 bmc = f"unknown after depth {r.bmc.depth}"
-            alone = {Verdict.OK: "yes", Verdict.VIOLATED: "no"}.get(r.alone.verdict, "unknown")
+            alone = {Verdict.OK: "yes", Verdict.VIOLATED: "no"}.get(r.alone.inductive, "unknown")
             breakers = ", ".join(f"`{f}`" for f in r.alone.breaking_families) or "—"
             lines.append(
                 f"| {short[r.name]} | {_cell(r.description)} | {reach} | {bmc} | {alone} | {breakers} | "
@@ -216,7 +232,7 @@ def lemma_table(
         ex.seconds,
         bmc_depth,
         t2 - t1,
-        whole.verdict,
+        whole.inductive,
         t3 - t2,
         tuple(rows),
         time.perf_counter() - t0,

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 
 import pytest
+from models.token_ring import P3_NEVER_CRITICAL, StuckRing, TokenRing
 
 from ioakit import testing
 from ioakit.cli import main
@@ -23,7 +24,6 @@ from ioakit.lang.ir import const
 from ioakit.refinement.trace_equiv import compare_traces
 from ioakit.registry import get_spec, invariant_file
 from ioakit.results import Verdict
-from models.token_ring import P3_NEVER_CRITICAL, StuckRing, TokenRing
 
 RING = str(Path(__file__).resolve().parents[1] / "models" / "token_ring.py")
 TOKEN_RING, STUCK_RING = f"{RING}:TokenRing", f"{RING}:StuckRing"

@@ -472,7 +472,8 @@ def test_bound_hits_are_counted_when_the_scope_cuts_behaviour() -> None:
     assert set(Explorer(m).reachable()) == {((), 0), ((0,), 1), ((), 1), ((0,), 2), ((), 2)}
     assert (r.states, r.transitions, r.bound_hits, r.deadlocks) == (5, 4, 1, 1)
     hit = r.first_bound_hit
-    assert (hit.action, hit.variable, hit.bound, hit.value) == ("put(a=a1)", "buf", "length ≤ 1", "a sequence of length 2")
+    expected = ("put(a=a1)", "buf", "length ≤ 1", "a sequence of length 2")
+    assert (hit.action, hit.variable, hit.bound, hit.value) == expected
     # a cut step is never silent: the exploration is INCOMPLETE unless the cuts are accepted
     assert r.verdict is Verdict.INCOMPLETE and not r.complete
     assert r.to_json()["bound_hits"] == 1 and r.to_json()["complete"] is False

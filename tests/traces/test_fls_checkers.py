@@ -471,5 +471,5 @@ def test_explanations_name_the_offending_event(n: int) -> None:
     result = check_to_trace(events)
     assert result.event_index == n
     assert result.explanation.startswith(
-        f"not a trace of TO-machine: clause_b violated (catalogue A.3 (b); FLS Fig. 2) at event {n}: "
+        f"not a trace of TO-machine: clause_b violated (FLS Fig. 2 (trace test, clause b)) at event {n}: "
     )

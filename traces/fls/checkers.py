@@ -4,19 +4,20 @@ Two checkers over sequences of :class:`~ioakit.traces.format.Event` (for instanc
 :func:`~ioakit.traces.format.read_trace`; both run in one pass and accept any iterable):
 
 * :func:`check_vs_cause` -- Lemma 4.2 (the ``cause`` function of VS-machine, Fig. 5);
-* :func:`check_to_trace` -- membership in the traces of TO-machine (Fig. 2), by the linear test
-  of the catalogue (``fls-dynastore.md`` A.3, "(ours) trace-membership test").
+* :func:`check_to_trace` -- membership in the traces of TO-machine (Fig. 2), by a linear-time
+  test derived from Fig. 2 (clauses (a)-(c) of :func:`check_to_trace`; ours, not the paper's).
 
 A bad trace is a *result*, never an exception: each checker returns a frozen report with
 ``holds``, the name of the failing property, the index of the offending event and an
-``explanation`` in the paper's notation, plus one :class:`PropertyResult` per property.
+``explanation`` in the paper's notation, plus one :class:`TracePropertyResult` per property;
+each report's ``verdict`` (``ioakit.results.Verdict``) is OK or VIOLATED, as ``holds`` says.
 
 Event indices are 0-based positions in the iterable passed in, counting every event (also the
 ones a checker ignores). For the events of :func:`read_trace`, file line = index + 2.
 
 Only the actions' names and arguments matter, not their ``kind``: in VStoTO-system the VS
 actions are hidden (internal), and checking Lemma 4.2 on the VS projection of such an execution
-is still meaningful. Argument names and subscript roles follow catalogue trap C.20:
+is still meaningful. Argument names and subscript roles follow the paper's subscripts (Fig. 5):
 ``gprcv(m)_{p,q}``/``safe(m)_{p,q}`` have ``p`` = sender, ``q`` = receiver; ``brcv(a)_{p,q}`` has
 ``p`` = origin, ``q`` = destination.
 """
@@ -30,11 +31,12 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ioakit.results import Verdict
 from ioakit.traces.format import Event, domain_sort_key
 
 __all__ = [
-    "PropertyResult",
     "TOTraceResult",
+    "TracePropertyResult",
     "VSCauseResult",
     "check_to_trace",
     "check_vs_cause",
@@ -43,8 +45,9 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class PropertyResult:
-    """The verdict on one named property of a trace.
+class TracePropertyResult:
+    """The verdict on one named property of a trace (named apart from the explorer's
+    ``ioakit.engines.explore.TracePropertyResult``, which is about states, not traces).
 
     ``event_index`` is the first offending event (``None`` when the property holds) and
     ``explanation`` says what is wrong there; ``violations`` lists every offending event found,
@@ -59,9 +62,25 @@ class PropertyResult:
     violations: tuple[tuple[int, str], ...] = ()
 
     @property
+    def verdict(self) -> Verdict:
+        """OK when the property holds of the whole trace, else VIOLATED (a trace is checked to
+        its end: never INCOMPLETE)."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
     def offending(self) -> tuple[int, ...]:
         """The indices of all offending events, in order."""
         return tuple(index for index, _ in self.violations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "verdict": self.verdict.value,
+            "holds": self.holds,
+            "event_index": self.event_index,
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -81,19 +100,24 @@ class VSCauseResult:
     failed_property: str | None
     event_index: int | None
     explanation: str
-    well_formed: PropertyResult
-    message_integrity: PropertyResult
-    no_duplication: PropertyResult
-    no_reordering: PropertyResult
-    no_losses: PropertyResult
+    well_formed: TracePropertyResult
+    message_integrity: TracePropertyResult
+    no_duplication: TracePropertyResult
+    no_reordering: TracePropertyResult
+    no_losses: TracePropertyResult
     cause: tuple[tuple[int, int], ...]
 
     @property
-    def properties(self) -> tuple[PropertyResult, ...]:
+    def verdict(self) -> Verdict:
+        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
+    def properties(self) -> tuple[TracePropertyResult, ...]:
         """All property results: well-formedness, then Lemma 4.2 items 1-4."""
         return (self.well_formed, self.message_integrity, self.no_duplication, self.no_reordering, self.no_losses)
 
-    def get(self, name: str) -> PropertyResult:
+    def get(self, name: str) -> TracePropertyResult:
         """The result for the property called ``name`` (e.g. ``"no_reordering"``)."""
         for result in self.properties:
             if result.name == name:
@@ -109,8 +133,8 @@ class VSCauseResult:
 class TOTraceResult:
     """Result of :func:`check_to_trace`: is the sequence a trace of TO-machine (FLS Fig. 2)?
 
-    ``holds`` iff the bcast/brcv events satisfy clauses (a), (b), (c) of the catalogue's linear
-    test (A.3) and are well-formed. ``failed_property`` is ``"clause_a"``, ``"clause_b"``,
+    ``holds`` iff the bcast/brcv events satisfy clauses (a), (b), (c) of the linear-time test of
+    :func:`check_to_trace` and are well-formed. ``failed_property`` is ``"clause_a"``, ``"clause_b"``,
     ``"clause_c"`` or ``"well_formed"`` for the earliest violation.
 
     ``lub`` is ``U``, the lub of the per-destination delivery sequences, as ``(a, p)`` pairs, and
@@ -122,19 +146,24 @@ class TOTraceResult:
     failed_property: str | None
     event_index: int | None
     explanation: str
-    well_formed: PropertyResult
-    clause_a: PropertyResult
-    clause_b: PropertyResult
-    clause_c: PropertyResult
+    well_formed: TracePropertyResult
+    clause_a: TracePropertyResult
+    clause_b: TracePropertyResult
+    clause_c: TracePropertyResult
     lub: tuple[tuple[Any, str], ...]
     cause: tuple[tuple[int, int], ...]
 
     @property
-    def properties(self) -> tuple[PropertyResult, ...]:
+    def verdict(self) -> Verdict:
+        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
+    def properties(self) -> tuple[TracePropertyResult, ...]:
         """All property results: well-formedness, then clauses (a), (b), (c)."""
         return (self.well_formed, self.clause_a, self.clause_b, self.clause_c)
 
-    def get(self, name: str) -> PropertyResult:
+    def get(self, name: str) -> TracePropertyResult:
         """The result for the property called ``name`` (e.g. ``"clause_b"``)."""
         for result in self.properties:
             if result.name == name:
@@ -170,7 +199,7 @@ def _ordinal(n: int) -> str:
 
 
 class _Collector:
-    """Accumulates violations of one property; builds its :class:`PropertyResult`."""
+    """Accumulates violations of one property; builds its :class:`TracePropertyResult`."""
 
     def __init__(self, name: str, reference: str, statement: str) -> None:
         self.name = name
@@ -181,19 +210,19 @@ class _Collector:
     def add(self, index: int, explanation: str) -> None:
         self.violations.append((index, explanation))
 
-    def result(self) -> PropertyResult:
+    def result(self) -> TracePropertyResult:
         if not self.violations:
-            return PropertyResult(self.name, self.reference, True, None, f"holds: {self.statement}")
+            return TracePropertyResult(self.name, self.reference, True, None, f"holds: {self.statement}")
         ordered = sorted(self.violations, key=lambda v: v[0])
         index, explanation = ordered[0]
         more = len(ordered) - 1
         tail = f" ({more} more offending event{'s' if more != 1 else ''})" if more else ""
-        return PropertyResult(
+        return TracePropertyResult(
             self.name, self.reference, False, index, f"event {index}: {explanation}{tail}", tuple(ordered)
         )
 
 
-def _first_failure(results: tuple[PropertyResult, ...]) -> PropertyResult | None:
+def _first_failure(results: tuple[TracePropertyResult, ...]) -> TracePropertyResult | None:
     failures = [
         (r.event_index if r.event_index is not None else -1, n, r) for n, r in enumerate(results) if not r.holds
     ]
@@ -354,7 +383,7 @@ def check_vs_cause(
     The current view at a location is the argument of its last ``newview``; initially
     ``<initial_view_id, initial_members>`` (the paper's v0 = <g0, P0>) for members of
     ``initial_members`` and ⊥ for the others. A gpsnd at ⊥ is dropped (Fig. 5) and can cause
-    nothing. "Within each view" means the view at the event's location (catalogue C.18).
+    nothing. "Within each view" means the view at the event's location (the proof of Lemma 4.2).
 
     How: the proof's uniqueness argument says the i-th gprcv_{p,q} in view v must be mapped to
     the i-th gpsnd_p made in view v (likewise safe). This checker maps each gprcv/safe event to
@@ -369,7 +398,7 @@ def check_vs_cause(
 
     Well-formedness (reported separately as ``well_formed``): gpsnd needs ``m`` and ``p``;
     gprcv/safe ``m``, ``p`` and ``q``; newview ``v`` (a view) and ``p``, with ``p ∈ v.set`` (the
-    signature restriction of Fig. 5, catalogue C.17). Malformed gprcv/safe/gpsnd events are
+    signature restriction of Fig. 5). Malformed gprcv/safe/gpsnd events are
     otherwise skipped; a newview with ``p ∉ v.set`` still sets p's current view. Other actions
     (createview, vs-order, failure-status actions, ...) are ignored. Note that Lemma 4.2 is a
     *consequence* of being a VS-machine trace, not a characterisation: e.g. it says nothing about
@@ -448,7 +477,7 @@ def check_vs_cause(
                 sends[(p, view.key)].append((index, _freeze(m), m))
             continue
 
-        # gprcv(m)_{p,q} or safe(m)_{p,q}: p = sender, q = receiver (catalogue C.20).
+        # gprcv(m)_{p,q} or safe(m)_{p,q}: p = sender, q = receiver (FLS Fig. 5).
         problem = _missing_args(event, ("m", "p", "q"))
         if problem is not None:
             well_formed.add(index, problem)
@@ -598,7 +627,7 @@ def _explain_no_cause(
 
 
 # --------------------------------------------------------------------------------------------
-# TO-machine trace membership (FLS Fig. 2; catalogue A.3).
+# TO-machine trace membership (FLS Fig. 2).
 
 _TO_ACTIONS: Final = frozenset({"bcast", "brcv"})
 
@@ -621,8 +650,8 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
 
     TO-machine keeps one total order ``queue`` of ``(a, p)`` pairs: ``bcast(a)_p`` appends a to
     ``pending[p]``, the internal ``to-order(a, p)`` moves the head of ``pending[p]`` to ``queue``,
-    and ``brcv(a)_{p,q}`` (p = origin, q = destination) delivers ``queue(next[q])`` to q. Following
-    the catalogue (A.3, "(ours) trace-membership test"), a finite sequence β is a trace iff
+    and ``brcv(a)_{p,q}`` (p = origin, q = destination) delivers ``queue(next[q])`` to q. By a
+    membership test of ours (derived from Fig. 2, proved below), a finite sequence β is a trace iff
 
     * (a) the sequences ``D_q`` of pairs ``(a, p)`` delivered at each q are pairwise
       prefix-consistent; let ``U`` be their lub;
@@ -644,16 +673,16 @@ def check_to_trace(events: Iterable[Event]) -> TOTraceResult:
     )
     clause_a = _Collector(
         "clause_a",
-        "catalogue A.3 (a); FLS Fig. 2",
+        "FLS Fig. 2 (trace test, clause a)",
         "(a) the delivery sequences of all destinations are pairwise prefix-consistent",
     )
     clause_b = _Collector(
         "clause_b",
-        "catalogue A.3 (b); FLS Fig. 2",
+        "FLS Fig. 2 (trace test, clause b)",
         "(b) for every origin p, the values in U from p are a prefix of p's bcast values",
     )
     clause_c = _Collector(
-        "clause_c", "catalogue A.3 (c); FLS Fig. 2", "(c) every value's bcast precedes its first delivery"
+        "clause_c", "FLS Fig. 2 (trace test, clause c)", "(c) every value's bcast precedes its first delivery"
     )
 
     bcasts: dict[str, list[tuple[int, Hashable, Any]]] = defaultdict(list)
