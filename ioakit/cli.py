@@ -48,6 +48,32 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope-file", help="scope parameters from a .toml or .json file (--scope overrides)")
 
 
+def _int_at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``least`` (else a usage error, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if v < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {v}")
+        return v
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a number > 0 (a Z3 timeout)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return v
+
+
 def _bound_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-bound-hits",
@@ -463,8 +489,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")
     _scope_args(p)
-    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
-    p.add_argument("--max-depth", type=int, help="stop with INCOMPLETE after this many BFS levels")
+    p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
     _bound_args(p)
@@ -473,20 +499,24 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
-    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
     _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
-    p.add_argument("--bmc", type=int, metavar="K", help="bounded model checking to depth K from the start states")
+    p.add_argument(
+        "--bmc", type=_int_at_least(0), metavar="K", help="bounded model checking to depth K from the start states"
+    )
     p.add_argument("--induction", action="store_true", help="is the conjunction inductive? (default if no --bmc)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)")
+    p.add_argument(
+        "--timeout", type=_positive_float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)"
+    )
     p.add_argument("--only", help="comma-separated invariant names to use (default: all in the file)")
     p.add_argument("--table", action="store_true", help="the results table: exploration, BMC, induction, support")
     p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="with --table")
-    p.add_argument("--max-states", type=int, default=2_000_000, help="with --table: exploration limit")
+    p.add_argument("--max-states", type=_int_at_least(1), default=2_000_000, help="with --table: exploration limit")
     p.add_argument("--cti-dot", metavar="FILE", help="draw the first counterexample to induction (.dot/.svg/.png/.pdf)")
     p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
     _bound_args(p)
@@ -494,8 +524,8 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
     p.add_argument("machine")
     _scope_args(p)
-    p.add_argument("--steps", type=int, default=100, help="steps per run")
-    p.add_argument("--runs", type=int, default=100, help="number of runs")
+    p.add_argument("--steps", type=_int_at_least(0), default=100, help="steps per run")
+    p.add_argument("--runs", type=_int_at_least(1), default=100, help="number of runs")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument("--no-invariants", action="store_true")
@@ -508,7 +538,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("-o", "--output", required=True, help="output file: .dot, .svg, .png or .pdf")
-    p.add_argument("--max-states", type=int, default=200, help="refuse graphs larger than this (default 200)")
+    p.add_argument(
+        "--max-states", type=_int_at_least(1), default=200, help="refuse graphs larger than this (default 200)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
 

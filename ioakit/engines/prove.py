@@ -78,7 +78,7 @@ from ioakit.backends import symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
 from ioakit.engines.bounds import ALLOW_HINT, BoundHit, diagnose
 from ioakit.engines.explore import Execution, Explorer, Property, Verdict
-from ioakit.errors import InternalError
+from ioakit.errors import InternalError, UserError
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.types import MapT
@@ -792,7 +792,7 @@ class Prover:
         explore_limit: int = DEFAULT_EXPLORE_LIMIT,
     ) -> None:
         if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
+            raise UserError(f"the Z3 timeout must be positive, got {timeout_s}")
         self.machine = machine
         self.timeout_s = timeout_s
         self.allow_bound_hits = allow_bound_hits
@@ -1201,7 +1201,7 @@ class Prover:
         Z3 several times faster on deep bounds.
         """
         if depth < 0:
-            raise ValueError("depth must be >= 0")
+            raise UserError(f"the BMC depth must be >= 0, got {depth}")
         m = self.machine
         t0 = time.perf_counter()
         props = list(props)

@@ -62,3 +62,25 @@ def test_a_user_error_from_any_layer_is_exit_2(monkeypatch, capsys):
     monkeypatch.setitem(cli.COMMANDS, "list", bad_input)
     assert cli.main(["list"]) == 2
     assert capsys.readouterr().err.startswith("ioakit list: error: start value 7")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["prove", "VS-machine", "vs_lemma_4_1", "--timeout", "0"],
+        ["prove", "VS-machine", "vs_lemma_4_1", "--bmc", "-1"],
+        ["explore", "VS-machine", "--max-states", "-5"],
+        ["simulate", "VS-machine", "--runs", "0"],
+    ],
+)
+def test_out_of_range_options_are_usage_errors_not_internal_errors(capsys, argv):
+    assert cli.main(argv) == 2
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_library_rejects_a_bad_timeout_as_a_user_error():
+    from ioakit.engines.prove import Prover
+    from ioakit.registry import get_spec
+
+    with pytest.raises(UserError, match="timeout"):
+        Prover(get_spec("TO-machine").build({}), 0)
