@@ -61,16 +61,18 @@ induction"): which of its 14 items are inductive alone and which need the others
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import math
 import os
 import signal
+import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import z3
 
@@ -138,16 +140,50 @@ def interruptible() -> Iterator[None]:
                 _INTERRUPTED.set()
                 z3.main_ctx().interrupt()
 
+    previous_hook = sys.unraisablehook
+
+    def unraisable(u: Any) -> None:
+        # Ctrl-C landing in a Z3 object's ``__del__`` is not raised by Python, only printed as
+        # "Exception ignored": remember it instead (the next check raises it) and print nothing
+        if isinstance(u.exc_value, KeyboardInterrupt):
+            _INTERRUPTED.set()
+            z3.main_ctx().interrupt()
+        else:
+            previous_hook(u)
+
     t = threading.Thread(target=watch, name="ioakit-z3-interrupt", daemon=True)
     t.start()
+    sys.unraisablehook = unraisable
     try:
         yield
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        if _INTERRUPTED.is_set():  # e.g. Z3Exception("push canceled"): the interrupt, not a bug
+            raise KeyboardInterrupt from e
+        raise
     finally:
+        sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old)
         os.close(w)
         t.join(timeout=1.0)
         os.close(r)
         _INTERRUPTED.clear()
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _interruptible_method(fn: _F) -> _F:
+    """Run a prover method inside ``interruptible()``, so Ctrl-C stops it in a library session
+    too (the solvers have Z3's own Ctrl-C handling off)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with interruptible():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 _INTERRUPTED = threading.Event()
@@ -953,6 +989,7 @@ class Prover:
         return out
 
     # -- induction ----------------------------------------------------------------------------
+    @_interruptible_method
     def induction(self, props: Sequence[Property], assume: Sequence[Property] = ()) -> InductionResult:
         """Is the conjunction of ``props`` inductive (relative to the hypotheses ``assume``)?
 
@@ -1038,6 +1075,7 @@ class Prover:
         return self.induction([prop])
 
     # -- relative induction: the support of one invariant --------------------------------------
+    @_interruptible_method
     def minimal_support(
         self, props: Sequence[Property], target: str | Property, max_subsets: int = 5000
     ) -> SupportResult:
@@ -1182,6 +1220,7 @@ class Prover:
         )
 
     # -- bounded model checking ----------------------------------------------------------------
+    @_interruptible_method
     def bmc(self, props: Sequence[Property], depth: int, check_complete: bool = False) -> BMCResult:
         """No violation of each invariant in executions of length ≤ ``depth`` from a start state.
 
