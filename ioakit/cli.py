@@ -9,7 +9,6 @@ Human output by default; ``--json`` prints one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -622,7 +621,8 @@ def _report_interrupt(args: argparse.Namespace) -> None:
     text = "INCOMPLETE — interrupted (Ctrl-C) before a result; nothing is claimed"
     try:
         if getattr(args, "json", False):
-            print(json.dumps({"command": args.command, "verdict": Verdict.INCOMPLETE.value, "interrupted": True}))
+            report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True})
+            print(render_json(report, compact=args.compact))
         print(f"\nioakit {args.command}: {text}", file=sys.stderr)
     except KeyboardInterrupt:  # a second Ctrl-C while reporting the first
         pass

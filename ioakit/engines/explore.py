@@ -136,7 +136,15 @@ class PropertyResult:
 
 @dataclass(frozen=True)
 class ExploreReport:
-    """Immutable result of an exhaustive exploration."""
+    """Immutable result of an exhaustive exploration (an ``ioakit.results.Report``).
+
+    ``complete`` is true only when every enabled step from every reachable state was taken: a
+    state or depth limit, Ctrl-C (``interrupted``) or a step cut off by the scope's bounds
+    (``bound_hits``, the first named by ``first_bound_hit``) makes it false. ``verdict`` is OK only
+    for a complete exploration, or one whose only gap is cut steps the caller accepted
+    (``bound_hits_allowed``); VIOLATED whenever a violation was found (violations are real and
+    shortest even in an incomplete exploration); INCOMPLETE otherwise.
+    """
 
     machine: str
     scope: dict[str, int]
