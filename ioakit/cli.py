@@ -322,7 +322,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
         props = [p for p in props if p.name in wanted]
     if args.table:
         with interruptible():
-            t = lemma_table(m, props, args.bmc if args.bmc is not None else 10, args.timeout, args.max_states)
+            depth = args.bmc if args.bmc is not None else 10
+            t = lemma_table(m, props, depth, args.timeout, args.max_states, allow_bound_hits=args.allow_bound_hits)
         text = t.to_markdown() if args.format == "markdown" else render_json(t)
         _emit(args, SimpleReport(t.verdict, t.to_json(), text))
         return t.verdict.exit_code

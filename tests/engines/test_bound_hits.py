@@ -172,8 +172,9 @@ def load_invariants_text(m, text):
         ["check", TOKEN_RING, "P3"],
         ["prove", TOKEN_RING, "IND", "--induction"],
         ["prove", TOKEN_RING, "P3", "--bmc", "6"],
+        ["prove", TOKEN_RING, "IND", "--table", "--bmc", "4"],
     ],
-    ids=["explore", "simulate", "compare", "check", "prove-induction", "prove-bmc"],
+    ids=["explore", "simulate", "compare", "check", "prove-induction", "prove-bmc", "prove-table"],
 )
 def test_every_command_is_incomplete_or_unknown_exit_3(capsys, inv_files, argv):
     argv = [{"P3": inv_files[0], "IND": inv_files[1]}.get(a, a) for a in argv]
