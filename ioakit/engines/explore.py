@@ -506,7 +506,9 @@ class Explorer:
         )
 
     def reachable(self) -> list[tuple[Any, ...]]:
-        """All reachable states (within ``max_states``), in breadth-first order."""
+        """All reachable states (within ``max_states``), in breadth-first order, of the bounded
+        machine: steps cut off by the scope's bounds are not followed (``run()`` counts and
+        reports them; this is for drawing and for tests)."""
         m = self.machine
         layer = m.compiled().layer
         seen: dict[tuple[Any, ...], Any] = dict.fromkeys(m.start_states)
