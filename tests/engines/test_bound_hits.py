@@ -214,3 +214,25 @@ def test_shipped_lemma_4_1_still_proved_and_bmc_ok():
     ind = p.induction(props)
     assert ind.invariants_verdict is Verdict.OK and not ind.cut_possible
     assert p.bmc(props, 3).verdict is Verdict.OK
+
+
+def test_execution_enumerations_of_the_lemma_4_2_runs_count_cut_steps(ring):
+    from ioakit.traces.fls.machine_runs import Cuts, all_executions, shortest_executions
+
+    cuts = Cuts()
+    list(shortest_executions(ring, cuts))
+    assert cuts.count == 1 and cuts.first.describe() == CUT
+    deep = Cuts()
+    list(all_executions(ring, 4, deep))
+    assert deep.count > 0 and deep.first.variable == "passes"
+
+
+def test_main_job_never_calls_a_job_that_cut_steps_ok():
+    from ioakit.papers import JobResult, _cut_steps
+
+    ok = JobResult("some check", "a claim", Verdict.OK, "all hold", 0.1, {"bound_hits": 3})
+    assert _cut_steps(ok).verdict is Verdict.INCOMPLETE
+    both = JobResult("compare", "a claim", Verdict.OK, "same", 0.1, {"bound_hits": {"left": 0, "right": 2}})
+    assert _cut_steps(both).verdict is Verdict.INCOMPLETE
+    clean = JobResult("some check", "a claim", Verdict.OK, "all hold", 0.1, {"bound_hits": 0})
+    assert _cut_steps(clean).verdict is Verdict.OK
