@@ -890,7 +890,12 @@ class Prover:
 
     def _cut_reason(self, hit: BoundHit | None, where: str) -> str:
         what = hit.describe() if hit is not None else "Z3 could not rule it out"
-        return f"a step from {where} may leave the scope's bounds ({what}); {ALLOW_HINT}"
+        _, reachable_hit = self._reachable_cut or (True, None)
+        if reachable_hit is not None:
+            how = "a reachable state has such a step (exhaustive exploration)"
+        else:
+            how = f"not ruled out by Z3, nor by exploring at most {self.explore_limit:,} states"
+        return f"a step from {where} may leave the scope's bounds ({what}; {how}); {ALLOW_HINT}"
 
     def _settle_cut(self, solver: z3.Solver, k: z3.ArithRef, st: Sequence[Any]) -> tuple[bool, BoundHit | None]:
         """Given ``solver`` constrained to the considered states and the cut formula: ``(False,
