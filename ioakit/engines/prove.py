@@ -882,6 +882,8 @@ class Prover:
         reachable states of the machine itself. A limit reached is ``(True, None)``."""
         if self._reachable_cut is None:
             r = Explorer(self.machine).max_states(self.explore_limit).stop_on_violation().run()
+            if r.interrupted:  # the explorer reports Ctrl-C as a partial result: here it stops the proof
+                raise KeyboardInterrupt
             if r.bound_hits:
                 self._reachable_cut = (True, r.first_bound_hit)
             else:
