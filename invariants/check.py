@@ -6,7 +6,9 @@ invariants of a file and reports, per invariant, one of
 * ``holds``      — true in every reachable state of the scope (the exploration was complete);
 * ``violated``   — false in some reachable state; the report holds a *shortest* execution to a
   violating state (breadth-first order);
-* ``incomplete`` — no violation among the states explored before a ``max_states`` limit;
+* ``incomplete`` — no violation among the states explored before a ``max_states`` limit, an
+  interrupt, or with steps cut off by the scope's bounds (``ioakit.engines.bounds``; accepted
+  with ``allow_bound_hits``, the verdict is about the bounded machine and the report says so);
 
 plus vacuity notes: premises that are false, and state-dependent ranges that are empty, in every
 explored state. ``format_check_report`` renders the report for people; ``to_json`` for machines.
@@ -118,8 +120,12 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """0 all hold, 1 some violated, 3 incomplete (design.md §7)."""
+        """0 all hold, 1 some violated, 3 incomplete (``Verdict.exit_code``)."""
         return self.verdict.exit_code
+
+    def show(self) -> str:
+        """Human-readable report (``format_check_report``)."""
+        return format_check_report(self)
 
     def to_json(self) -> dict[str, Any]:
         out = self.explore.to_json()
@@ -132,8 +138,12 @@ class CheckReport:
         return out
 
 
-def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | None = None) -> CheckReport:
+def check_invariants(
+    machine: Machine, invset: InvariantSet, max_states: int | None = None, *, allow_bound_hits: bool = False
+) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
+
+    Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -147,7 +157,7 @@ def check_invariants(machine: Machine, invset: InvariantSet, max_states: int | N
             invset.source,
         )
     try:
-        rep = Explorer(machine).check(invset.properties).max_states(max_states).run()
+        rep = Explorer(machine).check(invset.properties).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
     except CodegenLimitError as e:
         raise _too_deep_to_run(machine, invset, e) from None
     outcomes = []
@@ -195,12 +205,20 @@ def format_check_report(report: CheckReport) -> str:
     """A human-readable report: a summary line, one line per invariant, and for each violated
     invariant its shortest execution and violating state."""
     scope = ",".join(f"{k}={v}" for k, v in report.scope.items())
-    how = "complete" if report.complete else f"INCOMPLETE: {report.reason}"
+    rep = report.explore
+    if report.complete:
+        how = "complete"
+    elif rep.bound_hits and rep.bound_hits_allowed and report.verdict is not Verdict.INCOMPLETE:
+        how = "complete within the scope's bounds only"
+    else:
+        how = f"INCOMPLETE: {report.reason}"
     lines = [
         f"{report.file}: {report.machine} at {scope}",
         f"  {report.states:,} states, {report.transitions:,} transitions, depth {report.depth}, {how} "
         f"({report.seconds:.2f} s)",
     ]
+    if rep.bound_hits and rep.bound_hits_allowed:
+        lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
     width = max((len(o.name) for o in report.outcomes), default=0)
     for o in report.outcomes:
         ref = f"  [{o.reference}]" if o.reference else ""

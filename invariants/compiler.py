@@ -121,6 +121,9 @@ class Compiler:
         self.proxy = StateProxy(machine.variables, self.vars, machine.derived)
         self._free: dict[int, frozenset[int]] = {}
         self._memo: dict[tuple[Any, ...], Term] = {}
+        self._alive: list[Any] = []
+        """Every object whose ``id`` is part of a memo key, kept alive so that the id is never reused
+        by another object while the memo exists (witness cores and bound terms are transient)."""
         self.instances = 0
 
     # -- free bound variables (for memoisation of shared nodes) ---------------------------------
@@ -138,6 +141,7 @@ class Compiler:
         else:
             out = frozenset()
         self._free[k] = out
+        self._alive.append(c)
         return out
 
     def _range_free(self, r: Any) -> frozenset[int]:
@@ -157,6 +161,7 @@ class Compiler:
         if t is None:
             t = self._term(c, env)
             self._memo[key] = t
+            self._alive.append((c, [env[v] for v in fv]))
         return t
 
     def _term(self, c: Core, env: dict[int, Term]) -> Term:

@@ -2,7 +2,7 @@
 
 Every problem with a user's invariant file — a parse error, an unknown name, a key of the wrong
 domain, a machine the file is not about — is an ``InvariantError`` whose ``str()`` is the full
-message in the mypyvy / compiler style (design.md §8)::
+message in the mypyvy / compiler style::
 
     bad.inv:4:41: error: key 2 of next_safe must be an element of G, got P
        4 |   forall p in P, q in P: next_safe[p, q] <= next[p, g]
@@ -15,6 +15,8 @@ No other exception type escapes the loader for bad input (the fuzz tests hold us
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from ioakit.errors import UserError
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Note:
     span: Span | None = None
 
 
-class InvariantError(Exception):
+class InvariantError(UserError):
     """Base class of every error the invariant language reports about its input.
 
     ``str(e)`` is ``file:line:col: error: message``, the source line with a caret under the

@@ -1,34 +1,42 @@
 """The ``ioakit`` command line.
 
-Every command is a thin layer over a library call. Exit status (design.md §7):
-0 = holds, 1 = violated, 2 = usage or input error, 3 = unknown / incomplete.
+Every command is a thin layer over a library call. Exit status (``ioakit.results``):
+0 = holds, 1 = violated, 2 = usage or input error (an ``ioakit.errors.UserError``, caught once,
+in ``main``), 3 = unknown / incomplete, 4 = internal error (a bug in ioakit).
 Human output by default; ``--json`` prints one JSON object on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ioakit import registry
-from ioakit.backends.codegen import CodegenLimitError
-from ioakit.engines.explore import ExploreReport, Property, SimulationReport, Verdict
-from ioakit.lang.automaton import Machine, ScopeError, load_scope_file, parse_scope_text
-from ioakit.lang.ir import TraceError
-from ioakit.lang.types import SchemaError
+from ioakit.engines.explore import Property, SimulationReport, Verdict
+from ioakit.errors import UserError
+from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
+from ioakit.results import (
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_UNKNOWN,
+    EXIT_USAGE,
+    EXIT_VIOLATED,
+    Report,
+    SimpleReport,
+    render_json,
+)
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
     from ioakit.engines.prove import BMCResult, InductionResult
 
-EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN = 0, 1, 2, 3
+__all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "UsageError", "main"]
 
 
-class UsageError(Exception):
-    """Bad command-line input: reported on stderr with exit status 2, never a traceback."""
+class UsageError(UserError):
+    """Bad command-line input that no library call rejects itself (exit status 2 in ``main``)."""
 
 
 # -- shared helpers ----------------------------------------------------------------------------
@@ -39,20 +47,49 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope-file", help="scope parameters from a .toml or .json file (--scope overrides)")
 
 
+def _int_at_least(least: int) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``least`` (else a usage error, exit 2)."""
+
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if v < least:
+            raise argparse.ArgumentTypeError(f"must be at least {least}, got {v}")
+        return v
+
+    return parse
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a number > 0 (a Z3 timeout)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not v > 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return v
+
+
+def _bound_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-bound-hits",
+        action="store_true",
+        help="accept steps cut off by the scope's bounds (else the result is INCOMPLETE / UNKNOWN, exit 3); "
+        "the result is then about the bounded machine only",
+    )
+
+
 def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
     """Look up a machine and instantiate it at the scope given on the command line."""
-    try:
-        spec = registry.get_spec(name)
-    except registry.RegistryError as e:
-        raise UsageError(str(e)) from None
+    spec = registry.get_spec(name)
     given: dict[str, int] = {}
-    try:
-        if scope_file:
-            given.update(load_scope_file(scope_file))
-        given.update(parse_scope_text(scope_text))
-        return spec.build(given)
-    except ScopeError as e:
-        raise UsageError(str(e)) from None
+    if scope_file:
+        given.update(load_scope_file(scope_file))
+    given.update(parse_scope_text(scope_text))
+    return spec.build(given)
 
 
 def builtin_properties(m: Machine) -> list[Property]:
@@ -71,69 +108,9 @@ def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
     return report
 
 
-def _fmt_verdict(v: Verdict) -> str:
-    return {"OK": "holds", "VIOLATED": "VIOLATED", "INCOMPLETE": "incomplete", "UNKNOWN": "unknown"}[v.value]
-
-
-def format_explore(r: ExploreReport) -> str:
-    """Human-readable summary of an exhaustive exploration."""
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    lines = [f"{r.machine}  [scope {scope}]"]
-    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
-    if r.verdict is Verdict.OK and not r.results:
-        lines.append("  verdict: OK — every reachable state explored (exhaustive); no invariants checked")
-    elif r.verdict is Verdict.OK:
-        n = len(r.results)
-        what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
-        lines.append(f"  verdict: OK — {what} in every reachable state (exhaustive)")
-    elif r.verdict is Verdict.VIOLATED:
-        lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
-    else:
-        lines.append(f"  verdict: INCOMPLETE — {r.reason}; nothing is claimed beyond the states explored")
-    lines.append(
-        f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
-        f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
-    )
-    if r.bound_hits:
-        lines.append(
-            f"  note: {r.bound_hits:,} steps were cut off by the scope's bounds (first: {r.first_bound_hit}); "
-            "raise the bounds to explore them"
-        )
-    width = max((len(x.name) for x in r.results), default=0)
-    for x in r.results:
-        line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
-        if x.vacuous:
-            line += f"  (vacuous: {'; '.join(x.vacuous)})"
-        lines.append(line)
-        if x.counterexample is not None:
-            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
-            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
-    return "\n".join(lines)
-
-
-def format_simulation(r: SimulationReport) -> str:
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
-    if r.verdict is Verdict.VIOLATED:
-        lines.append("  verdict: VIOLATED")
-    else:
-        lines.append(
-            f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
-        )
-    lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
-    for x in r.results:
-        lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
-        if x.counterexample is not None:
-            lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
-            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
-    return "\n".join(lines)
-
-
-def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
-    if args.json:
-        print(json.dumps(obj, indent=None if args.compact else 2, ensure_ascii=False))
-    else:
-        print(text)
+def _emit(args: argparse.Namespace, report: Report) -> None:
+    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``."""
+    print(render_json(report, compact=args.compact) if args.json else report.show())
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -141,18 +118,15 @@ def _emit(args: argparse.Namespace, obj: dict[str, Any], text: str) -> None:
 
 def cmd_list(args: argparse.Namespace) -> int:
     """The registered papers with their machines (or the machines named), and the shipped files."""
-    try:
-        if args.machines:
-            data = [registry.describe(ref) for ref in args.machines]
-        else:
-            data = [registry.describe(cls) for cls in registry.machine_classes().values()]
-        papers = [
-            {"key": p.key, "title": p.title, "citation": p.citation, "machines": [c.name for c in p.machines]}
-            for p in registry.papers()
-        ]
-        files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
-    except registry.RegistryError as e:
-        raise UsageError(str(e)) from None
+    if args.machines:
+        data = [registry.describe(ref) for ref in args.machines]
+    else:
+        data = [registry.describe(cls) for cls in registry.machine_classes().values()]
+    papers = [
+        {"key": p.key, "title": p.title, "citation": p.citation, "machines": [c.name for c in p.machines]}
+        for p in registry.papers()
+    ]
+    files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
 
     def machine_lines(d: dict[str, Any], indent: str) -> list[str]:
         out = [f"{indent}{d['name']}  — {d['source']}"]
@@ -175,7 +149,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             lines.extend(machine_lines(d, ""))
         lines.append("shipped invariant files (usable by name wherever a FILE is asked for):")
         lines.extend(f"    {name:<16} {path}" for name, path in files.items())
-    _emit(args, {"papers": papers, "machines": data, "invariant_files": files}, "\n".join(lines))
+    data_json = {"papers": papers, "machines": data, "invariant_files": files}
+    _emit(args, SimpleReport(Verdict.OK, data_json, "\n".join(lines)))
     return EXIT_OK
 
 
@@ -189,12 +164,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
         .check(props)
         .max_states(args.max_states)
         .max_depth(args.max_depth)
+        .allow_bound_hits(args.allow_bound_hits)
         .progress(_progress(args.progress and not args.json))
         .run()
     )
     if args.progress and not args.json:
         print(file=sys.stderr)
-    _emit(args, r.to_json(), format_explore(r))
+    _emit(args, r)
     return r.verdict.exit_code
 
 
@@ -206,11 +182,12 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     r = (
         Explorer(m)
         .check(props)
+        .allow_bound_hits(args.allow_bound_hits)
         .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record))
     )
-    if args.record:
+    if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         _record_runs(m, r, args.record)
-    _emit(args, r.to_json(), format_simulation(r))
+    _emit(args, r)
     return r.verdict.exit_code
 
 
@@ -237,19 +214,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     left = build_machine(args.left, args.scope, args.scope_file)
     right = build_machine(args.right, args.scope, args.scope_file)
-    r = compare_traces(left, right)
-    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
-    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
-    text.append(
-        f"  {'EQUAL' if r.equivalent else 'DIFFERENT'} — exact at this scope (determinised external-trace "
-        f"automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / {r.right_states:,} states; "
-        f"{r.seconds:.2f} s)"
-    )
-    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
-        if w is not None:
-            text.append(f"  shortest trace of {side}: " + " · ".join(w))
-    _emit(args, r.to_json(), "\n".join(text))
-    return EXIT_OK if r.equivalent else EXIT_VIOLATED
+    r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
+    _emit(args, r)
+    return r.verdict.exit_code
 
 
 def cmd_papers(args: argparse.Namespace) -> int:
@@ -258,38 +225,22 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
     def show(r: papers.JobResult) -> None:
         if not args.json:
-            print(
-                f"  {r.verdict.value:<10} {r.name:<24} [{r.scope_text}] {r.detail}  ({r.seconds:.1f} s)\n"
-                f"  {'':<10} {'':<24} claim: {r.claim}"
-            )
-            if r.expected is not Verdict.OK:
-                word = "as documented" if r.judged is Verdict.OK else "CHANGED"
-                print(f"  {'':<10} {'':<24} expected finding: {r.expected.value} ({word})")
+            print(r.show(), flush=True)
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
         print("  [scope]: the parameters that differ from the machine's defaults (`ioakit list`)")
-    results = papers.run_all(show)
-    verdict = papers.overall(results)
-    if args.json:
-        print(
-            json.dumps(
-                {"verdict": verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in results]},
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-    else:
-        n_ok = sum(r.judged is Verdict.OK for r in results)
-        findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in results)
-        extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""
-        print(f"summary: {verdict.value} — {n_ok}/{len(results)} checks hold{extra}")
-    return verdict.exit_code
+    from ioakit.engines.prove import interruptible
+
+    with interruptible():
+        report = papers.MainJob(tuple(papers.run_all(show)))
+    _emit(args, report)
+    return report.verdict.exit_code
 
 
 def cmd_render(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
-    from ioakit.render import RenderError, state_graph_dot, write_picture
+    from ioakit.render import state_graph_dot, write_picture
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else builtin_properties(m)
@@ -298,12 +249,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         r = Explorer(m).check(props).max_states(args.max_states).run()
         bad = [x for x in r.results if x.counterexample is not None]
         highlight = bad[0].counterexample if bad else None
-    try:
-        dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
-        path = write_picture(dot, args.output, force=args.force)
-    except RenderError as e:
-        raise UsageError(str(e)) from None
-    _emit(args, {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}, f"wrote {path}")
+    dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
+    path = write_picture(dot, args.output, force=args.force)
+    data = {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}
+    _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path}"))
     return EXIT_OK
 
 
@@ -312,21 +261,23 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     try:
         header, events = read_trace(args.file)
-        try:
-            checker = registry.trace_check(header.automaton)
-        except registry.RegistryError as e:
-            raise UsageError(f"{args.file}: {e}") from None
-        try:
-            result: Any = checker.check(header, events)
-        except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
-            if isinstance(e, TraceFormatError):
-                raise
-            raise TraceFormatError(args.file, 1, str(e)) from None
-        claim = checker.claim
-    except TraceFormatError as e:
-        raise UsageError(str(e)) from None
+    except OSError as e:  # not an ioakit error: the file system's, said as an input error
+        raise UsageError(f"{args.file}: {e.strerror}") from None
+    try:
+        checker = registry.trace_check(header.automaton)
+    except registry.RegistryError as e:
+        raise UsageError(f"{args.file}: {e}") from None  # the file is the input at fault: name it
+    try:
+        result: Any = checker.check(header, events)
+    except TraceFormatError:
+        raise
+    except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
+        raise TraceFormatError(args.file, 1, str(e)) from None
     except OSError as e:
         raise UsageError(f"{args.file}: {e.strerror}") from None
+    claim = checker.claim
+    # a third-party checker may give only ``holds`` (registry.TraceCheck): its verdict is OK / VIOLATED
+    verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)
     lines = [f"{args.file}: {header.automaton} trace — {claim}"]
     for pr in result.properties:
         mark = "holds" if pr.holds else f"VIOLATED at event {pr.event_index}: {pr.explanation}"
@@ -334,49 +285,50 @@ def cmd_trace(args: argparse.Namespace) -> int:
     data = {
         "file": args.file,
         "automaton": header.automaton,
+        "verdict": verdict.value,
         "holds": result.holds,
         "properties": [
-            {"name": pr.name, "holds": pr.holds, "event_index": pr.event_index, "explanation": pr.explanation}
+            {
+                "name": pr.name,
+                "verdict": (Verdict.OK if pr.holds else Verdict.VIOLATED).value,
+                "holds": pr.holds,
+                "event_index": pr.event_index,
+                "explanation": pr.explanation,
+            }
             for pr in result.properties
         ],
     }
-    _emit(args, data, "\n".join(lines))
-    return EXIT_OK if result.holds else EXIT_VIOLATED
+    _emit(args, SimpleReport(verdict, data, "\n".join(lines)))
+    return verdict.exit_code
 
 
 def load_invariant_file(m: Machine, path: str) -> Any:
     """Parse and type-check an invariant file against ``m``; located errors become exit 2."""
     from pathlib import Path
 
-    from ioakit.invariants import InvariantError, lemma_file, load_invariants
+    from ioakit.invariants import lemma_file, load_invariants
 
-    try:
-        source = Path(path)
-        if not source.exists():
-            try:
-                source = lemma_file(path)
-            except registry.RegistryError as e:
-                raise UsageError(f"{path}: no such invariant file ({e})") from None
-        return load_invariants(source, m)
-    except InvariantError as e:
-        raise UsageError(str(e)) from None
+    source = Path(path)
+    if not source.exists():
+        try:
+            source = lemma_file(path)
+        except registry.RegistryError as e:
+            raise UsageError(f"{path}: no such invariant file ({e})") from None
+    return load_invariants(source, m)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from ioakit.invariants import InvariantError, check_invariants, format_check_report
+    from ioakit.invariants import check_invariants
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
-    try:
-        report = check_invariants(m, invs, max_states=args.max_states)
-    except InvariantError as e:  # e.g. an invariant too deep for the concrete compiler: located, exit 2
-        raise UsageError(str(e)) from None
-    _emit(args, report.to_json(), format_check_report(report))
-    return report.exit_code
+    report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
+    _emit(args, report)
+    return report.verdict.exit_code
 
 
 def cmd_prove(args: argparse.Namespace) -> int:
-    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.prove import interruptible
     from ioakit.engines.table import lemma_table
 
     m = build_machine(args.machine, args.scope, args.scope_file)
@@ -389,16 +341,23 @@ def cmd_prove(args: argparse.Namespace) -> int:
             raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
     if args.table:
-        t = lemma_table(m, props, args.bmc if args.bmc is not None else 10, args.timeout, args.max_states)
-        text = t.to_markdown() if args.format == "markdown" else json.dumps(t.to_json(), indent=2, ensure_ascii=False)
-        _emit(args, t.to_json(), text)
-        found = [*(r.explored for r in t.rows), *(r.bmc.verdict for r in t.rows)]
-        if Verdict.VIOLATED in found:
-            return EXIT_VIOLATED
-        return EXIT_OK if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else EXIT_UNKNOWN
+        with interruptible():
+            depth = args.bmc if args.bmc is not None else 10
+            t = lemma_table(m, props, depth, args.timeout, args.max_states, allow_bound_hits=args.allow_bound_hits)
+        text = t.to_markdown() if args.format == "markdown" else render_json(t)
+        _emit(args, SimpleReport(t.verdict, t.to_json(), text))
+        return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
-    prover = Prover(m, args.timeout)
+    with interruptible():
+        return _prove(args, m, props)
+
+
+def _prove(args: argparse.Namespace, m: Machine, props: list[Property]) -> int:
+    """``ioakit prove`` without ``--table``: BMC and/or induction, per-invariant supports."""
+    from ioakit.engines.prove import Outcome, Prover
+
+    prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
@@ -415,16 +374,16 @@ def cmd_prove(args: argparse.Namespace) -> int:
         ind = prover.induction(props)
         out["induction"] = ind.to_json()
         text.append(ind.show())
-        verdicts.append(ind.invariants_verdict)  # a CTI is not a violation: UNKNOWN (exit 3)
+        verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
         conclusions.append(_induction_conclusion(ind))
         proved = proved or ind.outcome is Outcome.INDUCTIVE
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
         for p in props:
             a = prover.inductive_alone(p)
-            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.verdict.value}
-            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.verdict)}"
-            if a.verdict is Verdict.VIOLATED and len(props) > 1:
+            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
+            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
+            if a.inductive is Verdict.VIOLATED and len(props) > 1:
                 sup = prover.minimal_support(props, p)
                 entry["support"] = sup.to_json()
                 line += f"; {sup.describe()}"
@@ -432,13 +391,10 @@ def cmd_prove(args: argparse.Namespace) -> int:
             text.append(line)
         out["per_invariant"] = alone
         if args.cti_dot and ind.ctis:
-            from ioakit.render import RenderError, cti_dot, write_picture
+            from ioakit.render import cti_dot, write_picture
 
             c = ind.ctis[0]
-            try:
-                write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
-            except RenderError as e:
-                raise UsageError(str(e)) from None
+            write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
             text.append(f"  counterexample to induction drawn in {args.cti_dot}")
     if Verdict.VIOLATED in verdicts:
         verdict = Verdict.VIOLATED
@@ -454,7 +410,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
         verdict, conclusions, proved=proved, not_inductive=not_inductive, scope=str(m.scope), z3=z3_version()
     )
     text.append(line)
-    _emit(args, out, "\n".join(text))
+    _emit(args, SimpleReport(verdict, out, "\n".join(text)))
     return verdict.exit_code
 
 
@@ -495,6 +451,8 @@ def _induction_conclusion(ind: InductionResult) -> str:
             "invariants may still hold in every reachable state (strengthen them, or try --bmc K or `ioakit check`)"
         )
     undecided = [i for i in ind.items if i.outcome is Outcome.UNKNOWN]
+    if ind.cut_possible:
+        return f"not proved: {undecided[0].reason}"
     return (
         f"not decided: Z3 could not tell whether {_name_list([i.name for i in undecided])} "
         f"{'is' if len(undecided) == 1 else 'are'} inductive ({undecided[0].reason})"
@@ -537,7 +495,7 @@ def make_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="ioakit",
         description="Executable I/O-automaton specs of distributed-algorithms papers: explore, check, prove.",
-        epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete",
+        epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete, 4 internal error",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
@@ -551,39 +509,47 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")
     _scope_args(p)
-    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
-    p.add_argument("--max-depth", type=int, help="stop with INCOMPLETE after this many BFS levels")
+    p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
+    _bound_args(p)
 
     p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
-    p.add_argument("--max-states", type=int, help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
-    p.add_argument("--bmc", type=int, metavar="K", help="bounded model checking to depth K from the start states")
+    p.add_argument(
+        "--bmc", type=_int_at_least(0), metavar="K", help="bounded model checking to depth K from the start states"
+    )
     p.add_argument("--induction", action="store_true", help="is the conjunction inductive? (default if no --bmc)")
-    p.add_argument("--timeout", type=float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)")
+    p.add_argument(
+        "--timeout", type=_positive_float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)"
+    )
     p.add_argument("--only", help="comma-separated invariant names to use (default: all in the file)")
     p.add_argument("--table", action="store_true", help="the results table: exploration, BMC, induction, support")
     p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="with --table")
-    p.add_argument("--max-states", type=int, default=2_000_000, help="with --table: exploration limit")
+    p.add_argument("--max-states", type=_int_at_least(1), default=2_000_000, help="with --table: exploration limit")
     p.add_argument("--cti-dot", metavar="FILE", help="draw the first counterexample to induction (.dot/.svg/.png/.pdf)")
     p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
+    _bound_args(p)
 
     p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
     p.add_argument("machine")
     _scope_args(p)
-    p.add_argument("--steps", type=int, default=100, help="steps per run")
-    p.add_argument("--runs", type=int, default=100, help="number of runs")
+    p.add_argument("--steps", type=_int_at_least(0), default=100, help="steps per run")
+    p.add_argument("--runs", type=_int_at_least(1), default=100, help="number of runs")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument("--no-invariants", action="store_true")
+    _bound_args(p)
 
     p = sub.add_parser("trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md)")
     p.add_argument("file")
@@ -592,7 +558,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("-o", "--output", required=True, help="output file: .dot, .svg, .png or .pdf")
-    p.add_argument("--max-states", type=int, default=200, help="refuse graphs larger than this (default 200)")
+    p.add_argument(
+        "--max-states", type=_int_at_least(1), default=200, help="refuse graphs larger than this (default 200)"
+    )
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
 
@@ -600,6 +568,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
+    _bound_args(p)
     return ap
 
 
@@ -616,7 +585,13 @@ def error_text(command: str, message: str) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``ioakit`` command; returns the exit status."""
+    """Entry point of the ``ioakit`` command; returns the exit status.
+
+    The one place errors become exit statuses: a ``UserError`` (bad input: ``ioakit.errors``) is
+    its message on stderr and exit 2; Ctrl-C before a command produced its partial report is
+    INCOMPLETE, exit 3; anything else is a bug in ioakit: a one-line "internal error" on stderr
+    and exit 4 (never 1, which means "violated"; the traceback only with ``IOAKIT_DEBUG=1``).
+    """
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
@@ -624,17 +599,54 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
-    except (UsageError, SchemaError, TraceError, CodegenLimitError) as e:
+    except UserError as e:
         print(error_text(args.command, str(e)), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        _report_interrupt(args)
         return EXIT_UNKNOWN
     except BrokenPipeError:
         # the reader went away (``ioakit check ... | head``): not every result was delivered, so
         # claim nothing; point stdout at /dev/null so the interpreter's final flush stays quiet
         _silence_stdout()
         return EXIT_UNKNOWN
+    except Exception as e:
+        if _is_interrupt(e):  # Ctrl-C surfacing through a C library (Z3's ctypes calls)
+            _report_interrupt(args)
+            return EXIT_UNKNOWN
+        if os.environ.get("IOAKIT_DEBUG") == "1":
+            raise
+        print(
+            f"ioakit {args.command}: internal error: {type(e).__name__}: {e} — please report it with the command "
+            "line (IOAKIT_DEBUG=1 shows the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
+
+
+def _is_interrupt(e: BaseException) -> bool:
+    """Whether ``e`` is a Ctrl-C in disguise: a ``KeyboardInterrupt`` in its cause or context, or
+    ctypes' ``ArgumentError`` wrapping one (raised while converting the arguments of a Z3 call)."""
+    seen: set[int] = set()
+    x: BaseException | None = e
+    while x is not None and id(x) not in seen:
+        seen.add(id(x))
+        if isinstance(x, KeyboardInterrupt) or (type(x).__name__ == "ArgumentError" and "KeyboardInterrupt" in str(x)):
+            return True
+        x = x.__cause__ or x.__context__
+    return False
+
+
+def _report_interrupt(args: argparse.Namespace) -> None:
+    """Ctrl-C outside an engine that reports partial results itself: nothing was established."""
+    text = "INCOMPLETE — interrupted (Ctrl-C) before a result; nothing is claimed"
+    try:
+        if getattr(args, "json", False):
+            report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True})
+            print(render_json(report, compact=args.compact))
+        print(f"\nioakit {args.command}: {text}", file=sys.stderr)
+    except KeyboardInterrupt:  # a second Ctrl-C while reporting the first
+        pass
 
 
 def _silence_stdout() -> None:

@@ -8,6 +8,20 @@
   never 1 (which means "violated").
 
 ``UserError`` is also a ``ValueError`` so that library callers catching the built-in keep working.
+
+The families (each defined next to the code that raises it):
+
+* ``UserError``: ``ScopeError`` (``ioakit.lang.automaton``), ``SchemaError`` and its
+  ``CompositionError`` (``ioakit.lang.types``, ``ioakit.lang.compose``), ``TraceError``
+  (``ioakit.lang.ir``; also a ``TypeError``, as it always was, for callers that catch that),
+  ``CodegenLimitError`` (``ioakit.backends.codegen``), the ``InvariantError`` family
+  (``ioakit.invariants.errors``), ``TraceFormatError`` (``ioakit.traces.format``),
+  ``RenderError`` (``ioakit.render``), ``RegistryError`` (``ioakit.registry``) and the command
+  line's own ``UsageError`` (``ioakit.cli``).
+* ``InternalError``: ``ProverInternalError`` (``ioakit.engines.prove``; also an
+  ``AssertionError``, as it always was).
+
+The command line catches ``UserError`` once, in ``ioakit.cli.main``; nothing re-wraps it.
 """
 
 from __future__ import annotations

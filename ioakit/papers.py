@@ -47,6 +47,17 @@ class JobResult:
             return self.verdict
         return Verdict.VIOLATED if self.verdict is Verdict.OK else self.verdict
 
+    def show(self) -> str:
+        """One job's lines in the main job's listing."""
+        text = (
+            f"  {self.verdict.value:<10} {self.name:<24} [{self.scope_text}] {self.detail}  ({self.seconds:.1f} s)\n"
+            f"  {'':<10} {'':<24} claim: {self.claim}"
+        )
+        if self.expected is not Verdict.OK:
+            word = "as documented" if self.judged is Verdict.OK else "CHANGED"
+            text += f"\n  {'':<10} {'':<24} expected finding: {self.expected.value} ({word})"
+        return text
+
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -81,6 +92,8 @@ def explore_job(machine: str, scope: dict[str, int], claim: str) -> JobResult:
     t0 = time.perf_counter()
     m = get_spec(machine).build(scope)
     r = Explorer(m).check(default_properties(m)).run()
+    if r.interrupted:
+        raise KeyboardInterrupt
     n_ok = sum(x.verdict is Verdict.OK for x in r.results)
     detail = f"{r.states:,} states, {r.transitions:,} transitions, depth {r.depth}: {n_ok}/{len(r.results)} hold"
     bad = [x.name for x in r.results if x.verdict is Verdict.VIOLATED]
@@ -99,10 +112,13 @@ def trace_equivalence_job(left: str, right: str, scope: dict[str, int], name: st
 
     t0 = time.perf_counter()
     r = compare_traces(get_spec(left).build(scope), get_spec(right).build(scope))
-    detail = f"{'same finite traces' if r.equivalent else 'traces DIFFER'} (exact)"
-    if not r.equivalent:
+    verdict = r.verdict
+    if verdict is Verdict.INCOMPLETE:
+        detail = f"INCOMPLETE: {r.reason}"
+    else:
+        detail = f"{'same finite traces' if verdict is Verdict.OK else 'traces DIFFER'} (exact)"
+    if verdict is Verdict.VIOLATED:
         detail += f"; witness: {r.witness_left_only or r.witness_right_only}"
-    verdict = Verdict.OK if r.equivalent else Verdict.VIOLATED
     job = JobResult(name, claim, verdict, detail, time.perf_counter() - t0, r.to_json())
     return scoped(job, left, scope)
 
@@ -116,6 +132,8 @@ def invariant_file_job(machine: str, scope: dict[str, int], file: str) -> JobRes
     path = invariant_file(file)
     invs = load_invariants(path, m)
     r = check_invariants(m, invs)
+    if r.explore.interrupted:
+        raise KeyboardInterrupt
     j = r.to_json()
     n_ok = sum(i["verdict"] == "OK" for i in j["invariants"])
     detail = f"{path.parent.name}/{path.name}: {n_ok}/{len(j['invariants'])} hold on {j['states']:,} states"
@@ -142,23 +160,46 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str) ->
     props = list(load_invariants(invariant_file(file), m).properties)
     prover = Prover(m, 60.0)
     r = prover.induction(props)
-    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).verdict is Verdict.OK]
+    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).inductive is Verdict.OK]
     word = {
         Outcome.INDUCTIVE: "inductive",
         Outcome.NOT_INDUCTIVE: "NOT inductive (not a violation: a CTI's pre-state may be unreachable)",
         Outcome.VIOLATED_INITIALLY: "VIOLATED in a start state",
-        Outcome.UNKNOWN: "unknown (solver)",
+        Outcome.UNKNOWN: "unknown (steps cut off by the scope's bounds not ruled out)"
+        if r.cut_possible
+        else "unknown (solver)",
     }[r.outcome]
     detail = f"conjunction of all {len(props)} items {word} (Z3, bounded scope); inductive alone: {', '.join(alone)}"
-    job = JobResult(f"prove {file} (Z3)", claim, r.invariants_verdict, detail, time.perf_counter() - t0, r.to_json())
+    job = JobResult(f"prove {file} (Z3)", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
     return scoped(job, machine, scope)
 
 
+def _cut_steps(r: JobResult) -> JobResult:
+    """A job whose data reports steps cut off by the scope's bounds is at best INCOMPLETE (a
+    safety net for jobs built elsewhere, e.g. by a paper bundle, that judge only violations)."""
+    hits = r.data.get("bound_hits") if isinstance(r.data, dict) else None
+    n = sum(hits.values()) if isinstance(hits, dict) else hits or 0
+    if n and r.verdict is Verdict.OK and not r.data.get("bound_hits_allowed"):
+        return replace(r, verdict=Verdict.INCOMPLETE, detail=f"{r.detail}; INCOMPLETE: {n} steps cut by the bounds")
+    return r
+
+
 def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResult]:
-    """Run every registered paper's claims, in registry order; ``progress`` sees each result."""
+    """Run every registered paper's claims, in registry order; ``progress`` sees each result.
+
+    Ctrl-C stops the run: the jobs finished so far are returned followed by one INCOMPLETE job
+    named ``interrupted`` (the remaining ones are not run)."""
     out = []
     for _paper, c in claims():
-        r = c.run()
+        try:
+            r = _cut_steps(c.run())
+        except KeyboardInterrupt:
+            why = "interrupted (Ctrl-C); later checks not run"
+            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-")
+            out.append(r)
+            if progress is not None:
+                progress(r)
+            break
         if c.expected is not Verdict.OK:
             r = replace(r, expected=c.expected)
         out.append(r)
@@ -170,3 +211,27 @@ def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResu
 def overall(results: list[JobResult]) -> Verdict:
     """The main job's verdict: each result judged against its expected verdict, then combined."""
     return Verdict.combine(r.judged for r in results)
+
+
+@dataclass(frozen=True)
+class MainJob:
+    """The main job's report (``ioakit papers``): every job run, and their combined verdict.
+
+    ``show()`` is the summary line (the jobs' own lines are printed as they finish)."""
+
+    jobs: tuple[JobResult, ...]
+
+    @property
+    def verdict(self) -> Verdict:
+        return overall(list(self.jobs))
+
+    def to_json(self) -> dict[str, Any]:
+        from ioakit.backends.symbolic import z3_version
+
+        return {"verdict": self.verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in self.jobs]}
+
+    def show(self) -> str:
+        n_ok = sum(r.judged is Verdict.OK for r in self.jobs)
+        findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in self.jobs)
+        extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""
+        return f"summary: {self.verdict.value} — {n_ok}/{len(self.jobs)} checks hold{extra}"

@@ -18,12 +18,13 @@ from typing import Any
 
 from ioakit.backends.codegen import compile_predicates
 from ioakit.engines.explore import Execution, Property
+from ioakit.errors import UserError
 from ioakit.lang.automaton import Machine
 
 FORMATS = ("dot", "svg", "png", "pdf")
 
 
-class RenderError(Exception):
+class RenderError(UserError):
     """A picture cannot be made (graph too large, unknown format, dot missing, file exists)."""
 
 

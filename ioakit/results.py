@@ -18,8 +18,11 @@ caveat than an unfinished one); OK only when every part is OK.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any, Protocol, runtime_checkable
 
 
 class Verdict(StrEnum):
@@ -51,3 +54,50 @@ class Verdict(StrEnum):
 
 EXIT_OK, EXIT_VIOLATED, EXIT_USAGE, EXIT_UNKNOWN, EXIT_INTERNAL = 0, 1, 2, 3, 4
 """Exit statuses of the command line: 2 is a user's input error, 4 an internal error (a bug)."""
+
+
+@runtime_checkable
+class Report(Protocol):
+    """What the result of every check offers, whatever the engine (exploration, simulation, an
+    invariant file checked, BMC, induction, a trace checked, two machines compared, the main job):
+
+    * ``verdict`` — the one ``Verdict`` of the result (its exit status at the command line);
+    * ``to_json()`` — the machine-readable result, a JSON object with a ``"verdict"`` key;
+    * ``show()`` — the human-readable result.
+
+    Finer detail stays on each report (e.g. the prover's ``Outcome``: inductive, not inductive,
+    violated initially), but the verdict is always this one field, so callers never re-derive it
+    from booleans or strings. The command line renders every report with ``render_json`` or
+    ``show()`` and nothing else (``ioakit.cli._emit``).
+    """
+
+    @property
+    def verdict(self) -> Verdict: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+    def show(self) -> str: ...
+
+
+def render_json(report: Report, *, compact: bool = False) -> str:
+    """The one JSON rendering of a report: ``report.to_json()``, with its ``"verdict"`` filled in
+    from ``report.verdict`` when the report's JSON does not already carry it."""
+    data = report.to_json()
+    data.setdefault("verdict", report.verdict.value)
+    return json.dumps(data, indent=None if compact else 2, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class SimpleReport:
+    """A ``Report`` built from parts: for results that are not checks (``ioakit list``, a picture
+    written by ``ioakit render``) or that combine several reports (``ioakit prove``)."""
+
+    verdict: Verdict
+    data: dict[str, Any] = field(default_factory=dict)
+    text: str | Callable[[], str] = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {**self.data, "verdict": self.data.get("verdict", self.verdict.value)}
+
+    def show(self) -> str:
+        return self.text() if callable(self.text) else self.text

@@ -1,8 +1,10 @@
 """Assertions for users' test suites (also exposed as pytest fixtures by ``ioakit.pytest_plugin``).
 
 Each assertion fails with a readable message, including the shortest counterexample, and fails
-too when the check could not be completed ("model checking is incomplete"), so a passing test
-always means the claim was checked in full at the stated scope.
+too when the check could not be completed ("model checking is incomplete": a state limit, or
+steps cut off by the scope's bounds), so a passing test always means the claim was checked in
+full at the stated scope. ``allow_bound_hits=True`` accepts cut steps: the assertion is then
+about the bounded machine only.
 """
 
 from __future__ import annotations
@@ -14,24 +16,34 @@ from ioakit.lang.automaton import Machine
 from ioakit.refinement.trace_equiv import compare_traces
 
 
-def assert_invariants(machine: Machine, props: Iterable[Property], max_states: int | None = None) -> ExploreReport:
+def assert_invariants(
+    machine: Machine, props: Iterable[Property], max_states: int | None = None, *, allow_bound_hits: bool = False
+) -> ExploreReport:
     """Every property holds in every reachable state of ``machine`` (exhaustive at its scope)."""
-    r = Explorer(machine).check(props).max_states(max_states).run()
+    r = Explorer(machine).check(props).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
     r.assert_ok()
     return r
 
 
-def assert_trace_inclusion(impl: Machine, spec: Machine) -> None:
-    """Every finite trace of ``impl`` is a trace of ``spec`` (exact at the machines' scopes)."""
-    r = compare_traces(impl, spec)
-    if not r.left_in_right:
+def assert_trace_inclusion(impl: Machine, spec: Machine, *, allow_bound_hits: bool = False) -> None:
+    """Every finite trace of ``impl`` is a trace of ``spec`` (exact at the machines' scopes).
+
+    Steps cut off by the bounds of ``impl`` leave its traces unexplored, and those of ``spec``
+    may hide the trace a witness lacks: either makes the assertion fail as incomplete (unless
+    ``allow_bound_hits``) rather than pass or report a difference that may not exist."""
+    r = compare_traces(impl, spec, allow_bound_hits=allow_bound_hits)
+    if not r.left_in_right and (allow_bound_hits or not r.right_bound_hits):
         raise AssertionError(
             f"{impl.name} has a trace that {spec.name} does not allow (scope {impl.scope}): "
             + " · ".join(r.witness_left_only or ())
         )
+    if not allow_bound_hits and (r.left_bound_hits or (r.right_bound_hits and not r.left_in_right)):
+        raise AssertionError(
+            f"trace inclusion of {impl.name} in {spec.name}: model checking is incomplete ({r.reason})"
+        )
 
 
-def assert_trace_equivalent(a: Machine, b: Machine) -> None:
+def assert_trace_equivalent(a: Machine, b: Machine, *, allow_bound_hits: bool = False) -> None:
     """``a`` and ``b`` have exactly the same finite traces (exact at the machines' scopes)."""
-    assert_trace_inclusion(a, b)
-    assert_trace_inclusion(b, a)
+    assert_trace_inclusion(a, b, allow_bound_hits=allow_bound_hits)
+    assert_trace_inclusion(b, a, allow_bound_hits=allow_bound_hits)

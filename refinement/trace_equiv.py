@@ -11,6 +11,12 @@ deterministic automata breadth-first. Trace inclusion ``A ⊆ B`` fails iff some
 *shortest* such trace. This decides inclusion for traces of every length at that scope, not
 only up to a depth. It says nothing about larger scopes: the report names the scope.
 
+Steps cut off by the scope's bounds (``ioakit.engines.bounds``) remove traces from a side, so
+neither equality nor a difference can then be concluded for the machines themselves: a trace
+missing from a side that cut steps may be a trace of that machine. The comparison is then
+INCOMPLETE, except for a witness trace missing from a side that cut nothing (a real difference,
+VIOLATED); ``allow_bound_hits`` makes the verdict about the bounded machines instead.
+
 External actions are matched by name and JSON arguments, as in composition.
 """
 
@@ -22,7 +28,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
+from ioakit.engines.bounds import BoundHit, cut_reason, diagnose
 from ioakit.lang.automaton import Kind, Machine
+from ioakit.results import Verdict
 
 
 @dataclass(frozen=True)
@@ -40,16 +48,57 @@ class TraceComparison:
     right_states: int
     macro_pairs: int
     seconds: float
+    left_bound_hits: int = 0
+    right_bound_hits: int = 0
+    first_bound_hit_left: BoundHit | None = None
+    first_bound_hit_right: BoundHit | None = None
+    bound_hits_allowed: bool = False
 
     @property
     def equivalent(self) -> bool:
+        """The computed trace sets are equal (about the bounded machines when steps were cut:
+        read ``verdict`` for what is established about the machines)."""
         return self.left_in_right and self.right_in_left
+
+    @property
+    def verdict(self) -> Verdict:
+        """OK: the trace sets are equal; VIOLATED: a trace of one machine that the other lacks;
+        INCOMPLETE: steps were cut off by the bounds, so neither can be concluded.
+
+        A witness found on one side is a real trace of that machine (every step taken is a real
+        step); it is missing from the other only if the other cut nothing."""
+        real_left_only = self.witness_left_only is not None and (not self.right_bound_hits or self.bound_hits_allowed)
+        real_right_only = self.witness_right_only is not None and (not self.left_bound_hits or self.bound_hits_allowed)
+        if real_left_only or real_right_only:
+            return Verdict.VIOLATED
+        if (self.left_bound_hits or self.right_bound_hits) and not self.bound_hits_allowed:
+            return Verdict.INCOMPLETE
+        return Verdict.OK if self.equivalent else Verdict.VIOLATED
+
+    @property
+    def reason(self) -> str | None:
+        """Why the comparison is incomplete (or about the bounded machines only), or None."""
+        parts = []
+        for side, n, first in (
+            (self.left, self.left_bound_hits, self.first_bound_hit_left),
+            (self.right, self.right_bound_hits, self.first_bound_hit_right),
+        ):
+            if n:
+                parts.append(f"{side}: {cut_reason(n, first, self.bound_hits_allowed)}")
+        return "; ".join(parts) or None
+
+    def show(self) -> str:
+        """Human-readable result (``format_compare``)."""
+        return format_compare(self)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "left": self.left,
             "right": self.right,
             "scope": self.scope,
+            "verdict": self.verdict.value,
+            "complete": not (self.left_bound_hits or self.right_bound_hits),
+            "reason": self.reason,
             "equivalent": self.equivalent,
             "left_in_right": self.left_in_right,
             "right_in_left": self.right_in_left,
@@ -58,8 +107,35 @@ class TraceComparison:
             "left_states": self.left_states,
             "right_states": self.right_states,
             "macro_pairs": self.macro_pairs,
+            "bound_hits": {"left": self.left_bound_hits, "right": self.right_bound_hits},
+            "bound_hits_allowed": self.bound_hits_allowed,
+            "first_bound_hit": {
+                "left": self.first_bound_hit_left.to_json() if self.first_bound_hit_left else None,
+                "right": self.first_bound_hit_right.to_json() if self.first_bound_hit_right else None,
+            },
             "seconds": round(self.seconds, 3),
         }
+
+
+def format_compare(r: TraceComparison) -> str:
+    """Human-readable result of ``compare``: EQUAL, DIFFERENT (with witnesses) or INCOMPLETE."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
+    figures = (
+        f"determinised external-trace automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / "
+        f"{r.right_states:,} states; {r.seconds:.2f} s"
+    )
+    if r.verdict is Verdict.INCOMPLETE:
+        text.append(f"  INCOMPLETE — neither equality nor a difference is established: {r.reason} ({figures})")
+    else:
+        word = "EQUAL" if r.verdict is Verdict.OK else "DIFFERENT"
+        text.append(f"  {word} — exact at this scope ({figures})")
+        if r.reason:
+            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
+        if w is not None:
+            text.append(f"  shortest trace of {side}: " + " · ".join(w))
+    return "\n".join(text)
 
 
 class _Det:
@@ -78,6 +154,8 @@ class _Det:
         internal: list[list[int]] = []
         external: list[list[tuple[int, int]]] = []
         todo = list(m.start_states)
+        self.bound_hits = 0
+        self.first_bound_hit: BoundHit | None = None
         for s in todo:
             ids.setdefault(s, len(ids))
         while todo:
@@ -87,7 +165,10 @@ class _Det:
                 internal.append([])
                 external.append([])
             for k, ns in succ(s):
-                if ns is None:
+                if ns is None:  # cut off by the scope's bounds: counted, never silent
+                    self.bound_hits += 1
+                    if self.first_bound_hit is None:
+                        self.first_bound_hit = diagnose(m, k, s)
                     continue
                 if ns not in ids:
                     ids[ns] = len(ids)
@@ -124,8 +205,11 @@ class _Det:
         return {lab: self.closure(js) for lab, js in nxt.items()}
 
 
-def compare_traces(left: Machine, right: Machine) -> TraceComparison:
-    """Decide ``traces(left) ⊆ traces(right)`` and the converse, with shortest witnesses."""
+def compare_traces(left: Machine, right: Machine, *, allow_bound_hits: bool = False) -> TraceComparison:
+    """Decide ``traces(left) ⊆ traces(right)`` and the converse, with shortest witnesses.
+
+    With ``allow_bound_hits`` the verdict is about the bounded machines even when steps were cut
+    off by the scope's bounds (see the module docstring)."""
     t0 = time.perf_counter()
     labels: dict[str, int] = {}
     A, B = _Det(left, labels), _Det(right, labels)
@@ -169,4 +253,9 @@ def compare_traces(left: Machine, right: Machine) -> TraceComparison:
         right_states=B.states,
         macro_pairs=len(parent),
         seconds=time.perf_counter() - t0,
+        left_bound_hits=A.bound_hits,
+        right_bound_hits=B.bound_hits,
+        first_bound_hit_left=A.first_bound_hit,
+        first_bound_hit_right=B.first_bound_hit,
+        bound_hits_allowed=allow_bound_hits,
     )

@@ -6,8 +6,8 @@ See :mod:`ioakit.traces.format` for reading/writing JSON Lines traces and
 """
 
 from ioakit.traces.fls.checkers import (
-    PropertyResult,
     TOTraceResult,
+    TracePropertyResult,
     VSCauseResult,
     check_to_trace,
     check_vs_cause,
@@ -29,10 +29,10 @@ from ioakit.traces.format import (
 
 __all__ = [
     "Event",
-    "PropertyResult",
     "TOTraceResult",
     "TraceFormatError",
     "TraceHeader",
+    "TracePropertyResult",
     "TraceReader",
     "TraceWriter",
     "VSCauseResult",

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any, Final, TextIO
 
+from ioakit.errors import UserError
+
 __all__ = [
     "EVENT_KINDS",
     "EXTERNAL_KINDS",
@@ -70,7 +72,7 @@ _EVENT_KEYS: Final = frozenset({"action", "kind", "args", "time", "state"})
 _EXTENSION_PREFIX: Final = "x-"
 
 
-class TraceFormatError(ValueError):
+class TraceFormatError(UserError):
     """A trace file (or string) that does not follow ``FORMAT.md``.
 
     ``str(err)`` is ``path:LINE: message`` so editors and CI logs can jump to the line; the parts

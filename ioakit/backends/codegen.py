@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ioakit.errors import UserError
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.ops import OPS, Template, helpers
 from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
@@ -1103,7 +1104,7 @@ def compile_scan(m: Any, preds: Sequence[Term], find: bool) -> Callable[[Sequenc
 # -- limits of the Python compiler ------------------------------------------------------------
 
 
-class CodegenLimitError(ValueError):
+class CodegenLimitError(UserError):  # UserError is a ValueError, as before
     """An expression nests too deeply to become Python code (a ``ValueError``: the input, not
     ioakit, is at fault). Raised instead of the ``SyntaxError`` / ``RecursionError`` traceback
     that CPython gives; ``str()`` names the generated code, the depth and what to write instead.

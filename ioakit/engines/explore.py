@@ -1,7 +1,6 @@
 """Explicit-state checking: breadth-first reachability and seeded random simulation.
 
-The explorer is built fluently and returns an immutable report (design.md §3, §8, after
-Stateright)::
+The explorer is built fluently and returns an immutable report (after Stateright)::
 
     report = Explorer(machine).check(lemma_4_1).max_states(1_000_000).run()
     report.verdict            # Verdict.OK / VIOLATED / INCOMPLETE
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ioakit.backends.codegen import compile_predicates, compile_scan
+from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
 from ioakit.results import Verdict
@@ -136,7 +136,15 @@ class PropertyResult:
 
 @dataclass(frozen=True)
 class ExploreReport:
-    """Immutable result of an exhaustive exploration."""
+    """Immutable result of an exhaustive exploration (an ``ioakit.results.Report``).
+
+    ``complete`` is true only when every enabled step from every reachable state was taken: a
+    state or depth limit, Ctrl-C (``interrupted``) or a step cut off by the scope's bounds
+    (``bound_hits``, the first named by ``first_bound_hit``) makes it false. ``verdict`` is OK only
+    for a complete exploration, or one whose only gap is cut steps the caller accepted
+    (``bound_hits_allowed``); VIOLATED whenever a violation was found (violations are real and
+    shortest even in an incomplete exploration); INCOMPLETE otherwise.
+    """
 
     machine: str
     scope: dict[str, int]
@@ -149,8 +157,12 @@ class ExploreReport:
     reason: str | None
     results: tuple[PropertyResult, ...]
     bound_hits: int
-    first_bound_hit: str | None
+    first_bound_hit: BoundHit | None
     deadlocks: int
+    bound_hits_allowed: bool = False
+    """The caller accepted cut steps (``allow_bound_hits``): the verdict is about the bounded
+    machine; ``complete`` stays false all the same, since not every enabled step was taken."""
+    interrupted: bool = False
 
     @property
     def states_per_second(self) -> float:
@@ -163,15 +175,20 @@ class ExploreReport:
         raise KeyError(name)
 
     def assert_ok(self) -> None:
-        """Fail unless every property holds on a *complete* exploration."""
+        """Fail unless every property holds on a *complete* exploration (or one whose only gap is
+        steps cut off by the scope's bounds, when the caller accepted them)."""
         if self.verdict is Verdict.VIOLATED:
             bad = [r for r in self.results if r.verdict is Verdict.VIOLATED]
             raise AssertionError(
                 f"{self.machine}: {', '.join(r.name for r in bad)} violated:\n"
                 + "\n".join(r.counterexample.show() for r in bad if r.counterexample)
             )
-        if not self.complete:
+        if self.verdict is not Verdict.OK:
             raise AssertionError(f"{self.machine}: model checking is incomplete ({self.reason})")
+
+    def show(self) -> str:
+        """Human-readable summary (``format_explore``)."""
+        return format_explore(self)
 
     def to_json(self) -> dict[str, Any]:
         from ioakit.backends.symbolic import z3_version
@@ -190,7 +207,9 @@ class ExploreReport:
             "states_per_second": round(self.states_per_second, 1),
             "deadlocks": self.deadlocks,
             "bound_hits": self.bound_hits,
-            "first_bound_hit": self.first_bound_hit,
+            "bound_hits_allowed": self.bound_hits_allowed,
+            "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
+            "interrupted": self.interrupted,
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
@@ -198,7 +217,11 @@ class ExploreReport:
 
 @dataclass(frozen=True)
 class SimulationReport:
-    """Result of seeded random simulation; never a proof (``exhaustive`` is false)."""
+    """Result of seeded random simulation; never a proof (``exhaustive`` is false).
+
+    ``runs`` counts the runs completed (fewer than ``runs_requested`` when ``interrupted``);
+    ``bound_hits`` the enabled steps a run could not take because they leave the scope's bounds
+    (the verdict is then INCOMPLETE unless ``bound_hits_allowed``)."""
 
     machine: str
     scope: dict[str, int]
@@ -210,6 +233,25 @@ class SimulationReport:
     seconds: float
     results: tuple[PropertyResult, ...]
     executions: tuple[Execution, ...] = field(default=(), repr=False)
+    runs_requested: int = 0
+    interrupted: bool = False
+    bound_hits: int = 0
+    first_bound_hit: BoundHit | None = None
+    bound_hits_allowed: bool = False
+
+    @property
+    def reason(self) -> str | None:
+        """Why the simulation is not the full sample asked for (None when it is)."""
+        parts = []
+        if self.interrupted:
+            parts.append(f"interrupted (Ctrl-C) after {self.runs} of {self.runs_requested} runs")
+        if self.bound_hits:
+            parts.append(cut_reason(self.bound_hits, self.first_bound_hit, self.bound_hits_allowed))
+        return "; ".join(parts) or None
+
+    def show(self) -> str:
+        """Human-readable summary (``format_simulation``)."""
+        return format_simulation(self)
 
     def to_json(self) -> dict[str, Any]:
         from ioakit.backends.symbolic import z3_version
@@ -220,14 +262,81 @@ class SimulationReport:
             "mode": "simulation",
             "exhaustive": False,
             "verdict": self.verdict.value,
+            "complete": not self.interrupted and not self.bound_hits,
+            "reason": self.reason,
+            "interrupted": self.interrupted,
             "runs": self.runs,
+            "runs_requested": self.runs_requested,
             "steps": self.steps,
             "distinct_states": self.distinct_states,
+            "bound_hits": self.bound_hits,
+            "bound_hits_allowed": self.bound_hits_allowed,
+            "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "seed": self.seed,
             "seconds": round(self.seconds, 4),
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
+
+
+def _fmt_verdict(v: Verdict) -> str:
+    return {"OK": "holds", "VIOLATED": "VIOLATED", "INCOMPLETE": "incomplete", "UNKNOWN": "unknown"}[v.value]
+
+
+def format_explore(r: ExploreReport) -> str:
+    """Human-readable summary of an exhaustive exploration."""
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]"]
+    n_ok = sum(x.verdict is Verdict.OK for x in r.results)
+    if r.verdict is Verdict.OK and not r.results:
+        lines.append("  verdict: OK — every reachable state explored (exhaustive); no invariants checked")
+    elif r.verdict is Verdict.OK:
+        n = len(r.results)
+        what = "the invariant holds" if n == 1 else f"all {n} invariants hold"
+        where = "state of the bounded machine" if r.bound_hits else "state (exhaustive)"
+        lines.append(f"  verdict: OK — {what} in every reachable {where}")
+    elif r.verdict is Verdict.VIOLATED:
+        lines.append(f"  verdict: VIOLATED — {len(r.results) - n_ok} of {len(r.results)} invariants violated")
+    else:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; nothing is claimed beyond the states explored")
+    lines.append(
+        f"  states {r.states:,} · transitions {r.transitions:,} · depth {r.depth} · {r.seconds:.2f} s · "
+        f"{r.states_per_second:,.0f} states/s · deadlocks {r.deadlocks:,}"
+    )
+    if r.bound_hits and r.bound_hits_allowed:
+        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    width = max((len(x.name) for x in r.results), default=0)
+    for x in r.results:
+        line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
+        if x.vacuous:
+            line += f"  (vacuous: {'; '.join(x.vacuous)})"
+        lines.append(line)
+        if x.counterexample is not None:
+            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
+
+
+def format_simulation(r: SimulationReport) -> str:
+    scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    lines = [f"{r.machine}  [scope {scope}]  simulation, seed {r.seed}"]
+    if r.verdict is Verdict.VIOLATED:
+        lines.append("  verdict: VIOLATED" + (f" (and {r.reason})" if r.reason else ""))
+    elif r.verdict is Verdict.INCOMPLETE:
+        lines.append(f"  verdict: INCOMPLETE — {r.reason}; no violation in the {r.runs} completed runs")
+    else:
+        lines.append(
+            f"  verdict: OK — no violation in {r.runs} random runs (a sample, not a proof: use `ioakit explore`)"
+        )
+        if r.bound_hits:
+            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    lines.append(f"  runs {r.runs} · steps {r.steps:,} · distinct states {r.distinct_states:,} · {r.seconds:.2f} s")
+    for x in r.results:
+        lines.append(f"  {x.name}  {x.reference}  {'VIOLATED' if x.verdict is Verdict.VIOLATED else 'no violation'}")
+        if x.counterexample is not None:
+            lines.append(f"    shortest violating run prefix found ({len(x.counterexample)} steps):")
+            lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
+    return "\n".join(lines)
 
 
 class Explorer:
@@ -239,6 +348,7 @@ class Explorer:
         self._max_states: int | None = None
         self._max_depth: int | None = None
         self._stop_on_violation = False
+        self._allow_bound_hits = False
         self._progress: Callable[[int, int, float], None] | None = None
 
     def check(self, props: Iterable[Property]) -> Explorer:
@@ -251,6 +361,13 @@ class Explorer:
 
     def max_depth(self, d: int | None) -> Explorer:
         self._max_depth = d
+        return self
+
+    def allow_bound_hits(self, flag: bool = True) -> Explorer:
+        """Accept steps cut off by the scope's bounds: without this, an exploration or simulation
+        that cut any is INCOMPLETE (``ioakit.engines.bounds``); with it, the verdict is about the
+        bounded machine and the report says so."""
+        self._allow_bound_hits = flag
         return self
 
     def stop_on_violation(self, flag: bool = True) -> Explorer:
@@ -281,8 +398,9 @@ class Explorer:
         frontier = list(seen)
         cap = self._max_states if self._max_states is not None else sys.maxsize
         transitions = bound_hits = deadlocks = 0
-        first_bound_hit: str | None = None
+        first_bound_hit: BoundHit | None = None
         complete, reason = True, None
+        interrupted = False
         depth = 0
         t0 = time.perf_counter()
         next_tick = t0 + 1.0
@@ -310,7 +428,7 @@ class Explorer:
                     bound_hits += nb
                     deadlocks += nd
                     if fb >= 0 and first_bound_hit is None:
-                        first_bound_hit = m.actions[fb].label
+                        first_bound_hit = find_and_diagnose(m, fb, frontier[c : c + _CHUNK])
                     if len(seen) > cap:  # keep exactly the first ``cap`` states found
                         excess = len(seen) - cap
                         for _ in range(excess):
@@ -329,13 +447,21 @@ class Explorer:
         except _Stop as e:
             complete, reason = False, str(e)
         except KeyboardInterrupt:
-            complete, reason = False, "interrupted (Ctrl-C)"
+            complete, reason, interrupted = False, "interrupted (Ctrl-C)", True
         if not complete and checked < len(new):  # the states of the interrupted chunk
             checks.scan(new, checked)
             witnesses.scan(new, checked)
             if reason is not None and not reason.startswith("max-depth"):
                 depth += 1
         seconds = time.perf_counter() - t0
+        # steps cut off by the bounds: not every enabled step was taken, so the exploration is not
+        # complete; it is still *judged* complete (OK possible) when the caller accepted the cuts
+        judged_complete = complete
+        if bound_hits:
+            cut = cut_reason(bound_hits, first_bound_hit, self._allow_bound_hits)
+            reason = cut if reason is None else f"{reason}; {cut}"
+            complete = False
+            judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
             chain = [t]
@@ -354,13 +480,13 @@ class Explorer:
             if bad is not None:
                 v, cex = Verdict.VIOLATED, path(bad)
             else:
-                v, cex = (Verdict.OK if complete else Verdict.INCOMPLETE), None
+                v, cex = (Verdict.OK if judged_complete else Verdict.INCOMPLETE), None
             vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_hit[w] is None)
             results.append(PropertyResult(p.name, p.reference, v, cex, vac))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
         else:
-            verdict = Verdict.OK if complete else Verdict.INCOMPLETE
+            verdict = Verdict.OK if judged_complete else Verdict.INCOMPLETE
         return ExploreReport(
             machine=m.name,
             scope=m.scope.as_dict(),
@@ -375,10 +501,14 @@ class Explorer:
             bound_hits=bound_hits,
             first_bound_hit=first_bound_hit,
             deadlocks=deadlocks,
+            bound_hits_allowed=self._allow_bound_hits,
+            interrupted=interrupted,
         )
 
     def reachable(self) -> list[tuple[Any, ...]]:
-        """All reachable states (within ``max_states``), in breadth-first order."""
+        """All reachable states (within ``max_states``), in breadth-first order, of the bounded
+        machine: steps cut off by the scope's bounds are not followed (``run()`` counts and
+        reports them; this is for drawing and for tests)."""
         m = self.machine
         layer = m.compiled().layer
         seen: dict[tuple[Any, ...], Any] = dict.fromkeys(m.start_states)
@@ -397,7 +527,10 @@ class Explorer:
         """``runs`` random walks of at most ``steps`` steps each, from a seeded generator.
 
         The same seed gives the same runs. A run ends early at a deadlock. A violation's
-        execution is the shortest violating prefix found among the runs.
+        execution is the shortest violating prefix found among the runs. An enabled step that
+        leaves the scope's bounds is not a choice of the walk; it is counted, and makes the
+        verdict INCOMPLETE unless ``allow_bound_hits``. Ctrl-C ends the simulation with the runs
+        completed so far: INCOMPLETE (or VIOLATED if one was found), the interrupted run dropped.
         """
         m = self.machine
         succ = m.compiled().successors
@@ -405,8 +538,10 @@ class Explorer:
         rng = random.Random(seed)
         best: list[Execution | None] = [None] * len(self._props)
         seen: set[tuple[Any, ...]] = set()
-        total = 0
+        total = done = bound_hits = 0
+        first_bound_hit: BoundHit | None = None
         kept: list[Execution] = []
+        interrupted = False
         t0 = time.perf_counter()
         try:
             for _ in range(runs):
@@ -416,7 +551,14 @@ class Explorer:
                 seen.add(s)
                 self._sim_check(checks, s, start, trail, best)
                 for _ in range(steps):
-                    options = [(k, ns) for k, ns in succ(s) if ns is not None]
+                    options = []
+                    for k, ns in succ(s):
+                        if ns is not None:
+                            options.append((k, ns))
+                        else:
+                            bound_hits += 1
+                            if first_bound_hit is None:
+                                first_bound_hit = diagnose(m, k, s)
                     if not options:
                         break
                     k, s = options[rng.randrange(len(options))]
@@ -426,24 +568,32 @@ class Explorer:
                     self._sim_check(checks, s, start, trail, best)
                 if keep_executions:
                     kept.append(Execution(m, start, tuple(trail)))
+                done += 1
         except KeyboardInterrupt:
-            pass
+            interrupted = True
+        incomplete = interrupted or (bound_hits > 0 and not self._allow_bound_hits)
+        unviolated = Verdict.INCOMPLETE if incomplete else Verdict.OK
         results = tuple(
-            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else Verdict.OK, b)
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else unviolated, b)
             for p, b in zip(self._props, best)
         )
-        verdict = Verdict.VIOLATED if any(b is not None for b in best) else Verdict.OK
+        verdict = Verdict.VIOLATED if any(b is not None for b in best) else unviolated
         return SimulationReport(
             m.name,
             m.scope.as_dict(),
             verdict,
-            runs,
+            done,
             total,
             len(seen),
             seed,
             time.perf_counter() - t0,
             results,
             tuple(kept),
+            runs_requested=runs,
+            interrupted=interrupted,
+            bound_hits=bound_hits,
+            first_bound_hit=first_bound_hit,
+            bound_hits_allowed=self._allow_bound_hits,
         )
 
     def _sim_check(

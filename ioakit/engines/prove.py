@@ -1,4 +1,4 @@
-"""Bounded proofs with Z3: BMC from the start states, induction, relative induction (design.md §3).
+"""Bounded proofs with Z3: BMC from the start states, induction, relative induction.
 
 Everything here runs on a ``Machine`` (an automaton instantiated at a scope) and a list of
 ``Property`` objects, both produced by the one traced source (``ioakit.specs``). The Z3 formulas
@@ -30,6 +30,16 @@ What the results mean
 * **Relative induction** (``minimal_support``): the target is preserved by every step from states
   satisfying the target and a *support* set of other invariants. This proves the target only
   together with a proof of the support (e.g. the whole conjunction being inductive).
+* **Steps cut off by the bounds are never silent.** A proof about the bounded machine says
+  nothing about the machine itself if some step it considers was cut off by the scope's bounds
+  (``ioakit.engines.bounds``). So BMC and induction also ask Z3 whether a state they consider
+  (a state on a path of length < K; a well-formed state satisfying the assumptions) has an
+  enabled action instance whose post-state leaves the bounds. If Z3 cannot rule that out, an
+  exhaustive exploration of the bounded machine (at most ``explore_limit`` states, done once per
+  ``Prover``) may still show that no *reachable* state has such a step — then the bounded
+  machine has exactly the reachable states of the machine itself, and the proof stands.
+  Otherwise the result is UNKNOWN, naming the action, variable and bound (``bound_hit``),
+  unless the caller accepted the bounded machine (``allow_bound_hits``).
 * **Three-valued.** ``Verdict.OK`` (proved at the scope), ``Verdict.VIOLATED`` (with a BMC trace
   or a CTI), ``Verdict.UNKNOWN`` with a reason (Z3 timeout or ``unknown``). A timeout is never a
   pass. ``timeout_s`` bounds *each* Z3 check (``z3.Solver.set("timeout", ms)``).
@@ -50,19 +60,27 @@ induction"): which of its 14 items are inductive alone and which need the others
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import math
+import os
+import signal
+import sys
+import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 import z3
 
 from ioakit.backends import symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
-from ioakit.engines.explore import Execution, Property, Verdict
+from ioakit.engines.bounds import ALLOW_HINT, BoundHit, diagnose
+from ioakit.engines.explore import Execution, Explorer, Property, Verdict
+from ioakit.errors import InternalError, UserError
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.types import MapT
@@ -70,13 +88,118 @@ from ioakit.lang.types import MapT
 DEFAULT_TIMEOUT_S = 30.0
 """Default limit on each Z3 check, in seconds."""
 
+DEFAULT_EXPLORE_LIMIT = 500_000
+"""States an exhaustive exploration may visit to show that no reachable step is cut off by the
+scope's bounds, when Z3 cannot rule it out from the invariants alone (``Prover.reachable_cut``)."""
 
-class ProverInternalError(AssertionError):
+
+class ProverInternalError(InternalError, AssertionError):
     """Z3 and the compiled concrete semantics disagree about a counterexample.
 
-    This is a bug in ioakit (``specs/symbolic.py`` or ``specs/codegen.py``), never a verdict about
+    This is a bug in ioakit (``ioakit/backends/symbolic.py`` or ``codegen.py``), never a verdict about
     the user's automaton; the message carries the counterexample as a reproducer.
     """
+
+
+# -- Ctrl-C during a Z3 check ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """Make Ctrl-C stop a running Z3 check at once and raise ``KeyboardInterrupt``.
+
+    Z3's own Ctrl-C handling turns the signal into an ``unknown`` answer (indistinguishable from
+    a timeout, and the prover would go on), so solvers are made with ``ctrl_c`` off; but then
+    Python only sees the signal when the check returns. Here the signal is also written to a
+    wake-up pipe (``signal.set_wakeup_fd``, done by the C-level handler even while Z3 runs); a
+    watcher thread reading it interrupts Z3 (``Z3_interrupt`` is thread-safe), the check returns,
+    and Python raises the pending ``KeyboardInterrupt``. Outside the main thread this does nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    r, w = os.pipe()
+    os.set_blocking(w, False)
+    try:
+        old = signal.set_wakeup_fd(w, warn_on_full_buffer=False)
+    except ValueError:  # pragma: no cover - not the main thread of the main interpreter
+        os.close(r)
+        os.close(w)
+        yield
+        return
+
+    def watch() -> None:
+        while True:
+            try:
+                data = os.read(r, 64)
+            except OSError:
+                return
+            if not data:
+                return
+            if signal.SIGINT in data:
+                _INTERRUPTED.set()
+                z3.main_ctx().interrupt()
+
+    previous_hook = sys.unraisablehook
+
+    def unraisable(u: Any) -> None:
+        # Ctrl-C landing in a Z3 object's ``__del__`` is not raised by Python, only printed as
+        # "Exception ignored": remember it instead (the next check raises it) and print nothing
+        if isinstance(u.exc_value, KeyboardInterrupt):
+            _INTERRUPTED.set()
+            z3.main_ctx().interrupt()
+        else:
+            previous_hook(u)
+
+    t = threading.Thread(target=watch, name="ioakit-z3-interrupt", daemon=True)
+    t.start()
+    sys.unraisablehook = unraisable
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise
+    except Exception as e:
+        if _INTERRUPTED.is_set():  # e.g. Z3Exception("push canceled"): the interrupt, not a bug
+            raise KeyboardInterrupt from e
+        raise
+    finally:
+        sys.unraisablehook = previous_hook
+        signal.set_wakeup_fd(old)
+        os.close(w)
+        t.join(timeout=1.0)
+        os.close(r)
+        _INTERRUPTED.clear()
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _interruptible_method(fn: _F) -> _F:
+    """Run a prover method inside ``interruptible()``, so Ctrl-C stops it in a library session
+    too (the solvers have Z3's own Ctrl-C handling off)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with interruptible():
+            return fn(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+_INTERRUPTED = threading.Event()
+"""Set by ``interruptible``'s watcher when Ctrl-C arrives; cleared when the context ends."""
+
+
+def _check(solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
+    """``solver.check`` that raises ``KeyboardInterrupt`` when Ctrl-C arrived before or during it
+    (even if Python's own ``KeyboardInterrupt`` was lost, e.g. raised inside a Z3 object's
+    ``__del__``, where Python ignores exceptions)."""
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    r = solver.check(*assumptions)
+    if _INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+    return r
 
 
 # -- small helpers -----------------------------------------------------------------------------
@@ -375,6 +498,11 @@ class BMCResult:
     complete: bool
     items: tuple[BMCItem, ...]
     z3_version: str = field(default_factory=symbolic.z3_version)
+    bound_hit: BoundHit | None = None
+    """A step cut off by the bounds from a state at depth < ``max_depth`` (not ruled out)."""
+    bound_hits_allowed: bool = False
+    cut_possible: bool = False
+    """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
 
     def item(self, name: str) -> BMCItem:
         for it in self.items:
@@ -412,6 +540,9 @@ class BMCResult:
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
             "complete": self.complete,
+            "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
+            "cut_possible": self.cut_possible,
+            "bound_hits_allowed": self.bound_hits_allowed,
             "invariants": [i.to_json() for i in self.items],
         }
 
@@ -428,16 +559,32 @@ class Outcome(StrEnum):
     VIOLATED_INITIALLY = "violated_initially"
     UNKNOWN = "unknown"
 
+    @property
+    def verdict(self) -> Verdict:
+        """THE mapping from what induction found to what is known about the invariants holding in
+        every reachable state — the one place an induction's ``verdict`` comes from:
+
+        * ``inductive`` → OK (a proof at the scope);
+        * ``violated_initially`` → VIOLATED (a start state breaks an invariant: a real violation);
+        * ``not_inductive`` → UNKNOWN (a CTI's pre-state may be unreachable: not a violation);
+        * ``unknown`` → UNKNOWN (Z3 did not decide, or a step cut off by the bounds was not ruled out).
+        """
+        return {Outcome.INDUCTIVE: Verdict.OK, Outcome.VIOLATED_INITIALLY: Verdict.VIOLATED}.get(self, Verdict.UNKNOWN)
+
 
 @dataclass(frozen=True)
 class ItemInduction:
     """Induction outcome for one invariant: initiation (start states satisfy it) and consecution
     (every action preserves it from states satisfying the assumptions). ``ctis`` holds one CTI per
-    action family that breaks it (found by blocking each family in turn)."""
+    action family that breaks it (found by blocking each family in turn).
+
+    ``inductive`` is the verdict on the claim "this invariant is inductive" (VIOLATED for a CTI as
+    for a false start state); ``verdict`` (derived: ``Outcome.verdict``) is about the invariant
+    holding, and is what reports and exit statuses use."""
 
     name: str
     reference: str
-    verdict: Verdict
+    inductive: Verdict
     initiation: Verdict
     start_counterexample: Execution | None = None
     ctis: tuple[CTI, ...] = ()
@@ -456,13 +603,19 @@ class ItemInduction:
             return Outcome.VIOLATED_INITIALLY
         if self.ctis:
             return Outcome.NOT_INDUCTIVE
-        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+        return Outcome.INDUCTIVE if self.inductive is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def verdict(self) -> Verdict:
+        """What is known about this invariant holding (``Outcome.verdict`` of ``outcome``)."""
+        return self.outcome.verdict
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "name": self.name,
             "reference": self.reference,
             "verdict": self.verdict.value,
+            "inductive": self.inductive.value,
             "outcome": self.outcome.value,
             "initiation": self.initiation.value,
             "breaking_families": list(self.breaking_families),
@@ -478,18 +631,26 @@ class ItemInduction:
 @dataclass(frozen=True)
 class InductionResult:
     """Whether the conjunction of ``items`` (with the extra hypotheses ``assumed``) is inductive
-    at the scope. OK is a proof about the bounded machine; VIOLATED carries CTIs or a start state
-    violating an item (``outcome`` tells which; ``invariants_verdict`` says what that means for
-    the invariants themselves)."""
+    at the scope. ``inductive`` is the verdict on that claim (OK a proof about the bounded
+    machine; VIOLATED for CTIs or a start state violating an item); ``outcome`` says which, and
+    ``verdict`` — derived from ``outcome`` alone (``Outcome.verdict``) — what it means for the
+    invariants: OK proved, VIOLATED false in a start state, UNKNOWN otherwise (a CTI is not a
+    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers)."""
 
     machine: str
     scope: dict[str, int]
     timeout_s: float
     seconds: float
-    verdict: Verdict
+    inductive: Verdict
     items: tuple[ItemInduction, ...]
     assumed: tuple[str, ...] = ()
     z3_version: str = field(default_factory=symbolic.z3_version)
+    bound_hit: BoundHit | None = None
+    """A step cut off by the bounds from a state satisfying the assumptions (not ruled out):
+    the items otherwise proved are UNKNOWN."""
+    bound_hits_allowed: bool = False
+    cut_possible: bool = False
+    """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
 
     def item(self, name: str) -> ItemInduction:
         for it in self.items:
@@ -511,16 +672,18 @@ class InductionResult:
             return Outcome.VIOLATED_INITIALLY
         if Outcome.NOT_INDUCTIVE in outcomes:
             return Outcome.NOT_INDUCTIVE
-        return Outcome.INDUCTIVE if self.verdict is Verdict.OK else Outcome.UNKNOWN
+        return Outcome.INDUCTIVE if self.inductive is Verdict.OK else Outcome.UNKNOWN
+
+    @property
+    def verdict(self) -> Verdict:
+        """What this result says about the invariants holding in every reachable state of the
+        bounded machine (``Outcome.verdict`` of ``outcome``: the one mapping)."""
+        return self.outcome.verdict
 
     @property
     def invariants_verdict(self) -> Verdict:
-        """What this result says about the invariants holding in every reachable state of the
-        bounded machine: OK when proved (inductive), VIOLATED when a start state violates one,
-        UNKNOWN when not inductive (a CTI's pre-state may be unreachable) or undecided."""
-        if self.outcome is Outcome.INDUCTIVE:
-            return Verdict.OK
-        return Verdict.VIOLATED if self.outcome is Outcome.VIOLATED_INITIALLY else Verdict.UNKNOWN
+        """The same as ``verdict`` (the name of earlier versions)."""
+        return self.verdict
 
     def show(self) -> str:
         scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
@@ -561,9 +724,13 @@ class InductionResult:
             "timeout_s_per_check": self.timeout_s,
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
+            "inductive": self.inductive.value,
             "outcome": self.outcome.value,
             "invariants_verdict": self.invariants_verdict.value,
             "assumed": list(self.assumed),
+            "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
+            "cut_possible": self.cut_possible,
+            "bound_hits_allowed": self.bound_hits_allowed,
             "invariants": [i.to_json() for i in self.items],
         }
 
@@ -652,13 +819,98 @@ class Prover:
     module-level state. ``timeout_s`` bounds each Z3 check.
     """
 
-    def __init__(self, machine: Machine, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
+    def __init__(
+        self,
+        machine: Machine,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+        *,
+        allow_bound_hits: bool = False,
+        explore_limit: int = DEFAULT_EXPLORE_LIMIT,
+    ) -> None:
         if timeout_s <= 0:
-            raise ValueError("timeout_s must be positive")
+            raise UserError(f"the Z3 timeout must be positive, got {timeout_s}")
         self.machine = machine
         self.timeout_s = timeout_s
+        self.allow_bound_hits = allow_bound_hits
+        self.explore_limit = explore_limit
         self._frame: tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef] | None = None
         self._formulas: dict[tuple[int, str], tuple[Term, z3.BoolRef]] = {}
+        self._reachable_cut: tuple[bool, BoundHit | None] | None = None
+        self._pre_cut: tuple[z3.ArithRef, z3.BoolRef] | None = None
+
+    # -- steps cut off by the scope's bounds ----------------------------------------------------
+    def _cut(self, st: Sequence[Any], name: str) -> tuple[z3.ArithRef, z3.BoolRef]:
+        """``(k, φ)``: φ holds iff action instance ``k`` is enabled in the symbolic state ``st`` and
+        its post-state leaves the scope's bounds (``guard ∧ ¬in_bounds``, ``symbolic.step``)."""
+        m = self.machine
+        k = z3.Int(name)
+        parts = []
+        for i, inst in enumerate(m.actions):
+            if not inst.writes:
+                continue
+            step = symbolic.step(m, inst, st)
+            if z3.is_true(step.in_bounds):
+                continue
+            parts.append(z3.And(k == i, step.guard, z3.Not(step.in_bounds)))
+        return k, z3.Or(parts) if parts else z3.BoolVal(False)
+
+    def _frame_cut(self) -> tuple[symbolic.SymState, z3.ArithRef, z3.BoolRef]:
+        """``_cut`` at the pre-state of the one-step frame, built once (induction and supports)."""
+        pre, _, _, _ = self._step_frame()
+        if self._pre_cut is None:
+            self._pre_cut = self._cut(pre.vars, "cut")
+        return pre, *self._pre_cut
+
+    def _witness(self, model: z3.ModelRef, k: z3.ArithRef, st: Sequence[Any]) -> BoundHit:
+        """The cut step of a Z3 model, checked with the compiled semantics."""
+        from ioakit.backends.codegen import OUT_OF_BOUNDS
+
+        m = self.machine
+        i = model.eval(k, model_completion=True).as_long()
+        pre = symbolic.model_state(m, model, st)
+        if m.compiled().steps[i](pre) is not OUT_OF_BOUNDS:
+            raise ProverInternalError(
+                f"Z3 says {m.actions[i].label} leaves the scope's bounds from {m.state_json(pre)}, "
+                "but the compiled step does not"
+            )
+        return diagnose(m, i, pre)
+
+    def reachable_cut(self) -> tuple[bool, BoundHit | None]:
+        """``(possible, hit)``: whether a *reachable* state of the bounded machine may have a step
+        cut off by the bounds, by exhaustive exploration (at most ``explore_limit`` states; done
+        once). ``(False, None)`` is a proof that none has: the bounded machine then has the
+        reachable states of the machine itself. A limit reached is ``(True, None)``."""
+        if self._reachable_cut is None:
+            r = Explorer(self.machine).max_states(self.explore_limit).stop_on_violation().run()
+            if r.interrupted:  # the explorer reports Ctrl-C as a partial result: here it stops the proof
+                raise KeyboardInterrupt
+            if r.bound_hits:
+                self._reachable_cut = (True, r.first_bound_hit)
+            else:
+                self._reachable_cut = (not r.complete, None)
+        return self._reachable_cut
+
+    def _cut_reason(self, hit: BoundHit | None, where: str) -> str:
+        what = hit.describe() if hit is not None else "Z3 could not rule it out"
+        _, reachable_hit = self._reachable_cut or (True, None)
+        if reachable_hit is not None:
+            how = "a reachable state has such a step (exhaustive exploration)"
+        else:
+            how = f"not ruled out by Z3, nor by exploring at most {self.explore_limit:,} states"
+        return f"a step from {where} may leave the scope's bounds ({what}; {how}); {ALLOW_HINT}"
+
+    def _settle_cut(self, solver: z3.Solver, k: z3.ArithRef, st: Sequence[Any]) -> tuple[bool, BoundHit | None]:
+        """Given ``solver`` constrained to the considered states and the cut formula: ``(False,
+        None)`` if no cut step is possible there (Z3 unsat, or none reachable by exploration),
+        else ``(True, hit)`` with the cut step found (a reachable one when exploration found it)."""
+        r = _check(solver)
+        if r == z3.unsat:
+            return False, None
+        hit = self._witness(solver.model(), k, st) if r == z3.sat else None
+        possible, reachable_hit = self.reachable_cut()
+        if not possible:
+            return False, None
+        return True, reachable_hit or hit
 
     # -- the one-step frame ---------------------------------------------------------------------
     def _step_frame(self) -> tuple[symbolic.SymState, z3.ArithRef, symbolic.SymState, z3.BoolRef]:
@@ -682,6 +934,7 @@ class Prover:
     def _solver(self) -> z3.Solver:
         s = z3.Solver()
         s.set("timeout", _ms(self.timeout_s))
+        s.set("ctrl_c", False)  # Ctrl-C is Python's KeyboardInterrupt, not an `unknown` (``interruptible``)
         return s
 
     def _step_solver(self) -> z3.Solver:
@@ -725,7 +978,7 @@ class Prover:
         for t in targets:
             s.push()
             s.add(z3.Not(symbolic.predicate(t.term, st.vars)))
-            r = s.check()
+            r = _check(s)
             if r == z3.unsat:
                 out.append((Verdict.OK, None, None))
             elif r == z3.sat:
@@ -743,6 +996,7 @@ class Prover:
         return out
 
     # -- induction ----------------------------------------------------------------------------
+    @_interruptible_method
     def induction(self, props: Sequence[Property], assume: Sequence[Property] = ()) -> InductionResult:
         """Is the conjunction of ``props`` inductive (relative to the hypotheses ``assume``)?
 
@@ -765,7 +1019,7 @@ class Prover:
 
         s.push()
         s.add(z3.Or([z3.Not(self._at(p, "post")) for p in props]) if props else z3.BoolVal(False))
-        first = s.check()
+        first = _check(s)
         first_reason = _unknown_reason(s, self.timeout_s) if first == z3.unknown else None
         s.pop()
 
@@ -778,7 +1032,7 @@ class Prover:
                 s.push()
                 s.add(z3.Not(self._at(p, "post")))
                 while True:
-                    r = s.check()
+                    r = _check(s)
                     if r == z3.unsat:
                         break
                     if r == z3.unknown:
@@ -798,14 +1052,29 @@ class Prover:
             verdict = _overall([iv, cons])
             ctis.sort(key=lambda c: c.action)  # declaration order of the action families
             items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
+        hit, possible = None, False
+        if not self.allow_bound_hits and any(it.inductive is Verdict.OK for it in items):
+            pre, k, cut = self._frame_cut()
+            cs = self._solver()
+            cs.add(*pre.wf, *(self._at(p, "pre") for p in assumed), cut)
+            possible, hit = self._settle_cut(cs, k, pre.vars)
+            if possible:
+                why = self._cut_reason(hit, "a state satisfying the invariants")
+                items = [
+                    replace(it, inductive=Verdict.UNKNOWN, reason=why) if it.inductive is Verdict.OK else it
+                    for it in items
+                ]
         return InductionResult(
             m.name,
             m.scope.as_dict(),
             self.timeout_s,
             time.perf_counter() - t0,
-            _overall(i.verdict for i in items),
+            _overall(i.inductive for i in items),
             tuple(items),
             tuple(p.name for p in _unique(assume)),
+            bound_hit=hit,
+            bound_hits_allowed=self.allow_bound_hits,
+            cut_possible=possible,
         )
 
     def inductive_alone(self, prop: Property) -> InductionResult:
@@ -813,6 +1082,7 @@ class Prover:
         return self.induction([prop])
 
     # -- relative induction: the support of one invariant --------------------------------------
+    @_interruptible_method
     def minimal_support(
         self, props: Sequence[Property], target: str | Property, max_subsets: int = 5000
     ) -> SupportResult:
@@ -844,6 +1114,16 @@ class Prover:
             start: Execution | None = None,
             reason: str | None = None,
         ) -> SupportResult:
+            if verdict is Verdict.OK and support is not None and not self.allow_bound_hits:
+                pre, k, cut = self._frame_cut()
+                cs = self._solver()
+                cs.add(*pre.wf, self._at(tgt, "pre"), *(self._at(others[i], "pre") for i in support), cut)
+                possible, hit = self._settle_cut(cs, k, pre.vars)
+                if possible:
+                    verdict, reason = (
+                        Verdict.UNKNOWN,
+                        self._cut_reason(hit, "a state satisfying the target and support"),
+                    )
             return SupportResult(
                 m.name,
                 m.scope.as_dict(),
@@ -877,7 +1157,7 @@ class Prover:
         def check(sub: tuple[int, ...]) -> Verdict:
             if sub in tried:
                 return tried[sub]
-            r = s.check(*(lits[i] for i in sub))
+            r = _check(s, *(lits[i] for i in sub))
             v = Verdict.OK if r == z3.unsat else Verdict.VIOLATED if r == z3.sat else Verdict.UNKNOWN
             if v is Verdict.UNKNOWN:
                 reasons.append(_unknown_reason(s, self.timeout_s))
@@ -947,6 +1227,7 @@ class Prover:
         )
 
     # -- bounded model checking ----------------------------------------------------------------
+    @_interruptible_method
     def bmc(self, props: Sequence[Property], depth: int, check_complete: bool = False) -> BMCResult:
         """No violation of each invariant in executions of length ≤ ``depth`` from a start state.
 
@@ -966,7 +1247,7 @@ class Prover:
         Z3 several times faster on deep bounds.
         """
         if depth < 0:
-            raise ValueError("depth must be >= 0")
+            raise UserError(f"the BMC depth must be >= 0, got {depth}")
         m = self.machine
         t0 = time.perf_counter()
         props = list(props)
@@ -1015,7 +1296,7 @@ class Prover:
             while pending:
                 s.push()
                 s.add(z3.Or([z3.Not(fs[j]) for j in pending]))
-                r = s.check()
+                r = _check(s)
                 if r == z3.sat:
                     model = s.model()
                     bad = [j for j in pending if z3.is_false(model.eval(fs[j], model_completion=True))]
@@ -1042,7 +1323,7 @@ class Prover:
                     for j in pending:  # retry one by one
                         s.push()
                         s.add(z3.Not(fs[j]))
-                        r1 = s.check()
+                        r1 = _check(s)
                         if r1 == z3.sat:
                             traces[j] = violation(s.model(), k, j)
                         elif r1 == z3.unsat:
@@ -1055,14 +1336,31 @@ class Prover:
                     pending = []
             remaining = [j for j in remaining if j not in traces and j not in reasons]
 
+        # a step cut off by the bounds from a state at depth d < K hides executions longer than d:
+        # the depths claimed (each item's ``reached``) are cut back to the first such d
+        cut_at, hit = None, None
+        claimed = max((reached[j] for j in range(len(props)) if j not in traces), default=-1)
+        if not self.allow_bound_hits:
+            for d in range(min(claimed, depth)):
+                s.push()
+                k, cut = self._cut(states[d].vars, f"cut{d}")
+                s.add(cut)
+                possible, found = self._settle_cut(s, k, states[d].vars)
+                s.pop()
+                if possible:
+                    cut_at, hit = d, found
+                    break
         complete = False
-        if check_complete and remaining and built == depth:
-            r = s.check()  # is there any execution of length `depth` at all?
+        if check_complete and remaining and built == depth and cut_at is None:
+            r = _check(s)  # is there any execution of length `depth` at all?
             complete = r == z3.unsat
         items = []
         for j, p in enumerate(props):
             if j in traces:
                 items.append(BMCItem(p.name, p.reference, Verdict.VIOLATED, reached[j], traces[j], prop=p))
+            elif cut_at is not None and reached[j] > cut_at:
+                why = self._cut_reason(hit, f"a state reached in {cut_at} step{'s' if cut_at != 1 else ''}")
+                items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, cut_at, reason=why, prop=p))
             elif j in reasons:
                 items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=reasons[j], prop=p))
             else:
@@ -1076,6 +1374,9 @@ class Prover:
             _overall(i.verdict for i in items),
             complete,
             tuple(items),
+            bound_hit=hit,
+            bound_hits_allowed=self.allow_bound_hits,
+            cut_possible=cut_at is not None,
         )
 
 
@@ -1097,17 +1398,24 @@ def bmc(
     depth: int,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     check_complete: bool = False,
+    *,
+    allow_bound_hits: bool = False,
 ) -> BMCResult:
     """Bounded model checking to ``depth`` (see ``Prover.bmc``)."""
-    return Prover(machine, timeout_s).bmc(props, depth, check_complete)
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).bmc(props, depth, check_complete)
 
 
 def induction(
-    machine: Machine, props: Sequence[Property], timeout_s: float = DEFAULT_TIMEOUT_S, assume: Sequence[Property] = ()
+    machine: Machine,
+    props: Sequence[Property],
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    assume: Sequence[Property] = (),
+    *,
+    allow_bound_hits: bool = False,
 ) -> InductionResult:
     """Is the conjunction of ``props`` inductive at the scope, given the hypotheses ``assume``?
     (see ``Prover.induction``)."""
-    return Prover(machine, timeout_s).induction(props, assume)
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).induction(props, assume)
 
 
 def inductive_alone(machine: Machine, prop: Property, timeout_s: float = DEFAULT_TIMEOUT_S) -> InductionResult:
@@ -1134,6 +1442,7 @@ __all__ = [
     "BMCResult",
     "InductionResult",
     "ItemInduction",
+    "Outcome",
     "Prover",
     "ProverInternalError",
     "Replay",

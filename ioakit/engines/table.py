@@ -19,7 +19,6 @@ Regenerate (``table_for`` is the call for the CLI's ``ioakit prove … --table``
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 import time
@@ -29,9 +28,11 @@ from typing import Any
 
 from ioakit.backends import symbolic
 from ioakit.engines.explore import Explorer, Property, Verdict
-from ioakit.lang.automaton import Machine, ScopeError, parse_scope_text
+from ioakit.errors import UserError
+from ioakit.lang.automaton import Machine, parse_scope_text
+from ioakit.results import render_json
 
-from .prove import DEFAULT_TIMEOUT_S, BMCItem, ItemInduction, Prover, SupportResult
+from .prove import DEFAULT_TIMEOUT_S, BMCItem, InductionResult, ItemInduction, Outcome, Prover, SupportResult
 
 DEFAULT_BMC_DEPTH = 10
 DEFAULT_MAX_STATES = 2_000_000
@@ -57,7 +58,7 @@ class Row:
             "description": self.description,
             "reachable": self.explored.value,
             "bmc": self.bmc.to_json(),
-            "inductive_alone": self.alone.verdict.value,
+            "inductive_alone": self.alone.inductive.value,
             "broken_alone_by": list(self.alone.breaking_families),
             "support": self.support.to_json(),
         }
@@ -81,6 +82,26 @@ class Table:
     rows: tuple[Row, ...]
     seconds: float
     z3_version: str = field(default_factory=symbolic.z3_version)
+    cut_reason: str | None = None
+    """Why the exploration or a proof is undecided because of steps cut off by the scope's
+    bounds (``ioakit.engines.bounds``), or None."""
+    bound_hits_allowed: bool = False
+
+    @property
+    def verdict(self) -> Verdict:
+        """VIOLATED if exploration or BMC found a violation of an item; OK if every item holds
+        (exploration and BMC) and the conjunction is inductive; otherwise UNKNOWN (including a
+        conjunction that is not inductive: a CTI is not a violation)."""
+        found = [*(r.explored for r in self.rows), *(r.bmc.verdict for r in self.rows)]
+        if Verdict.VIOLATED in found:
+            return Verdict.VIOLATED
+        if self.conjunction is Verdict.OK and all(v is Verdict.OK for v in found):
+            return Verdict.OK
+        return Verdict.UNKNOWN
+
+    def show(self) -> str:
+        """The Markdown table (``to_markdown``)."""
+        return self.to_markdown()
 
     def row(self, name: str) -> Row:
         for r in self.rows:
@@ -96,7 +117,12 @@ class Table:
         conj = {
             Verdict.OK: f"**inductive** (proved in {self.conjunction_seconds:.2f} s)",
             Verdict.VIOLATED: "**not inductive** (see the CTIs in the JSON output)",
-        }.get(self.conjunction, "**unknown** (Z3 timed out or answered unknown)")
+        }.get(
+            self.conjunction,
+            "**unknown** (steps cut off by the scope's bounds are not ruled out)"
+            if self.cut_reason
+            else "**unknown** (Z3 timed out or answered unknown)",
+        )
         explored = f"{self.states:,} reachable states" + ("" if self.explore_complete else " (INCOMPLETE)")
         # "all 1 items" read oddly: one item is named; several are "the conjunction of all N items"
         subject = (
@@ -111,6 +137,7 @@ class Table:
             f"- Exhaustive exploration: {explored}, {self.explore_seconds:.2f} s.",
             f"- BMC to depth {self.bmc_depth} from the start state: {self.bmc_seconds:.2f} s.",
             f"- {subject} is {conj}.",
+            *([f"- **Steps cut off by the scope's bounds**: {self.cut_reason}."] if self.cut_reason else []),
             "",
             f"| item | statement | reachable | BMC ≤ {self.bmc_depth} | inductive alone | broken alone by "
             "| inductive relative to |",
@@ -124,7 +151,7 @@ class Table:
                 bmc = "no violation"
             else:
                 bmc = f"unknown after depth {r.bmc.depth}"
-            alone = {Verdict.OK: "yes", Verdict.VIOLATED: "no"}.get(r.alone.verdict, "unknown")
+            alone = {Verdict.OK: "yes", Verdict.VIOLATED: "no"}.get(r.alone.inductive, "unknown")
             breakers = ", ".join(f"`{f}`" for f in r.alone.breaking_families) or "—"
             lines.append(
                 f"| {short[r.name]} | {_cell(r.description)} | {reach} | {bmc} | {alone} | {breakers} | "
@@ -142,6 +169,8 @@ class Table:
             "seconds": round(self.seconds, 4),
             "reachable_states": self.states,
             "explore_complete": self.explore_complete,
+            "cut_reason": self.cut_reason,
+            "bound_hits_allowed": self.bound_hits_allowed,
             "explore_seconds": round(self.explore_seconds, 4),
             "bmc_depth": self.bmc_depth,
             "bmc_seconds": round(self.bmc_seconds, 4),
@@ -174,21 +203,32 @@ def _support_cell(s: SupportResult, short: dict[str, str]) -> str:
     return f"{sets} ({word})"
 
 
+def _cut_reason(whole: InductionResult) -> str | None:
+    """The reason given to the items left undecided by a possible cut step, if any."""
+    if not whole.cut_possible:
+        return None
+    return next((it.reason for it in whole.items if it.outcome is Outcome.UNKNOWN and it.reason), None)
+
+
 def lemma_table(
     machine: Machine,
     props: Sequence[Property],
     bmc_depth: int = DEFAULT_BMC_DEPTH,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_states: int | None = DEFAULT_MAX_STATES,
+    *,
+    allow_bound_hits: bool = False,
 ) -> Table:
     """Explore, BMC, and prove each invariant alone and relative to a minimum support.
 
-    One ``Prover`` is shared by all the queries, so the symbolic step is built once.
+    One ``Prover`` is shared by all the queries, so the symbolic step is built once. Steps cut off
+    by the scope's bounds make the exploration INCOMPLETE and the proofs UNKNOWN unless
+    ``allow_bound_hits`` (``ioakit.engines.bounds``).
     """
     t0 = time.perf_counter()
     props = list(props)
-    ex = Explorer(machine).check(props).max_states(max_states).run()
-    prover = Prover(machine, timeout_s)
+    ex = Explorer(machine).check(props).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
+    prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits)
     t1 = time.perf_counter()
     b = prover.bmc(props, bmc_depth)
     t2 = time.perf_counter()
@@ -216,10 +256,12 @@ def lemma_table(
         ex.seconds,
         bmc_depth,
         t2 - t1,
-        whole.verdict,
+        whole.inductive,
         t3 - t2,
         tuple(rows),
         time.perf_counter() - t0,
+        cut_reason=ex.reason if ex.bound_hits else _cut_reason(whole),
+        bound_hits_allowed=allow_bound_hits,
     )
 
 
@@ -254,14 +296,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         t = table_for(args.machine, parse_scope_text(args.scope), args.bmc_depth, args.timeout, args.max_states)
-    except (KeyError, ScopeError) as e:
+    except (KeyError, UserError) as e:
         print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
         return 2
-    print(json.dumps(t.to_json(), indent=2, ensure_ascii=False) if args.json else t.to_markdown())
-    found = [*(r.explored for r in t.rows), *(r.bmc.verdict for r in t.rows)]
-    if any(v is Verdict.VIOLATED for v in found):
-        return 1
-    return 0 if t.conjunction is Verdict.OK and all(v is Verdict.OK for v in found) else 3
+    print(render_json(t) if args.json else t.to_markdown())
+    return t.verdict.exit_code
 
 
 if __name__ == "__main__":

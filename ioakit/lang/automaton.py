@@ -35,6 +35,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
+from ioakit.errors import UserError
+
 from . import ir
 from .ir import StateProxy, Term, TraceError
 from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type
@@ -52,7 +54,7 @@ class Kind(StrEnum):
         return self is not Kind.INTERNAL
 
 
-class ScopeError(ValueError):
+class ScopeError(UserError):
     """A scope given by the user is malformed or out of range (exit status 2 at the CLI)."""
 
 

@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ioakit.errors import UserError
+
 from . import ops
 from .types import (
     BOT_INDEX,
@@ -50,7 +52,7 @@ from .types import (
 BOOL = BoolT()
 
 
-class TraceError(TypeError):
+class TraceError(UserError, TypeError):  # also a TypeError, as before (callers catch it)
     """Action or invariant code that cannot be traced; the message says what to write instead."""
 
 

@@ -32,11 +32,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ioakit.errors import UserError
+
 BOT_INDEX = -1
 """Concrete representation of ⊥ in an ``EnumT`` with ``bottom=True``."""
 
 
-class SchemaError(ValueError):
+class SchemaError(UserError):  # UserError is a ValueError, as before
     """A type or value does not fit the declared schema (a definition-time error)."""
 
 

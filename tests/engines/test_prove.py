@@ -26,6 +26,7 @@ from ioakit.backends.symbolic import z3_version
 from ioakit.engines.explore import Explorer, Property, properties_from
 from ioakit.engines.prove import (
     CTI,
+    Outcome,
     Prover,
     ProverInternalError,
     Verdict,
@@ -168,7 +169,8 @@ def test_false_initially_is_an_initiation_failure(to):
     wrong = Property("next_le_len", to.predicate(lambda s: forall(P, lambda p: s.next[p] <= s.queue.length)))
     r = induction(to, [wrong])
     it = r.items[0]
-    assert r.verdict is Verdict.VIOLATED and it.initiation is Verdict.VIOLATED
+    assert r.verdict is Verdict.VIOLATED and it.initiation is Verdict.VIOLATED  # a real violation
+    assert r.outcome is Outcome.VIOLATED_INITIALLY and r.inductive is Verdict.VIOLATED
     assert it.start_counterexample is not None and it.start_counterexample.start in to.start_states
 
 
@@ -176,8 +178,10 @@ def test_lemma_4_1_conjunction_is_inductive_and_needs_item_3(vs, vs_props):
     assert induction(vs, vs_props).verdict is Verdict.OK
     without_3 = [p for p in vs_props if p.name != "lemma_4_1_3"]
     r = induction(vs, without_3)
-    assert r.verdict is Verdict.VIOLATED
-    broken = {i.name for i in r.items if i.verdict is Verdict.VIOLATED}
+    # not inductive: the claim "inductive" is VIOLATED; about the invariants nothing is known
+    assert r.inductive is Verdict.VIOLATED and r.verdict is Verdict.UNKNOWN
+    assert r.outcome is Outcome.NOT_INDUCTIVE
+    broken = {i.name for i in r.items if i.inductive is Verdict.VIOLATED}
     assert broken == {"lemma_4_1_12", "lemma_4_1_13", "lemma_4_1_14"}
     for c in r.ctis:
         assert c.replay().ok
@@ -187,7 +191,7 @@ def test_true_but_not_inductive_gives_an_unreachable_replayable_cti(vs, vs_props
     target = item(vs_props, 12)
     assert Explorer(vs).check([target]).run().verdict is Verdict.OK  # true in every reachable state
     r = inductive_alone(vs, target)
-    assert r.verdict is Verdict.VIOLATED
+    assert r.inductive is Verdict.VIOLATED and r.verdict is Verdict.UNKNOWN  # a CTI is not a violation
     (it,) = r.items
     assert it.initiation is Verdict.OK and it.breaking_families == ("safe",)
     for c in it.ctis:
@@ -259,7 +263,7 @@ def test_minimal_support_really_supports_and_is_minimal(vs, vs_props, target, su
     for k in range(len(chosen)):
         for sub in itertools.combinations(chosen, k):
             res = induction(vs, [tgt], assume=list(sub))
-            assert res.verdict is Verdict.VIOLATED, [p.name for p in sub]
+            assert res.inductive is Verdict.VIOLATED, [p.name for p in sub]
             assert all(c.replay().ok for c in res.ctis)
     # the search's own record agrees: every proper subset it tried failed
     for sub, v in r.tried:
@@ -317,9 +321,9 @@ def test_lemma_4_1_table_default_scope(vs, vs_props):
         r = t.row(f"lemma_4_1_{i}")
         assert r.explored is Verdict.OK and r.bmc.verdict is Verdict.OK and r.bmc.depth == 4
         if i in ALONE:
-            assert r.alone.verdict is Verdict.OK and r.support.support == ()
+            assert r.alone.inductive is Verdict.OK and r.support.support == ()
         else:
-            assert r.alone.verdict is Verdict.VIOLATED
+            assert r.alone.inductive is Verdict.VIOLATED
             assert tuple(sorted(r.alone.breaking_families)) == BREAKERS[i]
             assert set(r.support.alternatives) == {names(vs_props, *s) for s in SUPPORTS[i]}
             assert r.support.minimum
@@ -332,7 +336,7 @@ def test_lemma_4_1_table_default_scope(vs, vs_props):
 def test_table_agrees_with_the_standalone_calls(vs, vs_props):
     t = lemma_table(vs, vs_props[:4], bmc_depth=2)
     for p in vs_props[:4]:
-        assert t.row(p.name).alone.verdict is inductive_alone(vs, p).verdict
+        assert t.row(p.name).alone.inductive is inductive_alone(vs, p).inductive
 
 
 @pytest.mark.slow

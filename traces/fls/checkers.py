@@ -10,7 +10,8 @@ Two checkers over sequences of :class:`~ioakit.traces.format.Event` (for instanc
 
 A bad trace is a *result*, never an exception: each checker returns a frozen report with
 ``holds``, the name of the failing property, the index of the offending event and an
-``explanation`` in the paper's notation, plus one :class:`PropertyResult` per property.
+``explanation`` in the paper's notation, plus one :class:`TracePropertyResult` per property;
+each report's ``verdict`` (``ioakit.results.Verdict``) is OK or VIOLATED, as ``holds`` says.
 
 Event indices are 0-based positions in the iterable passed in, counting every event (also the
 ones a checker ignores). For the events of :func:`read_trace`, file line = index + 2.
@@ -32,11 +33,12 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from ioakit.results import Verdict
 from ioakit.traces.format import Event, domain_sort_key
 
 __all__ = [
-    "PropertyResult",
     "TOTraceResult",
+    "TracePropertyResult",
     "VSCauseResult",
     "check_to_trace",
     "check_vs_cause",
@@ -45,8 +47,9 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class PropertyResult:
-    """The verdict on one named property of a trace.
+class TracePropertyResult:
+    """The verdict on one named property of a trace (named apart from the explorer's
+    ``ioakit.engines.explore.TracePropertyResult``, which is about states, not traces).
 
     ``event_index`` is the first offending event (``None`` when the property holds) and
     ``explanation`` says what is wrong there; ``violations`` lists every offending event found,
@@ -61,9 +64,25 @@ class PropertyResult:
     violations: tuple[tuple[int, str], ...] = ()
 
     @property
+    def verdict(self) -> Verdict:
+        """OK when the property holds of the whole trace, else VIOLATED (a trace is checked to
+        its end: never INCOMPLETE)."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
     def offending(self) -> tuple[int, ...]:
         """The indices of all offending events, in order."""
         return tuple(index for index, _ in self.violations)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "verdict": self.verdict.value,
+            "holds": self.holds,
+            "event_index": self.event_index,
+            "explanation": self.explanation,
+        }
 
 
 @dataclass(frozen=True)
@@ -83,19 +102,24 @@ class VSCauseResult:
     failed_property: str | None
     event_index: int | None
     explanation: str
-    well_formed: PropertyResult
-    message_integrity: PropertyResult
-    no_duplication: PropertyResult
-    no_reordering: PropertyResult
-    no_losses: PropertyResult
+    well_formed: TracePropertyResult
+    message_integrity: TracePropertyResult
+    no_duplication: TracePropertyResult
+    no_reordering: TracePropertyResult
+    no_losses: TracePropertyResult
     cause: tuple[tuple[int, int], ...]
 
     @property
-    def properties(self) -> tuple[PropertyResult, ...]:
+    def verdict(self) -> Verdict:
+        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
+    def properties(self) -> tuple[TracePropertyResult, ...]:
         """All property results: well-formedness, then Lemma 4.2 items 1-4."""
         return (self.well_formed, self.message_integrity, self.no_duplication, self.no_reordering, self.no_losses)
 
-    def get(self, name: str) -> PropertyResult:
+    def get(self, name: str) -> TracePropertyResult:
         """The result for the property called ``name`` (e.g. ``"no_reordering"``)."""
         for result in self.properties:
             if result.name == name:
@@ -124,19 +148,24 @@ class TOTraceResult:
     failed_property: str | None
     event_index: int | None
     explanation: str
-    well_formed: PropertyResult
-    clause_a: PropertyResult
-    clause_b: PropertyResult
-    clause_c: PropertyResult
+    well_formed: TracePropertyResult
+    clause_a: TracePropertyResult
+    clause_b: TracePropertyResult
+    clause_c: TracePropertyResult
     lub: tuple[tuple[Any, str], ...]
     cause: tuple[tuple[int, int], ...]
 
     @property
-    def properties(self) -> tuple[PropertyResult, ...]:
+    def verdict(self) -> Verdict:
+        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+    @property
+    def properties(self) -> tuple[TracePropertyResult, ...]:
         """All property results: well-formedness, then clauses (a), (b), (c)."""
         return (self.well_formed, self.clause_a, self.clause_b, self.clause_c)
 
-    def get(self, name: str) -> PropertyResult:
+    def get(self, name: str) -> TracePropertyResult:
         """The result for the property called ``name`` (e.g. ``"clause_b"``)."""
         for result in self.properties:
             if result.name == name:
@@ -172,7 +201,7 @@ def _ordinal(n: int) -> str:
 
 
 class _Collector:
-    """Accumulates violations of one property; builds its :class:`PropertyResult`."""
+    """Accumulates violations of one property; builds its :class:`TracePropertyResult`."""
 
     def __init__(self, name: str, reference: str, statement: str) -> None:
         self.name = name
@@ -183,19 +212,19 @@ class _Collector:
     def add(self, index: int, explanation: str) -> None:
         self.violations.append((index, explanation))
 
-    def result(self) -> PropertyResult:
+    def result(self) -> TracePropertyResult:
         if not self.violations:
-            return PropertyResult(self.name, self.reference, True, None, f"holds: {self.statement}")
+            return TracePropertyResult(self.name, self.reference, True, None, f"holds: {self.statement}")
         ordered = sorted(self.violations, key=lambda v: v[0])
         index, explanation = ordered[0]
         more = len(ordered) - 1
         tail = f" ({more} more offending event{'s' if more != 1 else ''})" if more else ""
-        return PropertyResult(
+        return TracePropertyResult(
             self.name, self.reference, False, index, f"event {index}: {explanation}{tail}", tuple(ordered)
         )
 
 
-def _first_failure(results: tuple[PropertyResult, ...]) -> PropertyResult | None:
+def _first_failure(results: tuple[TracePropertyResult, ...]) -> TracePropertyResult | None:
     failures = [
         (r.event_index if r.event_index is not None else -1, n, r) for n, r in enumerate(results) if not r.holds
     ]

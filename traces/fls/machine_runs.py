@@ -8,17 +8,22 @@ bug in the checker. Three sources of executions:
 * ``shortest``: for every reachable state, the shortest execution reaching it (BFS tree);
 * ``exhaustive``: every execution of length ≤ ``depth`` (depth-first enumeration);
 * ``simulated``: seeded random runs (for scopes too large to enumerate).
+
+Steps cut off by the scope's bounds (``ioakit.engines.bounds``) are counted in a ``Cuts``
+record, never dropped silently: a check that cut steps is INCOMPLETE (``RunCheck.verdict``).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ioakit.engines.bounds import BoundHit, diagnose
 from ioakit.engines.explore import Execution, Explorer
 from ioakit.lang.automaton import Machine
+from ioakit.results import Verdict
 from ioakit.traces.fls.checkers import VSCauseResult, check_vs_cause
 from ioakit.traces.format import Event
 
@@ -28,8 +33,23 @@ def execution_events(ex: Execution) -> list[Event]:
     return [Event(e["action"], e["kind"], e["args"]) for e in ex.events()]
 
 
-def shortest_executions(m: Machine) -> Iterator[Execution]:
-    """For each reachable state, the shortest execution reaching it (breadth-first tree)."""
+@dataclass
+class Cuts:
+    """Steps cut off by the scope's bounds while enumerating executions: the count and the first."""
+
+    count: int = 0
+    first: BoundHit | None = None
+
+    def add(self, m: Machine, k: int, pre: tuple[Any, ...]) -> None:
+        self.count += 1
+        if self.first is None:
+            self.first = diagnose(m, k, pre)
+
+
+def shortest_executions(m: Machine, cuts: Cuts | None = None) -> Iterator[Execution]:
+    """For each reachable state, the shortest execution reaching it (breadth-first tree); steps
+    cut off by the bounds are recorded in ``cuts``."""
+    cuts = cuts if cuts is not None else Cuts()
     succ = m.compiled().successors
     parent: dict[tuple[Any, ...], tuple[tuple[Any, ...], int] | None] = dict.fromkeys(m.start_states)
     frontier = list(m.start_states)
@@ -37,7 +57,9 @@ def shortest_executions(m: Machine) -> Iterator[Execution]:
         nxt = []
         for s in frontier:
             for k, ns in succ(s):
-                if ns is not None and ns not in parent:
+                if ns is None:
+                    cuts.add(m, k, s)
+                elif ns not in parent:
                     parent[ns] = (s, k)
                     nxt.append(ns)
         frontier = nxt
@@ -51,8 +73,10 @@ def shortest_executions(m: Machine) -> Iterator[Execution]:
         yield Execution(m, cur, tuple(reversed(steps)))
 
 
-def all_executions(m: Machine, depth: int) -> Iterator[Execution]:
-    """Every execution with at most ``depth`` steps (there are exponentially many: keep it small)."""
+def all_executions(m: Machine, depth: int, cuts: Cuts | None = None) -> Iterator[Execution]:
+    """Every execution with at most ``depth`` steps (there are exponentially many: keep it small);
+    steps cut off by the bounds are recorded in ``cuts``."""
+    cuts = cuts if cuts is not None else Cuts()
     succ = m.compiled().successors
     for s0 in m.start_states:
         stack: list[tuple[tuple[Any, ...], tuple[tuple[int, tuple[Any, ...]], ...]]] = [(s0, ())]
@@ -61,7 +85,9 @@ def all_executions(m: Machine, depth: int) -> Iterator[Execution]:
             yield Execution(m, s0, steps)
             if len(steps) < depth:
                 for k, ns in succ(s):
-                    if ns is not None:
+                    if ns is None:
+                        cuts.add(m, k, s)
+                    else:
                         stack.append((ns, (*steps, (k, ns))))
 
 
@@ -78,10 +104,20 @@ class RunCheck:
     first_failure: VSCauseResult | None
     first_failing_execution: Execution | None
     seconds: float
+    bound_hits: int = 0
+    first_bound_hit: BoundHit | None = field(default=None)
 
     @property
     def holds(self) -> bool:
+        """No trace checked violates Lemma 4.2 (read ``verdict``: steps may have been cut)."""
         return self.failures == 0
+
+    @property
+    def verdict(self) -> Verdict:
+        """VIOLATED if a trace fails; INCOMPLETE if steps were cut off by the bounds; else OK."""
+        if self.failures:
+            return Verdict.VIOLATED
+        return Verdict.INCOMPLETE if self.bound_hits else Verdict.OK
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -91,6 +127,9 @@ class RunCheck:
             "executions": self.executions,
             "events": self.events,
             "failures": self.failures,
+            "verdict": self.verdict.value,
+            "bound_hits": self.bound_hits,
+            "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "seconds": round(self.seconds, 3),
         }
         if self.first_failure is not None and self.first_failing_execution is not None:
@@ -110,12 +149,15 @@ def check_lemma_4_2(
     p0 = sorted(m.decl.constants["P0"])
     names = m.decl.domains["P"].names
     initial_members = [names[i] for i in p0]
+    cuts = Cuts()
     if source == "shortest":
-        execs: Any = shortest_executions(m)
+        execs: Any = shortest_executions(m, cuts)
     elif source == "exhaustive":
-        execs = all_executions(m, depth)
+        execs = all_executions(m, depth, cuts)
     elif source == "simulated":
-        execs = Explorer(m).simulate(steps=steps, runs=runs, seed=seed, keep_executions=True).executions
+        sim = Explorer(m).simulate(steps=steps, runs=runs, seed=seed, keep_executions=True)
+        execs = sim.executions
+        cuts = Cuts(sim.bound_hits, sim.first_bound_hit)
     else:
         raise ValueError(f"unknown source {source!r}: shortest, exhaustive or simulated")
     t0 = time.perf_counter()
@@ -131,4 +173,16 @@ def check_lemma_4_2(
             failures += 1
             if first is None:
                 first, first_ex = r, ex
-    return RunCheck(m.name, m.scope.as_dict(), source, n, n_events, failures, first, first_ex, time.perf_counter() - t0)
+    return RunCheck(
+        m.name,
+        m.scope.as_dict(),
+        source,
+        n,
+        n_events,
+        failures,
+        first,
+        first_ex,
+        time.perf_counter() - t0,
+        cuts.count,
+        cuts.first,
+    )
