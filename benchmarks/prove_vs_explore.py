@@ -91,9 +91,9 @@ def measure(name: str, given: dict[str, int], max_states: int, timeout_s: float)
     ind = Prover(m, timeout_s).induction(props)
     t1 = time.perf_counter()
     ex = Explorer(m).check(props).max_states(max_states).run()
-    verdict = ind.verdict.value
-    if ind.verdict is Verdict.VIOLATED:
-        verdict = "not inductive: " + ",".join(i.name for i in ind.items if i.verdict is Verdict.VIOLATED)
+    verdict = ind.inductive.value
+    if ind.inductive is Verdict.VIOLATED:
+        verdict = "not inductive: " + ",".join(i.name for i in ind.items if i.inductive is Verdict.VIOLATED)
     return Row(name, str(m.scope), len(m.actions), verdict, t1 - t0, ex.verdict.value, ex.states, ex.seconds)
 
 
