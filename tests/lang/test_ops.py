@@ -10,8 +10,6 @@ gives the type the constructor gave the term, and rejects an ill-typed argument 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Any
 
@@ -19,97 +17,27 @@ import pytest
 import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from oracles.strategies import values as _values
+from oracles.op_cases import (
+    BAGP,
+    CASES,
+    EG,
+    EP,
+    MAP1,
+    SEQ,
+    SETP,
+    B,
+    Case,
+    I,
+    values,
+)
 
 from ioakit.backends import symbolic
 from ioakit.backends.codegen import compile_terms
 from ioakit.lang import ir, ops
 from ioakit.lang.ir import Term, TraceError
-from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
 
-P = Domain.numbered("P", 2, "p")
-G = Domain.numbered("G", 2, "g", start=0)
-B = BoolT()
-I = IntT(-2, 3)
-IDX = IntT(-1, 4)  # sequence indices, out of range on both sides included
-EP, EPb, EG, EGb = EnumT(P), EnumT(P, True), EnumT(G), EnumT(G, True)
-SEQ = SeqT(EP, 2)
-VIEW = RecordT("view", (("id", EG), ("set", SetT(EP))))
-SETP = SetT(EP)
-SETV = SetT(VIEW)
-MAP1 = MapT((EP,), SeqT(EP, 2))
-MAP2 = MapT((EP, EG), IntT(0, 2))
-BAGP = BagT(EP, 2)
-BAGV = BagT(VIEW, 1)
 _MACHINE = SimpleNamespace(name="op-table-test")
-
-
-def values(t: Type) -> st.SearchStrategy[Any]:
-    """Well-formed values of ``t``; bags: any count up to the bound for each universe element."""
-    if isinstance(t, BagT):
-        return st.tuples(*([st.integers(0, t.bound)] * len(t.universe())))
-    return _values(t)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One op at argument types; ``build`` makes the term from argument terms (constructors)."""
-
-    op: str
-    arg_types: tuple[Type, ...]
-    build: Callable[..., Term]
-
-    def __str__(self) -> str:
-        return f"{self.op}({', '.join(map(str, self.arg_types))})"
-
-
-CASES: list[Case] = [
-    Case("not", (B,), ir.Not),
-    Case("and", (B, B, B), ir.And),
-    Case("or", (B, B), ir.Or),
-    *(Case("ite", (B, t, t), ir.ite) for t in (I, SEQ, EGb, SETP, VIEW, MAP1, BAGP)),
-    *(Case("eq", (t, u), ir.eq) for t, u in ((I, I), (SEQ, SEQ), (EGb, EG), (SETP, SETP), (VIEW, VIEW), (BAGP, BAGP))),
-    *(Case("lt", (t, t), lambda a, b: a < b) for t in (I, EGb)),
-    Case("le", (I, I), lambda a, b: a <= b),
-    Case("add", (I, I), lambda a, b: a + b),
-    Case("sub", (I, I), lambda a, b: a - b),
-    Case("mul", (I, I), lambda a, b: a * b),
-    Case("field", (VIEW,), lambda r: r.set),
-    Case("record", (EG, SETP), lambda g, s: ir.record(VIEW, g, s)),
-    Case("seq_lit", (EP, EP), lambda a, b: ir.seq_lit(SEQ, a, b)),
-    Case("seq_len", (SEQ,), lambda s: s.length),
-    Case("seq_at", (SEQ, IDX), lambda s, i: s.at(i)),
-    Case("seq_append", (SEQ, EP), lambda s, x: s.append(x)),
-    Case("seq_tail", (SEQ,), lambda s: s.tail()),
-    Case("seq_concat", (SEQ, SEQ), lambda a, b: a.concat(b)),
-    Case("seq_prefix", (SEQ, SEQ), ir.prefix),
-    Case("seq_contains", (SEQ, EP), lambda s, x: s.contains(x)),
-    Case("seq_elems", (SEQ,), lambda s: s.elems()),
-    Case("set_lit", (EP, EP), lambda a, b: ir.set_lit(SETP, a, b)),
-    Case("set_member", (SETV, VIEW), lambda s, x: s.contains(x)),
-    Case("set_add", (SETP, EP), lambda s, x: s.add(x)),
-    Case("set_remove", (SETP, EP), lambda s, x: s.remove(x)),
-    Case("set_union", (SETP, SETP), lambda a, b: a.union(b)),
-    Case("set_inter", (SETP, SETP), lambda a, b: a.inter(b)),
-    Case("set_diff", (SETP, SETP), lambda a, b: a.minus(b)),
-    Case("set_subset", (SETP, SETP), lambda a, b: a.subset(b)),
-    Case("set_card", (SETV,), lambda s: s.card()),
-    Case("map_get", (MAP1, EPb), lambda m, k: m[k]),
-    Case("map_get", (MAP2, EPb, EGb), lambda m, k1, k2: m[k1, k2]),
-    Case("map_put", (MAP1, SeqT(EP, 2), EPb), lambda m, v, k: m.put(k, v)),
-    Case("map_put", (MAP2, IntT(0, 2), EP, EG), lambda m, v, k1, k2: m.put((k1, k2), v)),
-    Case("bag_lit", (EP, EP, EP), lambda a, b, c: ir.bag_lit(BAGP, a, b, c)),
-    Case("bag_lit", (VIEW,), lambda a: ir.bag_lit(BAGV, a)),
-    Case("bag_add", (BAGP, EPb), lambda b, x: b.add(x)),
-    Case("bag_add", (BAGV, VIEW), lambda b, x: b.add(x)),
-    Case("bag_remove", (BAGP, EP), lambda b, x: b.remove(x)),
-    Case("bag_remove", (BAGV, VIEW), lambda b, x: b.remove(x)),
-    Case("bag_count", (BAGP, EPb), lambda b, x: b.count(x)),
-    Case("bag_count", (BAGV, VIEW), lambda b, x: b.count(x)),
-    Case("bag_member", (BAGP, EP), lambda b, x: b.contains(x)),
-    Case("bag_member", (BAGV, VIEW), lambda b, x: b.contains(x)),
-    Case("bag_size", (BAGP,), lambda b: b.size()),
-]
 
 
 def _var(i: int, t: Type) -> Term:

@@ -86,7 +86,23 @@ class TracePropertyResult:
 
 
 @dataclass(frozen=True)
-class VSCauseResult:
+class TraceCheckResult:
+    """What every trace checker returns: whether the trace has the properties, and the earliest
+    violation (``failed_property`` / ``event_index`` / ``explanation``) when it has not."""
+
+    holds: bool
+    failed_property: str | None
+    event_index: int | None
+    explanation: str
+
+    @property
+    def verdict(self) -> Verdict:
+        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
+        return Verdict.OK if self.holds else Verdict.VIOLATED
+
+
+@dataclass(frozen=True)
+class VSCauseResult(TraceCheckResult):
     """Result of :func:`check_vs_cause`: Lemma 4.2 of FLS on a VS-machine trace.
 
     ``holds`` iff a ``cause`` function with properties 1-4 of Lemma 4.2 exists (and the events
@@ -98,21 +114,12 @@ class VSCauseResult:
     explanations refer to (events with no possible cause are absent from it).
     """
 
-    holds: bool
-    failed_property: str | None
-    event_index: int | None
-    explanation: str
     well_formed: TracePropertyResult
     message_integrity: TracePropertyResult
     no_duplication: TracePropertyResult
     no_reordering: TracePropertyResult
     no_losses: TracePropertyResult
     cause: tuple[tuple[int, int], ...]
-
-    @property
-    def verdict(self) -> Verdict:
-        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
-        return Verdict.OK if self.holds else Verdict.VIOLATED
 
     @property
     def properties(self) -> tuple[TracePropertyResult, ...]:
@@ -132,7 +139,7 @@ class VSCauseResult:
 
 
 @dataclass(frozen=True)
-class TOTraceResult:
+class TOTraceResult(TraceCheckResult):
     """Result of :func:`check_to_trace`: is the sequence a trace of TO-machine (FLS Fig. 2)?
 
     ``holds`` iff the bcast/brcv events satisfy clauses (a), (b), (c) of the linear test of
@@ -144,21 +151,12 @@ class TOTraceResult:
     that cause them, as ``(brcv index, bcast index)`` pairs (diagnostic when the test fails).
     """
 
-    holds: bool
-    failed_property: str | None
-    event_index: int | None
-    explanation: str
     well_formed: TracePropertyResult
     clause_a: TracePropertyResult
     clause_b: TracePropertyResult
     clause_c: TracePropertyResult
     lub: tuple[tuple[Any, str], ...]
     cause: tuple[tuple[int, int], ...]
-
-    @property
-    def verdict(self) -> Verdict:
-        """OK iff ``holds`` (the whole trace was checked), else VIOLATED."""
-        return Verdict.OK if self.holds else Verdict.VIOLATED
 
     @property
     def properties(self) -> tuple[TracePropertyResult, ...]:

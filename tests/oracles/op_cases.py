@@ -1,0 +1,121 @@
+"""Every operator of the term language at concrete argument types: the cases the code-generator
+tests (``tests/backends/test_codegen.py``) and the operator-table tests (``tests/lang/test_ops.py``)
+both run, kept once so that a new operator is added to both by one line here."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from hypothesis import strategies as st
+
+from ioakit.lang import ir
+from ioakit.lang.ir import Term
+from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+
+from .strategies import values as _values
+
+P = Domain.numbered("P", 2, "p")
+G = Domain.numbered("G", 2, "g", start=0)
+B = BoolT()
+I = IntT(-2, 3)
+IDX = IntT(-1, 5)  # sequence indices, out of range on both sides included
+EP, EPb, EG, EGb = EnumT(P), EnumT(P, True), EnumT(G), EnumT(G, True)
+SEQ = SeqT(EP, 3)
+VIEW = RecordT("view", (("id", EG), ("set", SetT(EP))))
+SETP = SetT(EP)
+SETV = SetT(VIEW)
+MAP1 = MapT((EP,), SeqT(EP, 2))
+MAP2 = MapT((EP, EG), IntT(0, 2))
+BAGP = BagT(EP, 2)
+BAGV = BagT(VIEW, 1)
+
+
+def values(t: Type) -> st.SearchStrategy[Any]:
+    """``oracles.strategies.values`` with bags (counts up to the bound, one per universe element)."""
+    if isinstance(t, BagT):
+        return st.tuples(*([st.integers(0, t.bound)] * len(t.universe())))
+    return _values(t)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One op at argument types: ``build`` makes the term from argument terms."""
+
+    op: str
+    arg_types: tuple[Type, ...]
+    build: Callable[..., Term]
+
+    def __str__(self) -> str:
+        return f"{self.op}({', '.join(map(str, self.arg_types))})"
+
+
+CASES: list[Case] = [
+    Case("not", (B,), ir.Not),
+    Case("and", (B, B, B), ir.And),
+    Case("or", (B, B, B), ir.Or),
+    *(Case("ite", (B, t, t), ir.ite) for t in (I, SEQ, EGb, SETP, VIEW, MAP1)),
+    *(
+        Case("eq", (t, u), ir.eq)
+        for t, u in ((I, I), (SEQ, SEQ), (EGb, EG), (SETP, SETP), (VIEW, VIEW), (MAP2, MAP2), (B, B))
+    ),
+    *(Case("lt", (t, t), lambda a, b: a < b) for t in (I, EGb)),
+    *(Case("le", (t, t), lambda a, b: a <= b) for t in (I, EPb)),
+    Case("add", (I, I), lambda a, b: a + b),
+    Case("sub", (I, I), lambda a, b: a - b),
+    Case("mul", (I, I), lambda a, b: a * b),
+    Case("field", (VIEW,), lambda r: r.id),
+    Case("field", (VIEW,), lambda r: r.set),
+    Case("record", (EG, SETP), lambda g, s: ir.record(VIEW, g, s)),
+    Case("seq_lit", (EP, EP), lambda a, b: ir.seq_lit(SEQ, a, b)),
+    Case("seq_len", (SEQ,), lambda s: s.length),
+    Case("seq_at", (SEQ, IDX), lambda s, i: s.at(i)),
+    Case("seq_at", (SeqT(VIEW, 2), IDX), lambda s, i: s.at(i)),
+    Case("seq_append", (SEQ, EP), lambda s, x: s.append(x)),
+    Case("seq_tail", (SEQ,), lambda s: s.tail()),
+    Case("seq_concat", (SEQ, SEQ), lambda a, b: a.concat(b)),
+    Case("seq_prefix", (SEQ, SEQ), ir.prefix),
+    Case("seq_contains", (SEQ, EP), lambda s, x: s.contains(x)),
+    Case("seq_elems", (SEQ,), lambda s: s.elems()),
+    Case("set_lit", (EP, EP), lambda a, b: ir.set_lit(SETP, a, b)),
+    Case("set_member", (SETP, EP), lambda s, x: s.contains(x)),
+    Case("set_member", (SETV, VIEW), lambda s, x: s.contains(x)),
+    Case("set_add", (SETP, EP), lambda s, x: s.add(x)),
+    Case("set_add", (SETV, VIEW), lambda s, x: s.add(x)),
+    Case("set_remove", (SETP, EP), lambda s, x: s.remove(x)),
+    Case("set_union", (SETP, SETP), lambda a, b: a.union(b)),
+    Case("set_inter", (SETP, SETP), lambda a, b: a.inter(b)),
+    Case("set_diff", (SETP, SETP), lambda a, b: a.minus(b)),
+    Case("set_subset", (SETP, SETP), lambda a, b: a.subset(b)),
+    Case("set_card", (SETV,), lambda s: s.card()),
+    Case("map_get", (MAP1, EP), lambda m, k: m[k]),
+    Case("map_get", (MAP1, EPb), lambda m, k: m[k]),  # ⊥ key: the value type's default
+    Case("map_get", (MAP2, EPb, EGb), lambda m, k1, k2: m[k1, k2]),
+    Case("map_put", (MAP1, SeqT(EP, 2), EP), lambda m, v, k: m.put(k, v)),
+    Case("map_put", (MAP1, SeqT(EP, 2), EPb), lambda m, v, k: m.put(k, v)),  # ⊥ key: no change
+    Case("map_put", (MAP2, IntT(0, 2), EPb, EGb), lambda m, v, k1, k2: m.put((k1, k2), v)),
+    Case("bag_lit", (EP, EP, EP), lambda a, b, c: ir.bag_lit(BAGP, a, b, c)),
+    Case("bag_add", (BAGP, EP), lambda b, x: b.add(x)),
+    Case("bag_add", (BAGV, VIEW), lambda b, x: b.add(x)),
+    Case("bag_remove", (BAGP, EP), lambda b, x: b.remove(x)),
+    Case("bag_remove", (BAGP, EPb), lambda b, x: b.remove(x)),  # ⊥ is in no bag: no change
+    Case("bag_count", (BAGP, EP), lambda b, x: b.count(x)),
+    Case("bag_count", (BAGV, VIEW), lambda b, x: b.count(x)),
+    Case("bag_member", (BAGP, EPb), lambda b, x: b.contains(x)),
+    Case("bag_size", (BAGV,), lambda b: b.size()),
+    Case("or", (B, B), ir.Or),
+    *(Case("ite", (B, t, t), ir.ite) for t in (I, SEQ, EGb, SETP, VIEW, MAP1, BAGP)),
+    *(Case("eq", (t, u), ir.eq) for t, u in ((I, I), (SEQ, SEQ), (EGb, EG), (SETP, SETP), (VIEW, VIEW), (BAGP, BAGP))),
+    Case("le", (I, I), lambda a, b: a <= b),
+    Case("map_get", (MAP1, EPb), lambda m, k: m[k]),
+    Case("map_put", (MAP1, SeqT(EP, 2), EPb), lambda m, v, k: m.put(k, v)),
+    Case("map_put", (MAP2, IntT(0, 2), EP, EG), lambda m, v, k1, k2: m.put((k1, k2), v)),
+    Case("bag_lit", (VIEW,), lambda a: ir.bag_lit(BAGV, a)),
+    Case("bag_add", (BAGP, EPb), lambda b, x: b.add(x)),
+    Case("bag_remove", (BAGV, VIEW), lambda b, x: b.remove(x)),
+    Case("bag_count", (BAGP, EPb), lambda b, x: b.count(x)),
+    Case("bag_member", (BAGP, EP), lambda b, x: b.contains(x)),
+    Case("bag_member", (BAGV, VIEW), lambda b, x: b.contains(x)),
+    Case("bag_size", (BAGP,), lambda b: b.size()),
+]
