@@ -157,7 +157,11 @@ PAPER = Paper(
     title="Specifying and Using a Partitionable Group Communication Service",
     citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
     machines=(TOMachine, VSMachine, WeakVSMachine),
-    invariant_files={"vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv", "to_machine": _INVARIANTS / "to_machine.inv"},
+    invariant_files={
+        "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
+        "vs_bounds": _INVARIANTS / "vs_bounds.inv",
+        "to_machine": _INVARIANTS / "to_machine.inv",
+    },
     properties={"TO-machine": _to_facts, "VS-machine": _lemma_4_1, "WeakVS-machine": _lemma_4_1},
     trace_checks=(
         TraceCheck(
