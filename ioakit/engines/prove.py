@@ -923,6 +923,12 @@ class Prover:
                 self._reachable_cut = (not r.complete, None)
         return self._reachable_cut
 
+    @property
+    def explored_for_cuts(self) -> bool:
+        """Whether this prover has explored the bounded machine to rule out cut steps (the
+        fallback when Z3 could not rule them out from the assumed invariants)."""
+        return self._reachable_cut is not None
+
     def _cut_reason(self, hit: BoundHit | None, where: str) -> str:
         what = hit.describe() if hit is not None else "Z3 could not rule it out"
         _, reachable_hit = self._reachable_cut or (True, None)
