@@ -580,7 +580,7 @@ def make_parser() -> argparse.ArgumentParser:
         type=_int_at_least(0),
         default=None,
         help="states the exploration may visit to rule out steps cut off by the bounds when Z3 cannot "
-        "(default 500,000)",
+        "(default 500,000; 0 never explores)",
     )
     p.add_argument("--table", action="store_true", help="the results table: exploration, BMC, induction, support")
     p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="with --table")

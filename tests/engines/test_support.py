@@ -189,3 +189,18 @@ def test_shipped_vs_bounds_rules_out_cut_steps_without_exploring():
     r = prover.induction(lemma, support=bounds)
     assert r.outcome is Outcome.INDUCTIVE and r.support == ("vs_conservation",)
     assert prover._reachable_cut is None
+
+
+def test_paper_job_lemma_4_1_three_processors_is_proved_without_exploring(monkeypatch):
+    """The FLS claim "Lemma 4.1 inductive (3 processors)" is a proof with the ``vs_bounds``
+    support: Z3 rules out the cut steps, the exploration fallback is never called."""
+    from ioakit.registry import claims
+
+    def no_exploring(self):
+        raise AssertionError("the prover explored the bounded machine")
+
+    monkeypatch.setattr(Prover, "reachable_cut", no_exploring)
+    (claim,) = [c for _, c in claims() if c.name == "Lemma 4.1 inductive (3 processors)"]
+    r = claim.run()
+    assert r.verdict is Verdict.OK and r.data["support"] == ["vs_conservation"]
+    assert "--support vs_bounds" in r.name
