@@ -340,38 +340,67 @@ def cmd_prove(args: argparse.Namespace) -> int:
         if unknown:
             raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
+    support = _support_properties(m, args.support or [], props)
     if args.table:
         with interruptible():
             depth = args.bmc if args.bmc is not None else 10
-            t = lemma_table(m, props, depth, args.timeout, args.max_states, allow_bound_hits=args.allow_bound_hits)
+            t = lemma_table(
+                m,
+                props,
+                depth,
+                args.timeout,
+                args.max_states,
+                allow_bound_hits=args.allow_bound_hits,
+                support=support,
+                explore_limit=args.explore_limit,
+            )
         text = t.to_markdown() if args.format == "markdown" else render_json(t)
         _emit(args, SimpleReport(t.verdict, t.to_json(), text))
         return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
     with interruptible():
-        return _prove(args, m, props)
+        return _prove(args, m, props, support)
 
 
-def _prove(args: argparse.Namespace, m: Machine, props: list[Property]) -> int:
-    """``ioakit prove`` without ``--table``: BMC and/or induction, per-invariant supports."""
+def _support_properties(m: Machine, files: Sequence[str], targets: Sequence[Property]) -> list[Property]:
+    """The invariants of the ``--support`` files (paths or shipped names, resolved like FILE),
+    without those named like a target (``--only`` selects targets only: the rest of FILE may be
+    given as support by naming FILE again). A file that does not load is exit 2, located."""
+    names = {p.name for p in targets}
+    out: list[Property] = []
+    for f in files:
+        for p in load_invariant_file(m, f).properties:
+            if p.name not in names:
+                names.add(p.name)
+                out.append(p)
+    return out
+
+
+def _prove(args: argparse.Namespace, m: Machine, props: list[Property], support: Sequence[Property] = ()) -> int:
+    """``ioakit prove`` without ``--table``: BMC and/or induction (``support`` proved with the
+    targets), per-invariant supports."""
     from ioakit.engines.prove import Outcome, Prover
 
-    prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits)
+    limit = {} if args.explore_limit is None else {"explore_limit": args.explore_limit}
+    prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits, **limit)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
+    if support:
+        out["support_files"] = list(args.support)
+        out["support"] = [p.name for p in support]
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
     conclusions: list[str] = []
     proved = not_inductive = False
     if args.bmc is not None:
-        b = prover.bmc(props, args.bmc)
+        b = prover.bmc(props, args.bmc, support=support)
         out["bmc"] = b.to_json()
         text.append(b.show())
         verdicts.append(b.verdict)
         conclusions.append(_bmc_conclusion(b))
         proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
-        ind = prover.induction(props)
+        ind = prover.induction(props, support=support)
         out["induction"] = ind.to_json()
         text.append(ind.show())
         verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
@@ -383,8 +412,8 @@ def _prove(args: argparse.Namespace, m: Machine, props: list[Property]) -> int:
             a = prover.inductive_alone(p)
             entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
             line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
-            if a.inductive is Verdict.VIOLATED and len(props) > 1:
-                sup = prover.minimal_support(props, p)
+            if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:
+                sup = prover.minimal_support([*props, *support], p)
                 entry["support"] = sup.to_json()
                 line += f"; {sup.describe()}"
             alone.append(entry)
@@ -440,6 +469,11 @@ def _induction_conclusion(ind: InductionResult) -> str:
     from ioakit.engines.prove import Outcome
 
     o = ind.outcome
+    if o is Outcome.INDUCTIVE and ind.support:
+        return (
+            f"the conjunction of {len(ind.targets)} invariant(s) and {len(ind.support)} support invariant(s) "
+            "is inductive: they hold in every reachable state"
+        )
     if o is Outcome.INDUCTIVE:
         return f"the conjunction of {len(ind.items)} invariant(s) is inductive: they hold in every reachable state"
     if o is Outcome.VIOLATED_INITIALLY:
@@ -534,6 +568,20 @@ def make_parser() -> argparse.ArgumentParser:
         "--timeout", type=_positive_float, default=30.0, help="seconds per Z3 check; a timeout is UNKNOWN (exit 3)"
     )
     p.add_argument("--only", help="comma-separated invariant names to use (default: all in the file)")
+    p.add_argument(
+        "--support",
+        action="append",
+        metavar="FILE2",
+        help="support invariants (a .inv file or a shipped file's name; repeatable), proved together with "
+        "FILE's and then assumed (e.g. bounds that rule out steps cut off by the scope); --only does not apply",
+    )
+    p.add_argument(
+        "--explore-limit",
+        type=_int_at_least(0),
+        default=None,
+        help="states the exploration may visit to rule out steps cut off by the bounds when Z3 cannot "
+        "(default 500,000; 0 never explores)",
+    )
     p.add_argument("--table", action="store_true", help="the results table: exploration, BMC, induction, support")
     p.add_argument("--format", choices=["markdown", "json"], default="markdown", help="with --table")
     p.add_argument("--max-states", type=_int_at_least(1), default=2_000_000, help="with --table: exploration limit")

@@ -11,7 +11,7 @@ as such every time (never silently fixed) and turns the job red if it ever chang
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -148,19 +148,26 @@ def invariant_file_job(machine: str, scope: dict[str, int], file: str) -> JobRes
     return scoped(job, machine, scope)
 
 
-def induction_job(machine: str, scope: dict[str, int], file: str, claim: str) -> JobResult:
+def induction_job(machine: str, scope: dict[str, int], file: str, claim: str, support: Sequence[str] = ()) -> JobResult:
     """Is the conjunction of a shipped invariant file inductive at ``scope`` (Z3)? Also lists the
     invariants inductive alone. Not inductive is UNKNOWN, never VIOLATED: a counterexample to
-    induction may start in an unreachable state."""
+    induction may start in an unreachable state.
+
+    ``support``: shipped invariant files whose invariants are proved *together with* the file's
+    (``Prover.induction(..., support=...)``) and then assumed, e.g. ``vs_bounds`` so that Z3 rules
+    out steps cut off by the scope's bounds without exploring the bounded machine."""
     from ioakit.engines.prove import Outcome, Prover
     from ioakit.invariants import load_invariants
 
     t0 = time.perf_counter()
     m = get_spec(machine).build(scope)
     props = list(load_invariants(invariant_file(file), m).properties)
+    sup = [p for f in support for p in load_invariants(invariant_file(f), m).properties]
     prover = Prover(m, 60.0)
-    r = prover.induction(props)
-    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.inductive_alone(p).inductive is Verdict.OK]
+    r = prover.induction(props, support=sup)
+    # "alone": each item preserved with no other item assumed; with supports, they are assumed
+    # too (proved with the conjunction when ``r`` is OK), so Z3 rules out the cut steps by itself
+    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.induction([p], sup).inductive is Verdict.OK]
     word = {
         Outcome.INDUCTIVE: "inductive",
         Outcome.NOT_INDUCTIVE: "NOT inductive (not a violation: a CTI's pre-state may be unreachable)",
@@ -169,8 +176,13 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str) ->
         if r.cut_possible
         else "unknown (solver)",
     }[r.outcome]
-    detail = f"conjunction of all {len(props)} items {word} (Z3, bounded scope); inductive alone: {', '.join(alone)}"
-    job = JobResult(f"prove {file} (Z3)", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
+    with_sup = f" with support {', '.join(r.support)} (proved with them)" if r.support else ""
+    detail = (
+        f"conjunction of all {len(props)} items{with_sup} {word} (Z3, bounded scope); "
+        f"inductive alone{' (assuming the support)' if sup else ''}: {', '.join(alone)}"
+    )
+    name = f"prove {file}" + "".join(f" --support {f}" for f in support) + " (Z3)"
+    job = JobResult(name, claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
     return scoped(job, machine, scope)
 
 

@@ -27,6 +27,13 @@ What the results mean
   satisfying the assumptions, an action, and a post-state breaking an invariant. A CTI does not
   mean the invariant is false: its pre-state may be unreachable (the invariant is then true but
   needs strengthening).
+* **Support invariants** (``induction(..., support=...)``, ``bmc(..., support=...)``): invariants
+  that are not the claim but are needed to prove it — e.g. a conservation law bounding queue
+  lengths, so that no step is cut off by the scope's bounds. They are *proved together with* the
+  targets: induction checks that the conjunction of targets and supports is inductive (a CTI of a
+  support is a CTI of the whole, NOT INDUCTIVE as for a target) and only then assumes them, in
+  consecution and in the cut check; BMC checks them along the paths like targets. OK therefore
+  claims targets ∧ supports in every reachable state; results list the supports separately.
 * **Relative induction** (``minimal_support``): the target is preserved by every step from states
   satisfying the target and a *support* set of other invariants. This proves the target only
   together with a proof of the support (e.g. the whole conjunction being inductive).
@@ -503,6 +510,8 @@ class BMCResult:
     bound_hits_allowed: bool = False
     cut_possible: bool = False
     """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
+    support: tuple[str, ...] = ()
+    """Names of the items that are support invariants (checked like the targets, listed apart)."""
 
     def item(self, name: str) -> BMCItem:
         for it in self.items:
@@ -519,7 +528,11 @@ class BMCResult:
         }.get(self.verdict, "UNKNOWN")
         lines = [head]
         w = max((len(i.name) for i in self.items), default=0)
-        for it in self.items:
+        ordered = [it for it in self.items if it.name not in self.support]
+        ordered += [it for it in self.items if it.name in self.support]
+        for it in ordered:
+            if it.name == (self.support or ("",))[0]:
+                lines.append("  support, checked with them:")
             if it.trace is not None:
                 lines.append(f"  {it.name:<{w}}  VIOLATED at depth {len(it.trace)}")
                 lines += ["    " + ln for ln in it.trace.show().splitlines()]
@@ -543,6 +556,7 @@ class BMCResult:
             "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
             "cut_possible": self.cut_possible,
             "bound_hits_allowed": self.bound_hits_allowed,
+            "support": list(self.support),
             "invariants": [i.to_json() for i in self.items],
         }
 
@@ -651,6 +665,18 @@ class InductionResult:
     bound_hits_allowed: bool = False
     cut_possible: bool = False
     """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
+    support: tuple[str, ...] = ()
+    """Names of the items that are support invariants (proved with the targets, listed apart)."""
+
+    @property
+    def targets(self) -> tuple[ItemInduction, ...]:
+        """The items that are the claim (not support invariants)."""
+        return tuple(it for it in self.items if it.name not in self.support)
+
+    @property
+    def support_items(self) -> tuple[ItemInduction, ...]:
+        """The support invariants, proved together with the targets."""
+        return tuple(it for it in self.items if it.name in self.support)
 
     def item(self, name: str) -> ItemInduction:
         for it in self.items:
@@ -689,8 +715,11 @@ class InductionResult:
         scope = ",".join(f"{k}={v}" for k, v in self.scope.items())
         rel = f" relative to {_names(self.assumed)}" if self.assumed else ""
         head = f"Induction on {self.machine} [scope {scope}] (Z3 {self.z3_version}){rel}: "
+        n_sup = len(self.support_items)
+        with_sup = f" together with {n_sup} support invariant(s)" if n_sup else ""
         head += {
-            Outcome.INDUCTIVE: f"OK — the conjunction of {len(self.items)} invariant(s) is inductive at this scope",
+            Outcome.INDUCTIVE: f"OK — the conjunction of {len(self.targets)} invariant(s){with_sup} is inductive "
+            "at this scope",
             Outcome.NOT_INDUCTIVE: "NOT INDUCTIVE — counterexamples to induction below (their pre-states may "
             "be unreachable: this is not a violation)",
             Outcome.VIOLATED_INITIALLY: "VIOLATED — an invariant is false in a start state",
@@ -698,19 +727,22 @@ class InductionResult:
         }[self.outcome]
         lines = [head]
         w = max((len(i.name) for i in self.items), default=0)
-        for it in self.items:
-            word = {
-                Outcome.INDUCTIVE: "OK",
-                Outcome.NOT_INDUCTIVE: "not preserved — broken by " + ", ".join(it.breaking_families),
-                Outcome.VIOLATED_INITIALLY: "VIOLATED — false in a start state",
-                Outcome.UNKNOWN: "UNKNOWN",
-            }[it.outcome]
-            line = f"  {it.name:<{w}}  {word}"
-            if it.reason:
-                line += f" ({it.reason})"
-            lines.append(line)
-            if it.start_counterexample is not None:
-                lines += ["  " + ln for ln in it.start_counterexample.show().splitlines()]
+        for group, items in (("", self.targets), ("support, proved with them:", self.support_items)):
+            if group and items:
+                lines.append(f"  {group}")
+            for it in items:
+                word = {
+                    Outcome.INDUCTIVE: "OK",
+                    Outcome.NOT_INDUCTIVE: "not preserved — broken by " + ", ".join(it.breaking_families),
+                    Outcome.VIOLATED_INITIALLY: "VIOLATED — false in a start state",
+                    Outcome.UNKNOWN: "UNKNOWN",
+                }[it.outcome]
+                line = f"  {it.name:<{w}}  {word}"
+                if it.reason:
+                    line += f" ({it.reason})"
+                lines.append(line)
+                if it.start_counterexample is not None:
+                    lines += ["  " + ln for ln in it.start_counterexample.show().splitlines()]
         for c in self.ctis:
             lines += ["  " + ln for ln in c.show().splitlines()]
         return "\n".join(lines)
@@ -728,6 +760,7 @@ class InductionResult:
             "outcome": self.outcome.value,
             "invariants_verdict": self.invariants_verdict.value,
             "assumed": list(self.assumed),
+            "support": list(self.support),
             "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
             "cut_possible": self.cut_possible,
             "bound_hits_allowed": self.bound_hits_allowed,
@@ -890,6 +923,12 @@ class Prover:
                 self._reachable_cut = (not r.complete, None)
         return self._reachable_cut
 
+    @property
+    def explored_for_cuts(self) -> bool:
+        """Whether this prover has explored the bounded machine to rule out cut steps (the
+        fallback when Z3 could not rule them out from the assumed invariants)."""
+        return self._reachable_cut is not None
+
     def _cut_reason(self, hit: BoundHit | None, where: str) -> str:
         what = hit.describe() if hit is not None else "Z3 could not rule it out"
         _, reachable_hit = self._reachable_cut or (True, None)
@@ -997,8 +1036,16 @@ class Prover:
 
     # -- induction ----------------------------------------------------------------------------
     @_interruptible_method
-    def induction(self, props: Sequence[Property], assume: Sequence[Property] = ()) -> InductionResult:
+    def induction(
+        self, props: Sequence[Property], assume: Sequence[Property] = (), *, support: Sequence[Property] = ()
+    ) -> InductionResult:
         """Is the conjunction of ``props`` inductive (relative to the hypotheses ``assume``)?
+
+        ``support``: invariants proved *together with* ``props`` — checked exactly like them
+        (initiation, consecution: a CTI of a support makes the result NOT INDUCTIVE), so they may
+        be assumed at the pre-state and by the cut check; the result lists them apart
+        (``InductionResult.support``). ``assume``, by contrast, is assumed and *not* checked. A
+        support named like a target is the target (proved anyway).
 
         One solver holds the step frame and all assumptions at the pre-state. A single check asks
         whether any invariant can be broken; if not, all are preserved. Otherwise each invariant
@@ -1007,7 +1054,9 @@ class Prover:
         """
         m = self.machine
         t0 = time.perf_counter()
-        props = list(props)
+        targets = {p.name for p in props}
+        supports = [p for p in _unique(support) if p.name not in targets]
+        props = [*props, *supports]
         assumed = list(_unique([*assume, *props]))
         init = self._initiation(props)
         s = self._step_solver()
@@ -1075,6 +1124,7 @@ class Prover:
             bound_hit=hit,
             bound_hits_allowed=self.allow_bound_hits,
             cut_possible=possible,
+            support=tuple(p.name for p in supports),
         )
 
     def inductive_alone(self, prop: Property) -> InductionResult:
@@ -1228,8 +1278,18 @@ class Prover:
 
     # -- bounded model checking ----------------------------------------------------------------
     @_interruptible_method
-    def bmc(self, props: Sequence[Property], depth: int, check_complete: bool = False) -> BMCResult:
+    def bmc(
+        self,
+        props: Sequence[Property],
+        depth: int,
+        check_complete: bool = False,
+        *,
+        support: Sequence[Property] = (),
+    ) -> BMCResult:
         """No violation of each invariant in executions of length ≤ ``depth`` from a start state.
+
+        ``support``: support invariants, checked along the paths exactly like ``props`` (a
+        violated support is reported as a violation) and listed apart (``BMCResult.support``).
 
         Incremental: one solver holds the path s0 →a0 s1 … (start states, well-formedness of
         every state, a transition per step with an action-choice variable); at each depth a
@@ -1250,7 +1310,9 @@ class Prover:
             raise UserError(f"the BMC depth must be >= 0, got {depth}")
         m = self.machine
         t0 = time.perf_counter()
-        props = list(props)
+        targets = {p.name for p in props}
+        supports = [p for p in _unique(support) if p.name not in targets]
+        props = [*props, *supports]
         s = self._solver()
         states = [symbolic.fresh_state(m, "s0")]
         acts: list[z3.ArithRef] = []
@@ -1377,6 +1439,7 @@ class Prover:
             bound_hit=hit,
             bound_hits_allowed=self.allow_bound_hits,
             cut_possible=cut_at is not None,
+            support=tuple(p.name for p in supports),
         )
 
 
@@ -1400,9 +1463,12 @@ def bmc(
     check_complete: bool = False,
     *,
     allow_bound_hits: bool = False,
+    support: Sequence[Property] = (),
 ) -> BMCResult:
-    """Bounded model checking to ``depth`` (see ``Prover.bmc``)."""
-    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).bmc(props, depth, check_complete)
+    """Bounded model checking to ``depth``, ``support`` checked with ``props`` (see ``Prover.bmc``)."""
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).bmc(
+        props, depth, check_complete, support=support
+    )
 
 
 def induction(
@@ -1412,10 +1478,11 @@ def induction(
     assume: Sequence[Property] = (),
     *,
     allow_bound_hits: bool = False,
+    support: Sequence[Property] = (),
 ) -> InductionResult:
-    """Is the conjunction of ``props`` inductive at the scope, given the hypotheses ``assume``?
-    (see ``Prover.induction``)."""
-    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).induction(props, assume)
+    """Is the conjunction of ``props`` (with the support invariants ``support``, proved with them)
+    inductive at the scope, given the hypotheses ``assume``? (see ``Prover.induction``)."""
+    return Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits).induction(props, assume, support=support)
 
 
 def inductive_alone(machine: Machine, prop: Property, timeout_s: float = DEFAULT_TIMEOUT_S) -> InductionResult:

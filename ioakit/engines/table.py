@@ -86,13 +86,18 @@ class Table:
     """Why the exploration or a proof is undecided because of steps cut off by the scope's
     bounds (``ioakit.engines.bounds``), or None."""
     bound_hits_allowed: bool = False
+    support: tuple[str, ...] = ()
+    """Support invariants proved together with the items (in the conjunction, not in the rows)."""
+    support_found: tuple[Verdict, ...] = ()
+    """Exploration and BMC verdicts of the support invariants (a violated support is reported)."""
 
     @property
     def verdict(self) -> Verdict:
-        """VIOLATED if exploration or BMC found a violation of an item; OK if every item holds
-        (exploration and BMC) and the conjunction is inductive; otherwise UNKNOWN (including a
-        conjunction that is not inductive: a CTI is not a violation)."""
-        found = [*(r.explored for r in self.rows), *(r.bmc.verdict for r in self.rows)]
+        """VIOLATED if exploration or BMC found a violation of an item or a support; OK if every
+        item and support holds (exploration and BMC) and the conjunction (with the supports) is
+        inductive; otherwise UNKNOWN (including a conjunction that is not inductive: a CTI is not
+        a violation)."""
+        found = [*(r.explored for r in self.rows), *(r.bmc.verdict for r in self.rows), *self.support_found]
         if Verdict.VIOLATED in found:
             return Verdict.VIOLATED
         if self.conjunction is Verdict.OK and all(v is Verdict.OK for v in found):
@@ -130,6 +135,8 @@ class Table:
             if len(self.rows) == 1
             else f"The conjunction of all {len(self.rows)} items"
         )
+        if self.support:
+            subject += f" with the support invariant(s) {', '.join(self.support)} (proved with them)"
         lines = [
             f"Machine **{self.machine}**, scope `{scope}`; Z3 {self.z3_version}; "
             f"Z3 timeout {self.timeout_s:g} s per check.",
@@ -176,6 +183,8 @@ class Table:
             "bmc_seconds": round(self.bmc_seconds, 4),
             "conjunction_inductive": self.conjunction.value,
             "conjunction_seconds": round(self.conjunction_seconds, 4),
+            "support": list(self.support),
+            "support_found": [v.value for v in self.support_found],
             "rows": [r.to_json() for r in self.rows],
         }
 
@@ -218,21 +227,29 @@ def lemma_table(
     max_states: int | None = DEFAULT_MAX_STATES,
     *,
     allow_bound_hits: bool = False,
+    support: Sequence[Property] = (),
+    explore_limit: int | None = None,
 ) -> Table:
     """Explore, BMC, and prove each invariant alone and relative to a minimum support.
 
     One ``Prover`` is shared by all the queries, so the symbolic step is built once. Steps cut off
     by the scope's bounds make the exploration INCOMPLETE and the proofs UNKNOWN unless
-    ``allow_bound_hits`` (``ioakit.engines.bounds``).
+    ``allow_bound_hits`` (``ioakit.engines.bounds``). ``support``: support invariants, explored,
+    BMC-checked and proved together with the items (``Prover.induction``); the rows are the items,
+    and each item's minimum support may use them. ``explore_limit``: the prover's
+    (``Prover.explore_limit``; default ``DEFAULT_EXPLORE_LIMIT``).
     """
     t0 = time.perf_counter()
     props = list(props)
-    ex = Explorer(machine).check(props).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
-    prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits)
+    names = {p.name for p in props}
+    support = [p for p in support if p.name not in names]
+    ex = Explorer(machine).check([*props, *support]).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
+    limit = {} if explore_limit is None else {"explore_limit": explore_limit}
+    prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits, **limit)
     t1 = time.perf_counter()
-    b = prover.bmc(props, bmc_depth)
+    b = prover.bmc(props, bmc_depth, support=support)
     t2 = time.perf_counter()
-    whole = prover.induction(props)
+    whole = prover.induction(props, support=support)
     t3 = time.perf_counter()
     rows = []
     for p in props:
@@ -244,7 +261,7 @@ def lemma_table(
                 ex.result(p.name).verdict,
                 b.item(p.name),
                 prover.inductive_alone(p).items[0],
-                prover.minimal_support(props, p),
+                prover.minimal_support([*props, *support], p),
             )
         )
     return Table(
@@ -262,6 +279,8 @@ def lemma_table(
         time.perf_counter() - t0,
         cut_reason=ex.reason if ex.bound_hits else _cut_reason(whole),
         bound_hits_allowed=allow_bound_hits,
+        support=tuple(p.name for p in support),
+        support_found=tuple(v for p in support for v in (ex.result(p.name).verdict, b.item(p.name).verdict)),
     )
 
 

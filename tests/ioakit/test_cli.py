@@ -506,7 +506,9 @@ def test_papers_not_inductive_is_unknown_not_violated(monkeypatch):
     from ioakit.engines.prove import Prover
 
     original = Prover.induction
-    monkeypatch.setattr(Prover, "induction", lambda self, props, assume=(): original(self, props[11:12], assume))
+    monkeypatch.setattr(
+        Prover, "induction", lambda self, props, assume=(), **kw: original(self, props[11:12], assume, **kw)
+    )
     from ioakit.specs.fls import VS_SCOPE
 
     r = papers.induction_job("VS-machine", VS_SCOPE, "vs_lemma_4_1", "claim")
