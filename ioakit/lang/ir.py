@@ -829,6 +829,9 @@ class StateProxy:
         if self._path:
             t = ite(And(*self._path), t, self._env[i])
         self._env[i] = t
+        # a derived variable read later must see this write (effects are sequential): forget
+        # every derived value computed so far
+        object.__getattribute__(self, "_derived_cache").clear()
 
     def __getattr__(self, name: str) -> Any:
         names = object.__getattribute__(self, "_names")
