@@ -73,7 +73,8 @@ def main() -> int:
     base = Path(args.base).resolve()
     pythons = {"this": (str(here / ".venv/bin/python"), here), "base": (str(base / ".venv/bin/python"), base)}
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=base, capture_output=True, text=True).stdout
-    print(f"base checkout {base} at {head.strip()}; {args.reps} interleaved repetitions; CPU seconds, best of 3 runs per child")
+    print(f"base checkout {base} at {head.strip()}; {args.reps} interleaved repetitions")
+    print("CPU seconds, best of 3 runs per child; ratio = base / this (> 1: this checkout is faster)")
     print(f"{'machine':<12} {'checks':<8} {'states':>9} {'base best':>10} {'this best':>10} {'ratio':>6} {'median':>7}")
     for name, scope in SCOPES.items():
         if args.only and name != args.only:
