@@ -33,7 +33,20 @@ from typing import Any
 from ioakit.errors import UserError
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.ops import OPS, Template, helpers
-from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, Type
+from ioakit.lang.types import (
+    BagT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    RecordT,
+    SchemaError,
+    SeqT,
+    SetT,
+    Type,
+    contained,
+    join,
+)
 
 
 def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
@@ -55,6 +68,59 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
         ns[name] = typ
         return [f"{name}.check({code})"]
     return []
+
+
+def _holds_set(t: Type) -> bool:
+    """Whether values of ``t`` contain sets (whose elements the scope bounds too)."""
+    if isinstance(t, SetT):
+        return True
+    if isinstance(t, RecordT):
+        return any(_holds_set(ft) for _, ft in t.fields)
+    if isinstance(t, SeqT | BagT):
+        return _holds_set(t.elem)
+    if isinstance(t, MapT):
+        return _holds_set(t.val)
+    return False
+
+
+def _stored_type(t: Term) -> Type:
+    """The static type of what a write stores, through map updates and conditionals (a map_put
+    term keeps the map's declared type even when the stored value's type is wider)."""
+    if t.op == "map_put" and isinstance(t.type, MapT):
+        return _widest(_stored_type(t.args[0]), MapT(t.type.keys, _stored_type(t.args[1])))
+    if t.op == "ite":
+        return _widest(_stored_type(t.args[1]), _stored_type(t.args[2]))
+    return t.type
+
+
+def _widest(a: Type, b: Type) -> Type:
+    """The least type holding both (``join``, extended to maps with the same keys)."""
+    if isinstance(a, MapT) and isinstance(b, MapT) and a.keys == b.keys:
+        return MapT(a.keys, _widest(a.val, b.val))
+    try:
+        return join(a, b)
+    except SchemaError:  # not comparable statically: assume the widest (always check)
+        return a if a == b else _UNKNOWN_TYPE
+
+
+_UNKNOWN_TYPE: Type = BoolT()
+"""Stands for a stored type ``_widest`` could not compute: never ``contained`` in a set type."""
+
+
+def _write_checks(declared: Type, stored: Type, code: str, ns: dict[str, Any]) -> list[str]:
+    """The bound checks of storing ``code`` (of static type ``stored``) where ``declared`` is
+    declared: a value holding sets whose static type is wider than declared (an element the
+    declared set type lacks may have been added) is checked whole, as the Z3 encoding does
+    (``symbolic.wf``); other values get the scope's usual checks."""
+    if _holds_set(declared) and (stored is _UNKNOWN_TYPE or not contained(stored, declared)):
+        return [f"{_typed(declared, ns)}.check({code})"]
+    return _bound_checks(declared, code, ns)
+
+
+def _typed(typ: Type, ns: dict[str, Any]) -> str:
+    name = f"_type{len(ns)}"
+    ns[name] = typ
+    return name
 
 
 def _has_bounds(t: Type) -> bool:
@@ -471,9 +537,10 @@ def _instance_code(
             and t.args[0].data[0] == i
             and all(k.op == "const" for k in t.args[2:])
         ):
-            checks += _bound_checks(typ.val, f"{name}[{typ.flat_index([k.data for k in t.args[2:]])}]", em.ns)
+            at = f"{name}[{typ.flat_index([k.data for k in t.args[2:]])}]"
+            checks += _write_checks(typ.val, _stored_type(t.args[1]), at, em.ns)
         else:
-            checks += _bound_checks(typ, name, em.ns)
+            checks += _write_checks(typ, _stored_type(t), name, em.ns)
     return steps, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
 
 

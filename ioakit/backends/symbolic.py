@@ -127,8 +127,11 @@ def fresh(t: Type, name: str) -> tuple[Sym, list[z3.BoolRef]]:
 
 def wf(t: Type, x: Sym) -> list[z3.BoolRef]:
     """Constraints that ``x`` is a well-formed value of ``t`` (scope bounds included)."""
-    if isinstance(t, BoolT | SetT):
+    if isinstance(t, BoolT):
         return []
+    if isinstance(t, SetT):  # a value of a wider set type (set_add of an out-of-range element)
+        universe = set(t.universe())
+        return [z3.Not(b) for k, b in x.bits.items() if k not in universe]
     if isinstance(t, IntT):
         return [x >= t.lo, x <= t.hi]
     if isinstance(t, EnumT):

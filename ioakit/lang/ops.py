@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type, join, same_shape
+from .types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type, contained, join, same_shape
 
 BOOL = BoolT()
 
@@ -208,10 +208,15 @@ def _seq_elems_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> T
 
 
 def _set_lit_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    """A literal's type is the declared set type, widened by elements of a wider type (an integer
+    beyond its range, ⊥): the value may then hold elements the declared type does not, and a
+    state variable it is stored in is bound-checked (a cut step), in both semantics."""
     st = _set(declared, "a set literal")  # type: ignore[arg-type]
+    elem = st.elem
     for a in ts:
         need(same_shape(st.elem, a), f"a set of {st.elem} cannot hold a {a}")
-    return st
+        elem = elem if contained(a, elem) else join(elem, a)
+    return st if elem == st.elem else SetT(elem)
 
 
 def _set_member_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
@@ -225,6 +230,8 @@ def _set_elem_op(op: str) -> TypeRule:
     def rule(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
         st = _set(ts[0], op[4:])
         need(same_shape(st.elem, ts[1]), f"{op[4:]} of a {ts[1]} to {st}")
+        if op == "set_add" and not contained(ts[1], st.elem):  # see _set_lit_type
+            return SetT(join(st.elem, ts[1]))
         return st
 
     return rule
@@ -559,8 +566,8 @@ def _z3_set_member(Z: Any, t: Any, a: list[Any]) -> Any:
 
 def _z3_set_add(Z: Any, t: Any, a: list[Any]) -> Any:
     s, x = a
-    et = t.args[0].type.elem
-    return Z.SymSet({u: Z.z3.Or(b, Z.equal(x, Z.from_const(et, u))) for u, b in s.bits.items()})
+    et = t.type.elem  # the result's universe: wider than the set's when x may lie outside it
+    return Z.SymSet({u: Z.z3.Or(s.has(u), Z.equal(x, Z.from_const(et, u))) for u in t.type.universe()})
 
 
 def _z3_set_remove(Z: Any, t: Any, a: list[Any]) -> Any:

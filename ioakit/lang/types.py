@@ -517,6 +517,28 @@ def same_shape(a: Type, b: Type) -> bool:
     return type(a) is type(b)
 
 
+def contained(a: Type, b: Type) -> bool:
+    """Whether every value of ``a`` is a value of ``b`` (statically: no bound check is needed when
+    a value of type ``a`` is stored where ``b`` is declared)."""
+    if a == b:
+        return True
+    if isinstance(a, IntT) and isinstance(b, IntT):
+        return b.lo <= a.lo and a.hi <= b.hi
+    if isinstance(a, EnumT) and isinstance(b, EnumT):
+        return a.domain == b.domain and (b.bottom or not a.bottom)
+    if isinstance(a, SetT) and isinstance(b, SetT):
+        return contained(a.elem, b.elem)
+    if isinstance(a, SeqT) and isinstance(b, SeqT):
+        return a.maxlen <= b.maxlen and contained(a.elem, b.elem)
+    if isinstance(a, RecordT) and isinstance(b, RecordT) and same_shape(a, b):
+        return all(contained(ta, tb) for (_, ta), (_, tb) in zip(a.fields, b.fields))
+    if isinstance(a, MapT) and isinstance(b, MapT) and a.keys == b.keys:
+        return contained(a.val, b.val)
+    if isinstance(a, BagT) and isinstance(b, BagT):
+        return a.bound <= b.bound and contained(a.elem, b.elem)
+    return False
+
+
 def join(a: Type, b: Type) -> Type:
     """The least type holding values of both (for ``ite`` branches, sequence literals, ...)."""
     if isinstance(a, EnumT) and isinstance(b, EnumT) and a.domain == b.domain:
