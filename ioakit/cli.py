@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
-from ioakit.errors import UserError
+from ioakit.errors import UserError, is_interrupt
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
 from ioakit.results import (
     EXIT_INTERNAL,
@@ -92,12 +92,6 @@ def build_machine(name: str, scope_text: str = "", scope_file: str | None = None
     return spec.build(given)
 
 
-def builtin_properties(m: Machine) -> list[Property]:
-    """The properties the machine's paper checks by default (``ioakit.registry``); none for a
-    user's own machine (give it an invariant file with ``check`` / ``prove``)."""
-    return registry.default_properties(m)
-
-
 def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
     if not enabled:
         return None
@@ -158,7 +152,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
     m = build_machine(args.machine, args.scope, args.scope_file)
-    props = [] if args.no_invariants else builtin_properties(m)
+    props = [] if args.no_invariants else registry.default_properties(m)
     r = (
         Explorer(m)
         .check(props)
@@ -178,7 +172,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
     m = build_machine(args.machine, args.scope, args.scope_file)
-    props = [] if args.no_invariants else builtin_properties(m)
+    props = [] if args.no_invariants else registry.default_properties(m)
     r = (
         Explorer(m)
         .check(props)
@@ -243,7 +237,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     from ioakit.render import state_graph_dot, write_picture
 
     m = build_machine(args.machine, args.scope, args.scope_file)
-    props = [] if args.no_invariants else builtin_properties(m)
+    props = [] if args.no_invariants else registry.default_properties(m)
     highlight = None
     if props:
         r = Explorer(m).check(props).max_states(args.max_states).run()
@@ -303,18 +297,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
 
 def load_invariant_file(m: Machine, path: str) -> Any:
-    """Parse and type-check an invariant file against ``m``; located errors become exit 2."""
-    from pathlib import Path
+    """Parse and type-check an invariant file (a path, or a shipped file's name) against ``m``;
+    located errors are input errors (exit 2)."""
+    from ioakit.invariants import load_invariants
 
-    from ioakit.invariants import lemma_file, load_invariants
-
-    source = Path(path)
-    if not source.exists():
-        try:
-            source = lemma_file(path)
-        except registry.RegistryError as e:
-            raise UsageError(f"{path}: no such invariant file ({e})") from None
-    return load_invariants(source, m)
+    return load_invariants(registry.find_invariant_file(path), m)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -659,7 +646,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         _silence_stdout()
         return EXIT_UNKNOWN
     except Exception as e:
-        if _is_interrupt(e):  # Ctrl-C surfacing through a C library (Z3's ctypes calls)
+        if is_interrupt(e):  # Ctrl-C surfacing through a C library (Z3's ctypes calls)
             _report_interrupt(args)
             return EXIT_UNKNOWN
         if os.environ.get("IOAKIT_DEBUG") == "1":
@@ -670,19 +657,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_INTERNAL
-
-
-def _is_interrupt(e: BaseException) -> bool:
-    """Whether ``e`` is a Ctrl-C in disguise: a ``KeyboardInterrupt`` in its cause or context, or
-    ctypes' ``ArgumentError`` wrapping one (raised while converting the arguments of a Z3 call)."""
-    seen: set[int] = set()
-    x: BaseException | None = e
-    while x is not None and id(x) not in seen:
-        seen.add(id(x))
-        if isinstance(x, KeyboardInterrupt) or (type(x).__name__ == "ArgumentError" and "KeyboardInterrupt" in str(x)):
-            return True
-        x = x.__cause__ or x.__context__
-    return False
 
 
 def _report_interrupt(args: argparse.Namespace) -> None:

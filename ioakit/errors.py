@@ -37,3 +37,25 @@ class UserError(IoakitError, ValueError):
 
 class InternalError(IoakitError):
     """A bug in ioakit (exit status 4 at the command line)."""
+
+
+def is_interrupt(e: BaseException | None) -> bool:
+    """Whether ``e`` is a Ctrl-C in disguise: a ``KeyboardInterrupt`` in its cause or context, or
+    ctypes' ``ArgumentError`` wrapping one (raised while converting the arguments of a Z3 call)."""
+    seen: set[int] = set()
+    x = e
+    while x is not None and id(x) not in seen:
+        seen.add(id(x))
+        if isinstance(x, KeyboardInterrupt) or (type(x).__name__ == "ArgumentError" and "KeyboardInterrupt" in str(x)):
+            return True
+        x = x.__cause__ or x.__context__
+    return False
+
+
+def is_interrupted_z3_finalizer(unraisable: object) -> bool:
+    """Whether an "Exception ignored" report (``sys.unraisablehook``'s argument) comes from a Z3
+    object's ``__del__``: after Ctrl-C lands inside a Z3 constructor, the half-built object has no
+    ``ctx`` and its finalizer fails when collected. That is noise from the interrupt, not a bug
+    to report; the interrupt itself is reported as INCOMPLETE."""
+    obj = getattr(unraisable, "object", None)
+    return str(getattr(obj, "__module__", "") or "").startswith("z3") or type(obj).__module__.startswith("z3")

@@ -31,9 +31,7 @@ def ioakit() -> Any:
     from ioakit.invariants import load_invariants
 
     def invariants(m: Any, file: str | Path) -> list[Any]:
-        path = Path(file)
-        source = path if path.exists() else registry.invariant_file(str(file))
-        return list(load_invariants(source, m).properties)
+        return list(load_invariants(registry.find_invariant_file(file), m).properties)
 
     return SimpleNamespace(
         machine=lambda ref, **scope: registry.get_spec(ref).build(scope),

@@ -255,13 +255,10 @@ def get_spec(ref: str) -> Spec:
 def default_properties(m: Machine) -> list[Property]:
     """The properties the machine's paper checks on every explored state by default (none for a
     machine no bundle claims, e.g. a user's own: give those an invariant file)."""
-    p = paper_of(m.name)
-    if p is None or m.name not in p.properties:
-        for q in papers():  # a machine may carry properties under a name its bundle lists
-            if m.name in q.properties:
-                return q.properties[m.name](m)
-        return []
-    return p.properties[m.name](m)
+    for p in papers():
+        if m.name in p.properties:
+            return p.properties[m.name](m)
+    return []
 
 
 def invariant_files() -> dict[str, Path]:
@@ -279,6 +276,18 @@ def invariant_file(name: str) -> Path:
     if key not in files:
         raise RegistryError(f"no shipped invariant file {name!r}; shipped: {', '.join(sorted(files))}")
     return files[key]
+
+
+def find_invariant_file(ref: str | Path) -> Path:
+    """An invariant file given as a path that exists, or else as the name of a shipped one (what
+    every command and the pytest fixture accept wherever an invariant file is asked for)."""
+    path = Path(ref)
+    if path.exists():
+        return path
+    try:
+        return invariant_file(str(ref))
+    except RegistryError as e:
+        raise RegistryError(f"{ref}: no such invariant file ({e})") from None
 
 
 def trace_check(automaton: str) -> TraceCheck:

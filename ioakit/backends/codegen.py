@@ -64,9 +64,7 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
     if isinstance(typ, BagT):  # counts never go below 0: only the scope's bound can be exceeded
         return [f"max({code}) <= {typ.bound}"] if typ.universe() else []
     if _has_bounds(typ):
-        name = f"_type{len(ns)}"
-        ns[name] = typ
-        return [f"{name}.check({code})"]
+        return [f"{_typed(typ, ns)}.check({code})"]
     return []
 
 
@@ -83,41 +81,45 @@ def _holds_set(t: Type) -> bool:
     return False
 
 
-def _stored_type(t: Term) -> Type:
+def _stored_type(t: Term) -> Type | None:
     """The static type of what a write stores, through map updates and conditionals (a map_put
-    term keeps the map's declared type even when the stored value's type is wider)."""
+    term keeps the map's declared type even when the stored value's type is wider); None when no
+    single type holds it statically."""
     if t.op == "map_put" and isinstance(t.type, MapT):
-        return _widest(_stored_type(t.args[0]), MapT(t.type.keys, _stored_type(t.args[1])))
+        val = _stored_type(t.args[1])
+        return _widest(_stored_type(t.args[0]), None if val is None else MapT(t.type.keys, val))
     if t.op == "ite":
         return _widest(_stored_type(t.args[1]), _stored_type(t.args[2]))
     return t.type
 
 
-def _widest(a: Type, b: Type) -> Type:
-    """The least type holding both (``join``, extended to maps with the same keys)."""
+def _widest(a: Type | None, b: Type | None) -> Type | None:
+    """The least type holding both (``join``, extended to maps with the same keys), or None."""
+    if a is None or b is None:
+        return None
     if isinstance(a, MapT) and isinstance(b, MapT) and a.keys == b.keys:
-        return MapT(a.keys, _widest(a.val, b.val))
+        val = _widest(a.val, b.val)
+        return None if val is None else MapT(a.keys, val)
     try:
         return join(a, b)
-    except SchemaError:  # not comparable statically: assume the widest (always check)
-        return a if a == b else _UNKNOWN_TYPE
+    except SchemaError:
+        return None
 
 
-_UNKNOWN_TYPE: Type = BoolT()
-"""Stands for a stored type ``_widest`` could not compute: never ``contained`` in a set type."""
-
-
-def _write_checks(declared: Type, stored: Type, code: str, ns: dict[str, Any]) -> list[str]:
-    """The bound checks of storing ``code`` (of static type ``stored``) where ``declared`` is
-    declared: a value holding sets whose static type is wider than declared (an element the
-    declared set type lacks may have been added) is checked whole, as the Z3 encoding does
-    (``symbolic.wf``); other values get the scope's usual checks."""
-    if _holds_set(declared) and (stored is _UNKNOWN_TYPE or not contained(stored, declared)):
-        return [f"{_typed(declared, ns)}.check({code})"]
+def _write_checks(declared: Type, stored: Term, code: str, ns: dict[str, Any]) -> list[str]:
+    """The bound checks of storing ``code`` (the value of term ``stored``) where ``declared`` is
+    declared: a value holding sets whose static type is not contained in the declared one (an
+    element the declared set type lacks may have been added) is checked whole, as the Z3 encoding
+    does (``symbolic.wf``); other values get the scope's usual checks."""
+    if _holds_set(declared):
+        st = _stored_type(stored)
+        if st is None or not contained(st, declared):
+            return [f"{_typed(declared, ns)}.check({code})"]
     return _bound_checks(declared, code, ns)
 
 
 def _typed(typ: Type, ns: dict[str, Any]) -> str:
+    """The name under which generated code finds ``typ`` (for ``typ.check``)."""
     name = f"_type{len(ns)}"
     ns[name] = typ
     return name
@@ -538,9 +540,9 @@ def _instance_code(
             and all(k.op == "const" for k in t.args[2:])
         ):
             at = f"{name}[{typ.flat_index([k.data for k in t.args[2:]])}]"
-            checks += _write_checks(typ.val, _stored_type(t.args[1]), at, em.ns)
+            checks += _write_checks(typ.val, t.args[1], at, em.ns)
         else:
-            checks += _write_checks(typ, _stored_type(t), name, em.ns)
+            checks += _write_checks(typ, t, name, em.ns)
     return steps, stmts, " and ".join(checks) if checks else "True", "(" + "".join(p + ", " for p in post) + ")"
 
 

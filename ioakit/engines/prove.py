@@ -87,7 +87,7 @@ from ioakit.backends import symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
 from ioakit.engines.bounds import ALLOW_HINT, BoundHit, diagnose
 from ioakit.engines.explore import Execution, Explorer, Property, Verdict
-from ioakit.errors import InternalError, UserError
+from ioakit.errors import InternalError, UserError, is_interrupt, is_interrupted_z3_finalizer
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.types import MapT
@@ -152,30 +152,52 @@ def interruptible() -> Iterator[None]:
     def unraisable(u: Any) -> None:
         # Ctrl-C landing in a Z3 object's ``__del__`` is not raised by Python, only printed as
         # "Exception ignored": remember it instead (the next check raises it) and print nothing
-        if isinstance(u.exc_value, KeyboardInterrupt):
+        if is_interrupt(u.exc_value):  # also ctypes' ArgumentError wrapping it, from a Z3 __del__
             _INTERRUPTED.set()
             z3.main_ctx().interrupt()
-        else:
+        elif not (_INTERRUPTED.is_set() and is_interrupted_z3_finalizer(u)):
             previous_hook(u)
 
     t = threading.Thread(target=watch, name="ioakit-z3-interrupt", daemon=True)
     t.start()
     sys.unraisablehook = unraisable
+    interrupted = False
     try:
         yield
     except KeyboardInterrupt:
+        interrupted = True
         raise
     except Exception as e:
         if _INTERRUPTED.is_set():  # e.g. Z3Exception("push canceled"): the interrupt, not a bug
+            interrupted = True
             raise KeyboardInterrupt from e
         raise
     finally:
-        sys.unraisablehook = previous_hook
+        if interrupted or _INTERRUPTED.is_set():
+            # Z3 objects half-built when Ctrl-C landed fail in __del__ whenever they are collected,
+            # possibly long after this context: keep that noise out of the user's terminal
+            sys.unraisablehook = _quiet_z3_finalizers(previous_hook)
+        else:
+            sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old)
         os.close(w)
         t.join(timeout=1.0)
         os.close(r)
         _INTERRUPTED.clear()
+
+
+def _quiet_z3_finalizers(previous: Callable[[Any], None]) -> Callable[[Any], None]:
+    """An unraisable hook that drops the failures of interrupted Z3 objects' finalizers and passes
+    anything else to ``previous`` (itself, when ``previous`` is already such a hook)."""
+    if getattr(previous, "ioakit_quiet_z3", False):
+        return previous
+
+    def hook(u: Any) -> None:
+        if not (is_interrupted_z3_finalizer(u) or is_interrupt(u.exc_value)):
+            previous(u)
+
+    hook.ioakit_quiet_z3 = True  # type: ignore[attr-defined]
+    return hook
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -244,12 +266,10 @@ def state_diff(m: Machine, pre: Sequence[Any], post: Sequence[Any]) -> list[str]
 
 
 def _overall(verdicts: Iterable[Verdict]) -> Verdict:
-    vs = list(verdicts)
-    if any(v is Verdict.VIOLATED for v in vs):
-        return Verdict.VIOLATED
-    if any(v is not Verdict.OK for v in vs):
-        return Verdict.UNKNOWN
-    return Verdict.OK
+    """``Verdict.combine``, where an unfinished part of a proof is UNKNOWN (a proof attempt is
+    either decided or not; the prover has no "explored so far")."""
+    v = Verdict.combine(verdicts)
+    return Verdict.UNKNOWN if v is Verdict.INCOMPLETE else v
 
 
 def _transition(m: Machine, pre: Sequence[Any], act: z3.ArithRef, post: Sequence[Any]) -> z3.BoolRef:

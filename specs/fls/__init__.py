@@ -30,20 +30,18 @@ _INVARIANTS = Path(find_spec("ioakit.invariants").submodule_search_locations[0])
 """The paper's invariant files (``invariants/fls/``), found without importing the DSL."""
 
 
-def _lemma_4_1(m: Any) -> list[Any]:
-    from ioakit.engines.explore import properties_from
+def _properties(name: str) -> Any:
+    """The default properties of a machine: the triples ``lemmas.<name>`` traced on it (imported
+    only when a machine of this paper is explored)."""
 
-    from .lemmas import LEMMA_4_1
+    def trace(m: Any) -> list[Any]:
+        from ioakit.engines.explore import properties_from
 
-    return properties_from(m, LEMMA_4_1)
+        from . import lemmas
 
+        return properties_from(m, getattr(lemmas, name))
 
-def _to_facts(m: Any) -> list[Any]:
-    from ioakit.engines.explore import properties_from
-
-    from .lemmas import TO_FACTS
-
-    return properties_from(m, TO_FACTS)
+    return trace
 
 
 def _check_vs_trace(header: Any, events: Any) -> Any:
@@ -164,7 +162,11 @@ PAPER = Paper(
         "vs_bounds": _INVARIANTS / "vs_bounds.inv",
         "to_machine": _INVARIANTS / "to_machine.inv",
     },
-    properties={"TO-machine": _to_facts, "VS-machine": _lemma_4_1, "WeakVS-machine": _lemma_4_1},
+    properties={
+        "TO-machine": _properties("TO_FACTS"),
+        "VS-machine": _properties("LEMMA_4_1"),
+        "WeakVS-machine": _properties("LEMMA_4_1"),
+    },
     trace_checks=(
         TraceCheck(
             ("VS-machine", "WeakVS-machine"),

@@ -49,7 +49,7 @@ __all__ = [
 @dataclass(frozen=True)
 class TracePropertyResult:
     """The verdict on one named property of a trace (named apart from the explorer's
-    ``ioakit.engines.explore.TracePropertyResult``, which is about states, not traces).
+    ``ioakit.engines.explore.PropertyResult``, which is about states, not traces).
 
     ``event_index`` is the first offending event (``None`` when the property holds) and
     ``explanation`` says what is wrong there; ``violations`` lists every offending event found,
