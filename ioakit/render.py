@@ -92,14 +92,14 @@ def state_graph_dot(
                     )
                 index[ns] = len(order)
                 order.append(ns)
-            edges.append((i, index[ns], m.actions[k].label))
+            edges.append((i, index[ns], m.label_of(k, s)))
         i += 1
     path_edges: set[tuple[int, int, str]] = set()
     if highlight is not None:
         prev = highlight.start
         for k, st in highlight.steps:
             if prev in index and st in index:
-                path_edges.add((index[prev], index[st], m.actions[k].label))
+                path_edges.add((index[prev], index[st], m.label_of(k, prev)))
             prev = st
     lines = _header(f"{m.name} {m.scope}")
     lines.append(f"  label={_quote(f'{m.name}  [{m.scope}]  {len(order)} states')};")
@@ -128,7 +128,7 @@ def execution_dot(ex: Execution, title: str = "") -> str:
     prev = ex.start
     for i, (k, st) in enumerate(ex.steps, 1):
         lines.append(f"  x{i} [label={_state_label(m, st, _changed(m, prev, st), title=f'after step {i}')}];")
-        lines.append(f"  x{i - 1} -> x{i} [label={_quote(m.actions[k].label)}];")
+        lines.append(f"  x{i - 1} -> x{i} [label={_quote(m.label_of(k, prev))}];")
         prev = st
     lines.append("}")
     return "\n".join(lines) + "\n"

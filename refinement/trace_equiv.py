@@ -144,11 +144,15 @@ class _Det:
     def __init__(self, m: Machine, labels: dict[str, int]) -> None:
         self.m = m
         succ = m.compiled().successors
+
+        def label_id(k: int, pre: tuple[Any, ...]) -> int:
+            key = m.actions[k].name + json.dumps(m.args_json_of(k, pre), sort_keys=True)
+            return labels.setdefault(key, len(labels))
+
+        # external label ids of instances whose arguments are fixed; -2: computed per state
+        # (arguments taken from the state); -1: internal
         ext_label = [
-            labels.setdefault(a.name + json.dumps(a.args_json(), sort_keys=True), len(labels))
-            if a.kind is not Kind.INTERNAL
-            else -1
-            for a in m.actions
+            -1 if a.kind is Kind.INTERNAL else -2 if a.bound else label_id(k, ()) for k, a in enumerate(m.actions)
         ]
         ids: dict[tuple[Any, ...], int] = {}
         internal: list[list[int]] = []
@@ -174,10 +178,11 @@ class _Det:
                     ids[ns] = len(ids)
                     todo.append(ns)
                 j = ids[ns]
-                if ext_label[k] < 0:
+                lab = ext_label[k]
+                if lab == -1:
                     internal[i].append(j)
                 else:
-                    external[i].append((ext_label[k], j))
+                    external[i].append((lab if lab >= 0 else label_id(k, s), j))
         while len(internal) < len(ids):
             internal.append([])
             external.append([])

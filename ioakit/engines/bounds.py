@@ -111,8 +111,8 @@ def diagnose(m: Machine, k: int, pre: Sequence[Any]) -> BoundHit:
         name, t = m.variables[i]
         found = _first_violation(name, t, f(tuple(pre)))
         if found is not None:
-            return BoundHit(inst.label, *found, state=m.state_json(pre))
-    return BoundHit(inst.label, "?", "the scope's bounds", "?", state=m.state_json(pre))
+            return BoundHit(m.label_of(k, pre), *found, state=m.state_json(pre))
+    return BoundHit(m.label_of(k, pre), "?", "the scope's bounds", "?", state=m.state_json(pre))
 
 
 def find_and_diagnose(m: Machine, k: int, candidates: Sequence[Sequence[Any]]) -> BoundHit:

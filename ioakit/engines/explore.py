@@ -66,17 +66,26 @@ class Execution:
     def final(self) -> tuple[Any, ...]:
         return self.steps[-1][1] if self.steps else self.start
 
+    def pre_states(self) -> list[tuple[Any, ...]]:
+        """The state before each step."""
+        return [self.start, *(st for _, st in self.steps[:-1])]
+
     def labels(self) -> list[str]:
-        return [self.machine.actions[k].label for k, _ in self.steps]
+        m = self.machine
+        return [m.label_of(k, pre) for (k, _), pre in zip(self.steps, self.pre_states())]
 
     def events(self, with_states: bool = False) -> list[dict[str, Any]]:
-        """One dict per step in the trace-format shape (``traces/FORMAT.md``)."""
+        """One dict per step in the trace-format shape (``traces/FORMAT.md``); arguments taken
+        from the state are read off the state before the step."""
         out = []
-        for k, st in self.steps:
-            a = self.machine.actions[k]
-            ev: dict[str, Any] = {"action": a.name, "kind": a.kind.value, "args": a.args_json()}
+        m = self.machine
+        for (k, st), pre in zip(self.steps, self.pre_states()):
+            a = m.actions[k]
+            ev: dict[str, Any] = {"action": a.name, "kind": a.kind.value, "args": m.args_json_of(k, pre)}
+            if a.family.location is not None:
+                ev["at"] = ev["args"][a.family.location]
             if with_states:
-                ev["state"] = self.machine.state_json(st)
+                ev["state"] = m.state_json(st)
             out.append(ev)
         return out
 
@@ -93,8 +102,7 @@ class Execution:
         return {
             "start": m.state_json(self.start),
             "steps": [
-                {"action": ev["action"], "label": m.actions[k].label, **ev}
-                for (k, _), ev in zip(self.steps, events, strict=True)
+                {"action": ev["action"], "label": label, **ev} for label, ev in zip(self.labels(), events, strict=True)
             ],
         }
 
@@ -109,7 +117,7 @@ class Execution:
                 for (n, t), v, w in zip(m.variables, st, prev)
                 if (v != w or not diff) and n not in m.hidden_vars
             }
-            lines.append(f"  {i:>3}. {m.actions[k].label}")
+            lines.append(f"  {i:>3}. {m.label_of(k, prev)}")
             if changed:
                 lines.append("       " + ", ".join(f"{n} := {v}" for n, v in changed.items()))
             prev = st

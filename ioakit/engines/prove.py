@@ -318,7 +318,7 @@ def replay_execution(execution: Execution, prop: Property) -> Replay:
     prev = execution.start
     for i, (k, st) in enumerate(execution.steps, 1):
         out = steps[k](prev)
-        label = m.actions[k].label
+        label = m.label_of(k, prev)
         if out is None:
             problems.append(f"step {i}: {label} is not enabled")
         elif out is OUT_OF_BOUNDS:
@@ -349,7 +349,7 @@ class CTI:
 
     @property
     def label(self) -> str:
-        return self.machine.actions[self.action].label
+        return self.machine.label_of(self.action, self.pre)
 
     @property
     def family(self) -> str:
@@ -421,10 +421,10 @@ class CTI:
         m = self.machine
         inst = m.actions[self.action]
         return {
-            "action": inst.label,
+            "action": self.label,
             "action_name": inst.name,
             "kind": inst.kind.value,
-            "args": inst.args_json(),
+            "args": m.args_json_of(self.action, self.pre),
             "pre": m.state_json(self.pre),
             "post": m.state_json(self.post),
             "changed": state_diff(m, self.pre, self.post),
@@ -441,10 +441,11 @@ def cti_from_json(machine: Machine, props: Sequence[Property], j: Mapping[str, A
     missing = [n for n in names if n not in by_name]
     if missing:
         raise KeyError(f"the CTI names invariants not given: {', '.join(missing)}")
+    pre = machine.state_from_json(j["pre"])
     return CTI(
         machine,
-        machine.state_from_json(j["pre"]),
-        machine.actions.index(machine.instance(j["action"])),
+        pre,
+        machine.step_index(j["action"], pre),
         machine.state_from_json(j["post"]),
         tuple(j["broken"]),
         tuple(j["assumed"]),
@@ -923,7 +924,7 @@ class Prover:
         pre = symbolic.model_state(m, model, st)
         if m.compiled().steps[i](pre) is not OUT_OF_BOUNDS:
             raise ProverInternalError(
-                f"Z3 says {m.actions[i].label} leaves the scope's bounds from {m.state_json(pre)}, "
+                f"Z3 says {m.label_of(i, pre)} leaves the scope's bounds from {m.state_json(pre)}, "
                 "but the compiled step does not"
             )
         return diagnose(m, i, pre)

@@ -39,7 +39,7 @@ from ioakit.errors import UserError
 
 from . import ir
 from .ir import StateProxy, Term, TraceError
-from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type
+from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type, same_shape
 
 
 class Kind(StrEnum):
@@ -123,6 +123,15 @@ class ActionFamily:
     kind: Kind
     params: tuple[tuple[str, Type], ...]
     doc: str = ""
+    bound: frozenset[str] = frozenset()
+    """Parameters taken from the pre-state by the action's code (``from_state``), not enumerated."""
+    location: str | None = None
+    """The parameter naming the process where the action happens (``at=``), if any."""
+
+    @property
+    def enumerated(self) -> tuple[tuple[str, Type], ...]:
+        """The parameters whose values are enumerated into instances."""
+        return tuple((n, t) for n, t in self.params if n not in self.bound)
 
 
 @dataclass(frozen=True, eq=False)
@@ -138,6 +147,10 @@ class ActionInstance:
     guard: Term
     writes: tuple[tuple[int, Term], ...]
     label: str
+    bound: tuple[tuple[int, Term], ...] = ()
+    """(parameter position, term over the pre-state) for the parameters taken from the state;
+    their positions in ``args`` hold ``None``. The label of such an instance is computed per step
+    (``Machine.label_of``)."""
 
     @property
     def name(self) -> str:
@@ -147,8 +160,13 @@ class ActionInstance:
     def kind(self) -> Kind:
         return self.family.kind
 
-    def args_json(self) -> dict[str, Any]:
-        return {n: t.to_json(v) for (n, t), v in zip(self.family.params, self.args)}
+    def args_json(self, args: Sequence[Any] | None = None) -> dict[str, Any]:
+        """The arguments as JSON; an instance with parameters taken from the state needs its
+        concrete ``args`` (``Machine.args_of(k, pre)``)."""
+        vals = self.args if args is None else args
+        if args is None and self.bound:
+            raise TraceError(f"{self.label}: its arguments depend on the pre-state; use Machine.args_of(k, pre)")
+        return {n: t.to_json(v) for (n, t), v in zip(self.family.params, vals)}
 
 
 @dataclass
@@ -172,37 +190,92 @@ class Decl:
         return t
 
     def var(self, name: str, t: Type, start: Any = None) -> None:
-        """Declare a state variable; ``start`` defaults to the type's default value."""
+        """Declare a state variable; ``start`` defaults to the type's default value. In an
+        automaton indexed by a domain (``Spec.index``), ``start`` may be a function of the index
+        element's position (``lambda p: g0 if p in P0 else ⊥``)."""
         if any(n == name for n, _ in self.variables):
             raise SchemaError(f"state variable {name} declared twice")
         v = t.default() if start is None else start
+        if callable(v):
+            self.variables.append((name, t))
+            self.start[name] = v
+            return
         if not t.check(v):
             raise SchemaError(f"start value {v!r} of {name} is not a value of {t}")
         self.variables.append((name, t))
         self.start[name] = v
 
 
+@dataclass(frozen=True)
+class FromState:
+    """Marks an action parameter whose value the action's code takes from the pre-state
+    (``s.bind(m=...)``) instead of one instance per value of its type: a message taken from the
+    head of a queue ranges over the queue's positions, not over the message alphabet."""
+
+    type_name: str
+
+
+def from_state(type_name: str) -> FromState:
+    """``@output(q="P", m=from_state("M"))``: ``m`` is bound by the code (``s.bind(m=...)``)."""
+    return FromState(type_name)
+
+
+_SPECIAL = ("roles", "at", "name")
+
+
 def _action(
-    kind: Kind, where: Callable[..., Any] | None, params: dict[str, str]
+    kind: Kind, where: Callable[..., Any] | None, params: dict[str, Any]
 ) -> Callable[[Callable[..., Any]], Any]:
+    special = {k: params.pop(k) for k in _SPECIAL if k in params}
+    for k, v in params.items():
+        if not isinstance(v, str | FromState):
+            raise SchemaError(f"action parameter {k}: expected a type name or from_state(type name), got {v!r}")
+    roles = dict(special.get("roles") or {})
+
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        fn.__ioakit_action__ = (kind, params, where)  # type: ignore[attr-defined]
+        fn.__ioakit_action__ = ActionDecl(  # type: ignore[attr-defined]
+            kind, dict(params), where, roles, special.get("at"), special.get("name") or fn.__name__
+        )
         return fn
 
     return deco
 
 
-def input(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
-    """Declare an input action family; ``params`` map parameter names to domain/type names."""
+@dataclass(frozen=True)
+class ActionDecl:
+    """What an ``@input``/``@output``/``@internal`` decorator records on the method.
+
+    ``roles`` renames parameters for composition (a parameter's *role* is the name the
+    composed system and its traces use; by default its own name); ``at`` names the parameter
+    that is the action's location; ``name`` is the action's name when several methods declare
+    one action (Fig. 9's two ``gpsnd`` transitions)."""
+
+    kind: Kind
+    params: dict[str, str | FromState]
+    where: Callable[..., Any] | None
+    roles: dict[str, str]
+    at: str | None
+    name: str
+
+    def role(self, param: str) -> str:
+        return self.roles.get(param, param)
+
+
+def input(where: Callable[..., Any] | None = None, **params: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an input action family; ``params`` map parameter names to domain/type names.
+    Special keywords: ``roles={param: role}`` (matching in compositions), ``at="p"`` (location),
+    ``name="gprcv"`` (the action's name, when it differs from the method's)."""
     return _action(Kind.INPUT, where, params)
 
 
-def output(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
-    """Declare an output action family. ``where`` is a static signature restriction."""
+def output(where: Callable[..., Any] | None = None, **params: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an output action family. ``where`` is a static signature restriction; a parameter
+    given as ``from_state("M")`` is bound by the code (``s.bind``). Special keywords as ``input``."""
     return _action(Kind.OUTPUT, where, params)
 
 
-def internal(where: Callable[..., Any] | None = None, **params: str) -> Callable[[Callable[..., Any]], Any]:
+def internal(where: Callable[..., Any] | None = None, **params: Any) -> Callable[[Callable[..., Any]], Any]:
+    """Declare an internal action family (parameters and keywords as ``output``)."""
     return _action(Kind.INTERNAL, where, params)
 
 
@@ -229,6 +302,7 @@ class Machine:
     derived: dict[str, Callable[..., Any]]
     hidden_vars: frozenset[str] = frozenset()
     _compiled: Any = field(default=None, repr=False)
+    _bound_fns: dict[int, Any] = field(default_factory=dict, repr=False)
 
     @property
     def var_names(self) -> list[str]:
@@ -273,10 +347,45 @@ class Machine:
         return self._compiled
 
     def instance(self, label: str) -> ActionInstance:
+        """The instance with this static label (an instance whose parameters come from the state
+        has ``·`` in their places: ``gprcv(m=·,p=·,q=p2)``)."""
         for a in self.actions:
             if a.label == label:
                 return a
         raise KeyError(label)
+
+    def step_index(self, label: str, pre: Sequence[Any]) -> int:
+        """The instance whose step from ``pre`` has this label (``label_of``)."""
+        for k, a in enumerate(self.actions):
+            if (self.label_of(k, pre) if a.bound else a.label) == label:
+                return k
+        raise KeyError(label)
+
+    def args_of(self, k: int, pre: Sequence[Any]) -> tuple[Any, ...]:
+        """The concrete arguments of instance ``k`` taken from the pre-state ``pre``."""
+        a = self.actions[k]
+        if not a.bound:
+            return a.args
+        fns = self._bound_fns.get(k)
+        if fns is None:
+            from ioakit.backends.codegen import compile_terms
+
+            fns = self._bound_fns[k] = compile_terms(self, [t for _, t in a.bound])
+        args = list(a.args)
+        for (i, _), f in zip(a.bound, fns):
+            args[i] = f(tuple(pre))
+        return tuple(args)
+
+    def label_of(self, k: int, pre: Sequence[Any]) -> str:
+        """The label of the step of instance ``k`` from ``pre``: its arguments as they are there."""
+        a = self.actions[k]
+        if not a.bound:
+            return a.label
+        tail = a.label[a.label.index(")") + 1 :] if ")[" in a.label else ""
+        return action_label(a.family, self.args_of(k, pre)) + tail
+
+    def args_json_of(self, k: int, pre: Sequence[Any]) -> dict[str, Any]:
+        return self.actions[k].args_json(self.args_of(k, pre))
 
 
 class Spec:
@@ -285,6 +394,9 @@ class Spec:
     name: ClassVar[str] = ""
     parameters: ClassVar[tuple[ScopeParam, ...]] = ()
     source: ClassVar[str] = ""
+    index: ClassVar[tuple[str, str] | None] = None
+    """``("p", "P")`` for an automaton written once for every element of a domain (VStoTO_p): the
+    actions take the index as parameter ``p``; a ``System`` holds one copy per element."""
 
     def declare(self, sc: Scope) -> Decl:
         raise NotImplementedError
@@ -314,15 +426,39 @@ class Spec:
         """Cross-parameter checks (e.g. ``initial_members <= processors``)."""
 
     # -- instantiation --------------------------------------------------------------------------
-    def families(self) -> list[tuple[str, Callable[..., Any], Kind, dict[str, str], Callable[..., Any] | None]]:
-        out = []
+    def families(self) -> list[tuple[str, Callable[..., Any], ActionDecl]]:
+        """``(method name, function, declaration)`` of every action family, subclasses overriding
+        their bases' methods of the same name."""
+        out: list[tuple[str, Callable[..., Any], ActionDecl]] = []
         for cls in reversed(type(self).__mro__):
             for name, fn in vars(cls).items():
                 meta = getattr(fn, "__ioakit_action__", None)
                 if meta is not None:
                     out = [f for f in out if f[0] != name]
-                    out.append((name, fn, *meta))
+                    out.append((name, fn, meta))
         return out
+
+    def family(self, ad: ActionDecl, d: Decl, doc: str = "") -> ActionFamily:
+        """The ``ActionFamily`` of a declaration, its parameter types resolved in ``d``."""
+        ptypes = []
+        for pname, tname in ad.params.items():
+            tn = tname.type_name if isinstance(tname, FromState) else tname
+            if tn not in d.types:
+                raise SchemaError(
+                    f"action {ad.name}: parameter {pname} ranges over {tn!r}, which {self.name} does not "
+                    f"declare (declared: {', '.join(d.types)})"
+                )
+            ptypes.append((pname, d.types[tn]))
+        bound = frozenset(k for k, v in ad.params.items() if isinstance(v, FromState))
+        if bound and ad.kind is Kind.INPUT:
+            raise SchemaError(
+                f"{self.name}: input action {ad.name} cannot take parameters from its own state "
+                f"({', '.join(sorted(bound))}); an input's arguments come from the environment or from "
+                f"the output it synchronises with"
+            )
+        if ad.at is not None and ad.at not in ad.params:
+            raise SchemaError(f"action {ad.name}: at={ad.at!r} names no parameter of it")
+        return ActionFamily(ad.name, ad.kind, tuple(ptypes), doc, bound, ad.at)
 
     def derived_vars(self) -> dict[str, Callable[..., Any]]:
         out: dict[str, Callable[..., Any]] = {}
@@ -345,26 +481,11 @@ class Spec:
         derived_fns = self.derived_vars()
         fams: list[ActionFamily] = []
         insts: list[ActionInstance] = []
-        for name, fn, kind, params, where in self.families():
-            ptypes = []
-            for pname, tname in params.items():
-                if tname not in d.types:
-                    raise SchemaError(
-                        f"action {name}: parameter {pname} ranges over {tname!r}, which {self.name} does not "
-                        f"declare (declared: {', '.join(d.types)})"
-                    )
-                ptypes.append((pname, d.types[tname]))
-            fam = ActionFamily(name, kind, tuple(ptypes), (fn.__doc__ or "").strip())
+        for _, fn, ad in self.families():
+            fam = self.family(ad, d, (fn.__doc__ or "").strip())
             fams.append(fam)
-            for combo in itertools.product(*(list(t.values()) for _, t in ptypes)):
-                cargs = {pn: ir.const(t, v) for (pn, t), v in zip(ptypes, combo)}
-                if where is not None:
-                    ok = ir.lift(where(**cargs))
-                    if not ok.is_const:
-                        raise TraceError(f"action {name}: the signature restriction `where` must not read the state")
-                    if not ok.value:
-                        continue
-                insts.append(_trace_instance(self, fn, fam, combo, cargs, variables, derived_fns))
+            for cargs in enumerate_args(fam, ad.where, self.name):
+                insts += trace_instances(self, fn, fam, cargs, variables, derived_fns)
         m = Machine(
             name=self.name,
             scope=sc,
@@ -397,6 +518,7 @@ def with_input_budget(m: Machine, budget: int) -> Machine:
                 ir.And(a.guard, ir._cmp("lt", counter, budget)),
                 (*a.writes, (k, counter + 1)),
                 a.label,
+                a.bound,
             )
         insts.append(a)
     return Machine(
@@ -412,31 +534,91 @@ def with_input_budget(m: Machine, budget: int) -> Machine:
     )
 
 
-def action_label(fam: ActionFamily, args: Sequence[Any]) -> str:
-    """``gprcv(m1)_{p1,p2}``-style labels are the paper's; we print ``gprcv(m=m1,p=p1,q=p2)``."""
-    return f"{fam.name}(" + ",".join(f"{n}={t.show(v)}" for (n, t), v in zip(fam.params, args)) + ")"
+def action_label(fam: ActionFamily, args: Sequence[Any], choices: Sequence[tuple[str, str]] = ()) -> str:
+    """``gprcv(m)_{p,q}``-style labels are the paper's; we print ``gprcv(m=m1,p=p1,q=p2)``; the
+    values an effect chose (``s.choose``) follow in brackets: ``pick(p=p1)[v=⟨g1, {p1}⟩]``."""
+    shown = ("·" if v is None and n in fam.bound else t.show(v) for (n, t), v in zip(fam.params, args))
+    text = f"{fam.name}(" + ",".join(f"{n}={v}" for (n, _), v in zip(fam.params, shown)) + ")"
+    if choices:
+        text += "[" + ",".join(f"{n}={v}" for n, v in choices) + "]"
+    return text
 
 
-def _trace_instance(
+def enumerate_args(fam: ActionFamily, where: Callable[..., Any] | None, owner: str) -> Iterable[dict[str, Term]]:
+    """One argument dict (constant terms) per combination of the enumerated parameters' values
+    that the signature restriction ``where`` admits."""
+    enum = fam.enumerated
+    for pname, t in enum:
+        if not t.finite:
+            raise SchemaError(
+                f"{owner}: action {fam.name}: parameter {pname} ranges over {t}, which has no finite "
+                f"enumeration; take it from the state (from_state) or from the output it synchronises with"
+            )
+    for combo in itertools.product(*(list(t.values()) for _, t in enum)):
+        cargs = {pn: ir.const(t, v) for (pn, t), v in zip(enum, combo)}
+        if where is not None:
+            ok = ir.lift(where(**cargs))
+            if not ok.is_const:
+                raise TraceError(f"action {fam.name}: the signature restriction `where` must not read the state")
+            if not ok.value:
+                continue
+        yield cargs
+
+
+def trace_instances(
     spec: Spec,
     fn: Callable[..., Any],
     fam: ActionFamily,
-    combo: tuple[Any, ...],
     cargs: dict[str, Term],
     variables: list[tuple[str, Type]],
     derived_fns: dict[str, Callable[..., Any]],
+) -> list[ActionInstance]:
+    """Trace one enumerated argument combination: one ``ActionInstance`` per combination of the
+    effect's choices (``s.choose``: one successor per choice, each choice's membership a
+    precondition)."""
+    out: list[ActionInstance] = []
+    scripts: list[tuple[int, ...]] = [()]
+    while scripts:
+        script = scripts.pop()
+        env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
+        st = StateProxy(variables, env, derived_fns, writable=True, script=script)
+        fn(spec, st, **cargs)
+        out.append(finish_instance(spec.name, fam, cargs, st, env))
+        for i in range(len(script), len(st._choices)):
+            taken = tuple(c[1] for c in st._choices[:i])
+            scripts += [(*taken, j) for j in range(st._choices[i][2] - 1, 0, -1)]
+    return out
+
+
+def finish_instance(
+    owner: str, fam: ActionFamily, cargs: dict[str, Term], st: StateProxy, env: Sequence[Term]
 ) -> ActionInstance:
-    env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
-    st = StateProxy(variables, env, derived_fns, writable=True)
-    fn(spec, st, **cargs)
+    """The instance a traced run of an action's code describes: guard, writes, bound parameters."""
     if fam.kind is Kind.INPUT and st._guards:
         raise TraceError(
-            f"{spec.name}: input action {fam.name} has a precondition ({st._guards[0]!r}); inputs of an I/O "
+            f"{owner}: input action {fam.name} has a precondition ({st._guards[0]!r}); inputs of an I/O "
             f"automaton are always enabled (Lynch–Tuttle). Use `with s.when(cond):` for a conditional effect, "
             f"or make the action an output/internal action."
         )
+    missing = sorted(fam.bound - set(st._bound))
+    if missing:
+        raise TraceError(f"{owner}: action {fam.name} declares {', '.join(missing)} from_state but never binds it")
+    args, bound = [], []
+    for i, (pn, t) in enumerate(fam.params):
+        if pn in fam.bound:
+            b = ir.lift(st._bound[pn], t)
+            if not same_shape(b.type, t):
+                raise TraceError(f"{owner}: action {fam.name} binds {pn} to a {b.type} value; it is declared {t}")
+            if b.is_const:
+                args.append(b.value)
+            else:
+                args.append(None)
+                bound.append((i, b))
+        else:
+            args.append(cargs[pn].value)
     writes = tuple((i, t) for i, t in enumerate(st._env) if t is not env[i])
-    return ActionInstance(fam, combo, ir.And(*st._guards), writes, action_label(fam, combo))
+    choices = tuple((n, e.type.show(e.value) if e.is_const else f"#{j + 1}") for n, j, _, e in st._choices)
+    return ActionInstance(fam, tuple(args), ir.And(*st._guards), writes, action_label(fam, args, choices), tuple(bound))
 
 
 def instances_named(m: Machine, names: Iterable[str]) -> list[ActionInstance]:

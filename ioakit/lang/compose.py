@@ -54,6 +54,11 @@ class _Part:
 
 
 def _key(a: ActionInstance) -> str:
+    if a.bound:
+        raise CompositionError(
+            f"{a.label}: compose() matches built machines' actions by their fixed arguments; an action "
+            f"taking arguments from the state composes in a declared System (ioakit.lang.system)"
+        )
     return a.name + json.dumps(a.args_json(), sort_keys=True)
 
 

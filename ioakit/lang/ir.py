@@ -805,6 +805,7 @@ class StateProxy:
         env: Sequence[Term],
         derived: dict[str, Callable[..., Any]] | None = None,
         writable: bool = False,
+        script: Sequence[int] = (),
     ) -> None:
         object.__setattr__(self, "_names", {n: i for i, (n, _) in enumerate(variables)})
         object.__setattr__(self, "_types", [t for _, t in variables])
@@ -814,6 +815,9 @@ class StateProxy:
         object.__setattr__(self, "_writable", writable)
         object.__setattr__(self, "_guards", [])
         object.__setattr__(self, "_path", [])
+        object.__setattr__(self, "_bound", {})
+        object.__setattr__(self, "_script", tuple(script))
+        object.__setattr__(self, "_choices", [])
 
     def _read(self, name: str) -> Term:
         return self._env[self._names[name]]
@@ -864,6 +868,34 @@ class StateProxy:
         if not isinstance(c.type, BoolT):
             raise TraceError(f"{_user_location()}\n  require() needs a boolean, got {c.type}")
         self._guards.append(Implies(And(*self._path), c) if self._path else c)
+
+    def bind(self, **params: Any) -> None:
+        """Give the parameters declared ``from_state`` their values (terms over the state as the
+        code has it here: bind before writing what they read)."""
+        if not self._writable:
+            raise TraceError(f"{_user_location()}\n  bind() belongs in action code")
+        for k, v in params.items():
+            if k in self._bound:
+                raise TraceError(f"{_user_location()}\n  parameter {k} is bound twice")
+            self._bound[k] = v
+
+    def choose(self, name: str, over: Any) -> Term:
+        """The paper's ``choose x ∈ over`` in an effect: nondeterminism, one successor per element
+        (each a separate action instance whose precondition includes the element's membership).
+        ``over`` is anything ``forall`` accepts; ``name`` labels the choice in action labels."""
+        if not self._writable:
+            raise TraceError(f"{_user_location()}\n  choose() belongs in action code")
+        options = elements(over)
+        if not options:
+            self.require(False)
+            return const(BoolT(), False)
+        i = len(self._choices)
+        j = self._script[i] if i < len(self._script) else 0
+        guard, elem = options[j]
+        self._choices.append((name, j, len(options), elem))
+        if guard is not None:
+            self.require(guard)
+        return elem
 
     @contextmanager
     def when(self, cond: Any) -> Iterator[None]:

@@ -21,9 +21,20 @@ Encoding choices (each faithful to the figure):
 
 from __future__ import annotations
 
-from ioakit.lang.automaton import Decl, Scope, ScopeError, ScopeParam, Spec, derived, input, internal, output
+from ioakit.lang.automaton import (
+    Decl,
+    Scope,
+    ScopeError,
+    ScopeParam,
+    Spec,
+    derived,
+    from_state,
+    input,
+    internal,
+    output,
+)
 from ioakit.lang.ir import BOT, And, const, exists, forall, ite, set_lit
-from ioakit.lang.types import Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT
+from ioakit.lang.types import Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type
 
 
 class VSMachine(Spec):
@@ -50,6 +61,14 @@ class VSMachine(Spec):
         ScopeParam("max_inputs", 2, "total number of gpsnd inputs the environment may issue", min=0),
     )
 
+    def __init__(self, messages: Type | None = None, queue_len: int | None = None, pending_len: int | None = None):
+        """VS-machine over the message domain ``M`` of its scope, or, inside a composition,
+        over a given message type ``messages`` (VStoTO-system: ``(L × A) ∪ summaries``) with
+        the given bounds on ``queue[g]`` and ``pending[p, g]`` (default: ``max_inputs``)."""
+        self.messages = messages
+        self.queue_len = queue_len
+        self.pending_len = pending_len
+
     def validate(self, sc: Scope) -> None:
         if sc["initial_members"] > sc["processors"]:
             raise ScopeError(f"initial_members={sc['initial_members']} exceeds processors={sc['processors']}")
@@ -58,17 +77,22 @@ class VSMachine(Spec):
         d = Decl()
         P = d.domain(Domain.numbered("P", sc["processors"], "p"))
         G = d.domain(Domain.numbered("G", sc["view_ids"], "g", start=0))
-        M = d.domain(Domain.numbered("M", sc["messages"], "m"))
+        if self.messages is None:
+            M: Type = EnumT(d.domain(Domain.numbered("M", sc["messages"], "m")))
+        else:
+            M = d.type("M", self.messages)
         n = sc["max_inputs"]
+        qlen = n if self.queue_len is None else self.queue_len
+        plen = n if self.pending_len is None else self.pending_len
         views = d.type("views", RecordT("view", (("id", EnumT(G)), ("set", SetT(EnumT(P))))))
         P0 = frozenset(range(sc["initial_members"]))
         d.constants["P0"] = P0
         d.var("created", SetT(views), frozenset({(0, P0)}))
         cv = MapT((EnumT(P),), EnumT(G, bottom=True))
         d.var("current_viewid", cv, tuple(0 if p in P0 else -1 for p in range(len(P))))
-        d.var("queue", MapT((EnumT(G),), SeqT(TupleT(EnumT(M), EnumT(P)), n)))
-        d.var("pending", MapT((EnumT(P), EnumT(G)), SeqT(EnumT(M), n)))
-        counter = MapT((EnumT(P), EnumT(G)), IntT(1, n + 1))
+        d.var("queue", MapT((EnumT(G),), SeqT(TupleT(M, EnumT(P)), qlen)))
+        d.var("pending", MapT((EnumT(P), EnumT(G)), SeqT(M, plen)))
+        counter = MapT((EnumT(P), EnumT(G)), IntT(1, qlen + 1))
         d.var("next", counter, counter.const(1))
         d.var("next_safe", counter, counter.const(1))
         d.input_budget = n
@@ -93,7 +117,7 @@ class VSMachine(Spec):
         s.require(self.createview_pre(s, v))
         s.created = s.created.add(v)
 
-    @output(v="views", p="P", where=lambda v, p: p in v.set)
+    @output(v="views", p="P", where=lambda v, p: p in v.set, at="p")
     def newview(self, s, v, p):
         """Output newview(v)_p, p ∈ v.set. Pre: v ∈ created; v.id > current-viewid[p] or it is ⊥.
         Eff: current-viewid[p] ← v.id."""
@@ -101,7 +125,7 @@ class VSMachine(Spec):
         s.require((v.id > s.current_viewid[p]) | (s.current_viewid[p] == BOT))
         s.current_viewid[p] = v.id
 
-    @input(m="M", p="P")
+    @input(m="M", p="P", at="p")
     def gpsnd(self, s, m, p):
         """Input gpsnd(m)_p. Eff: if current-viewid[p] ≠ ⊥ then append m to
         pending[p, current-viewid[p]]."""
@@ -109,27 +133,29 @@ class VSMachine(Spec):
         with s.when(g != BOT):
             s.pending[p, g] = s.pending[p, g].append(m)
 
-    @internal(m="M", p="P", g="G")
-    def vs_order(self, s, m, p, g):
+    @internal(m=from_state("M"), p="P", g="G")
+    def vs_order(self, s, p, g):
         """Internal vs-order(m, p, g). Pre: m is head of pending[p, g]. Eff: remove head of
-        pending[p, g]; append ⟨m, p⟩ to queue[g]."""
+        pending[p, g]; append ⟨m, p⟩ to queue[g]. (m is taken from the head of pending[p, g].)"""
         s.require(s.pending[p, g].length > 0)
-        s.require(s.pending[p, g].head() == m)
+        m = s.pending[p, g].head()
+        s.bind(m=m)
         s.pending[p, g] = s.pending[p, g].tail()
         s.queue[g] = s.queue[g].append((m, p))
 
-    @output(m="M", p="P", q="P")
-    def gprcv(self, s, m, p, q):
+    @output(m=from_state("M"), p=from_state("P"), q="P", at="q")
+    def gprcv(self, s, q):
         """Output gprcv(m)_{p,q}. Pre: choose g = current-viewid[q]; queue[g](next[q, g]) = ⟨m, p⟩.
-        Eff: next[q, g] ← next[q, g] + 1."""
+        Eff: next[q, g] ← next[q, g] + 1. (⟨m, p⟩ is taken from that queue entry.)"""
         g = s.current_viewid[q]
         s.require(g != BOT)
         s.require(s.next[q, g] <= s.queue[g].length)
-        s.require(s.queue[g].at(s.next[q, g]) == (m, p))
+        entry = s.queue[g].at(s.next[q, g])
+        s.bind(m=entry[0], p=entry[1])
         s.next[q, g] = s.next[q, g] + 1
 
-    @output(m="M", p="P", q="P")
-    def safe(self, s, m, p, q):
+    @output(m=from_state("M"), p=from_state("P"), q="P", at="q")
+    def safe(self, s, q):
         """Output safe(m)_{p,q}. Pre: choose g = current-viewid[q], S with ⟨g, S⟩ ∈ created;
         queue[g](next-safe[q, g]) = ⟨m, p⟩; ∀ r ∈ S: next[r, g] > next-safe[q, g].
         Eff: next-safe[q, g] ← next-safe[q, g] + 1."""
@@ -137,7 +163,8 @@ class VSMachine(Spec):
         ns = s.next_safe[q, g]
         s.require(g != BOT)
         s.require(ns <= s.queue[g].length)
-        s.require(s.queue[g].at(ns) == (m, p))
+        entry = s.queue[g].at(ns)
+        s.bind(m=entry[0], p=entry[1])
         s.require(
             exists(
                 s.created,

@@ -301,7 +301,7 @@ def test_a_false_property_gets_a_shortest_counterexample_that_replays(case: tupl
     assert j["invariants"][0]["counterexample_length"] == len(ex)
     steps = j["invariants"][0]["counterexample"]["steps"]
     assert [(e["action"], e["args"]) for e in steps] == [
-        (m.actions[k].name, m.actions[k].args_json()) for k, _ in ex.steps
+        (m.actions[k].name, m.args_json_of(k, pre)) for (k, _), pre in zip(ex.steps, ex.pre_states())
     ]
     assert [m.state_from_json(e["state"]) for e in steps] == [st for _, st in ex.steps]
 
