@@ -635,7 +635,10 @@ def bag_size(b: Term) -> Term:
 
 
 def _keys(mt: MapT, key: Any) -> tuple[Term, ...]:
-    ks = key if isinstance(key, tuple) else (key,)
+    """The key terms of ``m[key]``: a tuple is several keys, except for a map with one key, where
+    it is that key (a tuple or record value: ``f[(g, S)]`` for a map keyed by views)."""
+    several = isinstance(key, tuple) and (len(mt.keys) > 1 or len(key) == 1)
+    ks = key if several else (key,)
     _need(len(ks) == len(mt.keys), f"{mt} takes {len(mt.keys)} key(s), got {len(ks)}")
     return tuple(lift(k, kt) for k, kt in zip(ks, mt.keys))
 
