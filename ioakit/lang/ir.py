@@ -932,7 +932,8 @@ class StateProxy:
         typ = self._types[i]
         t = lift(v, typ)
         if not same_shape(typ, t.type):
-            raise TraceError(f"{_user_location()}\n  cannot assign a {t.type} value to {name}: {typ}")
+            hint = "; write some(value) for a value of an option" if isinstance(typ, OptionT) else ""
+            raise TraceError(f"{_user_location()}\n  cannot assign a {t.type} value to {name}: {typ}{hint}")
         if self._path:
             t = ite(And(*self._path), t, self._env[i])
         self._env[i] = t
