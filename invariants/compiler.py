@@ -105,9 +105,11 @@ OPS: dict[str, Callable[..., Term]] = {
     "set_card": ir.set_card,
     "bag_size": ir.bag_size,
     "map_get": lambda m, *ks: ir.map_get(m, tuple(ks)),
+    "opt_get": lambda o: o.get(),
+    "dom": ir.dom,
 }
-"""core op -> the ``ir`` builder it stands for. ``field``, ``record`` and ``set_lit`` also need
-the node's static data and are handled in ``Compiler``."""
+"""core op -> the ``ir`` builder it stands for. ``field``, ``record``, ``set_lit``, ``union_is``
+and ``union_as`` also need the node's static data and are handled in ``Compiler``."""
 
 
 class Compiler:
@@ -181,6 +183,10 @@ class Compiler:
                 return ir.record(c.type, *args)  # type: ignore[arg-type]
             if c.op == "set_lit":
                 return ir.set_lit(c.type, *args)  # type: ignore[arg-type]
+            if c.op == "union_is":  # data: the tag's name
+                return ir.union_is(args[0], c.data)
+            if c.op == "union_as":
+                return ir.union_as(args[0], c.data)
             return OPS[c.op](*args)
         if isinstance(c, CQuant):
             return self._quant(c, env)

@@ -186,6 +186,9 @@ class _ToAST(Transformer):
     def subset(self, meta: Any, ch: list[Any]) -> S.Binary:
         return self._bin(meta, "subset", ch[0], ch[1])
 
+    def is_tag(self, meta: Any, ch: list[Any]) -> S.IsTag:
+        return S.IsTag(ch[0], S.Ident(ch[1].value, span=_span_of(ch[1])), span=_span_of(meta))
+
     def binop(self, meta: Any, ch: list[Any]) -> S.Binary:
         tok = ch[1].children[0]
         return self._bin(meta, _BINOPS.get(tok.value, tok.value), ch[0], ch[2], tok)

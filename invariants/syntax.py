@@ -112,6 +112,14 @@ class FieldSel(Node):
 
 
 @dataclass(frozen=True)
+class IsTag(Node):
+    """``m is summary``: whether the tagged-union value ``m`` is of variant ``summary``."""
+
+    base: Expr
+    tag: Ident
+
+
+@dataclass(frozen=True)
 class Unary(Node):
     op: str  # "not" | "neg"
     arg: Expr
@@ -172,6 +180,7 @@ Expr = (
     | Call
     | Index
     | FieldSel
+    | IsTag
     | Unary
     | Binary
     | Ite

@@ -34,11 +34,13 @@ from ioakit.lang.types import (
     EnumT,
     IntT,
     MapT,
+    OptionT,
     RecordT,
     SeqT,
     SetT,
     TupleT,
     Type,
+    UnionT,
     join,
     same_shape,
 )
@@ -78,6 +80,8 @@ BUILTINS: dict[str, str] = {
     "card": "card(S): the number of elements of a set (also |S|)",
     "min": "min(a, b): the smaller integer",
     "max": "max(a, b): the larger integer",
+    "get": "get(o): the value of an option that is not ⊥ (of ⊥: the element type's first value)",
+    "dom": "dom(m): the set of keys at which the partial map m (values: an option type) is not ⊥",
 }
 
 TYPE_WORDS = ("Int", "Bool", "Set")
@@ -139,6 +143,13 @@ class Schema:
             return f"Bag[{self.type_name(t.elem)}]"
         if isinstance(t, MapT):
             return f"Map[{' × '.join(self.type_name(k) for k in t.keys)} → {self.type_name(t.val)}]"
+        if isinstance(t, UnionT):
+            for n, nt in self.types.items():
+                if isinstance(nt, UnionT) and same_shape(nt, t):
+                    return n
+            return t.name
+        if isinstance(t, OptionT):
+            return f"Option[{self.type_name(t.elem)}]"
         return str(t)
 
     def element_family(self, name: str) -> Domain | None:
@@ -182,6 +193,10 @@ def count_values(t: Type, cap: int = MAX_QUANT_VALUES + 1) -> int:
         for _ in range(t.size):
             n = min(n * v, cap)
         return n
+    if isinstance(t, UnionT):
+        return min(sum(count_values(vt, cap) for _, vt in t.variants), cap)
+    if isinstance(t, OptionT):
+        return min(1 + count_values(t.elem, cap), cap)
     return cap
 
 
@@ -661,12 +676,16 @@ class Checker:
     def _Bot(self, e: S.Bot, scope: Scope, exp: Type | None) -> Core:
         if isinstance(exp, EnumT):
             return CConst(EnumT(exp.domain, True), BOT_INDEX, span=e.span, text=self.text(e))
+        if isinstance(exp, OptionT):
+            return CConst(exp, None, span=e.span, text=self.text(e))
         if exp is None:
             raise self.err(
                 "cannot tell which ⊥ this is: compare it with a value that may be ⊥, e.g. `current_viewid[p] == bot`",
                 e,
             )
-        raise self.err(f"⊥ is not a value of {self.tn(exp)} (⊥ belongs to the domains with ⊥, such as G⊥)", e)
+        raise self.err(
+            f"⊥ is not a value of {self.tn(exp)} (⊥ belongs to the domains with ⊥, such as G⊥, and to options)", e
+        )
 
     def _Empty(self, e: S.Empty, scope: Scope, exp: Type | None) -> Core:
         if isinstance(exp, SeqT):
@@ -732,9 +751,15 @@ class Checker:
             keys = []
             for i, (k, kt) in enumerate(zip(e.keys, bt.keys), 1):
                 c = self.check(k, scope, kt)
-                if not (isinstance(c.type, EnumT) and c.type.domain == kt.domain):
+                if isinstance(kt, EnumT) and not (isinstance(c.type, EnumT) and c.type.domain == kt.domain):
                     raise self.err(
                         f"key {i} of {what} must be an element of {kt.domain.name}, got {self.tn(c.type)}",
+                        k,
+                        *self._bound_note(c),
+                    )
+                if not isinstance(kt, EnumT) and not same_shape(c.type, kt):
+                    raise self.err(
+                        f"key {i} of {what} must be {self.a(kt)} value, got {self.a(c.type)} value",
                         k,
                         *self._bound_note(c),
                     )
@@ -761,6 +786,9 @@ class Checker:
     def _FieldSel(self, e: S.FieldSel, scope: Scope, exp: Type | None) -> Core:
         base = self.check(e.base, scope)
         bt = base.type
+        if isinstance(bt, UnionT):  # ``m.summary``: the payload of that variant
+            i = self._variant(bt, e.field, e, "`.tag` (the payload of a variant)")
+            return self._term_op(e, "union_as", (base,), e.field, rule_data=(i, bt.variants[i][1].default()))
         if not isinstance(bt, RecordT):
             raise self.err(
                 f"`.{e.field}` selects a field of a record, but {self.text(e.base)} is {self.a(bt)} value", e
@@ -781,6 +809,26 @@ class Checker:
             )
             raise self.err(f"{self.tn(bt)} has no field `{e.field}` (fields: {shown})", e)
         return self._term_op(e, "field", (base,), i)
+
+    def _variant(self, ut: UnionT, tag: str, node: S.Node, what: str) -> int:
+        """The index of variant ``tag`` of ``ut``; a located error naming the variants if none."""
+        if tag not in ut.tags:
+            close = difflib.get_close_matches(tag, ut.tags, n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise self.err(f"{self.tn(ut)} has no variant `{tag}`{hint} (variants: {', '.join(ut.tags)}); {what}", node)
+        return ut.tag_index(tag)
+
+    def _IsTag(self, e: S.IsTag, scope: Scope, exp: Type | None) -> Core:
+        base = self.check(e.base, scope)
+        bt = base.type
+        if not isinstance(bt, UnionT):
+            raise self.err(
+                f"`is {e.tag.name}` tests the variant of a tagged union, but {self.text(e.base)} is {self.a(bt)} value",
+                e,
+                *self._bound_note(base),
+            )
+        i = self._variant(bt, e.tag.name, e.tag, f"write `{self.text(e.base)} is {bt.tags[0]}`")
+        return self._term_op(e, "union_is", (base,), e.tag.name, rule_data=i)
 
     def _Call(self, e: S.Call, scope: Scope, exp: Type | None) -> Core:
         name = e.func.name.replace("-", "_") if "-" in e.func.name else e.func.name
@@ -819,6 +867,21 @@ class Checker:
             a = self.expect_int(e.args[0], scope, f"the argument of {name}")
             b = self.expect_int(e.args[1], scope, f"the argument of {name}")
             return self._op(e, name, (a, b), INT)
+        if name == "get":
+            o = self.check(e.args[0], scope)
+            if not isinstance(o.type, OptionT):
+                raise self.err(f"get needs an option (a value or ⊥), got {self.a(o.type)} value", e.args[0])
+            return self._term_op(e, "opt_get", (o,), rule_data=o.type.elem.default())
+        if name == "dom":
+            m = self.check(e.args[0], scope)
+            mt = m.type
+            if not (isinstance(mt, MapT) and isinstance(mt.val, OptionT)):
+                raise self.err(
+                    f"dom needs a partial map (a map whose values are an option type), got {self.a(mt)} value",
+                    e.args[0],
+                )
+            kt = mt.keys[0] if len(mt.keys) == 1 else TupleT(*mt.keys)
+            return self._op(e, "dom", (m,), SetT(kt))
         if name == "card":
             s = self.check(e.args[0], scope)
             if not isinstance(s.type, SetT):

@@ -39,11 +39,13 @@ from ioakit.lang.types import (
     EnumT,
     IntT,
     MapT,
+    OptionT,
     RecordT,
     SchemaError,
     SeqT,
     SetT,
     Type,
+    UnionT,
     contained,
     join,
 )
@@ -78,6 +80,10 @@ def _holds_set(t: Type) -> bool:
         return _holds_set(t.elem)
     if isinstance(t, MapT):
         return _holds_set(t.val)
+    if isinstance(t, UnionT):
+        return any(_holds_set(vt) for _, vt in t.variants)
+    if isinstance(t, OptionT):
+        return _holds_set(t.elem)
     return False
 
 
@@ -132,6 +138,10 @@ def _has_bounds(t: Type) -> bool:
         return any(_has_bounds(ft) for _, ft in t.fields)
     if isinstance(t, MapT):
         return _has_bounds(t.val)
+    if isinstance(t, UnionT):
+        return any(_has_bounds(vt) for _, vt in t.variants)
+    if isinstance(t, OptionT):
+        return _has_bounds(t.elem)
     return False
 
 
@@ -297,12 +307,20 @@ class _Emitter:
         parts: list[str] = []
         guards: list[str] = []
         idx = ""
-        for k, kt in zip(keys, mt.keys):
-            size = len(kt.domain)
+        for j, (k, kt) in enumerate(zip(keys, mt.keys)):
+            size = len(mt.key_universe(j))
             if k.op == "const":
-                if not 0 <= k.data < size:  # a constant ⊥ key: the key names no entry
+                pos = mt.key_position(j, k.data)
+                if pos < 0:  # a constant ⊥ key (a value outside the key type): the key names no entry
                     return "0", "False"
-                code = str(k.data)
+                code = str(pos)
+            elif not isinstance(kt, EnumT):  # any other finite key type: its position, by lookup
+                table = self._key_table(mt, j)
+                if contained(k.type, kt):  # every value of the key's type is a key
+                    code = f"{table}[{self.expr(k, True)}]"
+                else:  # maybe not a key: position -1, the lookup names no entry
+                    code = self.fresh()
+                    guards.append(f"({code} := {table}.get({self.expr(k, True)}, -1)) >= 0")
             elif isinstance(k.type, EnumT) and k.type.bottom:
                 setup, code = self.atom(k, False)
                 guards.append(f"{setup} >= 0")
@@ -311,6 +329,16 @@ class _Emitter:
             parts.append(code)
             idx = code if not idx else f"({idx}) * {size} + {code}"
         return idx, (" and ".join(guards) if guards else None)
+
+    def _key_table(self, mt: MapT, j: int) -> str:
+        """The name of key ``j``'s value -> position table in the generated code (one per key type)."""
+        key = ("map key table", mt.keys[j])
+        name = self.consts.get(key)
+        if name is None:
+            name = f"_c{len(self.ns)}"
+            self.ns[name] = mt.key_table(j)
+            self.consts[key] = name
+        return name
 
 
 _MIN_OVER_SET = 3

@@ -12,6 +12,8 @@ Seq            ``SymSeq(len, elems, default)``: slots past ``len`` hold ``defaul
 Set            ``SymSet``: one ``z3.BoolRef`` per element of the (finite) universe
 Bag            ``tuple`` of ``z3.ArithRef`` counts, one per element of the universe
 Map            ``tuple`` of value structures, one per key, row-major
+Union          ``SymUnion(tag, payloads)``: one payload per variant, the tag's meaningful
+Option         ``SymOption(present, payload)``: the payload meaningful when present
 =============  ======================================================================
 
 Sequences are *canonically padded* (every slot past the length holds the element type's
@@ -35,7 +37,20 @@ import z3
 
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.ops import OPS
-from ioakit.lang.types import BOT_INDEX, BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.types import (
+    BOT_INDEX,
+    BagT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    Type,
+    UnionT,
+)
 
 Sym = Any  # a symbolic structure as in the module docstring
 
@@ -62,6 +77,28 @@ class SymSet:
         return self.bits.get(v, z3.BoolVal(False))
 
 
+@dataclass(frozen=True)
+class SymUnion:
+    """A tagged union: the tag (an integer, the variant's index) and one payload structure per
+    variant. Only the tag's payload means anything; the others are unconstrained in fresh states
+    and are ignored by ``equal``, ``wf`` and ``evaluate``."""
+
+    tag: z3.ArithRef
+    payloads: tuple[Sym, ...]
+
+
+@dataclass(frozen=True)
+class SymOption:
+    """⊥ or a value: ``present`` false is ⊥, and then ``payload`` means nothing (as for a union)."""
+
+    present: z3.BoolRef
+    payload: Sym
+
+
+def _conj(cs: list[z3.BoolRef]) -> z3.BoolRef:
+    return z3.And(cs) if cs else z3.BoolVal(True)
+
+
 # -- constants, fresh variables, well-formedness, evaluation -----------------------------------
 
 
@@ -81,6 +118,13 @@ def from_const(t: Type, v: Any) -> Sym:
         return tuple(z3.IntVal(c) for c in v)
     if isinstance(t, MapT):
         return tuple(from_const(t.val, x) for x in v)
+    if isinstance(t, UnionT):
+        return SymUnion(
+            z3.IntVal(v[0]),
+            tuple(from_const(vt, v[1] if j == v[0] else vt.default()) for j, (_, vt) in enumerate(t.variants)),
+        )
+    if isinstance(t, OptionT):
+        return SymOption(z3.BoolVal(v is not None), from_const(t.elem, t.elem.default() if v is None else v))
     raise TypeError(f"no symbolic encoding for {t}")
 
 
@@ -122,6 +166,19 @@ def fresh(t: Type, name: str) -> tuple[Sym, list[z3.BoolRef]]:
             parts.append(p)
             cons += c
         return tuple(parts), cons
+    if isinstance(t, UnionT):
+        tag = z3.Int(f"{name}.tag")
+        payloads, cons = [], [tag >= 0, tag < len(t.variants)]
+        for j, (vn, vt) in enumerate(t.variants):
+            p, c = fresh(vt, f"{name}.{vn}")
+            payloads.append(p)
+            if c:
+                cons.append(z3.Implies(tag == j, _conj(c)))
+        return SymUnion(tag, tuple(payloads)), cons
+    if isinstance(t, OptionT):
+        present = z3.Bool(f"{name}.some")
+        p, c = fresh(t.elem, f"{name}.val")
+        return SymOption(present, p), [z3.Implies(present, _conj(c))] if c else []
     raise TypeError(f"no symbolic encoding for {t}")
 
 
@@ -149,6 +206,16 @@ def wf(t: Type, x: Sym) -> list[z3.BoolRef]:
         return [c for n in x for c in (n >= 0, n <= t.bound)]
     if isinstance(t, MapT):
         return [c for p in x for c in wf(t.val, p)]
+    if isinstance(t, UnionT):  # the tag in range, and the tag's payload well formed
+        out = [x.tag >= 0, x.tag < len(t.variants)]
+        for j, ((_, vt), p) in enumerate(zip(t.variants, x.payloads)):
+            c = wf(vt, p)
+            if c:
+                out.append(z3.Implies(x.tag == j, _conj(c)))
+        return out
+    if isinstance(t, OptionT):
+        c = wf(t.elem, x.payload)
+        return [z3.Implies(x.present, _conj(c))] if c else []
     raise TypeError(f"no symbolic encoding for {t}")
 
 
@@ -163,6 +230,10 @@ def fit(t: Type, x: Sym) -> Sym:
         return tuple(fit(t.val, p) for p in x)
     if isinstance(t, SetT):
         return SymSet({u: x.has(u) for u in t.universe()})
+    if isinstance(t, UnionT):
+        return SymUnion(x.tag, tuple(fit(vt, p) for (_, vt), p in zip(t.variants, x.payloads)))
+    if isinstance(t, OptionT):
+        return SymOption(x.present, fit(t.elem, x.payload))
     return x
 
 
@@ -187,6 +258,13 @@ def evaluate(t: Type, model: z3.ModelRef, x: Sym) -> Any:
         return tuple(num(n) for n in x)
     if isinstance(t, MapT):
         return tuple(evaluate(t.val, model, p) for p in x)
+    if isinstance(t, UnionT):
+        tag = num(x.tag)
+        return (tag, evaluate(t.variants[tag][1], model, x.payloads[tag]))
+    if isinstance(t, OptionT):
+        if not z3.is_true(model.eval(x.present, model_completion=True)):
+            return None
+        return evaluate(t.elem, model, x.payload)
     raise TypeError(f"no symbolic encoding for {t}")
 
 
@@ -202,6 +280,13 @@ def equal(a: Sym, b: Sym) -> z3.BoolRef:
         return z3.And(*(a.has(k) == b.has(k) for k in keys))
     if isinstance(a, tuple):
         return z3.And(*(equal(x, y) for x, y in zip(a, b)))
+    if isinstance(a, SymUnion):  # equal tags, and equal payloads of that tag (the others: garbage)
+        return z3.And(
+            a.tag == b.tag,
+            *(z3.Implies(a.tag == j, equal(p, q)) for j, (p, q) in enumerate(zip(a.payloads, b.payloads))),
+        )
+    if isinstance(a, SymOption):
+        return z3.And(a.present == b.present, z3.Implies(a.present, equal(a.payload, b.payload)))
     return a == b
 
 
@@ -215,6 +300,10 @@ def select(c: z3.BoolRef, a: Sym, b: Sym) -> Sym:
         return SymSet({k: z3.If(c, a.has(k), b.has(k)) for k in keys})
     if isinstance(a, tuple):
         return tuple(select(c, x, y) for x, y in zip(a, b))
+    if isinstance(a, SymUnion):
+        return SymUnion(z3.If(c, a.tag, b.tag), tuple(select(c, x, y) for x, y in zip(a.payloads, b.payloads)))
+    if isinstance(a, SymOption):
+        return SymOption(z3.If(c, a.present, b.present), select(c, a.payload, b.payload))
     return z3.If(c, a, b)
 
 
@@ -256,8 +345,14 @@ _THIS = sys.modules[__name__]
 """This module, handed to the ``z3`` meanings of the op table (``SymSeq``, ``select``, ...)."""
 
 
-def _key_is(keys: Sequence[Sym], kt: Sequence[int]) -> z3.BoolRef:
-    return z3.And(*(k == v for k, v in zip(keys, kt)))
+def _key_is(keys: Sequence[Sym], kt: Sequence[Any], mt: MapT | None = None) -> z3.BoolRef:
+    """Whether the key structures ``keys`` are the key tuple ``kt`` (of map type ``mt``): an
+    integer comparison for an enum key (its value is its index), structural equality for others."""
+    if mt is None:
+        return z3.And(*(k == v for k, v in zip(keys, kt)))
+    return z3.And(
+        *(k == v if isinstance(t, EnumT) else equal(k, from_const(t, v)) for k, v, t in zip(keys, kt, mt.keys))
+    )
 
 
 # -- machine-level helpers ---------------------------------------------------------------------

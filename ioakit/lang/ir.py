@@ -41,11 +41,14 @@ from .types import (
     EnumT,
     IntT,
     MapT,
+    OptionT,
     RecordT,
     SchemaError,
     SeqT,
     SetT,
+    TupleT,
     Type,
+    UnionT,
     same_shape,
 )
 
@@ -311,6 +314,29 @@ class Term:
     def put(self, key: Any, v: Any) -> Term:
         return map_put(self, key, v)
 
+    def dom(self) -> Term:
+        """The keys of a partial map (values ``OptionT``) whose value is not ⊥ (``ir.dom``)."""
+        return dom(self)
+
+    # -- tagged unions and options --------------------------------------------------------------
+    def is_(self, tag: str) -> Term:
+        """Whether this union value is of variant ``tag`` (a Bool term)."""
+        return union_is(self, tag)
+
+    def as_(self, tag: str) -> Term:
+        """The payload of variant ``tag``; the variant type's default if the value has another tag."""
+        return union_as(self, tag)
+
+    def is_some(self) -> Term:
+        """Whether this option is not ⊥."""
+        return build("opt_is_some", (self,))
+
+    def get(self) -> Term:
+        """The value of this option; the element type's default when it is ⊥."""
+        ot = self.type
+        _need(isinstance(ot, OptionT), f"get() needs an option (a value or ⊥), got {ot}")
+        return build("opt_get", (self,), ot.elem.default())  # type: ignore[attr-defined]
+
 
 # ---------------------------------------------------------------------------------------------
 # Concrete meaning of every operation: the ``fold`` of its entry in ``ioakit.lang.ops``, which also
@@ -350,10 +376,14 @@ def lift(x: Any, expected: Type | None = None) -> Term:
     """Turn a Python value into a term; ``expected`` types ⊥, tuples-as-records and sets."""
     if isinstance(x, Term):
         return x
-    if isinstance(x, _Bottom):
+    if isinstance(x, _Bottom) or (x is None and isinstance(expected, OptionT)):
+        if isinstance(expected, OptionT):
+            return const(expected, None)
         if isinstance(expected, EnumT):
             return const(EnumT(expected.domain, True), BOT_INDEX)
         raise TraceError(f"{_user_location()}\n  ⊥ needs a typed partner (compare it with a {{G}}⊥ value)")
+    if isinstance(expected, OptionT):  # a plain value where an option is expected: some(value)
+        return some(x, expected)
     if isinstance(x, bool):
         return const(BOOL, x)
     if isinstance(x, int):
@@ -605,7 +635,10 @@ def bag_size(b: Term) -> Term:
 
 
 def _keys(mt: MapT, key: Any) -> tuple[Term, ...]:
-    ks = key if isinstance(key, tuple) else (key,)
+    """The key terms of ``m[key]``: a tuple is several keys, except for a map with one key, where
+    it is that key (a tuple or record value: ``f[(g, S)]`` for a map keyed by views)."""
+    several = isinstance(key, tuple) and (len(mt.keys) > 1 or len(key) == 1)
+    ks = key if several else (key,)
     _need(len(ks) == len(mt.keys), f"{mt} takes {len(mt.keys)} key(s), got {len(ks)}")
     return tuple(lift(k, kt) for k, kt in zip(ks, mt.keys))
 
@@ -626,6 +659,80 @@ def map_put(m: Term, key: Any, v: Any) -> Term:
     assert isinstance(mt, MapT)
     ks = _keys(mt, key)
     return build("map_put", (m, lift(v, mt.val), *ks), mt)
+
+
+def dom(m: Term) -> Term:
+    """``dom(m)``: the set of keys of the partial map ``m`` (``MapT(keys, OptionT(V))``) whose value
+    is not ⊥, of type ``SetT(key type)`` (the tuple of the key types for a map with several keys).
+
+    Built from existing ops, so both backends agree by construction: the union, as a balanced
+    tree (depth log n), of ``{k} if m[k] ≠ ⊥ else {}`` over the key tuples ``k``."""
+    mt = m.type
+    _need(
+        isinstance(mt, MapT) and isinstance(mt.val, OptionT),
+        f"dom() needs a partial map (a map to an option type), got {mt}",
+    )
+    assert isinstance(mt, MapT)
+    kt = mt.keys[0] if len(mt.keys) == 1 else TupleT(*mt.keys)
+    st = SetT(kt)
+    empty = const(st, frozenset())
+    pieces: list[Term] = []
+    for key in mt.key_tuples():
+        elem = key[0] if len(mt.keys) == 1 else tuple(key)
+        k = tuple(const(t, x) for t, x in zip(mt.keys, key))
+        pieces.append(ite(build("opt_is_some", (map_get(m, k),)), const(st, frozenset({elem})), empty))
+
+    def union(lo: int, hi: int) -> Term:
+        if hi - lo == 1:
+            return pieces[lo]
+        mid = (lo + hi) // 2
+        return set_op("set_union", union(lo, mid), union(mid, hi))
+
+    return union(0, len(pieces)) if pieces else empty
+
+
+# -- tagged unions and options ------------------------------------------------------------------
+
+
+def _union_type(u: Term, what: str) -> UnionT:
+    _need(isinstance(u.type, UnionT), f"{what} needs a tagged union value, got {u.type}")
+    return u.type  # type: ignore[return-value]
+
+
+def _tag(ut: UnionT, tag: str) -> int:
+    try:
+        return ut.tag_index(tag)
+    except SchemaError as e:
+        raise TraceError(f"{_user_location()}\n  {e}") from None
+
+
+def inj(typ: UnionT, tag: str, payload: Any) -> Term:
+    """The value of union ``typ`` with variant ``tag`` and ``payload`` (lifted to the variant's type)."""
+    _need(isinstance(typ, UnionT), f"inj() needs a UnionT, got {typ}")
+    i = _tag(typ, tag)
+    return build("union_inj", (lift(payload, typ.variants[i][1]),), i, declared=typ)
+
+
+def union_is(u: Term, tag: str) -> Term:
+    """Whether the union value ``u`` is of variant ``tag``."""
+    return build("union_is", (u,), _tag(_union_type(u, "is_()"), tag))
+
+
+def union_as(u: Term, tag: str) -> Term:
+    """The payload of ``u`` as variant ``tag`` (that variant type's default if ``u`` has another tag)."""
+    ut = _union_type(u, "as_()")
+    i = _tag(ut, tag)
+    if u.op == "union_inj":  # read through a constructor
+        return u.args[0] if u.data == i else const(ut.variants[i][1], ut.variants[i][1].default())
+    return build("union_as", (u,), (i, ut.variants[i][1].default()))
+
+
+def some(x: Any, typ: OptionT | None = None) -> Term:
+    """The option holding ``x`` (not ⊥); ``typ`` types a Python value and may be wider than ``x``'s type."""
+    _need(typ is None or isinstance(typ, OptionT), f"some() needs an OptionT, got {typ}")
+    _need(not isinstance(x, _Bottom), "some(BOT): ⊥ is not a value of an option's element; write BOT itself")
+    xt = lift(x, typ.elem if typ is not None else None)
+    return build("opt_some", (xt,), declared=typ)
 
 
 # -- quantifiers (static expansion) -------------------------------------------------------------
@@ -829,7 +936,8 @@ class StateProxy:
         typ = self._types[i]
         t = lift(v, typ)
         if not same_shape(typ, t.type):
-            raise TraceError(f"{_user_location()}\n  cannot assign a {t.type} value to {name}: {typ}")
+            hint = "; write some(value) for a value of an option" if isinstance(typ, OptionT) else ""
+            raise TraceError(f"{_user_location()}\n  cannot assign a {t.type} value to {name}: {typ}{hint}")
         if self._path:
             t = ite(And(*self._path), t, self._env[i])
         self._env[i] = t

@@ -34,7 +34,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type, contained, join, same_shape
+from .types import (
+    BagT,
+    BoolT,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    Type,
+    UnionT,
+    contained,
+    join,
+    same_shape,
+)
 
 BOOL = BoolT()
 
@@ -254,10 +269,13 @@ def _set_card_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Ty
 def _map_keys_ok(mt: MapT, ks: tuple[Type, ...]) -> None:
     need(len(ks) == len(mt.keys), f"{mt} takes {len(mt.keys)} key(s), got {len(ks)}")
     for k, kt in zip(ks, mt.keys):
-        need(
-            isinstance(k, EnumT) and k.domain == kt.domain,
-            f"map key must be an element of {kt.domain.name}, got {k}",
-        )
+        if isinstance(kt, EnumT):
+            need(
+                isinstance(k, EnumT) and k.domain == kt.domain,
+                f"map key must be an element of {kt.domain.name}, got {k}",
+            )
+        else:  # any finite key type: a value of the same shape (one outside it names no entry)
+            need(same_shape(k, kt), f"map key must be a {kt} value, got {k}")
 
 
 def _map_get_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
@@ -603,7 +621,7 @@ def _z3_map_get(Z: Any, t: Any, a: list[Any]) -> Any:
     if all(k.op == "const" for k in kterms):
         i = mt.flat_index([k.data for k in kterms])
         return m[i] if i >= 0 else Z.from_const(mt.val, default)
-    cases = [(Z._key_is(keys, kt), m[i]) for i, kt in enumerate(mt.key_tuples())]
+    cases = [(Z._key_is(keys, kt, mt), m[i]) for i, kt in enumerate(mt.key_tuples())]
     return Z._index_chain(cases, Z.from_const(mt.val, default))
 
 
@@ -613,7 +631,7 @@ def _z3_map_put(Z: Any, t: Any, a: list[Any]) -> Any:
     if all(k.op == "const" for k in kterms):
         i = mt.flat_index([k.data for k in kterms])
         return m if i < 0 else tuple(v if j == i else m[j] for j in range(len(m)))
-    return tuple(Z.select(Z._key_is(keys, kt), v, m[i]) for i, kt in enumerate(mt.key_tuples()))
+    return tuple(Z.select(Z._key_is(keys, kt, mt), v, m[i]) for i, kt in enumerate(mt.key_tuples()))
 
 
 def _z3_is_elem(Z: Any, bt: BagT, x: Any, xterm: Any, u: Any) -> Any:
@@ -792,6 +810,163 @@ OPS: dict[str, Op] = dict(
     ]
 )
 """op name -> ``Op``, for every op of the term language except the leaves ``const`` and ``var``."""
+
+
+# ==================================================================================================
+# Tagged unions (``UnionT``) and options (``OptionT``)
+#
+# A union value is concretely ``(tag_index, payload)`` and symbolically a ``SymUnion``: a tag
+# integer and one payload structure per variant, of which only the tag's is meaningful (the
+# others are unconstrained in fresh states and take no part in equality). An option is
+# concretely ``None`` (⊥) or the element's value, symbolically a ``SymOption`` (a presence bit
+# and a payload, meaningful when present). ``union_as`` / ``opt_get`` of the wrong variant / of ⊥
+# give the payload type's default, in all three meanings. Partial maps' domains (``ir.dom``) are
+# built from ``map_get``, ``opt_is_some``, ``ite`` and ``set_union``: no op of their own.
+# ==================================================================================================
+
+
+def _union(t: Type, what: str) -> UnionT:
+    need(isinstance(t, UnionT), f"{what} needs a tagged union, got {t}")
+    return t  # type: ignore[return-value]
+
+
+def _option(t: Type, what: str) -> OptionT:
+    need(isinstance(t, OptionT), f"{what} needs an option (a value or ⊥), got {t}")
+    return t  # type: ignore[return-value]
+
+
+def _tag_ok(ut: UnionT, i: Any) -> None:
+    need(isinstance(i, int) and 0 <= i < len(ut.variants), f"{ut} has no variant number {i}")
+
+
+def _union_inj_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    """``inj(U, tag, x)``: the union type, widened in the tag's variant when ``x``'s type is wider
+    (an integer beyond the range: a stored value is then bound-checked, as for sets)."""
+    ut = _union(declared, "a variant constructor")  # type: ignore[arg-type]
+    _tag_ok(ut, data)
+    tag, vt = ut.variants[data]
+    (x,) = ts
+    need(same_shape(vt, x), f"variant {tag} of {ut} holds {vt}, got {x}")
+    if contained(x, vt):
+        return ut
+    return UnionT(ut.name, tuple((n, join(t, x) if j == data else t) for j, (n, t) in enumerate(ut.variants)))
+
+
+def _union_is_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    _tag_ok(_union(ts[0], "a tag test"), data)
+    return BOOL
+
+
+def _union_as_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    ut = _union(ts[0], "a variant's payload")
+    _tag_ok(ut, data[0])
+    return ut.variants[data[0]][1]
+
+
+def _opt_some_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    (x,) = ts
+    need(
+        not isinstance(x, OptionT) and not (isinstance(x, EnumT) and x.bottom),
+        f"some() of a value that may already be ⊥ ({x})",
+    )
+    if declared is None:
+        return OptionT(x)
+    ot = _option(declared, "some()")
+    need(same_shape(ot.elem, x), f"{ot} holds {ot.elem} values, got {x}")
+    return ot if contained(x, ot.elem) else OptionT(join(ot.elem, x))
+
+
+def _opt_is_some_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    _option(ts[0], "is_some()")
+    return BOOL
+
+
+def _opt_get_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    return _option(ts[0], "get()").elem
+
+
+def _py_union_as(data: Any, u: tuple[int, Any]) -> Any:
+    i, default = data
+    return u[1] if u[0] == i else default
+
+
+def _emit_union_as(em: Any, t: Any) -> str:
+    i, default = t.data
+    dflt = em.const(type(t)("const", (), t.type, default))
+    setup, use = em.atom(t.args[0], False)
+    return f"({use}[1] if {setup}[0] == {i} else {dflt})"
+
+
+def _emit_opt_is_some(em: Any, t: Any) -> str:
+    o = t.args[0]
+    if o.op == "const":  # not ``1 is not None`` (a SyntaxWarning): traced terms fold this anyway
+        return repr(o.data is not None)
+    return f"({em.expr(o)} is not None)"
+
+
+def _emit_opt_get(em: Any, t: Any) -> str:
+    dflt = em.const(type(t)("const", (), t.type, t.data))
+    if t.args[0].op == "const":
+        return em.const(t.args[0]) if t.args[0].data is not None else dflt  # type: ignore[no-any-return]
+    setup, use = em.atom(t.args[0], False)
+    return f"({dflt} if {setup} is None else {use})"
+
+
+def _z3_union_inj(Z: Any, t: Any, a: list[Any]) -> Any:
+    i = t.data
+    payloads = tuple(a[0] if j == i else Z.from_const(vt, vt.default()) for j, (_, vt) in enumerate(t.type.variants))
+    return Z.SymUnion(Z.z3.IntVal(i), payloads)
+
+
+def _z3_union_as(Z: Any, t: Any, a: list[Any]) -> Any:
+    i, default = t.data
+    u = a[0]
+    return Z.select(u.tag == i, u.payloads[i], Z.from_const(t.type, default))
+
+
+def _z3_opt_get(Z: Any, t: Any, a: list[Any]) -> Any:
+    o = a[0]
+    return Z.select(o.present, o.payload, Z.from_const(t.type, t.data))
+
+
+OPS.update(
+    [
+        _op(
+            "union_inj",
+            _union_inj_type,
+            lambda i, x: (i, x),
+            lambda em, t: f"({t.data}, {em.expr(t.args[0])})",
+            _z3_union_inj,
+        ),
+        _op(
+            "union_is",
+            _union_is_type,
+            lambda i, u: u[0] == i,
+            lambda em, t: f"({em.expr(t.args[0])}[0] == {t.data})",
+            lambda Z, t, a: a[0].tag == t.data,
+        ),
+        _op("union_as", _union_as_type, _py_union_as, _emit_union_as, _z3_union_as),
+        _op(
+            "opt_some",
+            _opt_some_type,
+            lambda _, x: x,  # the element's own value: ⊥ is None, never a value of the element type
+            lambda em, t: em.expr(t.args[0]),
+            lambda Z, t, a: Z.SymOption(Z.z3.BoolVal(True), a[0]),
+        ),
+        _op(
+            "opt_is_some",
+            _opt_is_some_type,
+            lambda _, o: o is not None,
+            _emit_opt_is_some,
+            lambda Z, t, a: a[0].present,
+        ),
+        _op("opt_get", _opt_get_type, lambda d, o: d if o is None else o, _emit_opt_get, _z3_opt_get),
+    ]
+)
+
+# ==================================================================================================
+# end of tagged unions and options
+# ==================================================================================================
 
 LEAVES = frozenset({"const", "var"})
 

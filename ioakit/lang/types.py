@@ -15,6 +15,8 @@ type                concrete value                             example
 ``BagT(T, n)``      ``tuple`` of counts ``<= n``, one per      ``(0, 2, 1)``: no p1, two p2, one p3
                     element of ``T`` in ``T.values()`` order
 ``MapT(K..., V)``   ``tuple`` over the keys in row-major order ``next[p, g]``
+``UnionT(N, vs)``   ``(tag_index, payload)``                   ``(1, (0, frozenset()))``: 2nd tag
+``OptionT(T)``      ``None`` (⊥) or a value of ``T``           ``gotstate[p, q] = None``
 ==================  =========================================  =====================================
 
 ⊥ is the *least* element of ``S_⊥`` (Fekete–Lynch–Shvartsman, Sec. 2: "⊥ is less than every
@@ -423,42 +425,75 @@ class BagT(Type):
 
 @dataclass(frozen=True)
 class MapT(Type):
-    """Total map from the product of finite key domains to ``val`` (``pending[p, g]``).
+    """Total map from the product of finite key types to ``val`` (``pending[p, g]``, ``f[v]``).
 
-    Keys are enums without ⊥; looking a key up at ⊥ gives ``val.default()`` and writing at ⊥
-    changes nothing, in both semantics (FLS never indexes a map at ⊥ in reachable states, but the
-    inductive checks visit arbitrary states).
+    A key type is any finite type without ⊥ at its top: an enum without ⊥ (the common case:
+    its value *is* its position), a record or tuple of finite types (``views = G × 2^P``),
+    ``Bool``, an integer range. The concrete tuple holds one value per key tuple, row-major,
+    each key at its position in ``key_type.values()``. Looking a key up at a value outside the
+    key type (⊥, an integer beyond the range) gives ``val.default()`` and writing there changes
+    nothing, in both semantics (FLS never indexes a map at ⊥ in reachable states, but the
+    inductive checks visit arbitrary states). A partial map is ``MapT(keys, OptionT(V))``.
     """
 
-    keys: tuple[EnumT, ...]
+    keys: tuple[Type, ...]
     val: Type
 
     def __post_init__(self) -> None:
         for k in self.keys:
-            if not isinstance(k, EnumT) or k.bottom:
-                raise SchemaError(f"map keys must be finite domains without ⊥, got {k}")
+            if (
+                not isinstance(k, Type)
+                or not k.finite
+                or (isinstance(k, EnumT) and k.bottom)
+                or isinstance(k, OptionT | SeqT)
+            ):
+                raise SchemaError(f"map keys must be finite types without ⊥, got {k}")
+
+    @functools.cached_property
+    def _universes(self) -> tuple[tuple[Any, ...], ...]:
+        return tuple(tuple(k.values()) for k in self.keys)
+
+    @functools.cached_property
+    def _tables(self) -> tuple[dict[Any, int], ...]:
+        return tuple({x: i for i, x in enumerate(u)} for u in self._universes)
+
+    def key_universe(self, j: int) -> tuple[Any, ...]:
+        """The values of key ``j`` in position order (for an enum key: ``0..n-1``)."""
+        return self._universes[j]
+
+    def key_table(self, j: int) -> dict[Any, int]:
+        """key ``j``'s value -> its position (generated code looks non-enum keys up in it)."""
+        return self._tables[j]
+
+    def key_position(self, j: int, x: Any) -> int:
+        """Position of ``x`` among key ``j``'s values; -1 if ``x`` is not one (⊥, out of range)."""
+        k = self.keys[j]
+        if isinstance(k, EnumT):  # the fast path: an element is its index
+            return x if isinstance(x, int) and 0 <= x < len(k.domain) else -1
+        return self._tables[j].get(x, -1)
 
     @property
     def size(self) -> int:
         n = 1
-        for k in self.keys:
-            n *= len(k.domain)
+        for u in self._universes:
+            n *= len(u)
         return n
 
     @property
     def finite(self) -> bool:  # type: ignore[override]
         return self.val.finite
 
-    def key_tuples(self) -> list[tuple[int, ...]]:
+    def key_tuples(self) -> list[tuple[Any, ...]]:
         """All keys in row-major order (the order of the concrete tuple)."""
-        return list(itertools.product(*(range(len(k.domain)) for k in self.keys)))
+        return list(itertools.product(*self._universes))
 
-    def flat_index(self, key: Sequence[int]) -> int:
+    def flat_index(self, key: Sequence[Any]) -> int:
         i = 0
-        for k, x in zip(self.keys, key):
-            if not 0 <= x < len(k.domain):
+        for j, x in enumerate(key):
+            p = self.key_position(j, x)
+            if p < 0:
                 return -1
-            i = i * len(k.domain) + x
+            i = i * len(self._universes[j]) + p
         return i
 
     def values(self) -> Iterator[tuple[Any, ...]]:
@@ -473,8 +508,8 @@ class MapT(Type):
     def check(self, v: Any) -> bool:
         return isinstance(v, tuple) and len(v) == self.size and all(self.val.check(x) for x in v)
 
-    def key_name(self, key: Sequence[int]) -> str:
-        return ",".join(k.domain.names[x] for k, x in zip(self.keys, key))
+    def key_name(self, key: Sequence[Any]) -> str:
+        return ",".join(k.domain.names[x] if isinstance(k, EnumT) else k.show(x) for k, x in zip(self.keys, key))
 
     def show(self, v: Any) -> str:
         return "[" + ", ".join(f"{self.key_name(k)}↦{self.val.show(x)}" for k, x in zip(self.key_tuples(), v)) + "]"
@@ -496,6 +531,140 @@ class MapT(Type):
         return f"Map[{' × '.join(str(k) for k in self.keys)} → {self.val}]"
 
 
+# -- tagged unions and options ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnionT(Type):
+    """A tagged union (disjoint sum) ``msg(L × A) | summary(Summary)``: one of the variants,
+    with the payload of that variant's type.
+
+    The concrete value is ``(tag_index, payload)``, tags numbered in declaration order; the
+    default is the first variant with its type's default payload. Symbolically it is a tag
+    integer plus one payload structure per variant, of which only the tag's is meaningful
+    (``ioakit.backends.symbolic.SymUnion``).
+    """
+
+    name: str
+    variants: tuple[tuple[str, Type], ...]
+
+    def __post_init__(self) -> None:
+        tags = [n for n, _ in self.variants]
+        if not tags:
+            raise SchemaError(f"union {self.name} needs at least one variant")
+        if len(set(tags)) != len(tags):
+            raise SchemaError(f"union {self.name} names a variant twice: {', '.join(tags)}")
+        for n, t in self.variants:
+            if not isinstance(n, str) or not isinstance(t, Type):
+                raise SchemaError(f"union {self.name}: variants are (name, Type) pairs, got {(n, t)!r}")
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(n for n, _ in self.variants)
+
+    def tag_index(self, tag: str) -> int:
+        for i, (n, _) in enumerate(self.variants):
+            if n == tag:
+                return i
+        raise SchemaError(f"union {self.name} has no variant {tag!r} (variants: {', '.join(self.tags)})")
+
+    def variant_type(self, tag: str) -> Type:
+        return self.variants[self.tag_index(tag)][1]
+
+    @property
+    def finite(self) -> bool:  # type: ignore[override]
+        return all(t.finite for _, t in self.variants)
+
+    def values(self) -> Iterator[tuple[int, Any]]:
+        for i, (_, t) in enumerate(self.variants):
+            for v in t.values():
+                yield (i, v)
+
+    def cardinality(self) -> int:
+        return sum(t.cardinality() for _, t in self.variants)
+
+    def default(self) -> tuple[int, Any]:
+        return (0, self.variants[0][1].default())
+
+    def check(self, v: Any) -> bool:
+        return (
+            isinstance(v, tuple)
+            and len(v) == 2
+            and isinstance(v[0], int)
+            and not isinstance(v[0], bool)
+            and 0 <= v[0] < len(self.variants)
+            and self.variants[v[0]][1].check(v[1])
+        )
+
+    def show(self, v: Any) -> str:
+        tag, t = self.variants[v[0]]
+        return f"{tag}({t.show(v[1])})"
+
+    def to_json(self, v: Any) -> Any:
+        tag, t = self.variants[v[0]]
+        return {tag: t.to_json(v[1])}
+
+    def from_json(self, j: Any) -> Any:
+        if not isinstance(j, dict) or len(j) != 1:
+            raise SchemaError(
+                f"expected a {self.name} object with exactly one of the keys {', '.join(self.tags)}, got {j!r}"
+            )
+        ((tag, payload),) = j.items()
+        i = self.tag_index(tag)
+        return (i, self.variants[i][1].from_json(payload))
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class OptionT(Type):
+    """⊥ or a value of ``elem`` (``S_⊥`` for any ``S``; FLS's ``gotstate[p][q] ∈ summaries_⊥``).
+
+    The concrete value is ``None`` (⊥) or the element's own value, so an option costs nothing
+    in the explored states; JSON ``null`` or the element's JSON. ``elem`` may not itself have a
+    ⊥ (an option of an option, or of ``D⊥``: write ``EnumT(D, bottom=True)`` for ``D⊥``), so
+    that ⊥ means one thing. Options are not ordered; they compare with ``==``.
+    """
+
+    elem: Type
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.elem, Type):
+            raise SchemaError(f"OptionT needs a Type, got {self.elem!r}")
+        if isinstance(self.elem, OptionT) or (isinstance(self.elem, EnumT) and self.elem.bottom):
+            raise SchemaError(f"an option of {self.elem} would have two ⊥s (use EnumT(D, bottom=True) for D⊥)")
+
+    @property
+    def finite(self) -> bool:  # type: ignore[override]
+        return self.elem.finite
+
+    def values(self) -> Iterator[Any]:
+        yield None
+        yield from self.elem.values()
+
+    def cardinality(self) -> int:
+        return 1 + self.elem.cardinality()
+
+    def default(self) -> Any:
+        return None
+
+    def check(self, v: Any) -> bool:
+        return v is None or self.elem.check(v)
+
+    def show(self, v: Any) -> str:
+        return "⊥" if v is None else self.elem.show(v)
+
+    def to_json(self, v: Any) -> Any:
+        return None if v is None else self.elem.to_json(v)
+
+    def from_json(self, j: Any) -> Any:
+        return None if j is None else self.elem.from_json(j)
+
+    def __str__(self) -> str:
+        return f"Option[{self.elem}]"
+
+
 def same_shape(a: Type, b: Type) -> bool:
     """Whether values of ``a`` and ``b`` may be compared (same type up to ⊥ and integer bounds)."""
     if isinstance(a, EnumT) and isinstance(b, EnumT):
@@ -514,6 +683,10 @@ def same_shape(a: Type, b: Type) -> bool:
         return a.elem == b.elem  # one universe: the counts line up
     if isinstance(a, MapT) and isinstance(b, MapT):
         return a.keys == b.keys and same_shape(a.val, b.val)
+    if isinstance(a, UnionT) and isinstance(b, UnionT):
+        return a.tags == b.tags and all(same_shape(ta, tb) for (_, ta), (_, tb) in zip(a.variants, b.variants))
+    if isinstance(a, OptionT) and isinstance(b, OptionT):
+        return same_shape(a.elem, b.elem)
     return type(a) is type(b)
 
 
@@ -536,6 +709,10 @@ def contained(a: Type, b: Type) -> bool:
         return contained(a.val, b.val)
     if isinstance(a, BagT) and isinstance(b, BagT):
         return a.bound <= b.bound and contained(a.elem, b.elem)
+    if isinstance(a, UnionT) and isinstance(b, UnionT) and same_shape(a, b):
+        return all(contained(ta, tb) for (_, ta), (_, tb) in zip(a.variants, b.variants))
+    if isinstance(a, OptionT) and isinstance(b, OptionT):
+        return contained(a.elem, b.elem)
     return False
 
 
@@ -553,6 +730,10 @@ def join(a: Type, b: Type) -> Type:
         return SetT(join(a.elem, b.elem))
     if isinstance(a, BagT) and isinstance(b, BagT) and same_shape(a, b):
         return BagT(a.elem, max(a.bound, b.bound))
+    if isinstance(a, UnionT) and isinstance(b, UnionT) and same_shape(a, b):
+        return UnionT(a.name, tuple((n, join(ta, tb)) for (n, ta), (_, tb) in zip(a.variants, b.variants)))
+    if isinstance(a, OptionT) and isinstance(b, OptionT) and same_shape(a, b):
+        return OptionT(join(a.elem, b.elem))
     if a == b:
         return a
     raise SchemaError(f"incompatible types {a} and {b}")

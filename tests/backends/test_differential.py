@@ -31,11 +31,12 @@ from hypothesis import strategies as st
 from oracles.strategies import values
 
 from backends.bag_channel import LossyChannel
+from backends.summary_exchange import SummaryExchange
 from ioakit.backends import codegen, symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.explore import Explorer
 from ioakit.lang.automaton import Machine
-from ioakit.lang.types import BagT, BoolT, SeqT, Type
+from ioakit.lang.types import BagT, BoolT, MapT, SeqT, Type, UnionT
 from ioakit.registry import get_spec
 
 SCOPES: list[tuple[str, dict[str, int]]] = [
@@ -174,6 +175,39 @@ def test_semantics_agree_on_bag_terms(scope: dict[str, int], body: str, data: st
     BODIES[body](bag_machine(tuple(scope.items())), data)
 
 
+UX_SCOPES: list[dict[str, int]] = [{}, {"processors": 1, "capacity": 2}, {"processors": 3, "view_ids": 1}]
+"""The summary exchange of ``summary_exchange.py``: tagged unions (constructors, tag tests, payloads
+of the right and the wrong tag, equality), options (⊥, some, get of ⊥, equality), maps keyed by a
+record type read and written at state-dependent keys, and a partial map's ``dom``."""
+
+
+@functools.cache
+def ux_machine(scope: tuple[tuple[str, int], ...]) -> Machine:
+    return SummaryExchange().build(dict(scope))
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("scope", UX_SCOPES, ids=str)
+@_SETTINGS
+@given(data=st.data())
+def test_semantics_agree_on_unions_options_and_record_keyed_maps(
+    scope: dict[str, int], body: str, data: st.DataObject
+) -> None:
+    BODIES[body](ux_machine(tuple(scope.items())), data)
+
+
+def test_every_instance_agrees_on_every_reachable_state_of_the_summary_exchange() -> None:
+    """Exhaustive at one processor: every reachable state × every instance (bound hits included)."""
+    m = ux_machine((("processors", 1),))
+    states = Explorer(m).reachable()
+    assert len(states) == 184
+    kinds = {m.variables[-1][1].show(s[-1]).split("(")[0] for s in states}
+    assert kinds == {"data", "summary", "ping"}, "every variant of the union is reached"
+    for s in states:
+        for k in range(len(m.actions)):
+            check_step_agrees(m, s, k)
+
+
 def test_every_instance_agrees_on_every_reachable_state_of_the_channel() -> None:
     """Exhaustive: every reachable state of the channel × every instance (bound hits included)."""
     m = bag_machine(tuple(BAG_SCOPES[0].items()))
@@ -205,7 +239,9 @@ def test_every_instance_agrees_on_every_reachable_state_of_a_small_scope(name: s
 
 
 @pytest.mark.parametrize(
-    ("name", "scope"), [*SCOPES[::2], ("lossy-channel", BAG_SCOPES[0])], ids=[*SCOPE_IDS[::2], "lossy-channel"]
+    ("name", "scope"),
+    [*SCOPES[::2], ("lossy-channel", BAG_SCOPES[0]), ("summary-exchange", UX_SCOPES[0])],
+    ids=[*SCOPE_IDS[::2], "lossy-channel", "summary-exchange"],
 )
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
@@ -215,7 +251,7 @@ def test_symbolic_states_constrained_to_a_concrete_state_step_like_it(
     """What the prover does: fresh Z3 variables with ``wf``; a well-formed concrete state must satisfy
     ``wf``, the model must map back to exactly that state, and the step on the *variables* must
     agree with the compiled step."""
-    m = bag_machine(tuple(scope.items())) if name == "lossy-channel" else machine(name, tuple(scope.items()))
+    m = _test_machine(name, scope)
     s = data.draw(state_values(m), label="well-formed state")
     k = _pick_instance(m, s, data)
     st_ = symbolic.fresh_state(m, "s")
@@ -232,6 +268,14 @@ def test_symbolic_states_constrained_to_a_concrete_state_step_like_it(
     assert (concrete is OUT_OF_BOUNDS) == (guard and not in_bounds)
     if guard and in_bounds:
         assert symbolic.model_state(m, model, sym.post) == concrete
+
+
+def _test_machine(name: str, scope: dict[str, int]) -> Machine:
+    if name == "lossy-channel":
+        return bag_machine(tuple(scope.items()))
+    if name == "summary-exchange":
+        return ux_machine(tuple(scope.items()))
+    return machine(name, tuple(scope.items()))
 
 
 def test_start_states_agree() -> None:
@@ -326,6 +370,55 @@ def _break_codegen_bag_bound(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(codegen, "_bound_checks", mutant)
 
 
+def _break_symbolic_union_is(mp: pytest.MonkeyPatch) -> None:
+    """Z3 tag test looks at the next tag."""
+    orig = symbolic.Evaluator._eval
+
+    def mutant(self: Any, t: Any, a: list[Any]) -> Any:
+        if t.op == "union_is":
+            return a[0].tag == (t.data + 1) % len(t.args[0].type.variants)
+        return orig(self, t, a)
+
+    mp.setattr(symbolic.Evaluator, "_eval", mutant)
+
+
+def _break_codegen_opt_is_some(mp: pytest.MonkeyPatch) -> None:
+    """Compiled ``is_some()`` holds of ⊥ too."""
+    orig = codegen._Emitter._expr
+
+    def mutant(self: Any, t: Any) -> str:
+        if t.op == "opt_is_some":
+            return f"({self.expr(t.args[0])} is not None or True)"
+        return orig(self, t)
+
+    mp.setattr(codegen._Emitter, "_expr", mutant)
+
+
+def _break_codegen_record_key(mp: pytest.MonkeyPatch) -> None:
+    """Compiled lookups in a map keyed by a record use a table shifted by one position."""
+    orig = MapT.key_table
+
+    def mutant(self: MapT, j: int) -> dict[Any, int]:
+        table = orig(self, j)
+        return {x: (i + 1) % len(table) for x, i in table.items()}
+
+    mp.setattr(MapT, "key_table", mutant)
+
+
+def _break_symbolic_union_equality(mp: pytest.MonkeyPatch) -> None:
+    """Z3 equality of unions compares the tags only."""
+    orig = symbolic.equal
+
+    def mutant(a: Any, b: Any) -> Any:
+        if isinstance(a, symbolic.SymUnion):
+            return a.tag == b.tag
+        return orig(a, b)
+
+    mp.setattr(symbolic, "equal", mutant)
+
+
+assert UnionT  # the machine's message type (kept imported for the mutants' readers)
+
 MUTANTS = {
     "codegen seq_tail drops the last element": ("TO-machine", _break_codegen_seq_tail, ("reachable", "arbitrary")),
     "symbolic seq_append prepends": ("VS-machine", _break_symbolic_seq_append, ("reachable", "arbitrary")),
@@ -334,6 +427,10 @@ MUTANTS = {
     "symbolic sequence bound off by one": ("VS-machine", _break_symbolic_bounds, ("arbitrary",)),
     "symbolic bag_remove takes every copy": ("lossy-channel", _break_symbolic_bag_remove, ("reachable", "arbitrary")),
     "codegen bag bound off by one": ("lossy-channel", _break_codegen_bag_bound, ("reachable", "arbitrary")),
+    "symbolic union_is reads the next tag": ("summary-exchange", _break_symbolic_union_is, ("reachable", "arbitrary")),
+    "codegen is_some() of ⊥": ("summary-exchange", _break_codegen_opt_is_some, ("reachable", "arbitrary")),
+    "codegen record-keyed lookup shifted": ("summary-exchange", _break_codegen_record_key, ("reachable", "arbitrary")),
+    "symbolic union equality ignores payloads": ("summary-exchange", _break_symbolic_union_equality, ("arbitrary",)),
 }
 
 
@@ -344,7 +441,12 @@ def test_the_differential_test_catches_a_broken_op(mutant: str, strategy: str, m
     name, breaker, _ = MUTANTS[mutant]
     breaker(monkeypatch)
     # a fresh machine: compiled under the mutant
-    m = LossyChannel().build({}) if name == "lossy-channel" else get_spec(name).build({})
+    if name == "lossy-channel":
+        m = LossyChannel().build({})
+    elif name == "summary-exchange":
+        m = SummaryExchange().build({})
+    else:
+        m = get_spec(name).build({})
     with pytest.raises(AssertionError):
         _runner(m, BODIES[strategy], 1000)()  # stops at the first disagreement (typically within 200)
 
@@ -372,3 +474,8 @@ def _runner(m: Machine, body: Callable[[Machine, st.DataObject], None], examples
 def test_the_same_runs_pass_without_a_mutant(name: str, strategy: str) -> None:
     """So the rejections above are due to the mutants, not to the harness."""
     _runner(get_spec(name).build({}), BODIES[strategy], 100)()
+
+
+@pytest.mark.parametrize("strategy", BODIES)
+def test_the_summary_exchange_runs_pass_without_a_mutant(strategy: str) -> None:
+    _runner(SummaryExchange().build({}), BODIES[strategy], 100)()

@@ -35,7 +35,7 @@ from ioakit.backends import symbolic
 from ioakit.backends.codegen import compile_terms
 from ioakit.lang import ir, ops
 from ioakit.lang.ir import Term, TraceError
-from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.types import BagT, BoolT, EnumT, IntT, MapT, OptionT, RecordT, SeqT, SetT, Type, UnionT
 
 _MACHINE = SimpleNamespace(name="op-table-test")
 
@@ -126,6 +126,11 @@ def _z3_constant(t: Type, x: Any) -> Any:
         return tuple(_z3_constant(t.val, p) for p in x)
     if isinstance(t, BagT):
         return tuple(_z3_constant(IntT(0, 0), c) for c in x)
+    if isinstance(t, UnionT):  # the tag's payload only: the others mean nothing
+        tag = _z3_constant(IntT(0, 0), x.tag)
+        return tag, _z3_constant(t.variants[tag][1], x.payloads[tag])
+    if isinstance(t, OptionT):
+        return _z3_constant(t.elem, x.payload) if _z3_constant(B, x.present) else None
     raise TypeError(t)
 
 

@@ -12,7 +12,21 @@ from hypothesis import strategies as st
 
 from ioakit.lang import ir
 from ioakit.lang.ir import Term
-from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.types import (
+    BagT,
+    BoolT,
+    Domain,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    UnionT,
+)
 
 from .strategies import values as _values
 
@@ -30,12 +44,17 @@ MAP1 = MapT((EP,), SeqT(EP, 2))
 MAP2 = MapT((EP, EG), IntT(0, 2))
 BAGP = BagT(EP, 2)
 BAGV = BagT(VIEW, 1)
+# tagged unions, options, maps keyed by records / tuples / integer ranges, partial maps
+MSG = TupleT(IntT(0, 1), EP)
+UNION = UnionT("M", (("msg", MSG), ("summary", VIEW), ("ack", B)))
+OPTV = OptionT(VIEW)
+OPTS = OptionT(SEQ)
+MAPV = MapT((VIEW,), OptionT(EP))  # a partial map keyed by views
+MAPR = MapT((TupleT(EG, B), IntT(0, 1)), IntT(0, 2))  # two non-enum keys
 
 
 def values(t: Type) -> st.SearchStrategy[Any]:
     """``oracles.strategies.values`` with bags (counts up to the bound, one per universe element)."""
-    if isinstance(t, BagT):
-        return st.tuples(*([st.integers(0, t.bound)] * len(t.universe())))
     return _values(t)
 
 
@@ -118,4 +137,32 @@ CASES: list[Case] = [
     Case("bag_member", (BAGP, EP), lambda b, x: b.contains(x)),
     Case("bag_member", (BAGV, VIEW), lambda b, x: b.contains(x)),
     Case("bag_size", (BAGP,), lambda b: b.size()),
+    # -- tagged unions and options --------------------------------------------------------------
+    Case("union_inj", (MSG,), lambda x: ir.inj(UNION, "msg", x)),
+    Case("union_inj", (VIEW,), lambda x: ir.inj(UNION, "summary", x)),
+    Case("union_inj", (TupleT(IntT(0, 3), EP),), lambda x: ir.inj(UNION, "msg", x)),  # widened variant
+    Case("union_is", (UNION,), lambda u: u.is_("summary")),
+    Case("union_is", (UNION,), lambda u: u.is_("msg")),
+    Case("union_as", (UNION,), lambda u: u.as_("msg")),
+    Case("union_as", (UNION,), lambda u: u.as_("summary")),
+    Case("eq", (UNION, UNION), ir.eq),
+    Case("ite", (B, UNION, UNION), ir.ite),
+    Case("opt_some", (VIEW,), lambda x: ir.some(x)),
+    Case("opt_some", (IntT(0, 3),), lambda x: ir.some(x, OptionT(IntT(0, 1)))),  # widened
+    Case("opt_is_some", (OPTV,), lambda o: o.is_some()),
+    Case("opt_get", (OPTV,), lambda o: o.get()),
+    Case("opt_get", (OPTS,), lambda o: o.get()),
+    Case("eq", (OPTV, OPTV), ir.eq),
+    Case("eq", (OPTS, OPTS), ir.eq),
+    Case("ite", (B, OPTS, OPTS), ir.ite),
+    Case("set_member", (SetT(UNION), UNION), lambda s, x: s.contains(x)),
+    Case("set_member", (SetT(OptionT(EP)), OptionT(EP)), lambda s, x: s.contains(x)),
+    # -- maps keyed by any finite type ----------------------------------------------------------
+    Case("map_get", (MAPV, VIEW), lambda m, k: m[k]),
+    Case("map_get", (MAPR, TupleT(EG, B), IntT(0, 1)), lambda m, k1, k2: m[k1, k2]),
+    Case("map_get", (MAPR, TupleT(EGb, B), IntT(-1, 2)), lambda m, k1, k2: m[k1, k2]),  # maybe no key
+    Case("map_put", (MAPV, OptionT(EP), VIEW), lambda m, v, k: m.put(k, v)),
+    Case("map_put", (MAPR, IntT(0, 2), TupleT(EG, B), IntT(0, 1)), lambda m, v, k1, k2: m.put((k1, k2), v)),
+    Case("map_put", (MAPR, IntT(0, 2), TupleT(EGb, B), IntT(-1, 2)), lambda m, v, k1, k2: m.put((k1, k2), v)),
+    Case("map_get", (MapT((B, EP), OptionT(UNION)), B, EPb), lambda m, k1, k2: m[k1, k2]),
 ]

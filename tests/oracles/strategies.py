@@ -12,7 +12,21 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type
+from ioakit.lang.types import (
+    BagT,
+    BoolT,
+    Domain,
+    EnumT,
+    IntT,
+    MapT,
+    OptionT,
+    RecordT,
+    SeqT,
+    SetT,
+    TupleT,
+    Type,
+    UnionT,
+)
 
 
 def values(t: Type) -> st.SearchStrategy[Any]:
@@ -35,6 +49,12 @@ def values(t: Type) -> st.SearchStrategy[Any]:
         )
     if isinstance(t, MapT):
         return st.tuples(*([values(t.val)] * t.size))
+    if isinstance(t, UnionT):  # any variant, with any payload of its type
+        return st.one_of(*(values(vt).map(lambda v, i=i: (i, v)) for i, (_, vt) in enumerate(t.variants)))
+    if isinstance(t, OptionT):
+        return st.one_of(st.none(), values(t.elem))
+    if isinstance(t, BagT):
+        return st.tuples(*([st.integers(0, t.bound)] * len(t.universe())))
     raise TypeError(f"no strategy for {t}")
 
 
@@ -69,6 +89,10 @@ def _card(t: Type) -> float:
         return 2.0 ** _card(t.elem)
     if isinstance(t, MapT):
         return _card(t.val) ** t.size
+    if isinstance(t, UnionT):
+        return sum(_card(vt) for _, vt in t.variants)
+    if isinstance(t, OptionT):
+        return 1 + _card(t.elem)
     return float("inf")
 
 
@@ -77,8 +101,19 @@ def _small(t: Type) -> bool:
     return _card(t) <= 16
 
 
+def _key_type(t: Type) -> bool:
+    """Whether ``t`` may key a map (finite, no ⊥ at the top) and is small enough to."""
+    return _card(t) <= 8 and not isinstance(t, OptionT | SeqT) and not (isinstance(t, EnumT) and t.bottom)
+
+
+def _optionable(t: Type) -> bool:
+    """Whether ``t`` may be an option's element (it has no ⊥ of its own)."""
+    return not isinstance(t, OptionT) and not (isinstance(t, EnumT) and t.bottom)
+
+
 def types() -> st.SearchStrategy[Type]:
-    """Random value types: leaves, records, sequences, sets (of small finite types), maps."""
+    """Random value types: leaves, records, sequences, sets (of small finite types), maps (keyed by
+    domains or by small finite types), tagged unions and options."""
 
     def extend(inner: st.SearchStrategy[Type]) -> st.SearchStrategy[Type]:
         names = st.sampled_from(["id", "set", "val", "x"])
@@ -94,6 +129,15 @@ def types() -> st.SearchStrategy[Type]:
                 st.lists(st.sampled_from(_DOMAINS).map(EnumT), min_size=1, max_size=2).map(tuple),
                 inner,
             ),
+            # maps keyed by small finite non-enum types (records, Bool, integer ranges)
+            st.builds(MapT, st.tuples(inner.filter(_key_type)), inner),
+            st.lists(
+                st.tuples(st.sampled_from(["msg", "summary", "none"]), inner),
+                min_size=1,
+                max_size=3,
+                unique_by=lambda v: v[0],
+            ).map(lambda vs: UnionT("U", tuple(vs))),
+            inner.filter(_optionable).map(OptionT),
         )
 
     return st.recursive(_leaf_types(), extend, max_leaves=4)
