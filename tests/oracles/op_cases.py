@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ioakit.lang import ir
 from ioakit.lang.ir import Term
-from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, Type
+from ioakit.lang.types import BagT, BoolT, Domain, EnumT, IntT, MapT, RecordT, SeqT, SetT, TupleT, Type
 
 from .strategies import values as _values
 
@@ -30,6 +30,9 @@ MAP1 = MapT((EP,), SeqT(EP, 2))
 MAP2 = MapT((EP, EG), IntT(0, 2))
 BAGP = BagT(EP, 2)
 BAGV = BagT(VIEW, 1)
+LABEL = TupleT(EGb, IntT(0, 2), EP)  # FLS labels G × N × P (⊥ included: least)
+FLAGGED = RecordT("flagged", (("ok", B), ("at", LABEL)))  # Bool and a nested record as fields
+SETL = SetT(LABEL)
 
 
 def values(t: Type) -> st.SearchStrategy[Any]:
@@ -118,4 +121,14 @@ CASES: list[Case] = [
     Case("bag_member", (BAGP, EP), lambda b, x: b.contains(x)),
     Case("bag_member", (BAGV, VIEW), lambda b, x: b.contains(x)),
     Case("bag_size", (BAGP,), lambda b: b.size()),
+    # ordered records and sorted sets
+    *(Case("lt", (t, t), lambda a, b: a < b) for t in (LABEL, FLAGGED)),
+    *(Case("le", (t, t), lambda a, b: a <= b) for t in (LABEL, FLAGGED)),
+    Case("lt", (LABEL, LABEL), lambda a, b: a > b),
+    Case("le", (FLAGGED, FLAGGED), lambda a, b: a >= b),
+    Case("set_sorted", (SETL,), lambda s: s.sorted()),
+    Case("set_sorted", (SETL,), lambda s: s.sorted(2)),  # the two least elements of a larger set
+    Case("set_sorted", (SetT(EPb),), lambda s: s.sorted()),
+    Case("set_sorted", (SetT(IntT(-1, 3)),), lambda s: s.sorted(0)),
+    Case("set_sorted", (SetT(FLAGGED),), lambda s: s.sorted(3)),
 ]
