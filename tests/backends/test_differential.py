@@ -31,11 +31,12 @@ from hypothesis import strategies as st
 from oracles.strategies import values
 
 from backends.bag_channel import LossyChannel
+from backends.summary_machine import Summaries
 from ioakit.backends import codegen, symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.explore import Explorer
 from ioakit.lang.automaton import Machine
-from ioakit.lang.types import BagT, BoolT, SeqT, Type
+from ioakit.lang.types import BagT, BoolT, RecordT, SeqT, Type
 from ioakit.registry import get_spec
 
 SCOPES: list[tuple[str, dict[str, int]]] = [
@@ -174,6 +175,52 @@ def test_semantics_agree_on_bag_terms(scope: dict[str, int], body: str, data: st
     BODIES[body](bag_machine(tuple(scope.items())), data)
 
 
+SUMMARY_SCOPES: list[dict[str, int]] = [{}, {"values": 2, "max_labels": 1, "processors": 3}]
+"""The summaries machine of ``summary_machine.py``: record order, ``sorted``, ``setof``,
+``union_all`` and ``allstate`` (a set of records holding a sequence: no finite universe, read off
+its term) in guards and effects."""
+
+
+@functools.cache
+def summary_machine(scope: tuple[tuple[str, int], ...]) -> Machine:
+    return Summaries().build(dict(scope))
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("scope", SUMMARY_SCOPES, ids=str)
+@_SETTINGS
+@given(data=st.data())
+def test_semantics_agree_on_record_order_sorted_and_peeled_sets(
+    scope: dict[str, int], body: str, data: st.DataObject
+) -> None:
+    BODIES[body](summary_machine(tuple(scope.items())), data)
+
+
+def test_every_instance_agrees_on_every_reachable_state_of_the_summaries() -> None:
+    m = summary_machine(())
+    states = Explorer(m).reachable()
+    assert len(states) == 253
+    for s in states:
+        for k in range(len(m.actions)):
+            check_step_agrees(m, s, k)
+
+
+def test_the_peeled_set_never_reaches_z3_as_a_set() -> None:
+    """``allstate`` has no finite universe: its guards are read off the term (no set op on it),
+    and a set operation on it is refused in Z3 with a clear error, not encoded wrongly."""
+    from ioakit.lang.ir import subterms
+    from ioakit.lang.types import SetT
+
+    m = summary_machine(())
+    for inst in m.actions:
+        roots = [inst.guard, *(t for _, t in inst.writes)]
+        assert not [t for t in subterms(roots) if isinstance(t.type, SetT) and not t.type.finite], inst.label
+    card = m.predicate(lambda s: s.allstate.card() > 0)
+    assert m.compiled() is not None
+    with pytest.raises(symbolic.NoSymbolicEncoding, match="no finite enumeration"):
+        symbolic.predicate(card, symbolic.fresh_state(m, "s").vars)
+
+
 def test_every_instance_agrees_on_every_reachable_state_of_the_channel() -> None:
     """Exhaustive: every reachable state of the channel × every instance (bound hits included)."""
     m = bag_machine(tuple(BAG_SCOPES[0].items()))
@@ -205,7 +252,9 @@ def test_every_instance_agrees_on_every_reachable_state_of_a_small_scope(name: s
 
 
 @pytest.mark.parametrize(
-    ("name", "scope"), [*SCOPES[::2], ("lossy-channel", BAG_SCOPES[0])], ids=[*SCOPE_IDS[::2], "lossy-channel"]
+    ("name", "scope"),
+    [*SCOPES[::2], ("lossy-channel", BAG_SCOPES[0]), ("summaries", SUMMARY_SCOPES[1])],
+    ids=[*SCOPE_IDS[::2], "lossy-channel", "summaries"],
 )
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
@@ -215,7 +264,7 @@ def test_symbolic_states_constrained_to_a_concrete_state_step_like_it(
     """What the prover does: fresh Z3 variables with ``wf``; a well-formed concrete state must satisfy
     ``wf``, the model must map back to exactly that state, and the step on the *variables* must
     agree with the compiled step."""
-    m = bag_machine(tuple(scope.items())) if name == "lossy-channel" else machine(name, tuple(scope.items()))
+    m = _test_machine(name, scope)
     s = data.draw(state_values(m), label="well-formed state")
     k = _pick_instance(m, s, data)
     st_ = symbolic.fresh_state(m, "s")
@@ -232,6 +281,14 @@ def test_symbolic_states_constrained_to_a_concrete_state_step_like_it(
     assert (concrete is OUT_OF_BOUNDS) == (guard and not in_bounds)
     if guard and in_bounds:
         assert symbolic.model_state(m, model, sym.post) == concrete
+
+
+def _test_machine(name: str, scope: dict[str, int]) -> Machine:
+    if name == "lossy-channel":
+        return bag_machine(tuple(scope.items()))
+    if name == "summaries":
+        return summary_machine(tuple(scope.items()))
+    return machine(name, tuple(scope.items()))
 
 
 def test_start_states_agree() -> None:
@@ -326,6 +383,30 @@ def _break_codegen_bag_bound(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(codegen, "_bound_checks", mutant)
 
 
+def _break_codegen_set_sorted(mp: pytest.MonkeyPatch) -> None:
+    """Compiled ``sorted`` lists the set in descending order."""
+    orig = codegen._Emitter._expr
+
+    def mutant(self: Any, t: Any) -> str:
+        if t.op == "set_sorted":
+            return f"tuple(sorted({self.expr(t.args[0])}, reverse=True)[:{t.data}])"
+        return orig(self, t)
+
+    mp.setattr(codegen._Emitter, "_expr", mutant)
+
+
+def _break_symbolic_record_order(mp: pytest.MonkeyPatch) -> None:
+    """Z3 ``<`` on records compares the last field first."""
+    orig = symbolic.Evaluator._eval
+
+    def mutant(self: Any, t: Any, a: list[Any]) -> Any:
+        if t.op == "lt" and isinstance(t.args[0].type, RecordT):
+            return orig(self, t, [tuple(reversed(a[0])), tuple(reversed(a[1]))])
+        return orig(self, t, a)
+
+    mp.setattr(symbolic.Evaluator, "_eval", mutant)
+
+
 MUTANTS = {
     "codegen seq_tail drops the last element": ("TO-machine", _break_codegen_seq_tail, ("reachable", "arbitrary")),
     "symbolic seq_append prepends": ("VS-machine", _break_symbolic_seq_append, ("reachable", "arbitrary")),
@@ -334,6 +415,8 @@ MUTANTS = {
     "symbolic sequence bound off by one": ("VS-machine", _break_symbolic_bounds, ("arbitrary",)),
     "symbolic bag_remove takes every copy": ("lossy-channel", _break_symbolic_bag_remove, ("reachable", "arbitrary")),
     "codegen bag bound off by one": ("lossy-channel", _break_codegen_bag_bound, ("reachable", "arbitrary")),
+    "codegen sorted descending": ("summaries", _break_codegen_set_sorted, ("reachable", "arbitrary")),
+    "symbolic record order from the last field": ("summaries", _break_symbolic_record_order, ("reachable",)),
 }
 
 
@@ -344,7 +427,8 @@ def test_the_differential_test_catches_a_broken_op(mutant: str, strategy: str, m
     name, breaker, _ = MUTANTS[mutant]
     breaker(monkeypatch)
     # a fresh machine: compiled under the mutant
-    m = LossyChannel().build({}) if name == "lossy-channel" else get_spec(name).build({})
+    builders = {"lossy-channel": LossyChannel, "summaries": Summaries}
+    m = builders[name]().build({}) if name in builders else get_spec(name).build({})
     with pytest.raises(AssertionError):
         _runner(m, BODIES[strategy], 1000)()  # stops at the first disagreement (typically within 200)
 
@@ -368,7 +452,8 @@ def _runner(m: Machine, body: Callable[[Machine, st.DataObject], None], examples
 
 
 @pytest.mark.parametrize("strategy", BODIES)
-@pytest.mark.parametrize("name", ["TO-machine", "VS-machine"])
+@pytest.mark.parametrize("name", ["TO-machine", "VS-machine", "summaries"])
 def test_the_same_runs_pass_without_a_mutant(name: str, strategy: str) -> None:
     """So the rejections above are due to the mutants, not to the harness."""
-    _runner(get_spec(name).build({}), BODIES[strategy], 100)()
+    m = Summaries().build({}) if name == "summaries" else get_spec(name).build({})
+    _runner(m, BODIES[strategy], 100)()
