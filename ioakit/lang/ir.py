@@ -691,12 +691,13 @@ def _distinct(pairs: Pairs) -> Pairs:
     return out
 
 
-def _balanced_union(parts: list[Term]) -> Term:
-    """``p1 ∪ ... ∪ pn`` as a balanced tree (depth log n)."""
+def balanced_union(parts: list[Term]) -> Term:
+    """``p1 ∪ ... ∪ pn`` (``parts`` non-empty) as a balanced tree (depth log n): a chain would
+    nest ``n`` levels deep in the generated code."""
     if len(parts) == 1:
         return parts[0]
     mid = len(parts) // 2
-    return build("set_union", (_balanced_union(parts[:mid]), _balanced_union(parts[mid:])))
+    return build("set_union", (balanced_union(parts[:mid]), balanced_union(parts[mid:])))
 
 
 def setof(
@@ -729,7 +730,7 @@ def _set_of_pairs(pairs: Pairs, typ: SetT | None) -> Term:
     sure = [e for g, e in pairs if g is None]
     parts = [set_lit(st, *sure)] if sure else []
     parts += [ite(g, set_lit(st, e), empty) for g, e in pairs if g is not None]
-    return _balanced_union(parts)
+    return balanced_union(parts)
 
 
 def union_all(over: Any, fn: Callable[[Term], Any], typ: SetT | None = None) -> Term:
@@ -743,7 +744,7 @@ def union_all(over: Any, fn: Callable[[Term], Any], typ: SetT | None = None) -> 
     if not parts:
         _need(typ is not None, "setof/union_all over nothing: pass typ=SetT(...) for the empty set's type")
         return const(typ, frozenset())  # type: ignore[arg-type]
-    return _balanced_union(parts)
+    return balanced_union(parts)
 
 
 # -- bags (finite multisets) --------------------------------------------------------------------
