@@ -416,7 +416,8 @@ MUTANTS = {
     "symbolic bag_remove takes every copy": ("lossy-channel", _break_symbolic_bag_remove, ("reachable", "arbitrary")),
     "codegen bag bound off by one": ("lossy-channel", _break_codegen_bag_bound, ("reachable", "arbitrary")),
     "codegen sorted descending": ("summaries", _break_codegen_set_sorted, ("reachable", "arbitrary")),
-    "symbolic record order from the last field": ("summaries", _break_symbolic_record_order, ("reachable",)),
+    # reachable states reach the order on state values rarely within a run: arbitrary states do
+    "symbolic record order from the last field": ("summaries", _break_symbolic_record_order, ("arbitrary",)),
 }
 
 
