@@ -187,17 +187,22 @@ class Compiler:
                 return ir.union_is(args[0], c.data)
             if c.op == "union_as":
                 return ir.union_as(args[0], c.data)
+            if c.op == "set_sorted":  # the maximal length from the compiled term's own type
+                return ir.set_sorted(args[0])
             return OPS[c.op](*args)
         if isinstance(c, CQuant):
             return self._quant(c, env)
         raise AssertionError(f"unknown core node {c!r}")
 
-    def elements(self, var: BoundVar, r: Any, env: dict[int, Term]) -> list[tuple[Term | None, Term]]:
-        """(guard, element) pairs a quantifier ranges over, as ``ir.elements``."""
+    def elements(
+        self, var: BoundVar, r: Any, env: dict[int, Term], distinct: bool = True
+    ) -> list[tuple[Term | None, Term]]:
+        """(guard, element) pairs a quantifier ranges over, as ``ir.elements`` (``distinct``: each
+        value once, for ``sum`` and ``exists!`` over a set read off its term)."""
         if isinstance(r, TypeRange):
             return [(None, ir.const(r.type, v)) for v in r.type.values()]
         if isinstance(r, CollRange):
-            return ir.elements(self.term(r.coll, env))
+            return ir.elements(self.term(r.coll, env), distinct=distinct)
         sup = self.term(r.sup, env)
         out: list[tuple[Term | None, Term]] = []
         for v in r.type.values():
@@ -211,7 +216,11 @@ class Compiler:
         return out
 
     def _quant(self, c: CQuant, env: dict[int, Term]) -> Term:
-        elems = self.elements(c.var, c.range, env)
+        try:
+            elems = self.elements(c.var, c.range, env, distinct=c.kind in ("sum", "exists1"))
+        except ir.TraceError as e:  # a set without a finite universe whose elements cannot be read off
+            msg = str(e).split("\n", 1)[-1].strip()
+            raise InvariantScopeError(f"`{c.range_text}`: {msg}", c.span, self.source) from None
         self.instances += len(elems)
         if self.instances > MAX_INSTANCES:
             raise InvariantScopeError(
@@ -221,7 +230,7 @@ class Compiler:
                 self.source,
             )
         vid = id(c.var)
-        if vid not in self.free(c.body) and isinstance(c.range, TypeRange) and elems and c.kind != "sum":
+        if vid not in self.free(c.body) and isinstance(c.range, TypeRange) and elems and c.kind not in ("sum", "union"):
             # the variable is unused and its range a non-empty type: the quantifier is its body
             # (nesting unused binders would otherwise build terms exponential once unshared)
             b = self.term(c.body, env)
@@ -231,6 +240,10 @@ class Compiler:
             return ir.And(b if g is None else ir.Implies(g, b) for g, b in bodies)
         if c.kind == "exists":
             return ir.Or(b if g is None else ir.And(g, b) for g, b in bodies)
+        if c.kind == "union":
+            empty = ir.const(c.type, frozenset())
+            parts = [b if g is None else ir.ite(g, b, empty) for g, b in bodies]
+            return ir.balanced_union(parts) if parts else empty
         if c.kind == "exists1":
             sat = [b if g is None else ir.And(g, b) for g, b in bodies]
             return ir.Or(ir.And(s, *(ir.Not(o) for j, o in enumerate(sat) if j != i)) for i, s in enumerate(sat))

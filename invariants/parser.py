@@ -146,6 +146,15 @@ class _ToAST(Transformer):
     def sum_(self, meta: Any, ch: list[Any]) -> S.Quant:
         return S.Quant("sum", tuple(ch[0]), ch[1], span=_span_of(meta))
 
+    def union_(self, meta: Any, ch: list[Any]) -> S.Quant:
+        return S.Quant("union", tuple(ch[0]), ch[1], span=_span_of(meta))
+
+    def setof(self, meta: Any, ch: list[Any]) -> S.SetOf:
+        return S.SetOf(ch[0], tuple(ch[1]), ch[2] if len(ch) > 2 else None, span=_span_of(meta))
+
+    def let_expr(self, meta: Any, ch: list[Any]) -> S.Let:
+        return S.Let(S.Ident(ch[0].value, span=_span_of(ch[0])), ch[1], ch[2], span=_span_of(meta))
+
     def ite(self, meta: Any, ch: list[Any]) -> S.Ite:
         return S.Ite(ch[0], ch[1], ch[2], span=_span_of(meta))
 
@@ -396,8 +405,8 @@ def _context(e: UnexpectedToken) -> str | None:
     for v in reversed(ip.parser_state.value_stack):
         if isinstance(v, Tree) and v.data == "quantifier":
             return "".join(t.value for t in v.children)
-        if isinstance(v, Token) and v.type == "SUM":
-            return "sum"
+        if isinstance(v, Token) and v.type in ("SUM", "UNION"):
+            return v.type.lower()
         if isinstance(v, Token) and v.type in ("COLON", "EQUAL"):
             return None
         if isinstance(v, Token) and v.type == "DEF":
@@ -459,7 +468,7 @@ def _syntax_error(src: SourceFile, e: UnexpectedInput) -> InvariantSyntaxError:
     ctx = _context(e)
     if (
         "COLON" in accepts
-        and ctx in ("forall", "exists", "exists!", "∀", "∃", "∃!", "sum")
+        and ctx in ("forall", "exists", "exists!", "∀", "∃", "∃!", "sum", "union")
         and _would_continue(e, ["COLON"])
     ):
         return InvariantSyntaxError(

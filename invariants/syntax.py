@@ -162,11 +162,30 @@ class Binder(Node):
 
 @dataclass(frozen=True)
 class Quant(Node):
-    """``forall``, ``exists``, ``exists!`` (exactly one) or ``sum`` over ``binders``."""
+    """``forall``, ``exists``, ``exists!`` (exactly one), ``sum`` or ``union`` (big union of
+    sets) over ``binders``."""
 
-    kind: str  # "forall" | "exists" | "exists1" | "sum"
+    kind: str  # "forall" | "exists" | "exists1" | "sum" | "union"
     binders: tuple[Binder, ...]
     body: Expr
+
+
+@dataclass(frozen=True)
+class Let(Node):
+    """``let x = value in body``: ``x`` names the value in ``body``."""
+
+    var: Ident
+    value: Expr
+    body: Expr
+
+
+@dataclass(frozen=True)
+class SetOf(Node):
+    """``{elem | binders}`` or ``{elem | binders where cond}``: a set comprehension."""
+
+    elem: Expr
+    binders: tuple[Binder, ...]
+    cond: Expr | None
 
 
 Expr = (
@@ -186,6 +205,8 @@ Expr = (
     | Ite
     | Size
     | Quant
+    | Let
+    | SetOf
 )
 
 

@@ -43,6 +43,8 @@ from ioakit.lang.types import (
     UnionT,
     join,
     same_shape,
+    universe_size,
+    unordered_part,
 )
 
 from . import syntax as S
@@ -80,8 +82,10 @@ BUILTINS: dict[str, str] = {
     "card": "card(S): the number of elements of a set (also |S|)",
     "min": "min(a, b): the smaller integer",
     "max": "max(a, b): the larger integer",
-    "get": "get(o): the value of an option that is not ⊥ (of ⊥: the element type's first value)",
     "dom": "dom(m): the set of keys at which the partial map m (values: an option type) is not ⊥",
+    "get": "get(o): the value of an option that is not ⊥ (of ⊥: the element type's first value)",
+    "sorted": "sorted(S): the elements of a set of ordered values (integers, domain elements, records and "
+    "tuples of those) as an ascending sequence",
 }
 
 TYPE_WORDS = ("Int", "Bool", "Set")
@@ -351,6 +355,18 @@ class Checker:
                         stack.append((bd.range, frozenset(names)))
                     names.add(bd.var.name)
                 stack.append((n.body, frozenset(names)))
+                continue
+            if isinstance(n, S.Let):
+                stack.append((n.value, b))
+                stack.append((n.body, b | {n.var.name}))
+                continue
+            if isinstance(n, S.SetOf):
+                names = set(b)
+                for bd in n.binders:
+                    if not isinstance(bd.range, S.TypeName | S.SetType):
+                        stack.append((bd.range, frozenset(names)))
+                    names.add(bd.var.name)
+                stack.extend((x, frozenset(names)) for x in (n.elem, n.cond) if x is not None)
                 continue
             if isinstance(n, S.Name):
                 if n.name not in b:
@@ -882,6 +898,19 @@ class Checker:
                 )
             kt = mt.keys[0] if len(mt.keys) == 1 else TupleT(*mt.keys)
             return self._op(e, "dom", (m,), SetT(kt))
+        if name == "sorted":
+            s = self.check(e.args[0], scope)
+            if not isinstance(s.type, SetT):
+                raise self.err(f"sorted needs a set, got {self.a(s.type)} value", e.args[0])
+            bad = unordered_part(s.type.elem)
+            if bad is not None:
+                raise self.err(
+                    f"sorted needs a set of ordered values, but {bad} is not ordered (integers, domain elements, "
+                    f"and records and tuples of those are)",
+                    e.args[0],
+                )
+            n = universe_size(s.type.elem, MAX_QUANT_VALUES + 1)  # the compiler takes the real bound
+            return self._term_op(e, "set_sorted", (s,), None, rule_data=n)
         if name == "card":
             s = self.check(e.args[0], scope)
             if not isinstance(s.type, SetT):
@@ -1009,11 +1038,21 @@ class Checker:
                 ne = self._op(e, "not", (self._op(e, "eq", (left, right), BOOL),), BOOL)
                 return self._op(e, "and", (c, ne), BOOL)
             return c
+        if isinstance(at, RecordT) and isinstance(bt, RecordT) and same_shape(at, bt):
+            bad = unordered_part(at)
+            if bad is not None:
+                raise self.err(
+                    f"cannot order {self.a(at)} value: {bad} is not ordered (records and tuples are ordered "
+                    f"lexicographically, field by field, when every field is an integer, a domain element, a Bool "
+                    f"or an ordered record)",
+                    e.op_span,
+                )
+            return self._op(e, "lt" if strict else "le", (left, right), BOOL)
         if isinstance(at, SetT) and isinstance(bt, SetT):
             raise self.err(f"`{op}` does not order sets: write `subset` (⊆) for set inclusion", e.op_span)
         raise self.err(
             f"cannot order {self.a(at)} value and {self.a(bt)} value (only integers, elements of one "
-            f"domain, and sequences (prefix order) are ordered)",
+            f"domain, records and tuples (lexicographically), and sequences (prefix order) are ordered)",
             e.op_span,
             *self._bound_note(a),
             *self._bound_note(b),
@@ -1055,6 +1094,10 @@ class Checker:
             bound.append((var, rng, b))
         if e.kind == "sum":
             body = self.expect_int(e.body, sc, "the body of `sum`")
+        elif e.kind == "union":
+            body = self.check(e.body, sc)
+            if not isinstance(body.type, SetT):
+                raise self.err(f"the body of `union` must be a set, got {self.a(body.type)} value", e.body)
         else:
             body = self.expect_bool(e.body, sc, f"the body of `{e.kind.replace('exists1', 'exists!')}`")
         out = body
@@ -1064,7 +1107,7 @@ class Checker:
                     "`exists!` over a sequence is ambiguous (entries or positions?); quantify over range(s)", b
                 )
             out = CQuant(
-                INT if e.kind == "sum" else BOOL,
+                INT if e.kind == "sum" else body.type if e.kind == "union" else BOOL,
                 e.kind,
                 var,
                 rng,
@@ -1074,6 +1117,36 @@ class Checker:
                 text=self.text(e),
             )
         return out
+
+    def _Let(self, e: S.Let, scope: Scope, exp: Type | None) -> Core:
+        """``let x = v in body``: ``x`` stands for the checked core of ``v`` (shared, so it is
+        compiled once), as a definition's argument does."""
+        self._check_fresh_name(e.var.name, e.var, "let-bound variable", scope)
+        value = self.check(e.value, scope)
+        sc = dict(scope)
+        sc[e.var.name] = ArgBinding(value)
+        return self.check(e.body, sc, exp)
+
+    def _SetOf(self, e: S.SetOf, scope: Scope, exp: Type | None) -> Core:
+        """``{elem | x in R, ... where cond}`` as the big union, over the binders, of
+        ``if cond then {elem} else {}`` (what ``ir.setof`` builds)."""
+        sc = dict(scope)
+        bound: list[tuple[BoundVar, Any, S.Binder]] = []
+        for b in e.binders:
+            var, rng = self.check_binder(b, sc)
+            sc[b.var.name] = var
+            bound.append((var, rng, b))
+        want = exp.elem if isinstance(exp, SetT) else None
+        elem = self.check(e.elem, sc, want)
+        st = SetT(elem.type)
+        body: Core = self._op(e.elem, "set_lit", (elem,), st)
+        if e.cond is not None:
+            cond = self.expect_bool(e.cond, sc, "the condition (after `where`) of a set comprehension")
+            empty = CConst(st, frozenset(), span=e.span, text="{}")
+            body = self._op(e.cond, "ite", (cond, body, empty), st)
+        for var, rng, b in reversed(bound):
+            body = CQuant(st, "union", var, rng, body, self.text(b.range), span=e.span, text=self.text(e))  # type: ignore[arg-type]
+        return body
 
     def check_binder(self, b: S.Binder, scope: Scope) -> tuple[BoundVar, Any]:
         name = b.var.name
@@ -1093,7 +1166,9 @@ class Checker:
                 coll = self.check(r, scope)  # type: ignore[arg-type]
                 ct = coll.type
                 if isinstance(ct, SetT | SeqT | BagT):  # a bag: its distinct elements
-                    n = ct.maxlen if isinstance(ct, SeqT) else len(ct.universe())
+                    # a set without a finite universe ranges over the elements read off its term
+                    # (``ir.elements``): the compiler counts those instances
+                    n = ct.maxlen if isinstance(ct, SeqT) else 0 if not ct.finite else len(ct.universe())
                     if n > MAX_QUANT_VALUES:
                         raise self.err(f"quantifying over {self.text(r)} expands to {n} cases; too many", b)
                     vt, rng = ct.elem, CollRange(coll)

@@ -35,6 +35,7 @@ from typing import Any
 
 import z3
 
+from ioakit.errors import UserError
 from ioakit.lang.ir import Term, subterms
 from ioakit.lang.ops import OPS
 from ioakit.lang.types import (
@@ -53,6 +54,21 @@ from ioakit.lang.types import (
 )
 
 Sym = Any  # a symbolic structure as in the module docstring
+
+
+class NoSymbolicEncoding(UserError):
+    """A term or variable that has no Z3 encoding: a set whose element type has no finite
+    enumeration (a set of records holding sequences), used otherwise than through membership
+    and quantifiers over a set term whose elements ``ir.elements`` reads off its syntax."""
+
+
+def _no_universe(t: SetT, what: str) -> NoSymbolicEncoding:
+    return NoSymbolicEncoding(
+        f"{what} of type {t} has no Z3 encoding: its element type {t.elem} has no finite enumeration (it holds "
+        f"a sequence). In proofs, use such a set only through membership and forall/exists over a set built "
+        f"from set literals, add, union, ite, setof or union_all (read off the term); card, equality, other "
+        f"set operations and state variables of this type run only in the concrete semantics (exploration)"
+    )
 
 
 def z3_version() -> str:
@@ -113,6 +129,8 @@ def from_const(t: Type, v: Any) -> Sym:
     if isinstance(t, SeqT):
         return SymSeq(z3.IntVal(len(v)), tuple(from_const(t.elem, x) for x in v), from_const(t.elem, t.elem.default()))
     if isinstance(t, SetT):
+        if not t.elem.finite:
+            raise _no_universe(t, "a constant")
         return SymSet({u: z3.BoolVal(u in v) for u in t.universe()})
     if isinstance(t, BagT):
         return tuple(z3.IntVal(c) for c in v)
@@ -155,6 +173,8 @@ def fresh(t: Type, name: str) -> tuple[Sym, list[z3.BoolRef]]:
             cons += [z3.Implies(n > j, z3.And(c) if c else z3.BoolVal(True)), z3.Implies(n <= j, equal(e, default))]
         return SymSeq(n, tuple(elems), default), cons
     if isinstance(t, SetT):
+        if not t.elem.finite:
+            raise _no_universe(t, f"the variable {name}")
         return SymSet({u: z3.Bool(f"{name}∋{t.elem.show(u)}") for u in t.universe()}), []
     if isinstance(t, BagT):
         counts = tuple(z3.Int(f"{name}#{t.elem.show(u)}") for u in t.universe())
@@ -338,6 +358,8 @@ class Evaluator:
         entry = OPS.get(op)
         if entry is None:
             raise AssertionError(f"no symbolic semantics for op {op}")
+        if isinstance(t.type, SetT) and not t.type.elem.finite:
+            raise _no_universe(t.type, f"the term {op}(...)")
         return entry.z3(_THIS, t, a)
 
 

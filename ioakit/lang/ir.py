@@ -49,7 +49,9 @@ from .types import (
     TupleT,
     Type,
     UnionT,
+    join,
     same_shape,
+    universe_size,
 )
 
 BOOL = BoolT()
@@ -309,6 +311,13 @@ class Term:
         if isinstance(self.type, BagT):
             return bag_size(self)
         return set_card(self)
+
+    def sorted(self, maxlen: int | None = None) -> Term:
+        """The set's elements in ascending order, as a sequence (its element type must be
+        ordered: integers, enums, records of those). ``maxlen`` defaults to the size of the
+        element universe, so nothing is ever left out; a smaller ``maxlen`` keeps the first
+        ``maxlen`` elements (the least ones) of a larger set."""
+        return set_sorted(self, maxlen)
 
     # -- maps -----------------------------------------------------------------------------------
     def put(self, key: Any, v: Any) -> Term:
@@ -570,6 +579,11 @@ def seq_elems(s: Term) -> Term:
 def contains(coll: Term, x: Any) -> Term:
     """``x ∈ coll`` for a set or a bag, or ``x ∈ range(coll)`` for a sequence."""
     if isinstance(coll.type, SetT):
+        if _peel_wanted(coll.type):
+            pairs = peel(coll)
+            if pairs is not None:  # ⋁ (guard_i ∧ elem_i == x): no universe needed
+                xt = lift(x, coll.type.elem)
+                return Or(eq(e, xt) if g is None else And(g, eq(e, xt)) for g, e in pairs)
         return build("set_member", (lift(x, coll.type.elem), coll))
     if isinstance(coll.type, BagT):
         return build("bag_member", (lift(x, coll.type.elem), coll), coll.type)
@@ -593,6 +607,174 @@ def set_op(op: str, s: Any, o: Any) -> Term:
 
 def set_card(s: Term) -> Term:
     return build("set_card", (s,))
+
+
+def set_sorted(s: Term, maxlen: int | None = None) -> Term:
+    """The sequence of the elements of ``s`` in ascending order (see ``Term.sorted``)."""
+    _need(isinstance(s.type, SetT), f"sorted needs a set, got {s.type}")
+    n = universe_size(s.type.elem, 1 << 30) if maxlen is None else maxlen  # type: ignore[attr-defined]
+    return build("set_sorted", (s,), n)
+
+
+# -- sets read off their terms; comprehensions and big unions -----------------------------------
+
+PEEL_ABOVE = 4096
+"""A set whose element type has more values than this (or no finite enumeration) is quantified
+over, and tested for membership, through the element terms read off its syntax (``peel``) when
+it has such a form; smaller sets keep their universe expansion (one bit per element in Z3)."""
+
+Pairs = list[tuple["Term | None", "Term"]]
+
+
+def _peel_wanted(st: SetT) -> bool:
+    return universe_size(st.elem, PEEL_ABOVE + 1) > PEEL_ABOVE
+
+
+def _guard_and(g: Term | None, c: Any) -> Term | None:
+    """``g ∧ c`` with ``None`` for true."""
+    t = lift(c) if g is None else And(g, c)
+    return None if t.is_const and t.value else t
+
+
+def peel(s: Term) -> Pairs | None:
+    """The (guard, element) pairs of a set term built from constants, ``set_lit``, ``set_add``,
+    ``set_union``, ``ite`` (what ``setof`` and ``union_all`` build), and ``set_remove``,
+    ``set_inter``, ``set_diff`` of those: ``x ∈ s`` iff some guard holds with its element equal to
+    ``x``. ``None`` when ``s`` has another form (a state variable, ...). A guard ``None`` is true;
+    pairs with a false guard are dropped, and pairs of one element term are merged (so the
+    ``ite`` chains of conditional effects do not double the list)."""
+    memo: dict[int, Pairs | None] = {}
+
+    def go(t: Term) -> Pairs | None:
+        if id(t) in memo:
+            return memo[id(t)]
+        out: Pairs | None
+        st = t.type
+        a = t.args
+        if t.op == "const" and isinstance(st, SetT):
+            out = [(None, const(st.elem, v)) for v in st.sort_key(t.data)]
+        elif t.op == "set_lit":
+            out = [(None, x) for x in a]
+        elif t.op == "set_add":
+            base = go(a[0])
+            out = None if base is None else [*base, (None, a[1])]
+        elif t.op == "set_union":
+            left, right = go(a[0]), go(a[1])
+            out = None if left is None or right is None else [*left, *right]
+        elif t.op == "ite":
+            yes, no = go(a[1]), go(a[2])
+            if yes is None or no is None:
+                out = None
+            else:
+                out = [(_guard_and(a[0], g if g is not None else TRUE), e) for g, e in yes]
+                out += [(_guard_and(Not(a[0]), g if g is not None else TRUE), e) for g, e in no]
+        elif t.op in ("set_remove", "set_inter", "set_diff"):
+            base = go(a[0])
+            if base is None:
+                out = None
+            elif t.op == "set_remove":
+                out = [(_guard_and(g, Not(eq(e, a[1]))), e) for g, e in base]
+            else:
+                keep = (lambda e: contains(a[1], e)) if t.op == "set_inter" else (lambda e: Not(contains(a[1], e)))
+                out = [(_guard_and(g, keep(e)), e) for g, e in base]
+        else:
+            out = None
+        if out is not None:
+            out = _merge(out)
+        memo[id(t)] = out
+        return out
+
+    return go(s)
+
+
+def _merge(pairs: Pairs) -> Pairs:
+    """Drop pairs with a false guard; one pair per element term (guards joined by ``or``)."""
+    by_elem: dict[int, tuple[Term | None, Term]] = {}
+    for g, e in pairs:
+        if g is not None and g.is_const and not g.value:
+            continue
+        prev = by_elem.get(id(e))
+        if prev is None:
+            by_elem[id(e)] = (g, e)
+        elif prev[0] is not None:
+            joined = None if g is None else Or(prev[0], g)
+            by_elem[id(e)] = (None if joined is not None and joined.is_const else joined, e)
+    return list(by_elem.values())
+
+
+def _distinct(pairs: Pairs) -> Pairs:
+    """The pairs with each value counted once: the guard of an element also says that no
+    earlier pair holds the same value (``sum`` and "exactly one" need this; sets do not count
+    twice)."""
+    out: Pairs = []
+    for i, (g, e) in enumerate(pairs):
+        guard = g
+        for g2, e2 in pairs[:i]:
+            same = eq(e2, e)
+            if same.is_const and not same.value:
+                continue
+            guard = _guard_and(guard, Not(same if g2 is None else And(g2, same)))
+            if guard is not None and guard.is_const:  # false: e always equals an earlier element
+                break
+        if guard is None or not guard.is_const:
+            out.append((guard, e))
+    return out
+
+
+def balanced_union(parts: list[Term]) -> Term:
+    """``p1 ∪ ... ∪ pn`` (``parts`` non-empty) as a balanced tree (depth log n): a chain would
+    nest ``n`` levels deep in the generated code."""
+    if len(parts) == 1:
+        return parts[0]
+    mid = len(parts) // 2
+    return build("set_union", (balanced_union(parts[:mid]), balanced_union(parts[mid:])))
+
+
+def setof(
+    over: Any, fn: Callable[[Term], Any], where: Callable[[Term], Any] | None = None, typ: SetT | None = None
+) -> Term:
+    """``{fn(x) | x ∈ over, where(x)}``, where ``over`` is anything ``elements`` accepts (a
+    domain, a finite type, a set, a bag, or a sequence: its entries). Built from set literals,
+    ``ite`` and ``union`` (no op of its own), so quantifiers over it and membership in it read
+    its elements off the term even when their type has no finite enumeration. ``typ`` (a set
+    type) is needed only when ``over`` may be empty statically."""
+    pairs: Pairs = []
+    for g, e in elements(over, distinct=False):
+        c = g if where is None else _guard_and(g, where(e))
+        if c is not None and c.is_const:  # false
+            continue
+        pairs.append((c, lift(fn(e), typ.elem if typ is not None else None)))
+    return _set_of_pairs(pairs, typ)
+
+
+def _set_of_pairs(pairs: Pairs, typ: SetT | None) -> Term:
+    if not pairs:
+        _need(typ is not None, "setof/union_all over nothing: pass typ=SetT(...) for the empty set's type")
+        return const(typ, frozenset())  # type: ignore[arg-type]
+    elem = typ.elem if typ is not None else pairs[0][1].type
+    for _, e in pairs:
+        _need(same_shape(elem, e.type), f"a set of {elem} cannot hold a {e.type}")
+        elem = join(elem, e.type)
+    st = SetT(elem)
+    empty = const(st, frozenset())
+    sure = [e for g, e in pairs if g is None]
+    parts = [set_lit(st, *sure)] if sure else []
+    parts += [ite(g, set_lit(st, e), empty) for g, e in pairs if g is not None]
+    return balanced_union(parts)
+
+
+def union_all(over: Any, fn: Callable[[Term], Any], typ: SetT | None = None) -> Term:
+    """``⋃_{x ∈ over} fn(x)`` for a set-valued ``fn`` (``over`` as for ``setof``); ``typ`` is
+    needed only when ``over`` may be empty statically."""
+    parts: list[Term] = []
+    for g, e in elements(over, distinct=False):
+        v = lift(fn(e), typ)
+        _need(isinstance(v.type, SetT), f"union_all needs a set-valued function, got a {v.type}")
+        parts.append(v if g is None else ite(g, v, const(v.type, frozenset())))
+    if not parts:
+        _need(typ is not None, "setof/union_all over nothing: pass typ=SetT(...) for the empty set's type")
+        return const(typ, frozenset())  # type: ignore[arg-type]
+    return balanced_union(parts)
 
 
 # -- bags (finite multisets) --------------------------------------------------------------------
@@ -738,8 +920,24 @@ def some(x: Any, typ: OptionT | None = None) -> Term:
 # -- quantifiers (static expansion) -------------------------------------------------------------
 
 
-def elements(over: Any) -> list[tuple[Term | None, Term]]:
-    """(guard, element) pairs that a quantifier over ``over`` ranges across."""
+def elements(over: Any, distinct: bool = True) -> list[tuple[Term | None, Term]]:
+    """(guard, element) pairs that a quantifier over ``over`` ranges across.
+
+    A set whose element type has no finite enumeration, or more than ``PEEL_ABOVE`` values, and
+    whose term is built from literals, ``add``, ``union``, ``ite`` (``setof``, ``union_all``) is
+    expanded over the element terms read off its syntax (``peel``); with ``distinct`` (for
+    ``sum`` and "exactly one") each value is guarded to count once, at its first occurrence —
+    ``forall``/``exists`` do not need it. Other sets range over their element universe."""
+    if isinstance(over, Term) and isinstance(over.type, SetT) and _peel_wanted(over.type):
+        pairs = peel(over)
+        if pairs is None:
+            raise TraceError(
+                f"{_user_location()}\n  cannot quantify over {over!r}: its element type {over.type.elem} "
+                f"{'has no finite enumeration' if not over.type.elem.finite else 'has too many values'}, and "
+                f"the set is not built from set literals, add, union, ite, setof or union_all (whose elements "
+                f"can be read off the term)"
+            )
+        return _distinct(pairs) if distinct else pairs
     if isinstance(over, Domain):
         t = EnumT(over)
         return [(None, const(t, i)) for i in range(len(over))]
@@ -768,11 +966,11 @@ def elements(over: Any) -> list[tuple[Term | None, Term]]:
 def forall(over: Any, body: Callable[[Term], Any]) -> Term:
     """``∀ x ∈ over: body(x)`` over a domain, finite type, set, bag (its distinct elements) or
     sequence (expanded statically)."""
-    return And(body(e) if g is None else Implies(g, body(e)) for g, e in elements(over))
+    return And(body(e) if g is None else Implies(g, body(e)) for g, e in elements(over, distinct=False))
 
 
 def exists(over: Any, body: Callable[[Term], Any]) -> Term:
-    return Or(body(e) if g is None else And(g, body(e)) for g, e in elements(over))
+    return Or(body(e) if g is None else And(g, body(e)) for g, e in elements(over, distinct=False))
 
 
 def subterms(roots: Sequence[Term]) -> list[Term]:

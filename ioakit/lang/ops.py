@@ -49,6 +49,8 @@ from .types import (
     contained,
     join,
     same_shape,
+    universe_size,
+    unordered_part,
 )
 
 BOOL = BoolT()
@@ -136,6 +138,8 @@ def _order_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
     ok = (isinstance(a, IntT) and isinstance(b, IntT)) or (
         isinstance(a, EnumT) and isinstance(b, EnumT) and a.domain == b.domain
     )
+    if isinstance(a, RecordT) or isinstance(b, RecordT):  # lexicographic: see "ordered records" below
+        return _record_order_type(a, b)
     need(ok, f"cannot order {a} and {b} (only integers and elements of one domain are ordered)")
     return BOOL
 
@@ -263,7 +267,7 @@ def _set_set_op(op: str) -> TypeRule:
 
 def _set_card_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
     need(isinstance(ts[0], SetT), f"cardinality of a non-set {ts[0]}")
-    return IntT(0, len(ts[0].universe()))  # type: ignore[attr-defined]
+    return IntT(0, ts[0].max_card())  # type: ignore[attr-defined]
 
 
 def _map_keys_ok(mt: MapT, ks: tuple[Type, ...]) -> None:
@@ -615,6 +619,98 @@ def _z3_set_card(Z: Any, t: Any, a: list[Any]) -> Any:
     return z3.Sum(*(z3.If(b, 1, 0) for b in a[0].bits.values())) if a[0].bits else z3.IntVal(0)
 
 
+# == ordered records and sorted sets ==================================================================
+# Records and tuples are ordered lexicographically by field order when every field is ordered
+# (integers, enums with ⊥ least, Bool with false < true, ordered records): the FLS labels
+# ``L = G × N × P``. ``lt``/``le`` keep one entry each: the concrete meaning is Python's tuple
+# comparison, which is exactly that order on the concrete values (ints, enum indices with ⊥ =
+# -1, bools, nested tuples); the Z3 meaning expands it field by field. ``set_sorted`` lists a set
+# of an ordered element type in ascending order, as a sequence of at most ``data`` entries (the
+# first ``data`` elements when the set is larger).
+
+
+def _record_order_type(a: Type, b: Type) -> Type:
+    """The type rule of ``lt``/``le`` on records: same shape, every field ordered."""
+    need(
+        isinstance(a, RecordT) and isinstance(b, RecordT) and same_shape(a, b),
+        f"cannot order {a} and {b} (a record is ordered only against a record of the same shape)",
+    )
+    bad = unordered_part(a)
+    need(
+        bad is None,
+        f"cannot order {a} values: {bad} is not ordered (records and tuples are ordered "
+        f"lexicographically when every field is an integer, an enum, a Bool or an ordered record)",
+    )
+    return BOOL
+
+
+def _z3_lex(Z: Any, t: Type, x: Any, y: Any, strict: bool) -> Any:
+    """``x < y`` (``strict``) or ``x <= y`` on the Z3 structures of values of the ordered type ``t``."""
+    z3 = Z.z3
+    if isinstance(t, RecordT):
+        out = z3.BoolVal(not strict)
+        for (_, ft), xf, yf in reversed(list(zip(t.fields, x, y))):
+            out = z3.Or(_z3_lex(Z, ft, xf, yf, True), z3.And(Z.equal(xf, yf), out))
+        return out
+    if isinstance(t, BoolT):
+        return z3.And(z3.Not(x), y) if strict else z3.Or(z3.Not(x), y)
+    return x < y if strict else x <= y
+
+
+def _z3_order(strict: bool) -> Callable[[Any, Any, list[Any]], Any]:
+    def meaning(Z: Any, t: Any, a: list[Any]) -> Any:
+        return _z3_lex(Z, t.args[0].type, a[0], a[1], strict)
+
+    return meaning
+
+
+def _set_sorted_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    st = _set(ts[0], "sorted")
+    bad = unordered_part(st.elem)
+    need(bad is None, f"sorted needs a set of ordered elements, but {bad} is not ordered")
+    need(isinstance(data, int) and data >= 0, f"sorted needs a non-negative maximal length, got {data!r}")
+    return SeqT(st.elem, data)
+
+
+def _py_set_sorted(n: int, s: frozenset[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(s)[:n])
+
+
+def _emit_set_sorted(em: Any, t: Any) -> str:
+    code = em.expr(t.args[0])
+    if t.data >= universe_size(t.args[0].type.elem, t.data + 1):  # never longer than maxlen
+        return f"tuple(sorted({code}))"
+    return f"tuple(sorted({code})[:{t.data}])"
+
+
+def _z3_set_sorted(Z: Any, t: Any, a: list[Any]) -> Any:
+    """Position ``i`` holds the universe element that is a member and has exactly ``i`` members
+    before it in the order; the length is the cardinality, capped at the maximal length."""
+    z3 = Z.z3
+    s = a[0]
+    elem = t.type.elem
+    universe = sorted(set(t.args[0].type.universe()) | set(s.bits))
+    bits = [s.has(u) for u in universe]
+    before: list[Any] = []  # before[j]: the number of members among universe[:j]
+    count: Any = z3.IntVal(0)
+    for b in bits:
+        before.append(count)
+        count = count + z3.If(b, 1, 0)
+    n = t.data
+    default = Z.from_const(elem, elem.default())
+    elems = tuple(
+        Z._index_chain(
+            [(z3.And(bits[j], before[j] == i), Z.from_const(elem, universe[j])) for j in range(i, len(universe))],
+            default,
+        )
+        for i in range(n)
+    )
+    return Z.SymSeq(z3.If(count > n, n, count), elems, default)
+
+
+# == (end of ordered records and sorted sets) =========================================================
+
+
 def _z3_map_get(Z: Any, t: Any, a: list[Any]) -> Any:
     mt, default = t.data
     m, keys, kterms = a[0], a[1:], t.args[1:]
@@ -717,8 +813,8 @@ OPS: dict[str, Op] = dict(
             lambda Z, t, a: Z.select(*a),
         ),
         _op("eq", _eq_type, lambda _, a, b: a == b, _fmt("({0} == {1})"), lambda Z, t, a: Z.equal(*a)),
-        _op("lt", _order_type, lambda _, a, b: a < b, _fmt("({0} < {1})"), _z(lambda z3, a, b: a < b)),
-        _op("le", _order_type, lambda _, a, b: a <= b, _fmt("({0} <= {1})"), _z(lambda z3, a, b: a <= b)),
+        _op("lt", _order_type, lambda _, a, b: a < b, _fmt("({0} < {1})"), _z3_order(strict=True)),
+        _op("le", _order_type, lambda _, a, b: a <= b, _fmt("({0} <= {1})"), _z3_order(strict=False)),
         _op("add", _arith("add"), lambda _, a, b: a + b, _fmt("({0} + {1})"), _z(lambda z3, a, b: a + b)),
         _op("sub", _arith("sub"), lambda _, a, b: a - b, _fmt("({0} - {1})"), _z(lambda z3, a, b: a - b)),
         _op("mul", _arith("mul"), lambda _, a, b: a * b, _fmt("({0} * {1})"), _z(lambda z3, a, b: a * b)),
@@ -771,6 +867,7 @@ OPS: dict[str, Op] = dict(
             _z3_set_set("set_subset"),
         ),
         _op("set_card", _set_card_type, lambda _, s: len(s), _fmt("len({0})"), _z3_set_card),
+        _op("set_sorted", _set_sorted_type, _py_set_sorted, _emit_set_sorted, _z3_set_sorted),  # ordered records
         _op("map_get", _map_get_type, _py_map_get, _emit_map_get, _z3_map_get),
         _op("map_put", _map_put_type, _py_map_put, _emit_map_put, _z3_map_put, (("_put", _put),)),
         _op("bag_lit", _bag_lit_type, _py_bag_lit, _emit_bag_lit, _z3_bag_lit, _BAG_HELPERS),

@@ -300,19 +300,46 @@ class SeqT(Type):
 
 @dataclass(frozen=True)
 class SetT(Type):
-    """Finite set over a finite element type (``2^P``, ``created ⊆ views``)."""
+    """Finite set (``2^P``, ``created ⊆ views``).
+
+    Over a finite element type the Z3 encoding has one bit per element of ``universe()``. The
+    element type may also have no finite enumeration (a record holding a sequence: the FLS
+    ``allstate``, a set of summaries): such a set is concrete (a frozenset) and ``universe()`` /
+    ``values()`` raise ``SchemaError``; the term language then reads membership and quantifiers
+    off the syntax of the set term (``ir.elements``), so neither backend needs the universe.
+    """
 
     elem: Type
 
+    @property
+    def finite(self) -> bool:  # type: ignore[override]
+        return self.elem.finite
+
+    def _no_universe(self) -> SchemaError:
+        return SchemaError(
+            f"{self}: the element type {self.elem} has no finite enumeration (it holds a sequence), so the set "
+            f"has no universe; use membership and quantifiers over a set built from set literals, add, union, "
+            f"ite, setof or union_all (read off the term), and no other set operation in Z3"
+        )
+
     def values(self) -> Iterator[frozenset[Any]]:
+        if not self.elem.finite:
+            raise self._no_universe()
         els = list(self.elem.values())
         for r in range(len(els) + 1):
             for c in itertools.combinations(els, r):
                 yield frozenset(c)
 
     def universe(self) -> list[Any]:
-        """The possible elements, in domain order (the Z3 encoding has one bit per element)."""
+        """The possible elements, in domain order (the Z3 encoding has one bit per element);
+        ``SchemaError`` when the element type has no finite enumeration."""
+        if not self.elem.finite:
+            raise self._no_universe()
         return list(self.elem.values())
+
+    def max_card(self) -> int:
+        """An upper bound of the cardinality: the universe's size, or ``UNBOUNDED_CARD`` without one."""
+        return universe_size(self.elem, UNBOUNDED_CARD)
 
     def default(self) -> frozenset[Any]:
         return frozenset()
@@ -321,6 +348,10 @@ class SetT(Type):
         return isinstance(v, frozenset) and all(self.elem.check(x) for x in v)
 
     def sort_key(self, v: frozenset[Any]) -> list[Any]:
+        """The elements of ``v`` in a canonical order: universe order, or (without a universe)
+        the structural order of ``value_key``."""
+        if not self.elem.finite:
+            return sorted(v, key=lambda x: value_key(self.elem, x))
         order = {x: i for i, x in enumerate(self.universe())}
         return sorted(v, key=lambda x: order.get(x, -1))
 
@@ -737,3 +768,72 @@ def join(a: Type, b: Type) -> Type:
     if a == b:
         return a
     raise SchemaError(f"incompatible types {a} and {b}")
+
+
+# -- orders and sizes (record order, sorted sets, sets without a universe) ------------------------
+
+UNBOUNDED_CARD = 2**31 - 1
+"""Cardinality bound of a set whose element type has no finite enumeration (``SetT.max_card``)."""
+
+
+def universe_size(t: Type, cap: int) -> int:
+    """The number of values of ``t``, saturating at ``cap`` (``cap`` when ``t`` is not finite);
+    never enumerates a product."""
+    if not t.finite:
+        return cap
+    if isinstance(t, BoolT):
+        return 2
+    if isinstance(t, IntT):
+        return min(max(t.hi - t.lo + 1, 0), cap)
+    if isinstance(t, EnumT):
+        return min(len(t.domain) + (1 if t.bottom else 0), cap)
+    if isinstance(t, RecordT):
+        n = 1
+        for _, ft in t.fields:
+            n = min(n * universe_size(ft, cap), cap)
+        return n
+    if isinstance(t, SetT):
+        e = universe_size(t.elem, cap)
+        return cap if e >= cap.bit_length() else min(2**e, cap)
+    if isinstance(t, BagT):
+        e = universe_size(t.elem, cap)
+        return cap if e >= cap.bit_length() else min((t.bound + 1) ** e, cap)
+    if isinstance(t, MapT):
+        v = universe_size(t.val, cap)
+        n = 1
+        for _ in range(t.size):
+            n = min(n * v, cap)
+            if n >= cap:
+                break
+        return n
+    return cap
+
+
+def unordered_part(t: Type, path: str = "") -> str | None:
+    """``None`` when ``t`` is ordered — integers, enums (⊥ least), Bool (false < true) as a
+    field, records and tuples of ordered fields (lexicographic by field order) — else a
+    description of the first unordered part (``"field ord: Seq[L; <= 2]"``)."""
+    if isinstance(t, IntT | EnumT) or (isinstance(t, BoolT) and path):
+        return None
+    if isinstance(t, RecordT):
+        for n, ft in t.fields:
+            label = f"component {n[1:]}" if t.anonymous else f"field {n}"
+            bad = unordered_part(ft, f"{path}{label} of {t.name}: ")
+            if bad is not None:
+                return bad
+        return None
+    return f"{path}{t}" if path else str(t)
+
+
+def value_key(t: Type, v: Any) -> Any:
+    """A sort key of the concrete value ``v`` of ``t``, consistent across values of one type
+    (the canonical order of sets without a universe, for display and JSON)."""
+    if isinstance(t, RecordT):
+        return tuple(value_key(ft, x) for (_, ft), x in zip(t.fields, v))
+    if isinstance(t, SeqT):
+        return tuple(value_key(t.elem, x) for x in v)
+    if isinstance(t, SetT):
+        return tuple(sorted(value_key(t.elem, x) for x in v))
+    if isinstance(t, MapT):
+        return tuple(value_key(t.val, x) for x in v)
+    return v

@@ -4,7 +4,8 @@
 What ioakit ships for it, and where:
 
 * machines (here): TO-machine (Figure 2), VS-machine (Figure 5), WeakVS-machine (the remark after
-  Lemma 4.2);
+  Lemma 4.2), VStoTO-system (Section 6: VS-machine ∥ VStoTO_p of Figures 7-9) as printed, and
+  VStoTO-system-label-normal, our smallest fix of a double delivery the printed one allows;
 * Python properties (``lemmas.py``): the 14 items of Lemma 4.1, and two facts of TO-machine;
 * invariant files (``invariants/fls/``): the same, in the invariant language;
 * trace checkers (``traces/fls/``): Lemma 4.2's ``cause`` mapping on VS traces, membership in the
@@ -22,6 +23,7 @@ from ioakit.registry import Claim, Paper, TraceCheck
 
 from .to_machine import TOMachine
 from .vs_machine import VSMachine, WeakVSMachine
+from .vstoto import VStoTOSystem, VStoTOSystemLabelNormal
 
 VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
 TO_SCOPE = {"processors": 2, "values": 2, "max_inputs": 3}
@@ -156,7 +158,7 @@ PAPER = Paper(
     key="fls",
     title="Specifying and Using a Partitionable Group Communication Service",
     citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
-    machines=(TOMachine, VSMachine, WeakVSMachine),
+    machines=(TOMachine, VSMachine, WeakVSMachine, VStoTOSystem, VStoTOSystemLabelNormal),
     invariant_files={
         "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
         "vs_bounds": _INVARIANTS / "vs_bounds.inv",
@@ -173,9 +175,22 @@ PAPER = Paper(
             "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses",
             _check_vs_trace,
         ),
-        TraceCheck(("TO-machine",), "membership in the traces of TO-machine (FLS Fig. 2)", _check_to_trace),
+        TraceCheck(
+            ("TO-machine", "VStoTO-system", "VStoTO-system-label-normal"),
+            "membership in the traces of TO-machine (FLS Fig. 2; for VStoTO-system, Theorem 6.26)",
+            _check_to_trace,
+        ),
     ),
     claims=_claims,
 )
 
-__all__ = ["PAPER", "TO_SCOPE", "VS_SCOPE", "TOMachine", "VSMachine", "WeakVSMachine"]
+__all__ = [
+    "PAPER",
+    "TO_SCOPE",
+    "VS_SCOPE",
+    "TOMachine",
+    "VSMachine",
+    "VStoTOSystem",
+    "VStoTOSystemLabelNormal",
+    "WeakVSMachine",
+]

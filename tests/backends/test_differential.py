@@ -32,11 +32,12 @@ from oracles.strategies import values
 
 from backends.bag_channel import LossyChannel
 from backends.summary_exchange import SummaryExchange
+from backends.summary_machine import Summaries
 from ioakit.backends import codegen, symbolic
 from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.explore import Explorer
 from ioakit.lang.automaton import Machine
-from ioakit.lang.types import BagT, BoolT, MapT, SeqT, Type, UnionT
+from ioakit.lang.types import BagT, BoolT, MapT, RecordT, SeqT, Type, UnionT
 from ioakit.registry import get_spec
 
 SCOPES: list[tuple[str, dict[str, int]]] = [
@@ -208,6 +209,52 @@ def test_every_instance_agrees_on_every_reachable_state_of_the_summary_exchange(
             check_step_agrees(m, s, k)
 
 
+SUMMARY_SCOPES: list[dict[str, int]] = [{}, {"values": 2, "max_labels": 1, "processors": 3}]
+"""The summaries machine of ``summary_machine.py``: record order, ``sorted``, ``setof``,
+``union_all`` and ``allstate`` (a set of records holding a sequence: no finite universe, read off
+its term) in guards and effects."""
+
+
+@functools.cache
+def summary_machine(scope: tuple[tuple[str, int], ...]) -> Machine:
+    return Summaries().build(dict(scope))
+
+
+@pytest.mark.parametrize("body", BODIES)
+@pytest.mark.parametrize("scope", SUMMARY_SCOPES, ids=str)
+@_SETTINGS
+@given(data=st.data())
+def test_semantics_agree_on_record_order_sorted_and_peeled_sets(
+    scope: dict[str, int], body: str, data: st.DataObject
+) -> None:
+    BODIES[body](summary_machine(tuple(scope.items())), data)
+
+
+def test_every_instance_agrees_on_every_reachable_state_of_the_summaries() -> None:
+    m = summary_machine(())
+    states = Explorer(m).reachable()
+    assert len(states) == 253
+    for s in states:
+        for k in range(len(m.actions)):
+            check_step_agrees(m, s, k)
+
+
+def test_the_peeled_set_never_reaches_z3_as_a_set() -> None:
+    """``allstate`` has no finite universe: its guards are read off the term (no set op on it),
+    and a set operation on it is refused in Z3 with a clear error, not encoded wrongly."""
+    from ioakit.lang.ir import subterms
+    from ioakit.lang.types import SetT
+
+    m = summary_machine(())
+    for inst in m.actions:
+        roots = [inst.guard, *(t for _, t in inst.writes)]
+        assert not [t for t in subterms(roots) if isinstance(t.type, SetT) and not t.type.finite], inst.label
+    card = m.predicate(lambda s: s.allstate.card() > 0)
+    assert m.compiled() is not None
+    with pytest.raises(symbolic.NoSymbolicEncoding, match="no finite enumeration"):
+        symbolic.predicate(card, symbolic.fresh_state(m, "s").vars)
+
+
 def test_every_instance_agrees_on_every_reachable_state_of_the_channel() -> None:
     """Exhaustive: every reachable state of the channel × every instance (bound hits included)."""
     m = bag_machine(tuple(BAG_SCOPES[0].items()))
@@ -240,8 +287,13 @@ def test_every_instance_agrees_on_every_reachable_state_of_a_small_scope(name: s
 
 @pytest.mark.parametrize(
     ("name", "scope"),
-    [*SCOPES[::2], ("lossy-channel", BAG_SCOPES[0]), ("summary-exchange", UX_SCOPES[0])],
-    ids=[*SCOPE_IDS[::2], "lossy-channel", "summary-exchange"],
+    [
+        *SCOPES[::2],
+        ("lossy-channel", BAG_SCOPES[0]),
+        ("summary-exchange", UX_SCOPES[0]),
+        ("summaries", SUMMARY_SCOPES[1]),
+    ],
+    ids=[*SCOPE_IDS[::2], "lossy-channel", "summary-exchange", "summaries"],
 )
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())
@@ -275,6 +327,8 @@ def _test_machine(name: str, scope: dict[str, int]) -> Machine:
         return bag_machine(tuple(scope.items()))
     if name == "summary-exchange":
         return ux_machine(tuple(scope.items()))
+    if name == "summaries":
+        return summary_machine(tuple(scope.items()))
     return machine(name, tuple(scope.items()))
 
 
@@ -394,6 +448,18 @@ def _break_codegen_opt_is_some(mp: pytest.MonkeyPatch) -> None:
     mp.setattr(codegen._Emitter, "_expr", mutant)
 
 
+def _break_codegen_set_sorted(mp: pytest.MonkeyPatch) -> None:
+    """Compiled ``sorted`` lists the set in descending order."""
+    orig = codegen._Emitter._expr
+
+    def mutant(self: Any, t: Any) -> str:
+        if t.op == "set_sorted":
+            return f"tuple(sorted({self.expr(t.args[0])}, reverse=True)[:{t.data}])"
+        return orig(self, t)
+
+    mp.setattr(codegen._Emitter, "_expr", mutant)
+
+
 def _break_codegen_record_key(mp: pytest.MonkeyPatch) -> None:
     """Compiled lookups in a map keyed by a record use a table shifted by one position."""
     orig = MapT.key_table
@@ -419,6 +485,19 @@ def _break_symbolic_union_equality(mp: pytest.MonkeyPatch) -> None:
 
 assert UnionT  # the machine's message type (kept imported for the mutants' readers)
 
+
+def _break_symbolic_record_order(mp: pytest.MonkeyPatch) -> None:
+    """Z3 ``<`` on records compares the last field first."""
+    orig = symbolic.Evaluator._eval
+
+    def mutant(self: Any, t: Any, a: list[Any]) -> Any:
+        if t.op == "lt" and isinstance(t.args[0].type, RecordT):
+            return orig(self, t, [tuple(reversed(a[0])), tuple(reversed(a[1]))])
+        return orig(self, t, a)
+
+    mp.setattr(symbolic.Evaluator, "_eval", mutant)
+
+
 MUTANTS = {
     "codegen seq_tail drops the last element": ("TO-machine", _break_codegen_seq_tail, ("reachable", "arbitrary")),
     "symbolic seq_append prepends": ("VS-machine", _break_symbolic_seq_append, ("reachable", "arbitrary")),
@@ -431,6 +510,9 @@ MUTANTS = {
     "codegen is_some() of ⊥": ("summary-exchange", _break_codegen_opt_is_some, ("reachable", "arbitrary")),
     "codegen record-keyed lookup shifted": ("summary-exchange", _break_codegen_record_key, ("reachable", "arbitrary")),
     "symbolic union equality ignores payloads": ("summary-exchange", _break_symbolic_union_equality, ("arbitrary",)),
+    "codegen sorted descending": ("summaries", _break_codegen_set_sorted, ("reachable", "arbitrary")),
+    # reachable states reach the order on state values rarely within a run: arbitrary states do
+    "symbolic record order from the last field": ("summaries", _break_symbolic_record_order, ("arbitrary",)),
 }
 
 
@@ -441,12 +523,8 @@ def test_the_differential_test_catches_a_broken_op(mutant: str, strategy: str, m
     name, breaker, _ = MUTANTS[mutant]
     breaker(monkeypatch)
     # a fresh machine: compiled under the mutant
-    if name == "lossy-channel":
-        m = LossyChannel().build({})
-    elif name == "summary-exchange":
-        m = SummaryExchange().build({})
-    else:
-        m = get_spec(name).build({})
+    builders = {"lossy-channel": LossyChannel, "summary-exchange": SummaryExchange, "summaries": Summaries}
+    m = builders[name]().build({}) if name in builders else get_spec(name).build({})
     with pytest.raises(AssertionError):
         _runner(m, BODIES[strategy], 1000)()  # stops at the first disagreement (typically within 200)
 
@@ -470,10 +548,11 @@ def _runner(m: Machine, body: Callable[[Machine, st.DataObject], None], examples
 
 
 @pytest.mark.parametrize("strategy", BODIES)
-@pytest.mark.parametrize("name", ["TO-machine", "VS-machine"])
+@pytest.mark.parametrize("name", ["TO-machine", "VS-machine", "summaries"])
 def test_the_same_runs_pass_without_a_mutant(name: str, strategy: str) -> None:
     """So the rejections above are due to the mutants, not to the harness."""
-    _runner(get_spec(name).build({}), BODIES[strategy], 100)()
+    m = Summaries().build({}) if name == "summaries" else get_spec(name).build({})
+    _runner(m, BODIES[strategy], 100)()
 
 
 @pytest.mark.parametrize("strategy", BODIES)

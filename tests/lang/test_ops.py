@@ -22,9 +22,11 @@ from oracles.op_cases import (
     CASES,
     EG,
     EP,
+    LABEL,
     MAP1,
     SEQ,
     SETP,
+    VIEW,
     B,
     Case,
     I,
@@ -87,12 +89,18 @@ _ILL_TYPED = [
     ("bag_add", (BAGP, EG)),
     ("bag_count", (SETP, EP)),
     ("bag_size", (SEQ,)),
+    ("lt", (VIEW, VIEW)),  # a set field: not ordered
+    ("le", (SeqT(EP, 2), SeqT(EP, 2))),
+    ("lt", (B, B)),  # Bool is ordered only as a field
+    ("le", (LABEL, VIEW)),
+    ("set_sorted", (SetT(VIEW),)),
+    ("set_sorted", (SEQ,)),
 ]
 
 
 @pytest.mark.parametrize(("op", "arg_types"), _ILL_TYPED, ids=lambda x: str(x))
 def test_the_type_rule_rejects_ill_typed_arguments(op: str, arg_types: tuple[Type, ...]) -> None:
-    data = (MAP1, MAP1.val.default()) if op == "map_get" else None
+    data = (MAP1, MAP1.val.default()) if op == "map_get" else 3 if op == "set_sorted" else None
     with pytest.raises(TraceError):
         ops.result_type(op, arg_types, data)
 
@@ -183,3 +191,35 @@ class _FixedData:
 
     def draw(self, strategy: Any, label: str | None = None) -> Any:
         return self.xs.pop(0)
+
+
+def test_the_record_order_error_names_the_unordered_field() -> None:
+    with pytest.raises(TraceError, match=r"field set of view: Set\[P\] is not ordered"):
+        _ = _var(0, VIEW) < _var(1, VIEW)
+
+
+def test_python_tuple_comparison_is_the_lexicographic_order_of_the_values() -> None:
+    """The concrete meaning of ``<`` on records is Python's tuple comparison: on every pair of
+    labels (⊥ = -1 least, bools, nested tuples) it is the field-by-field order."""
+    from oracles.op_cases import FLAGGED
+
+    def lex(t: Type, a: Any, b: Any) -> int:
+        if isinstance(t, RecordT):
+            for (_, ft), x, y in zip(t.fields, a, b):
+                c = lex(ft, x, y)
+                if c:
+                    return c
+            return 0
+        return (a > b) - (a < b)
+
+    for t in (LABEL, FLAGGED):
+        vs = list(t.values())
+        for a in vs:
+            for b in vs:
+                assert (a < b) == (lex(t, a, b) < 0) and (a <= b) == (lex(t, a, b) <= 0)
+
+
+def test_sorted_with_a_small_maxlen_keeps_the_least_elements() -> None:
+    s = ir.const(SetT(LABEL), frozenset({(1, 0, 0), (-1, 2, 1), (0, 0, 1)}))
+    assert s.sorted(2).value == ((-1, 2, 1), (0, 0, 1))
+    assert s.sorted().type == SeqT(LABEL, 3 * 3 * 2)

@@ -51,6 +51,9 @@ OPTV = OptionT(VIEW)
 OPTS = OptionT(SEQ)
 MAPV = MapT((VIEW,), OptionT(EP))  # a partial map keyed by views
 MAPR = MapT((TupleT(EG, B), IntT(0, 1)), IntT(0, 2))  # two non-enum keys
+LABEL = TupleT(EGb, IntT(0, 2), EP)  # FLS labels G × N × P (⊥ included: least)
+FLAGGED = RecordT("flagged", (("ok", B), ("at", LABEL)))  # Bool and a nested record as fields
+SETL = SetT(LABEL)
 
 
 def values(t: Type) -> st.SearchStrategy[Any]:
@@ -165,4 +168,14 @@ CASES: list[Case] = [
     Case("map_put", (MAPR, IntT(0, 2), TupleT(EG, B), IntT(0, 1)), lambda m, v, k1, k2: m.put((k1, k2), v)),
     Case("map_put", (MAPR, IntT(0, 2), TupleT(EGb, B), IntT(-1, 2)), lambda m, v, k1, k2: m.put((k1, k2), v)),
     Case("map_get", (MapT((B, EP), OptionT(UNION)), B, EPb), lambda m, k1, k2: m[k1, k2]),
+    # ordered records and sorted sets
+    *(Case("lt", (t, t), lambda a, b: a < b) for t in (LABEL, FLAGGED)),
+    *(Case("le", (t, t), lambda a, b: a <= b) for t in (LABEL, FLAGGED)),
+    Case("lt", (LABEL, LABEL), lambda a, b: a > b),
+    Case("le", (FLAGGED, FLAGGED), lambda a, b: a >= b),
+    Case("set_sorted", (SETL,), lambda s: s.sorted()),
+    Case("set_sorted", (SETL,), lambda s: s.sorted(2)),  # the two least elements of a larger set
+    Case("set_sorted", (SetT(EPb),), lambda s: s.sorted()),
+    Case("set_sorted", (SetT(IntT(-1, 3)),), lambda s: s.sorted(0)),
+    Case("set_sorted", (SetT(FLAGGED),), lambda s: s.sorted(3)),
 ]
