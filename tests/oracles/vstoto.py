@@ -29,6 +29,20 @@ Scope and conventions (fixed, so that two encodings can be compared):
 Action labels are ``name(arg=value,...)`` with the paper's names and subscripts: VS's
 ``gprcv(m)_{p,q}`` / ``safe(m)_{p,q}`` are ``gprcv(m=…,p=sender,q=receiver)`` (they are
 VStoTO_q's inputs), VStoTO_p's ``brcv(a)_{q,p}`` is ``brcv(a=…,q=origin,p=destination)``.
+
+API: :func:`explore` returns a :class:`Result` (``states``, ``transitions`` = distinct (state,
+action, next state) triples, ``maxima`` = the largest sequence lengths / counters seen,
+``complete``, ``reachable()`` in BFS order, ``path(state)`` = a shortest execution);
+:class:`Derived` computes allstate / allcontent / allconfirm; :data:`LEMMAS` holds the 48 items
+of Lemmas 6.1–6.24 as predicates, :func:`check_lemmas` evaluates them with shortest
+counterexamples; :func:`check_traces` checks the bcast / brcv history against TO-machine
+(Theorem 6.26) on a search made with ``monitor=True``.
+
+What it finds on the algorithm *as printed* (the tests pin it): ``label(a)_p`` is enabled while
+status_p = send, so p's summary carries ⟨l, a⟩, the establishing ``fullorder`` puts l into
+order, and the ordinary message ⟨l, a⟩ sent afterwards appends l a second time — a value bcast
+once is delivered twice. No lemma item catches this at n = 1 (only the trace check does); at
+n = 2 it breaks Lemma 6.20, 6.22(1) and Corollary 6.23.
 """
 
 from __future__ import annotations
