@@ -183,7 +183,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
-    m = _build_reporting_cost(args)
+    m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
     r = (
         Explorer(m)
