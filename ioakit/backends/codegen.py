@@ -3,7 +3,7 @@
 Generated functions test action instances' preconditions and build post-states with tuple
 operations specialised to each instance's constant parameters (so ``pending[p]`` with ``p``
 fixed is the tuple slot ``s[1][0]``): ``successors(s)`` lists every enabled instance in order;
-``steps[k]`` runs one instance (generated on its own: the reference for the others); the
+``steps[k]`` runs one instance (generated on its own, on first use: the reference for the others); the
 explorer's ``layer`` (``compile_layer``) expands a whole breadth-first frontier with family
 structure recovered from the terms (dispatch on keys, loops over set elements); ``compile_scan``
 checks many properties on a batch of states. This is what makes the generic explorer at least as
@@ -18,6 +18,9 @@ instances' preconditions (``next[q] <= len(queue)`` in every ``brcv(a, p, q)`` w
 conjunct computes unconditionally is bound there and reused by name; one met only in
 conditional positions is memoised lazily (``_h if _h is not _U else (_h := ...)``). Every
 generated expression is pure and total on well-formed states, so sharing changes no value.
+Within one instance the code is as large as the term DAG, not its tree (``_Emitter``): subterms
+are bound in conditional positions too, and what both branches of an ``ite`` evaluate is bound
+before its condition.
 
 Bounds of the scope (sequence lengths, integer ranges) are checked on the post-state: a step
 that would leave them is not taken, and is counted, so reports can say the scope cut the

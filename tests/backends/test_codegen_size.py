@@ -145,3 +145,45 @@ def test_predicates_over_conditional_chains_stay_small_and_agree() -> None:
             assert f(s) == _pyeval(t, s)
         sizes.append(len(repr(f.__code__.co_code)))
     assert sizes[2] < 2.5 * sizes[1] and sizes[1] < 2.5 * sizes[0], sizes
+
+
+class SharedEffects(Spec):
+    """Writes under one ``when`` condition (and a nested one) that share a computed value."""
+
+    name = "shared-effects"
+
+    def declare(self, sc: Scope) -> Decl:
+        d = Decl()
+        P = EnumT(d.domain(Domain.numbered("P", 2, "p")))
+        d.var("flag", MapT((P,), BoolT()))
+        d.var("a", SeqT(P, 3))
+        d.var("b", SeqT(P, 3))
+        d.var("m", MapT((P,), SeqT(P, 3)))
+        return d
+
+    @internal()
+    def go(self, s: Any) -> None:
+        P = s.flag.term.type.keys[0]
+        p0, p1 = const(P, 0), const(P, 1)
+        x = s.a.append(p0).concat(s.b)
+        with s.when(s.flag[p0]):
+            s.a = x
+            with s.when(s.flag[p1]):
+                s.m[p1] = x.tail()
+            s.b = x.append(p1)
+
+
+def test_effects_under_one_condition_compute_their_shared_value_once() -> None:
+    """``x`` is computed in the then-branch of the first write and read by name in the
+    branches of the later writes taken under the same (or a stronger) condition."""
+    m = SharedEffects().build({})
+    compiled = m.compiled()
+    for src in (compiled.source, compiled.steps.source(0), compile_layer(m).source):  # type: ignore[attr-defined]
+        assert src.count("+ (0,))") == 1, src
+    P = m.variables[1][1].elem  # type: ignore[attr-defined]
+    seqs = [t for k in range(4) for t in itertools.product(P.values(), repeat=k)]
+    maps = list(itertools.product(seqs[:4], seqs[::5]))
+    for s in itertools.product(m.variables[0][1].values(), seqs, seqs, maps):
+        assert compiled.successors(s) == _reference(m, s), s
+        post = compiled.steps[0](s)
+        assert [(0, None if post is OUT_OF_BOUNDS else post)] == _reference(m, s), s
