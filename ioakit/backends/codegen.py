@@ -192,7 +192,8 @@ class _Emitter:
         self.var_code = var_code
         self.opaque = 0
         """Opaque conditional positions so far (each gets its own mark)."""
-        self.definite: dict[int, frozenset[int]] = shared.definite_sets if shared is not None else {}
+        self.runs_with: dict[int, frozenset[int]] = shared.definite_sets if shared is not None else {}
+        """Memo of ``definite_set`` (shared by the instances' emitters of one function)."""
         self.terms: dict[int, Term] = {}
         for t in subterms(list(roots)):
             self.terms[id(t)] = t
@@ -310,7 +311,7 @@ class _Emitter:
         """Ids of the non-leaf subterms whose code runs whenever the code of ``t`` runs (``t``
         included): the arguments an op's emission puts in unconditional positions, and for
         ``ite`` what both branches run. Computed children first, memoised."""
-        memo = self.definite
+        memo = self.runs_with
         if id(t) in memo:
             return memo[id(t)]
         for u in subterms([t]):
@@ -337,14 +338,14 @@ class _Emitter:
             return []
         terms = self.terms
         cands = [terms[k] for k in both if self.lookup(k) is None and not _cheap(terms[k])]
-        cands.sort(key=lambda u: -len(self.definite[id(u)]))
+        cands.sort(key=lambda u: -len(self.runs_with[id(u)]))
         covered: set[int] = set()
         out = []
         for u in cands:
             if id(u) in covered:
                 continue
             out.append(u)
-            covered |= self.definite[id(u)]
+            covered |= self.runs_with[id(u)]
         return out
 
     def _expr(self, t: Term) -> str:
