@@ -92,6 +92,18 @@ def build_machine(name: str, scope_text: str = "", scope_file: str | None = None
     return spec.build(given)
 
 
+def _build_reporting_cost(args: argparse.Namespace) -> Machine:
+    """``build_machine`` for ``explore`` / ``check``; with ``--progress`` (and not ``--json``) the
+    code the explorer runs is generated at once, and what tracing and generation cost (time, and
+    how much the process's peak memory grew) is printed on stderr."""
+    m = build_machine(args.machine, args.scope, args.scope_file)
+    if args.progress and not args.json:
+        compiled = m.compiled()
+        compiled.layer  # noqa: B018 -- generated now, so that its cost is known
+        print(f"{m.name}: built in {m.build_cost}, {compiled.generation_summary()}", file=sys.stderr)
+    return m
+
+
 def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
     if not enabled:
         return None
@@ -151,7 +163,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_explore(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
-    m = build_machine(args.machine, args.scope, args.scope_file)
+    m = _build_reporting_cost(args)
     props = [] if args.no_invariants else registry.default_properties(m)
     r = (
         Explorer(m)
@@ -307,7 +319,7 @@ def load_invariant_file(m: Machine, path: str) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     from ioakit.invariants import check_invariants
 
-    m = build_machine(args.machine, args.scope, args.scope_file)
+    m = _build_reporting_cost(args)
     invs = load_invariant_file(m, args.file)
     report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
     _emit(args, report)
@@ -533,7 +545,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
-    p.add_argument("--progress", action="store_true", help="print progress on stderr every second")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="print what tracing and code generation cost, then progress every second, on stderr",
+    )
     _bound_args(p)
 
     p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
@@ -541,6 +557,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
     _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ioakit.errors import UserError
+from ioakit.measure import Cost, measure
 
 from . import ir
 from .ir import StateProxy, Term, TraceError
@@ -301,6 +302,8 @@ class Machine:
     actions: tuple[ActionInstance, ...]
     derived: dict[str, Callable[..., Any]]
     hidden_vars: frozenset[str] = frozenset()
+    build_cost: Cost | None = field(default=None, repr=False, compare=False)
+    """What tracing took (``Spec.build``): wall time and, under ``tracemalloc``, peak memory."""
     _compiled: Any = field(default=None, repr=False)
     _bound_fns: dict[int, Any] = field(default_factory=dict, repr=False)
 
@@ -473,8 +476,14 @@ class Spec:
 
         With ``environment`` (the default) the declared input budget is applied
         (``with_input_budget``); composition builds components without it and bounds the
-        inputs of the composed system instead.
+        inputs of the composed system instead. What tracing cost is the machine's ``build_cost``.
         """
+        with measure() as meter:
+            m = self._build(given, environment)
+        m.build_cost = meter.cost
+        return m
+
+    def _build(self, given: Mapping[str, int] | Scope | None, environment: bool) -> Machine:
         sc = given if isinstance(given, Scope) else self.scope(given)
         d = self.declare(sc)
         variables = list(d.variables)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -568,3 +569,17 @@ def test_a_closed_output_pipe_gives_exit_3_and_no_traceback(monkeypatch):
 
     monkeypatch.setattr(sys, "stdout", ClosedPipe())
     assert main(["list"]) == 3
+
+
+@pytest.mark.parametrize("command", [["explore", "TO-machine"], ["check", "VS-machine", "vs_lemma_4_1"]])
+def test_progress_reports_what_tracing_and_code_generation_cost(capsys, command):
+    """``--progress`` says, before exploring, how long tracing and code generation took, how much
+    memory they needed and how much code was generated."""
+    code = main([*command, "--scope", "max_inputs=1", "--progress"])
+    err = capsys.readouterr().err
+    assert code == 0
+    line = next(x for x in err.splitlines() if "built in" in x)
+    assert re.fullmatch(
+        r"[\w-]+: built in \d+\.\d\d s \(\d+(\.\d)? MB\), generated \d+ KB of code in \d+\.\d\d s \(\d+(\.\d)? MB\)",
+        line,
+    ), line
