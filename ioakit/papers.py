@@ -123,6 +123,28 @@ def trace_equivalence_job(left: str, right: str, scope: dict[str, int], name: st
     return scoped(job, left, scope)
 
 
+def trace_inclusion_job(
+    left: str, scope: dict[str, int], right: str, right_scope: dict[str, int], name: str, claim: str
+) -> JobResult:
+    """Decide exactly whether every finite trace of ``left`` is one of ``right`` (the two scopes
+    given separately: an implementation and its specification have different parameters)."""
+    from ioakit.refinement.trace_equiv import compare_traces
+
+    t0 = time.perf_counter()
+    r = compare_traces(get_spec(left).build(scope), get_spec(right).build(right_scope))
+    cut = r.left_bound_hits or r.right_bound_hits
+    if cut and not r.bound_hits_allowed and r.left_in_right:
+        verdict, detail = Verdict.INCOMPLETE, f"INCOMPLETE: steps were cut off by the scope's bounds ({cut})"
+    elif r.left_in_right:
+        verdict, detail = Verdict.OK, f"every trace of {left} is a trace of {right} (exact)"
+    else:
+        verdict = Verdict.VIOLATED
+        detail = f"a trace of {left} that {right} lacks (shortest): {' · '.join(r.witness_left_only or ())}"
+    detail += f"; {r.left_states:,} / {r.right_states:,} states"
+    job = JobResult(name, claim, verdict, detail, time.perf_counter() - t0, r.to_json())
+    return scoped(job, left, scope)
+
+
 def invariant_file_job(machine: str, scope: dict[str, int], file: str) -> JobResult:
     """Check a shipped invariant file (by name) on every reachable state of ``machine``."""
     from ioakit.invariants import check_invariants, load_invariants

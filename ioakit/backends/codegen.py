@@ -559,6 +559,10 @@ class _Probe:
     def key_index(self, mt: MapT, keys: Sequence[Term]) -> tuple[str, str | None]:
         return _Emitter.key_index(self, mt, keys)  # type: ignore[arg-type]
 
+    def __getattr__(self, name: str) -> Callable[..., str]:
+        """Any other emitter helper (``fresh``, ``_key_table``, ...): its text does not matter here."""
+        return lambda *args, **kw: "_"
+
 
 def _unconditional_args(t: Term) -> list[Term]:
     """The arguments whose code runs whenever the code of ``t`` runs (``ite`` aside)."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ioakit.registry import Claim, Paper, TraceCheck
+from ioakit.results import Verdict
 
 from .to_machine import TOMachine
 from .vs_machine import VSMachine, WeakVSMachine
@@ -27,6 +28,9 @@ from .vstoto import VStoTOSystem, VStoTOSystemLabelNormal
 
 VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
 TO_SCOPE = {"processors": 2, "values": 2, "max_inputs": 3}
+VSTOTO_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "values": 1, "max_inputs": 1, "quorums": 0}
+"""VStoTO-system's main-job scope (P0 = P, majorities); TO-machine is compared at the matching
+``processors``, ``values`` and ``max_inputs``."""
 
 _INVARIANTS = Path(find_spec("ioakit.invariants").submodule_search_locations[0]) / "fls"  # type: ignore[union-attr]
 """The paper's invariant files (``invariants/fls/``), found without importing the DSL."""
@@ -91,6 +95,8 @@ def _claims() -> list[Claim]:
     from ioakit import papers as J
 
     weakvs = "Remark after Lemma 4.2 (unproved in the paper)"
+    to_of_vstoto = {k: VSTOTO_SCOPE[k] for k in ("processors", "values", "max_inputs")}
+    thm = "Theorem 6.26: every trace of VStoTO-system is a trace of TO-machine"
     return [
         Claim(
             "TO facts",
@@ -151,6 +157,27 @@ def _claims() -> list[Claim]:
                 weakvs,
             ),
         ),
+        # Refuted as printed (ours): label(a)_p is enabled in status send, so the value's label
+        # reaches order twice (the primary's fullorder, then the ordinary message) and a value
+        # bcast once is delivered twice: bcast(a1)_p1 · brcv(a1)_{p1,p1} · brcv(a1)_{p1,p1}.
+        Claim(
+            "Theorem 6.26 (as printed)",
+            lambda: J.trace_inclusion_job(
+                "VStoTO-system", VSTOTO_SCOPE, "TO-machine", to_of_vstoto, "traces(VStoTO-system) ⊆ traces(TO)", thm
+            ),
+            expected=Verdict.VIOLATED,
+        ),
+        Claim(
+            "Theorem 6.26 (label in normal status)",
+            lambda: J.trace_inclusion_job(
+                "VStoTO-system-label-normal",
+                VSTOTO_SCOPE,
+                "TO-machine",
+                to_of_vstoto,
+                "traces(VStoTO-system-label-normal) ⊆ traces(TO)",
+                thm + " (with our fix: label needs status = normal)",
+            ),
+        ),
     ]
 
 
@@ -187,6 +214,7 @@ PAPER = Paper(
 __all__ = [
     "PAPER",
     "TO_SCOPE",
+    "VSTOTO_SCOPE",
     "VS_SCOPE",
     "TOMachine",
     "VSMachine",

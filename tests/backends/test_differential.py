@@ -47,6 +47,10 @@ SCOPES: list[tuple[str, dict[str, int]]] = [
     ("VS-machine", {"processors": 3, "initial_members": 2, "view_ids": 3, "messages": 2, "max_inputs": 3}),
     ("WeakVS-machine", {}),
     ("WeakVS-machine", {"processors": 3, "initial_members": 2, "view_ids": 3, "messages": 2, "max_inputs": 3}),
+    # a declared system: arguments taken from the state (from_state), choices, unions, options,
+    # partial maps, sorted label sets, indexed components (issue 8)
+    ("VStoTO-system", {}),
+    ("VStoTO-system-label-normal", {"initial_members": 1, "view_ids": 3, "values": 2, "max_inputs": 2, "quorums": 1}),
 ]
 SCOPE_IDS = [f"{n}[{','.join(f'{k}={v}' for k, v in sc.items()) or 'default'}]" for n, sc in SCOPES]
 
