@@ -20,8 +20,9 @@ DEFAULT_SCOPES = [
     {"processors": 2, "view_ids": 2, "max_inputs": 1},
     {"processors": 2, "view_ids": 2, "max_inputs": 2},
     {"processors": 2, "view_ids": 3, "max_inputs": 1},
-    {"processors": 3, "view_ids": 2, "max_inputs": 1},
+    {"processors": 3, "initial_members": 3, "view_ids": 2, "max_inputs": 1},
 ]
+"""The scopes of issue 8's "done when" (values = 1, P0 = P, majorities), full message alphabet."""
 
 
 def measure(scope: dict[str, int], max_states: int) -> dict[str, object]:

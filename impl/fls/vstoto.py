@@ -75,7 +75,7 @@ from ioakit.lang.types import (
     UnionT,
 )
 
-from .vs_machine import VSMachine
+from ioakit.specs.fls.vs_machine import VSMachine
 
 PARAMETERS = (
     ScopeParam("processors", 2, "number of processors |P| (p1, p2, ...)", min=1),

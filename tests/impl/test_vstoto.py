@@ -1,4 +1,4 @@
-"""VStoTO-system (FLS Section 6) as declared in ``specs/fls/vstoto.py``: its reachable states
+"""VStoTO-system (FLS Section 6) as declared in ``impl/fls/vstoto.py``: its reachable states
 agree with an independent hand-written search (``tests/oracles/vstoto.py``), instances do not
 grow with the message alphabet, steps carry their arguments read off the state, both semantics
 agree on every step of a small scope, and the double delivery of the printed algorithm is found
