@@ -74,7 +74,6 @@ from ioakit.lang.types import (
     Type,
     UnionT,
 )
-
 from ioakit.specs.fls.vs_machine import VSMachine
 
 PARAMETERS = (

@@ -19,12 +19,12 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
+from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
 from ioakit.registry import Claim, Paper, TraceCheck
 from ioakit.results import Verdict
 
 from .to_machine import TOMachine
 from .vs_machine import VSMachine, WeakVSMachine
-from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
 
 VS_SCOPE = {"processors": 2, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 2}
 TO_SCOPE = {"processors": 2, "values": 2, "max_inputs": 3}
