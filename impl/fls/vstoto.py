@@ -453,6 +453,27 @@ class VStoTOSystem(System):
         """allcontent = ⋃_{x ∈ allstate} x.con (Section 6)."""
         return ir.union_all(s.allstate, lambda x: x.con)
 
+    @staticmethod
+    def confirm(x: Term) -> Term:
+        """x.confirm (Fig. 7): the prefix of x.ord of length min(x.next − 1, length(x.ord))."""
+        k = x.next - 1
+        out = ir.seq_lit(x.ord.type)
+        for i in range(1, x.ord.type.maxlen + 1):
+            out = ite((i <= k) & (i <= x.ord.length), out.append(x.ord.at(i)), out)
+        return out
+
+    @derived
+    def allconfirm(self, s):
+        """allconfirm = lub_{x ∈ allstate} x.confirm (Section 6): well defined when the confirms
+        are prefix-ordered (Corollary 6.24), when it is the longest of them; λ if allstate is
+        empty (ours). Where 6.24 fails this is still the longest confirm — check 6.24 first."""
+        best = None
+        for guard, x in (item for item in ir.elements(s.allstate)):
+            c = self.confirm(x)
+            cand = c if guard is None else ite(guard, c, ir.seq_lit(c.type))
+            best = cand if best is None else ite(cand.length > best.length, cand, best)
+        return best if best is not None else ir.seq_lit(SeqT(s.order.type.val.elem, s.order.type.val.maxlen))
+
 
 class VStoTOLabelNormal(VStoTO):
     """VStoTO_p with the smallest fix we found for a double delivery (ours, not the paper's):

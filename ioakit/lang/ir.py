@@ -666,8 +666,20 @@ def peel(s: Term) -> Pairs | None:
             if yes is None or no is None:
                 out = None
             else:
-                out = [(_guard_and(a[0], g if g is not None else TRUE), e) for g, e in yes]
-                out += [(_guard_and(Not(a[0]), g if g is not None else TRUE), e) for g, e in no]
+                # an element term in both branches keeps one guard, ``ite(c, g_yes, g_no)`` — or
+                # its guard itself when both are the same — so the ite chains of conditional
+                # effects (``S ← ite(c, S ∪ {x}, S)``) give guards linear in the chain, not
+                # ``(c ∧ g) ∨ (¬c ∧ g)`` doubling at every level
+                in_no = {id(e): g for g, e in no}
+                in_yes = {id(e) for _, e in yes}
+                out = []
+                for g, e in yes:
+                    if id(e) in in_no:
+                        gn = in_no[id(e)]
+                        out.append((g if g is gn else ite(a[0], _true(g), _true(gn)), e))
+                    else:
+                        out.append((_guard_and(a[0], _true(g)), e))
+                out += [(_guard_and(Not(a[0]), _true(g)), e) for g, e in no if id(e) not in in_yes]
         elif t.op in ("set_remove", "set_inter", "set_diff"):
             base = go(a[0])
             if base is None:
@@ -685,6 +697,10 @@ def peel(s: Term) -> Pairs | None:
         return out
 
     return go(s)
+
+
+def _true(g: Term | None) -> Term:
+    return TRUE if g is None else g
 
 
 def _merge(pairs: Pairs) -> Pairs:

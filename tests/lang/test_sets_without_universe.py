@@ -112,3 +112,27 @@ def test_setof_and_union_all() -> None:
     with pytest.raises(TraceError, match="typ="):
         ir.setof(nothing, lambda e: e)
     assert ir.setof(nothing, lambda e: e, typ=SetT(EP)).value == frozenset()
+
+
+def test_guards_of_a_conditional_chain_stay_linear() -> None:
+    """``S ← ite(c_i, S ∪ {x_i}, S)`` forty times (the shape of a derived set built from a state,
+    like FLS's allstate): each element's guard is built once and reused, so the guards' size as a
+    *tree* stays small and the membership test compiles at once (it used to double per level:
+    ``(c ∧ g) ∨ (¬c ∧ g)``; forty levels did not compile)."""
+    n = 40
+    types: list[Type] = [BoolT()] * n + [SEQ] * n
+    cs = [_var(i, BoolT()) for i in range(n)]
+    xs = [_var(n + i, SEQ) for i in range(n)]
+    S = ir.set_lit(SSEQ)
+    for c, x in zip(cs, xs):
+        S = ir.ite(c, S.add(x), S)
+    pairs = ir.peel(S)
+    assert pairs is not None and len(pairs) == n
+    tree: dict[int, int] = {}
+    for t in ir.subterms([g for g, _ in pairs if g is not None]):
+        tree[id(t)] = 1 + sum(tree[id(a)] for a in t.args)
+    assert max(tree.values()) < 10 * n
+    member = ir.contains(S, xs[0])
+    state = (True,) * n + tuple((p,) for p in [0] * n)
+    assert compile_terms(_M, [member])[0](state) is True
+    assert _both(ir.exists(S, lambda e: e.length == 1), state, types) == (True, True)
