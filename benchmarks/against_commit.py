@@ -68,7 +68,12 @@ def main() -> int:
     ap.add_argument("--base", required=True, help="the other checkout (with its own .venv)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", choices=sorted(SCOPES), help="one machine only")
+    ap.add_argument("--scope", help="k=v,... overriding the scope of the machine(s) timed (with --only)")
     args = ap.parse_args()
+    if args.scope:
+        override = {k: int(v) for k, v in (kv.split("=") for kv in args.scope.split(","))}
+        for name in SCOPES:
+            SCOPES[name] = {**SCOPES[name], **override} if args.only == name else SCOPES[name]
     here = Path(__file__).resolve().parents[1]
     base = Path(args.base).resolve()
     pythons = {"this": (str(here / ".venv/bin/python"), here), "base": (str(base / ".venv/bin/python"), base)}
@@ -79,6 +84,7 @@ def main() -> int:
     for name, scope in SCOPES.items():
         if args.only and name != args.only:
             continue
+        print(f"{name} at {','.join(f'{k}={v}' for k, v in scope.items())}")
         for check in (False, True):
             times: dict[str, list[float]] = {"this": [], "base": []}
             counts = set()

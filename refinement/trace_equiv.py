@@ -48,6 +48,8 @@ class TraceComparison:
     right_states: int
     macro_pairs: int
     seconds: float
+    right_scope: dict[str, int] | None = None
+    """The right machine's scope when it differs from the left's (a specification's)."""
     left_bound_hits: int = 0
     right_bound_hits: int = 0
     first_bound_hit_left: BoundHit | None = None
@@ -114,12 +116,15 @@ class TraceComparison:
                 "right": self.first_bound_hit_right.to_json() if self.first_bound_hit_right else None,
             },
             "seconds": round(self.seconds, 3),
+            "right_scope": self.right_scope,
         }
 
 
 def format_compare(r: TraceComparison) -> str:
     """Human-readable result of ``compare``: EQUAL, DIFFERENT (with witnesses) or INCOMPLETE."""
     scope = ",".join(f"{k}={v}" for k, v in r.scope.items())
+    if r.right_scope is not None:
+        scope += "; " + r.right + ": " + ",".join(f"{k}={v}" for k, v in r.right_scope.items())
     text = [f"finite traces of {r.left} vs {r.right}  [scope {scope}]"]
     figures = (
         f"determinised external-trace automata, {r.macro_pairs:,} macro-state pairs; {r.left_states:,} / "
@@ -250,6 +255,7 @@ def compare_traces(left: Machine, right: Machine, *, allow_bound_hits: bool = Fa
         left=left.name,
         right=right.name,
         scope=left.scope.as_dict(),
+        right_scope=None if right.scope == left.scope else right.scope.as_dict(),
         left_in_right=left_only is None,
         right_in_left=right_only is None,
         witness_left_only=left_only,

@@ -98,3 +98,20 @@ def test_the_printed_algorithm_delivers_a_value_twice_and_the_fix_does_not() -> 
     assert [w.split("{")[0] for w in printed.witness_left_only] == ["bcast", "brcv", "brcv"]
     fixed = compare_traces(get_spec("VStoTO-system-label-normal").build({}), to)
     assert fixed.left_in_right and fixed.verdict.value == "OK"
+
+
+def test_compare_gives_each_machine_the_scope_parameters_it_has(capsys: pytest.CaptureFixture[str]) -> None:
+    """``ioakit compare VStoTO-system TO-machine --scope processors=2,values=1,max_inputs=1``: TO
+    takes the three it has, the system all; a parameter neither has is exit 2."""
+    import json
+
+    from ioakit.cli import main
+
+    code = main(["compare", "VStoTO-system", "TO-machine", "--scope", "values=1,max_inputs=1", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 1 and out["left_in_right"] is False
+    assert out["right_scope"] == {"processors": 2, "values": 1, "max_inputs": 1}
+    assert main(["compare", "VStoTO-system-label-normal", "TO-machine", "--scope", "values=1,max_inputs=1"]) == 0
+    capsys.readouterr()
+    assert main(["compare", "VStoTO-system", "TO-machine", "--scope", "colour=1"]) == 2
+    assert "neither VStoTO-system nor TO-machine" in capsys.readouterr().err
