@@ -207,7 +207,10 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str) -> None:
     d.mkdir(parents=True, exist_ok=True)
     for i, ex in enumerate(r.executions):
         header = TraceHeader(m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed)
-        events = [Event(e["action"], e["kind"], e["args"], state=e["state"]) for e in ex.events(with_states=True)]
+        events = [
+            Event(e["action"], e["kind"], e["args"], state=e["state"], at=e.get("at"))
+            for e in ex.events(with_states=True)
+        ]
         path = d / f"run-{i:04d}.jsonl"
         try:
             write_trace(path, header, events)

@@ -68,7 +68,7 @@ EXTERNAL_KINDS: Final = frozenset({"input", "output"})
 """Kinds that belong to a trace: "A trace is the sequence of external actions of an execution"."""
 
 _HEADER_KEYS: Final = frozenset({"format", "version", "automaton", "scope", "created_by", "seed", "start_state"})
-_EVENT_KEYS: Final = frozenset({"action", "kind", "args", "time", "state"})
+_EVENT_KEYS: Final = frozenset({"action", "kind", "args", "time", "state", "at"})
 _EXTENSION_PREFIX: Final = "x-"
 
 
@@ -144,9 +144,14 @@ class Event:
     args: Mapping[str, Any] = field(default_factory=dict)
     time: float | None = None
     state: Mapping[str, Any] | None = None
+    at: str | None = None
+    """The process where the event happens (a domain element's name, ``"p2"``), when the automaton
+    declares the action's location; optional."""
 
     def __post_init__(self) -> None:
         problem = _event_field_problem(self.action, self.kind, self.args, self.time, self.state)
+        if problem is None and self.at is not None and (not isinstance(self.at, str) or not self.at):
+            problem = f'"at" must be a non-empty string (a process name), got {self.at!r}'
         if problem is not None:
             raise ValueError(problem)
 
@@ -162,6 +167,8 @@ class Event:
             obj["time"] = self.time
         if self.state is not None:
             obj["state"] = dict(self.state)
+        if self.at is not None:
+            obj["at"] = self.at
         return obj
 
 
@@ -344,7 +351,7 @@ def _event_from_object(obj: dict[str, Any], path: str, line: int) -> Event:
             )
     try:
         # Event.__post_init__ validates the field types (one validation per line, not two).
-        return Event(action, kind, args, obj.get("time"), obj.get("state"))
+        return Event(action, kind, args, obj.get("time"), obj.get("state"), obj.get("at"))
     except ValueError as err:
         raise TraceFormatError(path, line, str(err)) from None
 

@@ -403,3 +403,14 @@ def test_domain_order_sorts_indices_numerically_and_bottom_first() -> None:
     assert sorted(["g1", None, "g0"], key=domain_sort_key) == [None, "g0", "g1"]
     views: list[Any] = [{"id": "g1", "set": ["p1"]}, {"id": "g0", "set": ["p1", "p2"]}]
     assert sorted(views, key=domain_sort_key)[0]["id"] == "g0"
+
+
+def test_an_event_may_say_where_it_happens() -> None:
+    """``at`` (optional): the process of the event, written and read back; anything but a
+    non-empty string is a located error."""
+    text = '{"action":"gprcv","kind":"internal","args":{"m":"m1","p":"p1","q":"p2"},"at":"p2"}\n'
+    (ev,) = events_from_jsonl(text)
+    assert ev.at == "p2" and json.loads(json.dumps(ev.to_json_object()))["at"] == "p2"
+    assert Event("gpsnd", "input", {"m": "m1", "p": "p1"}).to_json_object().get("at") is None
+    with pytest.raises(TraceFormatError, match=r'^<string>:1: "at" must be a non-empty string'):
+        events_from_jsonl('{"action":"a","kind":"input","args":{},"at":3}')
