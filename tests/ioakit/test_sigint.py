@@ -74,7 +74,7 @@ def test_other_commands_interrupted_exit_3_without_traceback(argv):
 
 
 def test_trace_interrupted_exit_3(tmp_path):
-    n = 150_000
+    n = 600_000  # about 7 s of checking: 150,000 took 1.8 s, too close to the 2 s before the signal
     path = tmp_path / "long.jsonl"
     header = {"format": "ioakit-trace", "version": 1, "automaton": "TO-machine"}
     header["scope"] = {"processors": 1, "values": 1, "max_inputs": n}
