@@ -45,6 +45,8 @@ summary per member and view, one ordinary message per label) and ``pending[p, g]
 
 from __future__ import annotations
 
+from typing import Any
+
 from ioakit.lang import ir
 from ioakit.lang.automaton import (
     Decl,
@@ -195,18 +197,20 @@ class VStoTO(Spec):
         return out  # type: ignore[return-value]
 
     @staticmethod
-    def maxprimary(Y: Term) -> Term:
-        """Fig. 7: max_{q ∈ dom(Y)} Y(q).high (in G⊥, ⊥ least)."""
+    def max_over_dom(Y: Term, field: str, least: Any) -> Term:
+        """max_{q ∈ dom(Y)} Y(q).field; ``least`` where dom(Y) is empty (Fig. 7 uses these only when
+        it is not)."""
         kt = Y.type.keys[0]
         best: Term | None = None
         for q in (const(kt, i) for i in kt.values()):
-            h = Y[q].get().high
-            best = (
-                ite(Y[q].is_some(), h, ir.lift(BOT, h.type))
-                if best is None
-                else ite(Y[q].is_some() & (h > best), h, best)
-            )
+            v = getattr(Y[q].get(), field)
+            floor = ir.lift(least, v.type)
+            best = ite(Y[q].is_some(), v, floor) if best is None else ite(Y[q].is_some() & (v > best), v, best)
         return best  # type: ignore[return-value]
+
+    def maxprimary(self, Y: Term) -> Term:
+        """Fig. 7: max_{q ∈ dom(Y)} Y(q).high (in G⊥, ⊥ least)."""
+        return self.max_over_dom(Y, "high", BOT)
 
     def chosenrep(self, Y: Term) -> Term:
         """Fig. 7: some element of reps(Y) = {q ∈ dom(Y): Y(q).high = maxprimary(Y)}; we take the
@@ -229,15 +233,9 @@ class VStoTO(Spec):
         labels = ir.setof(self.knowncontent(Y), lambda la: la[0])
         return so.concat(labels.minus(so.elems()).sorted())
 
-    @staticmethod
-    def maxnextconfirm(Y: Term) -> Term:
+    def maxnextconfirm(self, Y: Term) -> Term:
         """Fig. 7: max_{q ∈ dom(Y)} Y(q).next."""
-        kt = Y.type.keys[0]
-        best: Term | None = None
-        for q in (const(kt, i) for i in kt.values()):
-            nx = Y[q].get().next
-            best = ite(Y[q].is_some(), nx, 1) if best is None else ite(Y[q].is_some() & (nx > best), nx, best)
-        return best  # type: ignore[return-value]
+        return self.max_over_dom(Y, "next", 1)
 
     def set_order(self, s, value: Term) -> None:
         """order ← value, and Section 6's history statement buildorder[p, current.id] ← order."""

@@ -585,14 +585,29 @@ def trace_instances(
     """Trace one enumerated argument combination: one ``ActionInstance`` per combination of the
     effect's choices (``s.choose``: one successor per choice, each choice's membership a
     precondition)."""
+
+    def once(st: StateProxy, env: list[Term]) -> ActionInstance:
+        fn(spec, st, **cargs)
+        return finish_instance(spec.name, fam, cargs, st, env)
+
+    return each_choice(variables, derived_fns, once)
+
+
+def each_choice(
+    variables: Sequence[tuple[str, Type]],
+    derived_fns: dict[str, Callable[..., Any]],
+    trace: Callable[[StateProxy, list[Term]], ActionInstance],
+) -> list[ActionInstance]:
+    """``trace`` (one run of an action's code on a fresh writable state) once per combination of
+    the choices its code makes (``s.choose``), depth first: the first run takes the first element
+    at every choice, each later run replays a prefix of choices and takes another element."""
     out: list[ActionInstance] = []
     scripts: list[tuple[int, ...]] = [()]
     while scripts:
         script = scripts.pop()
         env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
         st = StateProxy(variables, env, derived_fns, writable=True, script=script)
-        fn(spec, st, **cargs)
-        out.append(finish_instance(spec.name, fam, cargs, st, env))
+        out.append(trace(st, env))
         for i in range(len(script), len(st._choices)):
             taken = tuple(c[1] for c in st._choices[:i])
             scripts += [(*taken, j) for j in range(st._choices[i][2] - 1, 0, -1)]

@@ -43,6 +43,7 @@ from .automaton import (
     Machine,
     Scope,
     Spec,
+    each_choice,
     enumerate_args,
     finish_instance,
     with_input_budget,
@@ -373,12 +374,8 @@ class System(Spec):
         variables: list[tuple[str, Type]],
         derived: dict[str, Callable[..., Any]],
     ) -> list[ActionInstance]:
-        out: list[ActionInstance] = []
-        scripts: list[tuple[int, ...]] = [()]
-        while scripts:
-            script = scripts.pop()
-            env = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(variables)]
-            g = StateProxy(variables, env, derived, writable=True, script=script)
+
+        def once(g: StateProxy, env: list[Term]) -> ActionInstance:
             index = cargs[part.spec.index[0]] if part.spec.index else None
             fn(part.spec, ComponentState(g, part, index), **cargs)
             by_role: dict[str, Term] = {ad.role(k): v for k, v in cargs.items()}
@@ -388,11 +385,9 @@ class System(Spec):
                 self._call_input(g, p2, fn2, ad2, by_role, fam.name)
             object.__setattr__(g, "_bound", {r: by_role[r] for r in fam.bound})
             role_args = {r: by_role[r] for r, _ in fam.params if r not in fam.bound}
-            out.append(finish_instance(self.name, fam, role_args, g, env))
-            for i in range(len(script), len(g._choices)):
-                taken = tuple(c[1] for c in g._choices[:i])
-                scripts += [(*taken, j) for j in range(g._choices[i][2] - 1, 0, -1)]
-        return out
+            return finish_instance(self.name, fam, role_args, g, env)
+
+        return each_choice(variables, derived, once)
 
     def _call_input(
         self,
