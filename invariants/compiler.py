@@ -23,7 +23,7 @@ from ioakit.engines.explore import Property
 from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import StateProxy, Term
-from ioakit.lang.types import BoolT, IntT, SchemaError
+from ioakit.lang.types import BoolT, IntT, SchemaError, SetT
 
 from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
 from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span
@@ -64,6 +64,25 @@ def _balanced_sum(xs: list[Term]) -> Term:
     return ir.arith("add", _balanced_sum(xs[:mid]), _balanced_sum(xs[mid:]))
 
 
+def _take(s: Term, n: Term) -> Term:
+    """take(s, n): the prefix of ``s`` of length min(n, len(s)), spelt in term ops (one ``ite``
+    per position up to the sequence's capacity), so both semantics read it."""
+    out = ir.seq_lit(s.type)
+    for k in range(1, s.type.maxlen + 1):
+        out = ir.ite(ir.And(ir.lift(k) <= n, ir.lift(k) <= ir.seq_len(s)), ir.seq_append(out, ir.seq_at(s, k)), out)
+    return out
+
+
+def _positions(s: Term) -> Term:
+    """dom(s) of a sequence: the set of its positions {1, ..., len(s)} (the paper's domain(x.ord)),
+    over the integer range 1..capacity."""
+    t = SetT(IntT(1, max(1, s.type.maxlen)))
+    out = ir.set_lit(t)
+    for k in range(1, s.type.maxlen + 1):
+        out = ir.ite(ir.lift(k) <= ir.seq_len(s), out.add(ir.const(t.elem, k)), out)
+    return out
+
+
 def _set_op(op: str) -> Callable[[Term, Term], Term]:
     return lambda a, b: ir.set_op(op, a, b)
 
@@ -71,7 +90,8 @@ def _set_op(op: str) -> Callable[[Term, Term], Term]:
 # Core ops that are term ops (``ioakit.lang.ops.OPS``) map to the ``ir`` constructor of that op,
 # which lifts, simplifies (``not not x``, reads through a write) and types by the table; the
 # others are the DSL's sugar, spelt here in term ops: ``implies``, ``iff``, ``neg``, ``min``,
-# ``max``, ``head``, ``last`` and ``contains`` (membership in a set, a bag or a sequence alike).
+# ``max``, ``head``, ``last``, ``contains`` (membership in a set, a bag or a sequence alike),
+# ``seq_take`` (take) and ``seq_dom`` (dom of a sequence).
 OPS: dict[str, Callable[..., Term]] = {
     "not": ir.Not,
     "and": lambda a, b: ir.And(a, b),
@@ -107,6 +127,8 @@ OPS: dict[str, Callable[..., Term]] = {
     "map_get": lambda m, *ks: ir.map_get(m, tuple(ks)),
     "opt_get": lambda o: o.get(),
     "dom": ir.dom,
+    "seq_dom": _positions,
+    "seq_take": _take,
 }
 """core op -> the ``ir`` builder it stands for. ``field``, ``record``, ``set_lit``, ``union_is``
 and ``union_as`` also need the node's static data and are handled in ``Compiler``."""

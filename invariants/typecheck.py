@@ -82,7 +82,9 @@ BUILTINS: dict[str, str] = {
     "card": "card(S): the number of elements of a set (also |S|)",
     "min": "min(a, b): the smaller integer",
     "max": "max(a, b): the larger integer",
-    "dom": "dom(m): the set of keys at which the partial map m (values: an option type) is not ⊥",
+    "dom": "dom(m): the set of keys at which the partial map m (values: an option type) is not ⊥; of a "
+    "sequence s, its positions {1, ..., len(s)}",
+    "take": "take(s, n): the prefix of the sequence s of length min(n, len(s)) (λ for n <= 0)",
     "get": "get(o): the value of an option that is not ⊥ (of ⊥: the element type's first value)",
     "sorted": "sorted(S): the elements of a set of ordered values (integers, domain elements, records and "
     "tuples of those) as an ascending sequence",
@@ -876,7 +878,7 @@ class Checker:
         raise self._unknown_function(e.func)
 
     def _builtin(self, name: str, e: S.Call, scope: Scope) -> Core:
-        arity = {"prefix": 2, "append": 2, "min": 2, "max": 2}.get(name, 1)
+        arity = {"prefix": 2, "append": 2, "min": 2, "max": 2, "take": 2}.get(name, 1)
         if len(e.args) != arity:
             raise self.err(f"{name} takes {arity} argument(s), got {len(e.args)}: {BUILTINS[name]}", e)
         if name in ("min", "max"):
@@ -891,9 +893,12 @@ class Checker:
         if name == "dom":
             m = self.check(e.args[0], scope)
             mt = m.type
+            if isinstance(mt, SeqT):  # a sequence as a function from positions: the paper's domain(x.ord)
+                return self._op(e, "seq_dom", (m,), SetT(IntT(1, max(1, mt.maxlen))))
             if not (isinstance(mt, MapT) and isinstance(mt.val, OptionT)):
                 raise self.err(
-                    f"dom needs a partial map (a map whose values are an option type), got {self.a(mt)} value",
+                    f"dom needs a partial map (a map whose values are an option type) or a sequence, got "
+                    f"{self.a(mt)} value",
                     e.args[0],
                 )
             kt = mt.keys[0] if len(mt.keys) == 1 else TupleT(*mt.keys)
@@ -932,6 +937,9 @@ class Checker:
         st = s.type
         if name in ("len", "length"):
             return self._op(e, "seq_len", (s,), INT)
+        if name == "take":
+            n = self.expect_int(e.args[1], scope, "the length argument of take")
+            return self._op(e, "seq_take", (s, n), st)
         if name in ("head", "last"):
             return self._op(e, name, (s,), st.elem)
         if name == "tail":

@@ -45,6 +45,7 @@ summary per member and view, one ordinary message per label) and ``pending[p, g]
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ioakit.lang import ir
@@ -379,7 +380,24 @@ class VStoTOSystem(System):
         d = Decl()
         declare_types(d, sc)
         d.input_budget = sc["max_inputs"]
+        self._quorums: list[frozenset[int]] = d.constants["quorums"]
         return d
+
+    def derived_vars(self) -> dict[str, Callable[..., Any]]:
+        """Section 6's derived variables, and ``quorums``: the quorum system 𝒬 of the scope, a
+        constant set of sets of processors, so that invariant files can say "v.set contains a
+        quorum" (``exists Q in quorums: Q subset v.set``, the lemmas' hasQ). ``build`` calls
+        ``declare`` first, so the constant is captured here, per build (a spec object built at
+        two scopes keeps each machine's own 𝒬)."""
+        out = super().derived_vars()
+        quorums = frozenset(self._quorums)
+
+        def quorum_set(s: Any) -> Term:
+            P = s.current.type.keys[0]
+            return const(SetT(SetT(P)), quorums)
+
+        out["quorums"] = quorum_set
+        return out
 
     def components(self, sc: Scope, d: Decl) -> list[Component]:
         n, procs = sc["max_inputs"], sc["processors"]
@@ -421,11 +439,14 @@ class VStoTOSystem(System):
         return out
 
     def _set(self, s, items: list[tuple[Term, Term]]) -> Term:
+        """{x | (guard, x) ∈ items, guard} as a balanced union of ``ite(guard, {x}, ∅)``: each
+        element's guard is its own source's (a chain ``ite(guard, out ∪ {x}, out)`` would nest the
+        guards of all earlier sources into every element's, too deep for invariants that quantify
+        over allstate)."""
         T = SetT(s.gotstate.type.val.elem)
-        out = ir.set_lit(T)
-        for guard, x in items:
-            out = ite(guard, out.add(x), out)
-        return out
+        if not items:
+            return ir.set_lit(T)
+        return ir.balanced_union([ite(guard, ir.set_lit(T, x), ir.set_lit(T)) for guard, x in items])
 
     @derived
     def allstate(self, s):

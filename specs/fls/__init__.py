@@ -190,6 +190,7 @@ PAPER = Paper(
         "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
         "vs_bounds": _INVARIANTS / "vs_bounds.inv",
         "to_machine": _INVARIANTS / "to_machine.inv",
+        "vstoto_lemmas_6": _INVARIANTS / "vstoto_lemmas_6.inv",
     },
     properties={
         "TO-machine": _properties("TO_FACTS"),
