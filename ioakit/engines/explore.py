@@ -628,6 +628,11 @@ _CHUNK = 4096
 explorer checks properties, the state limit and the progress clock."""
 
 
+SETTLE_STRETCH = 2048
+"""How many states, from the first hit on, ``_Checks`` tests each open predicate on singly before
+regenerating its scan (doubling at every regeneration)."""
+
+
 class _Checks:
     """Predicates checked on every new state, in breadth-first order, through one generated
     scan (``compile_scan``) over those not yet settled.
@@ -644,23 +649,47 @@ class _Checks:
         self.singles: list[Callable[[tuple[Any, ...]], bool]] = []  # one per predicate, compiled at the first hit
         self.first_hit: list[tuple[Any, ...] | None] = [None] * len(terms)
         self.open = list(range(len(terms)))
-        self._scan = compile_scan(m, self.terms, find) if terms else None
+        self._scan: Callable[[Sequence[tuple[Any, ...]], int], int] | None = None
+        self.singles_left = SETTLE_STRETCH
+        """States still to test with the single predicates before the scan is (re)generated: the
+        first stretch too, so a small state space never pays for a scan, and a large one
+        generates it once most witnesses have settled."""
+        self.stretch = SETTLE_STRETCH
 
     def any_violated(self) -> bool:
         return any(v is not None for v in self.first_hit)
 
     def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
-        """Settle the predicates that the states from ``start`` on violate (or witness)."""
-        while self._scan is not None:
+        """Settle the predicates that the states from ``start`` on violate (or witness).
+
+        After a hit the open predicates are tested one by one (their single compiled forms) on
+        the next ``stretch`` states — across calls, in order, so each first hit is the first
+        state — and only then is the scan regenerated for those still open; the stretch doubles
+        at every regeneration. Regenerating the scan (code generation for every open predicate)
+        costs far more than a stretch of single calls, and hits come in waves (the witnesses of
+        vacuity settle by the dozen in the first states): this keeps the regenerations
+        logarithmic in the number of states instead of one per settling predicate."""
+        while self.open:
+            if self.singles_left > 0:
+                if not self.singles:
+                    self.singles = compile_predicates(self.m, self.terms)
+                upto = min(len(states), start + self.singles_left)
+                for j in self.open:
+                    f = self.singles[j]
+                    for s in states[start:upto]:
+                        if bool(f(s)) == self.find:
+                            self.first_hit[j] = s
+                            break
+                self.open = [j for j in self.open if self.first_hit[j] is None]
+                self.singles_left -= upto - start
+                start = upto
+                if self.singles_left > 0 or not self.open:
+                    return
+                self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find)
+                self.stretch *= 2
+            assert self._scan is not None
             i = self._scan(states, start)
             if i < 0:
                 return
-            s = states[i]
-            if not self.singles:
-                self.singles = compile_predicates(self.m, self.terms)
-            for j in self.open:
-                if bool(self.singles[j](s)) == self.find:
-                    self.first_hit[j] = s
-            self.open = [j for j in self.open if self.first_hit[j] is None]
-            self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find) if self.open else None
-            start = i + 1
+            self.singles_left = self.stretch
+            start = i

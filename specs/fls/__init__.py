@@ -167,6 +167,17 @@ def _claims() -> list[Claim]:
             ),
             expected=Verdict.VIOLATED,
         ),
+        # Refuted as printed (ours): the double delivery orders a label twice, which breaks
+        # Lemma 6.20, 6.22(1) and Corollary 6.23 (shortest: 18, 20, 20 steps); the other 45 hold.
+        Claim(
+            "Lemmas 6.1-6.24 (as printed)",
+            lambda: J.invariant_file_job("VStoTO-system", VSTOTO_SCOPE, "vstoto_lemmas_6"),
+            expected=Verdict.VIOLATED,
+        ),
+        Claim(
+            "Lemmas 6.1-6.24 (label in normal status)",
+            lambda: J.invariant_file_job("VStoTO-system-label-normal", VSTOTO_SCOPE, "vstoto_lemmas_6"),
+        ),
         Claim(
             "Theorem 6.26 (label in normal status)",
             lambda: J.trace_inclusion_job(
