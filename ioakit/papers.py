@@ -145,7 +145,7 @@ def trace_inclusion_job(
     return scoped(job, left, scope)
 
 
-def invariant_file_job(machine: str, scope: dict[str, int], file: str) -> JobResult:
+def invariant_file_job(machine: str, scope: dict[str, int], file: str, claim: str = "") -> JobResult:
     """Check a shipped invariant file (by name) on every reachable state of ``machine``."""
     from ioakit.invariants import check_invariants, load_invariants
 
@@ -160,8 +160,8 @@ def invariant_file_job(machine: str, scope: dict[str, int], file: str) -> JobRes
     n_ok = sum(i["verdict"] == "OK" for i in j["invariants"])
     detail = f"{path.parent.name}/{path.name}: {n_ok}/{len(j['invariants'])} hold on {j['states']:,} states"
     job = JobResult(
-        f"check {path.name}",
-        "the shipped invariant file (DSL), explored",
+        f"check {path.name} on {machine}",
+        claim or "the shipped invariant file (DSL), explored",
         r.verdict,
         detail,
         time.perf_counter() - t0,
