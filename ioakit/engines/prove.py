@@ -145,7 +145,10 @@ def interruptible() -> Iterator[None]:
                 return
             if signal.SIGINT in data:
                 _INTERRUPTED.set()
-                z3.main_ctx().interrupt()
+                try:
+                    z3.main_ctx().interrupt()
+                except Exception:
+                    pass
 
     previous_hook = sys.unraisablehook
 
