@@ -145,10 +145,9 @@ def interruptible() -> Iterator[None]:
                 return
             if signal.SIGINT in data:
                 _INTERRUPTED.set()
-                try:
+                # Z3 may already be cancelling and raise ("canceled"): interrupted all the same
+                with contextlib.suppress(Exception):
                     z3.main_ctx().interrupt()
-                except Exception:
-                    pass
 
     previous_hook = sys.unraisablehook
 
