@@ -82,14 +82,18 @@ def _bound_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
-    """Look up a machine and instantiate it at the scope given on the command line."""
-    spec = registry.get_spec(name)
+def given_scope(scope_text: str = "", scope_file: str | None = None) -> dict[str, int]:
+    """The scope parameters given on the command line (``--scope`` overrides ``--scope-file``)."""
     given: dict[str, int] = {}
     if scope_file:
         given.update(load_scope_file(scope_file))
     given.update(parse_scope_text(scope_text))
-    return spec.build(given)
+    return given
+
+
+def build_machine(name: str, scope_text: str = "", scope_file: str | None = None) -> Machine:
+    """Look up a machine and instantiate it at the scope given on the command line."""
+    return registry.get_spec(name).build(given_scope(scope_text, scope_file))
 
 
 def _build_reporting_cost(args: argparse.Namespace) -> Machine:
@@ -225,10 +229,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from ioakit.lang.automaton import ScopeError
     from ioakit.refinement.trace_equiv import compare_traces
 
-    given: dict[str, int] = {}
-    if args.scope_file:
-        given.update(load_scope_file(args.scope_file))
-    given.update(parse_scope_text(args.scope))
+    given = given_scope(args.scope, args.scope_file)
     specs = [registry.get_spec(n) for n in (args.left, args.right)]
     names = [{p.name for p in sp.parameters} for sp in specs]
     unknown = sorted(set(given) - names[0] - names[1])

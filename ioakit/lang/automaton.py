@@ -152,6 +152,8 @@ class ActionInstance:
     """(parameter position, term over the pre-state) for the parameters taken from the state;
     their positions in ``args`` hold ``None``. The label of such an instance is computed per step
     (``Machine.label_of``)."""
+    choices: tuple[tuple[str, str], ...] = ()
+    """(name, shown value) of each choice its effect made (``s.choose``), as its label shows."""
 
     @property
     def name(self) -> str:
@@ -384,8 +386,7 @@ class Machine:
         a = self.actions[k]
         if not a.bound:
             return a.label
-        tail = a.label[a.label.index(")") + 1 :] if ")[" in a.label else ""
-        return action_label(a.family, self.args_of(k, pre)) + tail
+        return action_label(a.family, self.args_of(k, pre), a.choices)
 
     def args_json_of(self, k: int, pre: Sequence[Any]) -> dict[str, Any]:
         return self.actions[k].args_json(self.args_of(k, pre))
@@ -463,13 +464,18 @@ class Spec:
             raise SchemaError(f"action {ad.name}: at={ad.at!r} names no parameter of it")
         return ActionFamily(ad.name, ad.kind, tuple(ptypes), doc, bound, ad.at)
 
-    def derived_vars(self) -> dict[str, Callable[..., Any]]:
+    def derived_methods(self) -> dict[str, Callable[..., Any]]:
+        """The ``@derived`` methods (unbound), subclasses overriding their bases'."""
         out: dict[str, Callable[..., Any]] = {}
         for cls in reversed(type(self).__mro__):
             for name, fn in vars(cls).items():
                 if getattr(fn, "__ioakit_derived__", False):
-                    out[name] = (lambda f: lambda s: f(self, s))(fn)
+                    out[name] = fn
         return out
+
+    def derived_vars(self) -> dict[str, Callable[..., Any]]:
+        """The derived variables as functions of the state."""
+        return {name: _bind_spec(fn, self) for name, fn in self.derived_methods().items()}
 
     def build(self, given: Mapping[str, int] | Scope | None = None, *, environment: bool = True) -> Machine:
         """Instantiate at a scope: trace every action instance once.
@@ -510,6 +516,11 @@ class Spec:
         return m
 
 
+def _bind_spec(fn: Callable[..., Any], spec: Spec) -> Callable[..., Any]:
+    """A derived-variable method of ``spec`` as a function of the state alone."""
+    return lambda s: fn(spec, s)
+
+
 def with_input_budget(m: Machine, budget: int) -> Machine:
     """Close ``m`` with an environment that issues at most ``budget`` inputs in total.
 
@@ -528,6 +539,7 @@ def with_input_budget(m: Machine, budget: int) -> Machine:
                 (*a.writes, (k, counter + 1)),
                 a.label,
                 a.bound,
+                a.choices,
             )
         insts.append(a)
     return Machine(
@@ -642,7 +654,8 @@ def finish_instance(
             args.append(cargs[pn].value)
     writes = tuple((i, t) for i, t in enumerate(st._env) if t is not env[i])
     choices = tuple((n, e.type.show(e.value) if e.is_const else f"#{j + 1}") for n, j, _, e in st._choices)
-    return ActionInstance(fam, tuple(args), ir.And(*st._guards), writes, action_label(fam, args, choices), tuple(bound))
+    label = action_label(fam, args, choices)
+    return ActionInstance(fam, tuple(args), ir.And(*st._guards), writes, label, tuple(bound), choices)
 
 
 def instances_named(m: Machine, names: Iterable[str]) -> list[ActionInstance]:

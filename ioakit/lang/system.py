@@ -248,7 +248,7 @@ class System(Spec):
             if dom not in d.domains:
                 raise CompositionError(f"{spec.name} is indexed by {dom}, which no declaration provides")
             part.index_type = EnumT(d.domains[dom])
-        part.derived = {n: _bind_spec(f, spec) for n, f in _derived_methods(spec).items()}
+        part.derived = spec.derived_vars()
         return part
 
     def _add_variables(self, part: _Part, d: Decl, variables: list[tuple[str, Type]], starts: dict[str, Any]) -> None:
@@ -338,10 +338,10 @@ class System(Spec):
             fam = ActionFamily(
                 ad.name,
                 kind,
-                tuple((self._role(part, ad, n), t) for n, t in local.params),
+                tuple((ad.role(n), t) for n, t in local.params),
                 local.doc,
-                frozenset(self._role(part, ad, n) for n in local.bound),
-                self._role(part, ad, local.location) if local.location else None,
+                frozenset(ad.role(n) for n in local.bound),
+                ad.role(local.location) if local.location else None,
             )
             fams.append(fam)
             for cargs in enumerate_args(local, ad.where, part.spec.name):
@@ -357,10 +357,6 @@ class System(Spec):
         if iname in ad.params:
             raise CompositionError(f"{part.spec.name}.{ad.name}: parameter {iname} is the automaton's index")
         return ActionFamily(fam.name, fam.kind, (*fam.params, (iname, part.index_type)), fam.doc, fam.bound, iname)
-
-    @staticmethod
-    def _role(part: _Part, ad: ActionDecl, param: str) -> str:
-        return ad.role(param)
 
     def _trace(
         self,
@@ -425,19 +421,5 @@ class System(Spec):
         fn(part.spec, ComponentState(g, part, index), **args)
 
 
-def _bind_spec(fn: Callable[..., Any], spec: Spec) -> Callable[..., Any]:
-    """A derived-variable method as a function of the state alone."""
-    return lambda s: fn(spec, s)
-
-
 def _param_names(spec: Spec) -> set[str]:
     return {p.name for p in spec.parameters}
-
-
-def _derived_methods(spec: Spec) -> dict[str, Callable[..., Any]]:
-    out: dict[str, Callable[..., Any]] = {}
-    for cls in reversed(type(spec).__mro__):
-        for name, fn in vars(cls).items():
-            if getattr(fn, "__ioakit_derived__", False):
-                out[name] = fn
-    return out

@@ -562,3 +562,13 @@ def test_the_same_runs_pass_without_a_mutant(name: str, strategy: str) -> None:
 @pytest.mark.parametrize("strategy", BODIES)
 def test_the_summary_exchange_runs_pass_without_a_mutant(strategy: str) -> None:
     _runner(SummaryExchange().build({}), BODIES[strategy], 100)()
+
+
+def assert_properties_agree(m: Machine, props: list[Any], s: tuple[Any, ...]) -> None:
+    """Each property's compiled predicate and its Z3 meaning agree at the concrete state ``s``
+    (the invariant DSL's tests use it for their constructs)."""
+    fns = codegen.compile_predicates(m, [p.term for p in props])
+    vars_ = symbolic.const_state(m, s).vars
+    for p, fn in zip(props, fns):
+        sym = symbolic.evaluate(BoolT(), EMPTY_MODEL, symbolic.predicate(p.term, vars_))
+        assert fn(s) == sym, f"{p.name} at {m.show_state(s)}: compiled {fn(s)}, Z3 {sym}"

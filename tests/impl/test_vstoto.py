@@ -115,3 +115,14 @@ def test_compare_gives_each_machine_the_scope_parameters_it_has(capsys: pytest.C
     capsys.readouterr()
     assert main(["compare", "VStoTO-system", "TO-machine", "--scope", "colour=1"]) == 2
     assert "neither VStoTO-system nor TO-machine" in capsys.readouterr().err
+
+
+def test_a_step_label_shows_both_the_state_bound_message_and_the_choice() -> None:
+    m = get_spec("VStoTO-system").build({})
+    s = m.start_states[0]
+    steps = m.compiled().steps
+    for label in ("bcast(a=a1,p=p1)", "label(a=a1,p=p1)"):
+        s = steps[m.actions.index(m.instance(label))](s)
+    k = m.actions.index(m.instance("gpsnd(m=·,p=p1)[a=a1]"))
+    assert m.label_of(k, s) == "gpsnd(m=msg(⟨⟨g0, 1, p1⟩, a1⟩),p=p1)[a=a1]"
+    assert m.step_index(m.label_of(k, s), s) == k

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import z3
 from backends.summary_machine import Summaries
-from backends.test_differential import EMPTY_MODEL, state_values
+from backends.test_differential import assert_properties_agree, state_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,7 +20,6 @@ from ioakit.backends import codegen, symbolic
 from ioakit.engines.explore import Explorer
 from ioakit.invariants import InvariantError, load_invariants
 from ioakit.lang.automaton import Machine
-from ioakit.lang.types import BoolT
 
 GOOD = """machine summaries
 
@@ -80,13 +79,7 @@ def test_a_false_invariant_over_allstate_is_found() -> None:
 @given(data=st.data())
 def test_compiled_and_z3_invariants_agree_on_arbitrary_states(data: st.DataObject) -> None:
     m = machine()
-    props = invariants().properties
-    fns = codegen.compile_predicates(m, [p.term for p in props])
-    s = data.draw(state_values(m), label="state")
-    vars_ = symbolic.const_state(m, s).vars
-    for p, fn in zip(props, fns):
-        sym = symbolic.evaluate(BoolT(), EMPTY_MODEL, symbolic.predicate(p.term, vars_))
-        assert fn(s) == sym, f"{p.name} at {m.show_state(s)}: compiled {fn(s)}, Z3 {sym}"
+    assert_properties_agree(m, invariants().properties, data.draw(state_values(m), label="state"))
 
 
 @pytest.mark.parametrize(

@@ -12,15 +12,14 @@ from typing import Any
 
 import pytest
 from backends.summary_machine import Summaries
-from backends.test_differential import EMPTY_MODEL, state_values
+from backends.test_differential import assert_properties_agree, state_values
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ioakit.backends import codegen, symbolic
+from ioakit.backends import codegen
 from ioakit.engines.explore import Explorer
 from ioakit.invariants import InvariantError, load_invariants
 from ioakit.lang.automaton import Machine
-from ioakit.lang.types import BoolT
 
 # Each invariant is a statement about take / dom with a Python twin below; some are false in some
 # reachable states, so the comparison is not between constants.
@@ -87,13 +86,7 @@ def test_take_and_dom_mean_what_python_means_on_every_reachable_state() -> None:
 @given(data=st.data())
 def test_compiled_and_z3_agree_on_arbitrary_states(data: st.DataObject) -> None:
     m = machine()
-    props = invariants().properties
-    fns = codegen.compile_predicates(m, [p.term for p in props])
-    s = data.draw(state_values(m), label="state")
-    vars_ = symbolic.const_state(m, s).vars
-    for p, fn in zip(props, fns):
-        sym = symbolic.evaluate(BoolT(), EMPTY_MODEL, symbolic.predicate(p.term, vars_))
-        assert fn(s) == sym, f"{p.name} at {m.show_state(s)}: compiled {fn(s)}, Z3 {sym}"
+    assert_properties_agree(m, invariants().properties, data.draw(state_values(m), label="state"))
 
 
 ERRORS = [
