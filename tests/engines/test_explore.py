@@ -568,3 +568,8 @@ def test_settling_properties_do_not_regenerate_the_scan_per_property(monkeypatch
     alone = E.Explorer(m).check([broken]).run().result("never_two_views").counterexample
     assert r.result("never_two_views").counterexample.steps == alone.steps
     assert check_invariants(m, invs).verdict is Verdict.OK
+    # below the first stretch no scan is generated at all: the single predicates settle everything
+    calls.clear()
+    small = get_spec("VS-machine").build({"max_inputs": 1})
+    r = E.Explorer(small).check(load_invariants(lemma_file("vs_lemma_4_1").read_text(), small).properties).run()
+    assert r.verdict is Verdict.OK and r.states < E.SETTLE_STRETCH and calls == []
