@@ -210,7 +210,9 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str) -> None:
     d = Path(directory)
     d.mkdir(parents=True, exist_ok=True)
     for i, ex in enumerate(r.executions):
-        header = TraceHeader(m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed)
+        header = TraceHeader(
+            m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)
+        )
         events = [
             Event(e["action"], e["kind"], e["args"], state=e["state"], at=e.get("at"))
             for e in ex.events(with_states=True)
@@ -237,6 +239,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise ScopeError(f"neither {args.left} nor {args.right} has the scope parameter(s) {', '.join(unknown)}")
     left, right = (sp.build({k: v for k, v in given.items() if k in ns}) for sp, ns in zip(specs, names))
     r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
+    _emit(args, r)
+    return r.verdict.exit_code
+
+
+def cmd_refine(args: argparse.Namespace) -> int:
+    """Trace inclusion and every shipped (or the named) refinement mapping, exhaustively at the
+    scope (``--z3``: also Z3's step obligation), or the mappings along a recorded trace."""
+    from ioakit.refinement.refine import refine
+
+    if args.trace and (args.scope or args.scope_file):
+        raise UsageError("a trace carries its own scope (its header): --scope does not go with --trace")
+    if args.assume and not args.z3:
+        raise UsageError("--assume gives invariants to Z3's step obligation: it needs --z3")
+    r = refine(
+        args.impl,
+        args.spec,
+        given_scope(args.scope, args.scope_file),
+        mapping=args.mapping,
+        trace=args.trace,
+        z3=args.z3,
+        assume=args.assume,
+        timeout_s=args.timeout,
+        max_states=args.max_states,
+        allow_bound_hits=args.allow_bound_hits,
+        inclusion=not args.no_inclusion,
+    )
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -537,6 +565,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "explore": cmd_explore,
     "simulate": cmd_simulate,
     "compare": cmd_compare,
+    "refine": cmd_refine,
 }
 
 
@@ -636,6 +665,29 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
+    _bound_args(p)
+
+    p = sub.add_parser(
+        "refine",
+        parents=[common],
+        help="does IMPL refine SPEC: trace inclusion and forward simulations (exhaustive, along a trace, Z3)",
+    )
+    p.add_argument("impl", help="the implementation machine (e.g. VStoTO-system)")
+    p.add_argument("spec", help="the specification machine (e.g. TO-machine)")
+    p.add_argument("--mapping", help="check only this refinement mapping (default: every shipped one between the two)")
+    _scope_args(p)
+    p.add_argument("--trace", help="check the mapping(s) along this recorded trace (snapshots, or replay)")
+    p.add_argument("--z3", action="store_true", help="also prove the step obligation of each mapping with Z3")
+    p.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        metavar="INV",
+        help="with --z3: invariant file (path or shipped name) assumed of the pre-state (repeatable)",
+    )
+    p.add_argument("--timeout", type=_positive_float, default=60.0, help="Z3 timeout per query, seconds (default 60)")
+    p.add_argument("--max-states", type=_int_at_least(1), help="stop the exhaustive check after this many states")
+    p.add_argument("--no-inclusion", action="store_true", help="skip the trace-inclusion check")
     _bound_args(p)
     return ap
 

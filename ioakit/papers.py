@@ -145,6 +145,26 @@ def trace_inclusion_job(
     return scoped(job, left, scope)
 
 
+def refinement_job(impl: str, scope: dict[str, int], mapping: str, claim: str) -> JobResult:
+    """Check a shipped refinement mapping on every reachable step of ``impl`` at ``scope``."""
+    from ioakit.refinement.check import check_exhaustive
+    from ioakit.refinement.refine import bind, mapping_named
+
+    t0 = time.perf_counter()
+    r = check_exhaustive(bind(mapping_named(mapping), get_spec(impl).build(scope)))
+    if r.reason and "interrupted" in r.reason:
+        raise KeyboardInterrupt
+    detail = f"{r.states:,} states, {r.steps:,} steps"
+    if r.failure is not None:
+        detail += f": f fails at {r.failure.impl_action} ({r.failure.detail}) after {len(r.execution)} steps"
+    elif r.verdict is not Verdict.OK:
+        detail += f"; {r.verdict.value}: {r.reason}"
+    else:
+        detail += f": {mapping} is a forward simulation to {r.spec} on all of them"
+    job = JobResult(f"refine {impl}", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
+    return scoped(job, impl, scope)
+
+
 def invariant_file_job(machine: str, scope: dict[str, int], file: str, claim: str = "") -> JobResult:
     """Check a shipped invariant file (by name) on every reachable state of ``machine``."""
     from ioakit.invariants import check_invariants, load_invariants

@@ -1014,6 +1014,12 @@ REPR_MAX_CHARS = 4000
 """Length at which ``repr`` of a term is cut with ``…``."""
 
 
+def _type_data(data: Any) -> bool:
+    """Static data that only restates types (a map's type on ``map_get``): not shown."""
+    items = data if isinstance(data, tuple) else (data,)
+    return all(isinstance(d, Type) or d == () for d in items)
+
+
 def format_term(t: Term, max_chars: int | None = REPR_MAX_CHARS) -> str:
     """The text of ``t``, in time and length linear in the size of its DAG.
 
@@ -1056,7 +1062,7 @@ def format_term(t: Term, max_chars: int | None = REPR_MAX_CHARS) -> str:
                 piece = names[id(x)]
             else:
                 items: list[Term | str] = [*x.args]
-                if x.data is not None:
+                if x.data is not None and not _type_data(x.data):
                     items.append(repr(x.data))
                 parts: list[Term | str] = [f"{x.op}("]
                 for i, item in enumerate(items):

@@ -8,6 +8,8 @@ What ioakit ships for it, and where:
   VStoTO-system-label-normal, our smallest fix of a double delivery the printed one allows;
 * Python properties (``lemmas.py``): the 14 items of Lemma 4.1, and two facts of TO-machine;
 * invariant files (``invariants/fls/``): the same, in the invariant language;
+* the forward simulation ``f`` of Section 6.2 (``refinement/fls/vstoto_f.py``), from
+  VStoTO-system to TO-machine, with Lemma 6.25's step correspondence;
 * trace checkers (``traces/fls/``): Lemma 4.2's ``cause`` mapping on VS traces, membership in the
   traces of TO-machine;
 * the main job's claims, with their scopes.
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
+from ioakit.refinement.fls.vstoto_f import VStoTOtoTO
 from ioakit.registry import Claim, Paper, TraceCheck
 from ioakit.results import Verdict
 
@@ -97,6 +100,7 @@ def _claims() -> list[Claim]:
     weakvs = "Remark after Lemma 4.2 (unproved in the paper)"
     to_of_vstoto = {k: VSTOTO_SCOPE[k] for k in ("processors", "values", "max_inputs")}
     thm = "Theorem 6.26: every trace of VStoTO-system is a trace of TO-machine"
+    lemma_6_25 = "Lemma 6.25: f is a forward simulation from VStoTO-system to TO-machine (exhaustive)"
     return [
         Claim(
             "TO facts",
@@ -196,6 +200,19 @@ def _claims() -> list[Claim]:
                 thm + " (with our fix: label needs status = normal)",
             ),
         ),
+        # Refuted as printed (ours): f breaks on the double delivery — a confirm_p whose label is
+        # already in allconfirm maps to to-order(a, q), which f(before) does not enable.
+        Claim(
+            "Lemma 6.25 (as printed)",
+            lambda: J.refinement_job("VStoTO-system", VSTOTO_SCOPE, "vstoto-f", lemma_6_25),
+            expected=Verdict.VIOLATED,
+        ),
+        Claim(
+            "Lemma 6.25 (label in normal status)",
+            lambda: J.refinement_job(
+                "VStoTO-system-label-normal", VSTOTO_SCOPE, "vstoto-f", lemma_6_25 + " (with our fix)"
+            ),
+        ),
     ]
 
 
@@ -209,12 +226,14 @@ PAPER = Paper(
         "vs_bounds": _INVARIANTS / "vs_bounds.inv",
         "to_machine": _INVARIANTS / "to_machine.inv",
         "vstoto_lemmas_6": _INVARIANTS / "vstoto_lemmas_6.inv",
+        "vstoto_f_support": _INVARIANTS / "vstoto_f_support.inv",
     },
     properties={
         "TO-machine": _properties("TO_FACTS"),
         "VS-machine": _properties("LEMMA_4_1"),
         "WeakVS-machine": _properties("LEMMA_4_1"),
     },
+    mappings={VStoTOtoTO.name: VStoTOtoTO},
     trace_checks=(
         TraceCheck(
             ("VS-machine", "WeakVS-machine"),

@@ -1,0 +1,1 @@
+"""Refinement mappings of the FLS paper (Fekete, Lynch, Shvartsman)."""

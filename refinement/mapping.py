@@ -1,0 +1,591 @@
+"""Refinement mappings: forward simulations written once, read by both semantics.
+
+A forward simulation from an implementation automaton A to a specification automaton B (Lynch
+and Vaandrager; FLS Section 6.2 uses one to prove Theorem 6.26) is, here, a *function* ``f`` from
+A's states to B's states, plus a **step correspondence**: for every step ``(x, π, x')`` of A, a
+sequence of B's actions that takes ``f(x)`` to ``f(x')`` and has the same external actions as π
+(one action if π is external, none if it is internal) — the case analysis of a paper's proof, as
+in the proof of FLS Lemma 6.25.
+
+A ``Refinement`` declares both in the language actions are written in:
+
+* ``abstraction(s)`` returns, for every state variable of B, a value computed from A's state
+  ``s`` (terms, traced once, like an action's effect);
+* ``defined(s)`` returns named conditions under which ``f`` is defined (FLS's ``f`` needs Lemma
+  6.5 and Corollary 6.24); a reachable state where one fails is reported, never crashed on;
+* a method decorated ``@fragment("confirm")`` returns, for one of A's action families, B's
+  action sequence as ``[call("to_order", a=…, p=…)]`` (arguments are terms over A's pre-state
+  and the action's own arguments), possibly by cases: ``when(cond, [...], [...])``. A family
+  without a fragment is matched by *search*: up to ``search_depth`` steps of B whose external
+  actions are exactly π's.
+
+``Mapping`` is a declaration bound to built machines: its terms compile to Python (the
+exhaustive and along-trace checks of ``refinement.check``) and evaluate in Z3 (the step
+obligation), so the check and the proof are about one definition. B is built without an
+environment (its inputs are always enabled, as an I/O automaton's are) at a scope the
+declaration derives from A's (``spec_scope``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable, Sequence
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from ioakit.errors import UserError
+from ioakit.lang import ir
+from ioakit.lang.automaton import Machine, Scope
+from ioakit.lang.ir import Term, TraceError
+from ioakit.lang.types import same_shape
+
+
+class MappingError(UserError):
+    """A refinement mapping that does not fit its machines (exit 2): a missing or mistyped
+    component of ``f``, a call of an action the specification does not have."""
+
+
+# -- declarations -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    """One action of the specification in a step correspondence: its family name and arguments
+    (values, or terms over the implementation's pre-state)."""
+
+    action: str
+    args: MappingABC[str, Any]
+
+
+def call(action: str, **args: Any) -> Call:
+    """``call("to_order", a=a, p=q)``: the specification action ``to_order(a, q)``."""
+    return Call(action, args)
+
+
+@dataclass(frozen=True)
+class Cases:
+    """A step correspondence by cases: the first alternative whose condition holds in the
+    pre-state is the fragment (as in a proof's "if … then … otherwise …")."""
+
+    alternatives: tuple[tuple[Any, tuple[Call, ...]], ...]
+
+
+def when(cond: Any, then: Sequence[Call], otherwise: Sequence[Call] | Cases = ()) -> Cases:
+    """``then`` if ``cond`` holds in the pre-state, else ``otherwise``."""
+    rest = otherwise.alternatives if isinstance(otherwise, Cases) else ((True, tuple(otherwise)),)
+    return Cases(((cond, tuple(then)), *rest))
+
+
+def fragment(*families: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Mark a method ``(self, s, **params)`` as the step correspondence of the implementation's
+    action families named ``families`` (by the names their steps are labelled with). A subclass
+    that overrides the method, decorated or not, replaces the fragment."""
+
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn.__ioakit_fragment__ = families  # type: ignore[attr-defined]
+        return fn
+
+    return deco
+
+
+class Refinement:
+    """Base class of refinement-mapping declarations; see the module docstring.
+
+    ``impl`` names the implementation machines the mapping is written for (their state
+    variables are what ``abstraction`` reads); ``spec`` the specification machine.
+    """
+
+    name: ClassVar[str] = ""
+    impl: ClassVar[tuple[str, ...]] = ()
+    spec: ClassVar[str] = ""
+    source: ClassVar[str] = ""
+    search_depth: ClassVar[int] = 2
+    """How many specification steps the search for a missing fragment tries."""
+
+    def applies_to(self, machine_name: str) -> bool:
+        """Whether the mapping reads this implementation machine's states."""
+        return machine_name in self.impl
+
+    def spec_scope(self, impl_scope: Scope) -> dict[str, int]:
+        """The specification's scope for an implementation scope: large enough to hold ``f`` of
+        every implementation state."""
+        raise NotImplementedError
+
+    def defined(self, s: Any) -> MappingABC[str, Any]:
+        """Named conditions under which ``f`` is defined (all must hold); none by default."""
+        return {}
+
+    def abstraction(self, s: Any) -> MappingABC[str, Any]:
+        """``f(s)``: a value for every state variable of the specification."""
+        raise NotImplementedError
+
+    def fragments(self) -> dict[str, Callable[..., Any]]:
+        """The declared step correspondences, by implementation action family."""
+        by_attr: dict[str, tuple[tuple[str, ...], Callable[..., Any]]] = {}
+        for klass in reversed(type(self).__mro__):
+            for attr, v in vars(klass).items():
+                fams = getattr(v, "__ioakit_fragment__", None)
+                if fams is not None:
+                    by_attr[attr] = (fams, v)
+                elif attr in by_attr and callable(v):  # an override without the decorator
+                    by_attr[attr] = (by_attr[attr][0], v)  # is still that fragment
+        return {fam: fn for fams, fn in by_attr.values() for fam in fams}
+
+
+# -- a declaration bound to machines --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpecCall:
+    """A fragment's call, traced: the specification family, its parameter names and the terms
+    of its arguments (over the implementation's pre-state)."""
+
+    family: str
+    params: tuple[str, ...]
+    args: tuple[Term, ...]
+    external: bool
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One case of a fragment: its condition on the pre-state and its calls (None: the case
+    added after the declared ones when none of them is unconditional — no case applies)."""
+
+    guard: Term
+    calls: tuple[SpecCall, ...] | None
+
+
+@dataclass(frozen=True)
+class SpecStep:
+    """A specification step tried: its label and instance index (None: no such instance)."""
+
+    label: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class StepFailure:
+    """Why ``f`` fails on one step: what the paper's proof case would have to show and does not.
+
+    ``kind``: ``start`` (f of a start state is not a start state of the specification),
+    ``undefined`` (a definedness condition of f fails in the post-state), ``external`` (the
+    fragment's external actions are not the step's), ``disabled`` (a specification step is not
+    enabled: ``detail`` names the precondition), ``mismatch`` (the fragment ends elsewhere than
+    f(after): ``detail`` names the components), ``no-fragment`` (the search found none),
+    ``bounds`` (a specification step leaves the specification's scope: not a verdict).
+    """
+
+    kind: str
+    impl_action: str
+    f_before: dict[str, str] | None
+    f_after: dict[str, str] | None
+    tried: tuple[str, ...]
+    detail: str
+
+    def show(self, indent: str = "  ") -> str:
+        lines = [f"{indent}implementation step: {self.impl_action}", f"{indent}why: {self.detail}"]
+        if self.tried:
+            lines.append(f"{indent}specification steps tried: " + " · ".join(self.tried))
+        else:
+            lines.append(f"{indent}specification steps tried: (none: the empty fragment)")
+        if self.f_before is not None:
+            lines.append(f"{indent}f(before): " + _show_state(self.f_before))
+        if self.f_after is not None:
+            lines.append(f"{indent}f(after):  " + _show_state(self.f_after))
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "impl_action": self.impl_action,
+            "f_before": self.f_before,
+            "f_after": self.f_after,
+            "spec_steps_tried": list(self.tried),
+            "detail": self.detail,
+        }
+
+
+def _show_state(d: MappingABC[str, str]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in d.items())
+
+
+@dataclass
+class Mapping:
+    """A ``Refinement`` bound to an implementation machine and its specification machine."""
+
+    decl: Refinement
+    impl: Machine
+    spec: Machine
+    f_terms: tuple[Term, ...]
+    defined_terms: tuple[tuple[str, Term], ...]
+    fragments: tuple[tuple[Alternative, ...] | None, ...]
+    """Per implementation instance: its fragment's alternatives, or None (search)."""
+    spec_index: dict[tuple[str, tuple[Any, ...]], int]
+    _f_fns: list[Callable[[tuple[Any, ...]], Any]] | None = field(default=None, repr=False)
+    _def_fns: list[Callable[[tuple[Any, ...]], Any]] | None = field(default=None, repr=False)
+    _frag_fns: dict[int, Any] = field(default_factory=dict, repr=False)
+    _spec_guards: dict[int, list[tuple[Term, Callable[[tuple[Any, ...]], Any]]]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @property
+    def name(self) -> str:
+        return self.decl.name
+
+    # -- compiled pieces ------------------------------------------------------------------------
+    def f(self, s: tuple[Any, ...]) -> tuple[Any, ...]:
+        """``f(s)``, concretely (the specification state as a tuple of its variables)."""
+        fns = self._f_fns
+        if fns is None:
+            from ioakit.backends.codegen import compile_terms
+
+            fns = self._f_fns = compile_terms(self.impl, list(self.f_terms))
+        return tuple(fn(s) for fn in fns)
+
+    def undefined(self, s: tuple[Any, ...]) -> str | None:
+        """The first definedness condition of ``f`` that fails in ``s``, or None."""
+        if not self.defined_terms:
+            return None
+        fns = self._def_fns
+        if fns is None:
+            from ioakit.backends.codegen import compile_terms
+
+            fns = self._def_fns = compile_terms(self.impl, [t for _, t in self.defined_terms])
+        for (name, _), fn in zip(self.defined_terms, fns):
+            if not fn(s):
+                return name
+        return None
+
+    def show_f(self, y: Sequence[Any]) -> dict[str, str]:
+        return self.spec.show_state(y)
+
+    def _fragment_fns(self, k: int) -> Any:
+        got = self._frag_fns.get(k)
+        if got is None:
+            from ioakit.backends.codegen import compile_terms
+
+            alts = self.fragments[k]
+            assert alts is not None
+            terms = [t for a in alts for t in (a.guard, *(x for c in a.calls or () for x in c.args))]
+            fns = iter(compile_terms(self.impl, terms))
+            got = [
+                (next(fns), None if a.calls is None else [(c, [next(fns) for _ in c.args]) for c in a.calls])
+                for a in alts
+            ]
+            self._frag_fns[k] = got
+        return got
+
+    def fragment_at(self, k: int, x: tuple[Any, ...]) -> list[tuple[SpecCall, tuple[Any, ...]]] | bool | None:
+        """The specification calls (with concrete arguments) that instance ``k``'s step from
+        ``x`` corresponds to; None when no fragment is declared (search); False when the
+        declared cases do not cover ``x``."""
+        if self.fragments[k] is None:
+            return None
+        for guard, calls in self._fragment_fns(k):
+            if guard(x):
+                return False if calls is None else [(c, tuple(fn(x) for fn in fns)) for c, fns in calls]
+        return False
+
+    def spec_label(self, c: SpecCall, args: Sequence[Any]) -> str:
+        fam = next(f for f in self.spec.families if f.name == c.family)
+        from ioakit.lang.automaton import action_label
+
+        return action_label(fam, args)
+
+    def _failing_precondition(self, j: int, y: tuple[Any, ...]) -> str:
+        """The conjuncts of specification instance ``j``'s precondition that fail in ``y``."""
+        got = self._spec_guards.get(j)
+        if got is None:
+            from ioakit.backends.codegen import compile_predicates
+
+            guard = self.spec.actions[j].guard
+            cs = list(guard.args) if guard.op == "and" else [guard]
+            got = self._spec_guards[j] = list(zip(cs, compile_predicates(self.spec, cs)))
+        bad = [repr(c) for c, fn in got if not fn(y)]
+        return "; ".join(bad) if bad else "(the precondition as a whole)"
+
+    # -- one step -------------------------------------------------------------------------------
+    def check_start(self, x: tuple[Any, ...]) -> StepFailure | None:
+        """f of a start state of the implementation must be a start state of the specification."""
+        why = self.undefined(x)
+        if why is not None:
+            return StepFailure(
+                "undefined", "(start state)", None, None, (), f"f is undefined in the start state: {why}"
+            )
+        y = self.f(x)
+        if y not in self.spec.start_states:
+            diffs = [self._differs(y, y0) for y0 in self.spec.start_states]
+            return StepFailure(
+                "start",
+                "(start state)",
+                None,
+                self.show_f(y),
+                (),
+                f"f(start) is not a start state of {self.spec.name}: {diffs[0]}",
+            )
+        return None
+
+    def _differs(self, got: Sequence[Any], want: Sequence[Any]) -> str:
+        parts = []
+        for (n, t), a, b in zip(self.spec.variables, got, want):
+            if a != b:
+                parts.append(f"{n} is {t.show(a)}, f(after) has {t.show(b)}")
+        return "; ".join(parts)
+
+    def check_step(
+        self,
+        x: tuple[Any, ...],
+        k: int,
+        x2: tuple[Any, ...],
+        fx: tuple[Any, ...] | None = None,
+        fx2: tuple[Any, ...] | None = None,
+        label: str | None = None,
+    ) -> StepFailure | None:
+        """Check the step ``(x, instance k, x2)`` of the implementation against the
+        specification through ``f`` (assuming ``f(x)`` is defined); ``fx``/``fx2`` are ``f(x)``
+        and ``f(x2)`` when the caller has them."""
+        impl = self.impl
+
+        def lab() -> str:
+            return label if label is not None else impl.label_of(k, x)
+
+        why = self.undefined(x2)
+        if why is not None:
+            y = fx if fx is not None else self.f(x)
+            return StepFailure("undefined", lab(), self.show_f(y), None, (), f"f is undefined after the step: {why}")
+        y = fx if fx is not None else self.f(x)
+        y2 = fx2 if fx2 is not None else self.f(x2)
+        for which, v in (("f(before)", y), ("f(after)", y2)):
+            out = self._outside(v)
+            if out is not None:
+                return StepFailure(
+                    "bounds",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    (),
+                    f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}",
+                )
+        inst = impl.actions[k]
+        want_ext = [self._impl_event(k, x)] if inst.kind.external else []
+        frag = self.fragment_at(k, x)
+        if frag is None:
+            return self._search(lab, y, y2, want_ext)
+        if frag is False:
+            return StepFailure(
+                "no-case",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                (),
+                "none of the fragment's cases applies in the pre-state",
+            )
+        tried: list[str] = []
+        got_ext = []
+        cur = y
+        steps = self.spec.compiled().steps
+        for c, args in frag:
+            slab = self.spec_label(c, args)
+            tried.append(slab)
+            if c.external:
+                got_ext.append((c.family, self._spec_args_json(c, args)))
+            j = self.spec_index.get((c.family, args))
+            if j is None:
+                return StepFailure(
+                    "disabled",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    tuple(tried),
+                    f"{self.spec.name} at scope {self.spec.scope} has no action {slab}",
+                )
+            nxt = steps[j](cur)
+            if nxt is None:
+                return StepFailure(
+                    "disabled",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    tuple(tried),
+                    f"{slab} is not enabled in {'f(before)' if cur is y else 'the state reached'}: "
+                    f"precondition {self._failing_precondition(j, cur)} fails",
+                )
+            if _out_of_bounds(nxt):
+                return StepFailure(
+                    "bounds",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    tuple(tried),
+                    f"{slab} leaves {self.spec.name}'s scope {self.spec.scope}",
+                )
+            cur = nxt
+        if got_ext != want_ext:
+            return StepFailure(
+                "external",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                tuple(tried),
+                f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}",
+            )
+        if cur != y2:
+            return StepFailure(
+                "mismatch",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                tuple(tried),
+                f"the fragment does not reach f(after): {self._differs(cur, y2)}",
+            )
+        return None
+
+    def _outside(self, y: Sequence[Any]) -> str | None:
+        """The first component of a specification state that its declared types do not hold."""
+        for (n, t), v in zip(self.spec.variables, y):
+            if not t.check(v):
+                return n
+        return None
+
+    def _impl_event(self, k: int, x: tuple[Any, ...]) -> tuple[str, str]:
+        return (self.impl.actions[k].name, json.dumps(self.impl.args_json_of(k, x), sort_keys=True))
+
+    def _spec_args_json(self, c: SpecCall, args: Sequence[Any]) -> str:
+        fam = next(f for f in self.spec.families if f.name == c.family)
+        return json.dumps({n: t.to_json(v) for (n, t), v in zip(fam.params, args)}, sort_keys=True)
+
+    def _search(
+        self, label: Callable[[], str], y: tuple[Any, ...], y2: tuple[Any, ...], want_ext: list[tuple[str, str]]
+    ) -> StepFailure | None:
+        """Breadth-first search for at most ``search_depth`` specification steps from ``y`` to
+        ``y2`` whose external actions are ``want_ext``."""
+        spec = self.spec
+        succ = spec.compiled().successors
+        start = (y, 0)
+        parent: dict[tuple[Any, int], tuple[Any, str] | None] = {start: None}
+        todo = deque([(start, 0)])
+        while todo:
+            (s, used), depth = todo.popleft()
+            if s == y2 and used == len(want_ext):
+                return None
+            if depth == self.decl.search_depth:
+                continue
+            for j, ns in succ(s):
+                if ns is None:
+                    continue
+                a = spec.actions[j]
+                u = used
+                if a.kind.external:
+                    ev = (a.name, json.dumps(spec.args_json_of(j, s), sort_keys=True))
+                    if used < len(want_ext) and ev == want_ext[used]:
+                        u = used + 1
+                    else:
+                        continue
+                key = (ns, u)
+                if key not in parent:
+                    parent[key] = ((s, used), spec.label_of(j, s))
+                    todo.append((key, depth + 1))
+        return StepFailure(
+            "no-fragment",
+            label(),
+            self.show_f(y),
+            self.show_f(y2),
+            (),
+            f"no sequence of at most {self.decl.search_depth} {spec.name} steps with external actions "
+            f"{_events(want_ext)} leads from f(before) to f(after) (no fragment is declared for this action)",
+        )
+
+
+def _unview(x: Any) -> Any:
+    """A state variable read as a whole (a map's view) as its term."""
+    return x.term if isinstance(x, ir.MapView) else x
+
+
+def _events(evs: Sequence[tuple[str, str]]) -> str:
+    if not evs:
+        return "(none)"
+    return " · ".join(f"{n}{a}" for n, a in evs)
+
+
+def _out_of_bounds(v: Any) -> bool:
+    from ioakit.backends.codegen import OUT_OF_BOUNDS
+
+    return v is OUT_OF_BOUNDS
+
+
+# -- building ---------------------------------------------------------------------------------
+
+
+def build_mapping(decl: Refinement, impl: Machine, spec: Machine) -> Mapping:
+    """Trace ``decl``'s terms over ``impl``'s states; check them against ``spec``'s schema."""
+    if not decl.applies_to(impl.name):
+        raise MappingError(f"mapping {decl.name} is written for {', '.join(decl.impl)}, not {impl.name}")
+    s = impl.read_proxy()
+    try:
+        comps = dict(decl.abstraction(s))
+    except TraceError as e:
+        raise MappingError(f"mapping {decl.name}: tracing f failed: {e}") from e
+    missing = [n for n in spec.var_names if n not in comps]
+    extra = sorted(set(comps) - set(spec.var_names))
+    if missing or extra:
+        raise MappingError(
+            f"mapping {decl.name}: f must give every state variable of {spec.name} "
+            f"({', '.join(spec.var_names)}); missing {missing or 'none'}, unknown {extra or 'none'}"
+        )
+    f_terms = []
+    for n, t in spec.variables:
+        v = ir.lift(_unview(comps[n]), t)
+        if not same_shape(v.type, t):
+            raise MappingError(f"mapping {decl.name}: f's {n} is a {v.type}; {spec.name} declares {t}")
+        f_terms.append(v)
+    defined = tuple((name, ir.lift(_unview(c))) for name, c in decl.defined(impl.read_proxy()).items())
+    for name, t in defined:
+        if t.type != ir.lift(True).type:
+            raise MappingError(f"mapping {decl.name}: definedness condition {name!r} is not boolean")
+    spec_fams = {f.name: f for f in spec.families}
+    spec_index: dict[tuple[str, tuple[Any, ...]], int] = {}
+    for j, a in enumerate(spec.actions):
+        if a.bound:
+            raise MappingError(f"mapping {decl.name}: {spec.name}'s action {a.name} takes arguments from the state")
+        spec_index.setdefault((a.name, a.args), j)
+    declared = decl.fragments()
+    unknown = sorted(set(declared) - {f.name for f in impl.families})
+    if unknown:
+        raise MappingError(f"mapping {decl.name}: fragments for {', '.join(unknown)}, which {impl.name} does not have")
+    frags: list[tuple[Alternative, ...] | None] = []
+    for inst in impl.actions:
+        fn = declared.get(inst.name)
+        if fn is None:
+            frags.append(None)
+            continue
+        params = {}
+        bound = dict(inst.bound)
+        for i, (pn, pt) in enumerate(inst.family.params):
+            params[pn] = bound[i] if i in bound else ir.const(pt, inst.args[i])
+        got = fn(decl, impl.read_proxy(), **params)
+        cases = got if isinstance(got, Cases) else Cases(((True, tuple(got)),))
+        alts = []
+        for cond, calls in cases.alternatives:
+            built = []
+            for c in calls:
+                fam = spec_fams.get(c.action)
+                if fam is None:
+                    raise MappingError(
+                        f"mapping {decl.name}: fragment of {inst.name} calls {c.action}, "
+                        f"which {spec.name} does not have"
+                    )
+                names = [n for n, _ in fam.params]
+                if set(c.args) != set(names):
+                    raise MappingError(
+                        f"mapping {decl.name}: {c.action} takes {', '.join(names)}; the fragment of {inst.name} "
+                        f"gives {', '.join(sorted(c.args))}"
+                    )
+                args = tuple(ir.lift(_unview(c.args[n]), t) for n, t in fam.params)
+                built.append(SpecCall(fam.name, tuple(names), args, fam.kind.external))
+            alts.append(Alternative(ir.lift(cond), tuple(built)))
+        if not (alts and alts[-1].guard.is_const and alts[-1].guard.value):
+            alts.append(Alternative(ir.lift(True), None))  # no case applies: reported, never empty
+        frags.append(tuple(alts))
+    return Mapping(decl, impl, spec, tuple(f_terms), defined, tuple(frags), spec_index)

@@ -1,0 +1,205 @@
+"""``ioakit refine``: does an implementation refine a specification — by trace inclusion and
+through every shipped (or named) refinement mapping — at a scope, or along a recorded trace.
+
+Two independent checks of one theorem (FLS Theorem 6.26 is proved through ``f``; trace inclusion
+decides the theorem itself at the scope): ``refine`` runs trace inclusion (exact, with a
+shortest offending trace; ``refinement.trace_equiv``) and each mapping exhaustively
+(``refinement.check``), plus Z3's step obligation with ``z3=True``. Along a recorded trace only
+the mappings apply (a single run says nothing about the other runs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ioakit.errors import UserError
+from ioakit.lang.automaton import Machine, ScopeError, Spec
+from ioakit.results import Verdict
+
+
+@dataclass(frozen=True)
+class RefineResult:
+    """Every check ``refine`` ran, with one combined verdict (``Verdict.combine``)."""
+
+    impl: str
+    spec: str
+    parts: tuple[Any, ...]
+    """``TraceComparison`` (trace inclusion) and ``RefinementReport`` (a mapping, one way each)."""
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.combine(_part_verdict(p) for p in self.parts)
+
+    def show(self) -> str:
+        word = {
+            Verdict.OK: "refines",
+            Verdict.VIOLATED: "does NOT refine",
+            Verdict.INCOMPLETE: "undecided (incomplete) whether it refines",
+            Verdict.UNKNOWN: "undecided (unknown) whether it refines",
+        }[self.verdict]
+        out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
+        for p in self.parts:
+            text = p.show() if hasattr(p, "failure") else _inclusion_text(p)
+            out.append("\n".join("  " + line for line in text.splitlines()))
+        return "\n".join(out)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": "refine",
+            "impl": self.impl,
+            "spec": self.spec,
+            "verdict": self.verdict.value,
+            "checks": [{**p.to_json(), "verdict": _part_verdict(p).value} for p in self.parts],
+        }
+
+
+def _part_verdict(p: Any) -> Verdict:
+    if hasattr(p, "left_in_right"):  # trace inclusion: only the implementation's side matters
+        return inclusion_verdict(p)
+    return p.verdict
+
+
+def inclusion_verdict(r: Any) -> Verdict:
+    """traces(impl) ⊆ traces(spec): VIOLATED with a witness, OK when exact and uncut."""
+    if not r.left_in_right:
+        return Verdict.VIOLATED
+    if (r.left_bound_hits or r.right_bound_hits) and not r.bound_hits_allowed:
+        return Verdict.INCOMPLETE
+    return Verdict.OK
+
+
+def _inclusion_text(r: Any) -> str:
+    v = inclusion_verdict(r)
+    head = f"{v.value} — trace inclusion: every finite trace of {r.left} is a trace of {r.right} (exact)"
+    if v is Verdict.VIOLATED:
+        head = f"{v.value} — trace inclusion: {r.left} has a trace that {r.right} lacks"
+    lines = [head, f"  {r.left_states:,} / {r.right_states:,} states, {r.macro_pairs:,} pairs in {r.seconds:.2f} s"]
+    if v is Verdict.VIOLATED:
+        w = r.witness_left_only or ()
+        lines.append(f"  shortest such trace ({len(w)} actions): " + " · ".join(w))
+    if v is Verdict.INCOMPLETE:
+        lines.append(f"  {r.reason}")
+    return "\n".join(lines)
+
+
+def mapping_classes() -> dict[str, type]:
+    """Every shipped refinement mapping by name (the papers' bundles)."""
+    from ioakit.registry import papers
+
+    out: dict[str, type] = {}
+    for p in papers():
+        out.update(p.mappings)
+    return out
+
+
+def mappings_between(impl: str, spec: str) -> list[Any]:
+    """The shipped mappings (declarations) from machine ``impl`` to machine ``spec``."""
+    out = []
+    for cls in mapping_classes().values():
+        d = cls()
+        if d.spec == spec and d.applies_to(impl):
+            out.append(d)
+    return out
+
+
+def mapping_named(name: str) -> Any:
+    classes = mapping_classes()
+    if name not in classes:
+        known = ", ".join(sorted(classes)) or "none"
+        raise UserError(f"no refinement mapping named {name!r}; shipped: {known}")
+    return classes[name]()
+
+
+def split_scope(impl: Spec, spec: Spec, given: MappingABC[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """Each machine takes the given scope parameters it has; one neither has is an error."""
+    names = [{p.name for p in sp.parameters} for sp in (impl, spec)]
+    unknown = sorted(set(given) - names[0] - names[1])
+    if unknown:
+        raise ScopeError(f"neither {impl.name} nor {spec.name} has the scope parameter(s) {', '.join(unknown)}")
+    return tuple({k: v for k, v in given.items() if k in ns} for ns in names)  # type: ignore[return-value]
+
+
+def bind(decl: Any, impl: Machine) -> Any:
+    """A mapping declaration bound to ``impl`` and to its specification at the derived scope."""
+    from ioakit.refinement.mapping import build_mapping
+    from ioakit.registry import get_spec
+
+    spec = get_spec(decl.spec).build(decl.spec_scope(impl.scope), environment=False)
+    return build_mapping(decl, impl, spec)
+
+
+def refine(
+    impl_name: str,
+    spec_name: str,
+    given: MappingABC[str, int] | None = None,
+    *,
+    mapping: str | None = None,
+    trace: str | Path | None = None,
+    z3: bool = False,
+    assume: Sequence[str | Path] = (),
+    timeout_s: float = 60.0,
+    max_states: int | None = None,
+    allow_bound_hits: bool = False,
+    inclusion: bool = True,
+) -> RefineResult:
+    """Run the checks of ``ioakit refine`` (see the module docstring)."""
+    from ioakit.refinement.check import check_exhaustive, check_symbolic, check_trace
+    from ioakit.registry import get_spec
+
+    impl_spec, spec_spec = get_spec(impl_name), get_spec(spec_name)
+    decls = [mapping_named(mapping)] if mapping else mappings_between(impl_spec.name, spec_spec.name)
+    for d in decls:
+        if d.spec != spec_spec.name:
+            raise UserError(f"mapping {d.name} maps to {d.spec}, not {spec_spec.name}")
+        if not d.applies_to(impl_spec.name):
+            raise UserError(f"mapping {d.name} is written for {', '.join(d.impl)}, not {impl_spec.name}")
+    parts: list[Any] = []
+    if trace is not None:
+        from ioakit.traces.format import read_trace
+
+        if not decls:
+            raise UserError(
+                f"checking a trace needs a refinement mapping from {impl_spec.name} to {spec_spec.name}; none is "
+                "shipped (name one with --mapping)"
+            )
+        header, events = read_trace(trace)
+        if header.automaton != impl_spec.name:
+            raise UserError(f"{trace}:1: the trace is of {header.automaton}, not {impl_spec.name}")
+        params = {p.name for p in impl_spec.parameters}
+        scope = {k: v for k, v in header.scope.items() if k in params and isinstance(v, int)}
+        if given:
+            raise UserError("a trace carries its own scope (its header); do not give --scope with --trace")
+        impl = impl_spec.build(scope)
+        for d in decls:
+            parts.append(check_trace(bind(d, impl), header, events, str(trace)))
+            header, events = read_trace(trace)
+        return RefineResult(impl_spec.name, spec_spec.name, tuple(parts))
+    impl_scope, spec_scope = split_scope(impl_spec, spec_spec, given or {})
+    impl = impl_spec.build(impl_scope)
+    if inclusion:
+        from ioakit.refinement.trace_equiv import compare_traces
+
+        # the specification side of trace inclusion gets the parameters it shares with the
+        # implementation (processors, values, max_inputs: the same environment)
+        shared = {p.name for p in spec_spec.parameters} & {p.name for p in impl_spec.parameters}
+        sscope = {k: impl.scope[k] for k in shared} | spec_scope
+        parts.append(compare_traces(impl, spec_spec.build(sscope), allow_bound_hits=allow_bound_hits))
+    props = []
+    if assume:
+        from ioakit.invariants.loader import load_invariants
+        from ioakit.registry import find_invariant_file
+
+        for f in assume:
+            props += list(load_invariants(find_invariant_file(f), impl).properties)
+    for d in decls:
+        mp = bind(d, impl)
+        parts.append(check_exhaustive(mp, max_states=max_states, allow_bound_hits=allow_bound_hits))
+        if z3:
+            parts.append(check_symbolic(mp, props, timeout_s=timeout_s))
+    if not parts:
+        raise UserError("nothing to check: trace inclusion was switched off and no mapping applies")
+    return RefineResult(impl_spec.name, spec_spec.name, tuple(parts))

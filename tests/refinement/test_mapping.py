@@ -1,0 +1,185 @@
+"""Refinement mappings (``ioakit.refinement.mapping``/``check``) on a small model of our own
+(``tests/models/relay.py``: right and wrong mappings, a seeded implementation bug) — exhaustively, along
+traces and with Z3 — and the declaration errors a user can make."""
+
+from __future__ import annotations
+
+import pytest
+from models.relay import (
+    Relay,
+    RelayForgetsOrder,
+    RelayHidesBcast,
+    RelayPartialCases,
+    RelaySearch,
+    RelayToTO,
+    RelayWrongF,
+    SloppyRelay,
+)
+
+from ioakit.engines.explore import Explorer
+from ioakit.refinement.check import check_exhaustive, check_symbolic, check_trace
+from ioakit.refinement.mapping import MappingError, build_mapping
+from ioakit.registry import get_spec
+from ioakit.results import Verdict
+from ioakit.traces.format import Event, TraceHeader
+
+SCOPE = {"processors": 2, "values": 2, "max_inputs": 2}
+
+
+def bound(decl, impl=Relay, scope=SCOPE):
+    m = impl().build(scope)
+    spec = get_spec("TO-machine").build(decl.spec_scope(m.scope), environment=False)
+    return build_mapping(decl, m, spec)
+
+
+def test_correct_mapping_holds_on_every_reachable_step() -> None:
+    mp = bound(RelayToTO())
+    r = check_exhaustive(mp)
+    assert r.verdict is Verdict.OK, r.show()
+    plain = Explorer(mp.impl).run()
+    assert r.states == plain.states and r.steps == plain.transitions
+
+
+def test_search_finds_the_missing_fragment() -> None:
+    r = check_exhaustive(bound(RelaySearch()))
+    assert r.verdict is Verdict.OK, r.show()
+
+
+@pytest.mark.parametrize(
+    ("decl", "kind", "action"),
+    [
+        (RelayForgetsOrder(), "mismatch", "order"),
+        (RelayHidesBcast(), "external", "bcast"),
+        (RelayPartialCases(), "no-case", "order(p=p2)"),
+        (RelayWrongF(), "mismatch", "brcv"),
+    ],
+)
+def test_wrong_mappings_are_caught_with_a_shortest_execution(decl, kind: str, action: str) -> None:
+    r = check_exhaustive(bound(decl))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.failure is not None and r.failure.kind == kind, r.show()
+    assert r.failure.impl_action.startswith(action)
+    assert r.execution[-1] == r.failure.impl_action
+    # breadth first: no shorter execution ends in a failing step of the same kind
+    assert len(r.execution) <= 3
+
+
+def test_implementation_bug_is_caught_by_the_correct_mapping() -> None:
+    r = check_exhaustive(bound(RelayToTO(), SloppyRelay))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.failure is not None and r.failure.kind == "disabled"
+    assert "brcv" in r.failure.tried[0] and "is not enabled in f(before)" in r.failure.detail
+    assert r.failure.f_before is not None and r.failure.f_after is not None
+    assert "queue" in r.failure.f_before
+
+
+def test_z3_proves_the_correct_mapping_and_refutes_the_bug() -> None:
+    ok = check_symbolic(bound(RelayToTO()))
+    assert ok.verdict is Verdict.OK, ok.show()
+    assert ok.states == len(bound(RelayToTO()).impl.actions)
+    bad = check_symbolic(bound(RelayToTO(), SloppyRelay))
+    assert bad.verdict is Verdict.VIOLATED and bad.failure is not None
+    assert bad.failure.impl_action.startswith("brcv")
+    wrong = check_symbolic(bound(RelayForgetsOrder()))
+    assert wrong.verdict is Verdict.VIOLATED and wrong.failure is not None and wrong.failure.kind == "mismatch"
+
+
+def test_z3_timeout_is_unknown_never_ok() -> None:
+    r = check_symbolic(bound(RelayToTO(), scope={"processors": 3, "values": 3, "max_inputs": 4}), timeout_s=0.001)
+    assert r.verdict in (Verdict.UNKNOWN, Verdict.OK)
+    if r.verdict is Verdict.UNKNOWN:
+        assert r.undecided
+
+
+def _events_of(mp, execution_steps, with_states: bool):
+    from ioakit.engines.explore import Execution
+
+    m = mp.impl
+    ex = Execution(m, m.start_states[0], tuple(execution_steps))
+    return [
+        Event(e["action"], e["kind"], e["args"], state=e.get("state"), at=e.get("at"))
+        for e in ex.events(with_states=with_states)
+    ]
+
+
+def _run(m, labels):
+    """The execution taking the named steps from the start state."""
+    s = m.start_states[0]
+    out = []
+    for lab in labels:
+        k = m.step_index(lab, s)
+        s = m.compiled().steps[k](s)
+        assert s is not None, lab
+        out.append((k, s))
+    return out
+
+
+RUN = ["bcast(a=a1,p=p1)", "bcast(a=a2,p=p2)", "order(p=p2)", "order(p=p1)", "brcv(a=a2,p=p2,q=p1)"]
+
+
+@pytest.mark.parametrize("with_states", [True, False])
+def test_along_a_trace_ok_and_violated(with_states: bool) -> None:
+    mp = bound(RelayToTO())
+    header = TraceHeader("Relay", SCOPE, start_state=mp.impl.state_json(mp.impl.start_states[0]))
+    r = check_trace(mp, header, iter(_events_of(mp, _run(mp.impl, RUN), with_states)))
+    assert r.verdict is Verdict.OK, r.show()
+    assert r.steps == len(RUN)
+    bad = bound(RelayToTO(), SloppyRelay)
+    run = [*RUN[:4], "brcv(a=a1,p=p1,q=p1)"]  # the last log entry is ⟨a1, p1⟩: sloppy delivers it first
+    r = check_trace(bad, header, iter(_events_of(bad, _run(bad.impl, run), with_states)))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.line == len(run) + 1  # the 5th event is on line 6
+    assert r.failure is not None and r.failure.impl_action == "brcv(a=a1,p=p1,q=p1)"
+
+
+def test_snapshot_trace_needs_no_ioakit_step() -> None:
+    """With snapshots, the recorded states are what f reads: a step the ioakit model could not
+    take (here: a delivery that skips the log's order) is judged through f all the same."""
+    mp = bound(RelayToTO())
+    m = mp.impl
+    evs = _events_of(mp, _run(m, RUN[:4]), True)
+    last = dict(evs[-1].state)
+    last = {**last, "delivered": {"p1": 2, "p2": 1}}
+    evs.append(Event("brcv", "output", {"a": "a1", "p": "p1", "q": "p1"}, state=last))
+    header = TraceHeader("Relay", SCOPE, start_state=m.state_json(m.start_states[0]))
+    r = check_trace(mp, header, iter(evs))
+    assert r.verdict is Verdict.VIOLATED and r.line == 6
+    assert r.failure is not None and "brcv(a=a1,p=p1,q=p1)" in r.failure.tried
+
+
+def test_mapping_declaration_errors_are_user_errors() -> None:
+    class Missing(RelayToTO):
+        name = "missing"
+
+        def abstraction(self, s):
+            return {"queue": s.log, "pending": s.outbox}
+
+    with pytest.raises(MappingError, match="missing \\['next'\\]"):
+        bound(Missing())
+
+    class WrongType(RelayToTO):
+        name = "wrong-type"
+
+        def abstraction(self, s):
+            return {"queue": s.outbox, "pending": s.outbox, "next": s.delivered}
+
+    with pytest.raises(MappingError, match="queue"):
+        bound(WrongType())
+
+    class WrongCall(RelayToTO):
+        name = "wrong-call"
+
+        def order(self, s, p):
+            from ioakit.refinement.mapping import call
+
+            return [call("to-order", a=s.outbox[p].head(), p=p)]
+
+    with pytest.raises(MappingError, match="to-order"):
+        bound(WrongCall())
+
+    class OtherImpl(RelayToTO):
+        name = "other"
+        impl = ("Elsewhere",)
+
+    with pytest.raises(MappingError, match="written for Elsewhere"):
+        bound(OtherImpl())
