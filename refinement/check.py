@@ -321,6 +321,8 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
                 nxt[post] = None
             else:
                 replayed += 1
+                if ev.action not in match.by_name:
+                    raise TraceMismatch(f"{path}:{line}: {m.name} has no action {ev.action}")
                 for pre in current:
                     for k in match.candidates(ev.action, dict(ev.args), pre):
                         post = steps_fn[k](pre)

@@ -345,13 +345,14 @@ class Mapping:
     ) -> StepFailure | None:
         """Check the step ``(x, instance k, x2)`` of the implementation against the
         specification through ``f`` (assuming ``f(x)`` is defined); ``fx``/``fx2`` are ``f(x)``
-        and ``f(x2)`` when the caller has them."""
+        and ``f(x2)`` when the caller has them (a caller passing ``fx2`` has checked that f is
+        defined at ``x2``)."""
         impl = self.impl
 
         def lab() -> str:
             return label if label is not None else impl.label_of(k, x)
 
-        why = self.undefined(x2)
+        why = None if fx2 is not None else self.undefined(x2)
         if why is not None:
             y = fx if fx is not None else self.f(x)
             return StepFailure("undefined", lab(), self.show_f(y), None, (), f"f is undefined after the step: {why}")

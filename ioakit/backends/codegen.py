@@ -165,6 +165,10 @@ def _namespace() -> dict[str, Any]:
     return ns
 
 
+LOOKUP_RECENT = 8
+"""How many of a term's bindings ``_Emitter.lookup`` tries (see there)."""
+
+
 class _Emitter:
     """Emits Python expressions for terms, sharing repeated subterms through walrus temporaries.
 
@@ -233,8 +237,12 @@ class _Emitter:
         return self.consts[key]
 
     def lookup(self, k: int) -> str | None:
-        """The name of a binding of the term with id ``k`` that has run at the current position."""
-        for path, name in self.bound.get(k, ()):
+        """The name of a binding of the term with id ``k`` that has run at the current position.
+
+        Only the ``LOOKUP_RECENT`` most recent bindings are tried, latest first: a term bound in
+        many conditional positions (one per element of a big union) would otherwise make the
+        lookups quadratic; a binding not found is a re-evaluation, never a wrong value."""
+        for path, name in reversed(self.bound.get(k, ())[-LOOKUP_RECENT:]):
             if path <= self.path:
                 return name
         return None

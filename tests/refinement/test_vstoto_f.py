@@ -1,0 +1,132 @@
+"""The paper's forward simulation f (FLS Section 6.2, Lemma 6.25) from VStoTO-system to
+TO-machine: refuted on the printed algorithm (the double delivery), holding on our fix, checked
+exhaustively, along simulated traces (with snapshots and by replay) and through ``ioakit refine``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ioakit.cli import main
+from ioakit.engines.explore import Explorer
+from ioakit.refinement.check import check_exhaustive, check_trace_file
+from ioakit.refinement.refine import bind, mapping_named, refine
+from ioakit.registry import get_spec
+from ioakit.results import Verdict
+from ioakit.specs.fls import VSTOTO_SCOPE
+from ioakit.traces.format import Event, TraceHeader, write_trace
+
+SCOPE_TEXT = ",".join(f"{k}={v}" for k, v in VSTOTO_SCOPE.items())
+
+
+def mapping(machine: str, scope: dict[str, int] = VSTOTO_SCOPE):
+    return bind(mapping_named("vstoto-f"), get_spec(machine).build(scope))
+
+
+def test_f_of_the_printed_system_fails_at_a_repeated_confirm() -> None:
+    r = check_exhaustive(mapping("VStoTO-system"))
+    assert r.verdict is Verdict.VIOLATED
+    f = r.failure
+    assert f is not None and f.kind == "disabled"
+    assert f.impl_action == "confirm(p=p1)" and f.tried == ("to_order(a=a1,p=p1)",)
+    assert "pending" in f.detail  # to-order needs a1 at the head of pending[p1]: it was ordered already
+    assert f.f_before is not None and f.f_after is not None
+    assert f.f_before["queue"] == "⟨⟨a1, p1⟩⟩" and f.f_after["queue"] == "⟨⟨a1, p1⟩, ⟨a1, p1⟩⟩"
+    assert len(r.execution) == 20 and r.execution[-2:] == ("confirm(p=p1)", "confirm(p=p1)")
+
+
+def test_f_holds_on_every_reachable_step_of_the_fixed_system() -> None:
+    r = check_exhaustive(mapping("VStoTO-system-label-normal"))
+    assert r.verdict is Verdict.OK, r.show()
+    plain = Explorer(get_spec("VStoTO-system-label-normal").build(VSTOTO_SCOPE)).run()
+    assert (r.states, r.steps) == (plain.states, plain.transitions)
+
+
+def test_refine_combines_trace_inclusion_and_f() -> None:
+    bad = refine("VStoTO-system", "TO-machine", VSTOTO_SCOPE)
+    assert bad.verdict is Verdict.VIOLATED
+    inclusion, via_f = bad.parts
+    assert not inclusion.left_in_right and len(inclusion.witness_left_only) == 3
+    assert via_f.verdict is Verdict.VIOLATED
+    good = refine("VStoTO-system-label-normal", "TO-machine", VSTOTO_SCOPE)
+    assert good.verdict is Verdict.OK
+    assert [p.verdict for p in good.parts] == [Verdict.OK, Verdict.OK]
+
+
+def _record(machine: str, runs: int, seed: int, directory: Path) -> list[Path]:
+    m = get_spec(machine).build(VSTOTO_SCOPE)
+    rep = Explorer(m).simulate(steps=60, runs=runs, seed=seed, keep_executions=True)
+    paths = []
+    for i, ex in enumerate(rep.executions):
+        header = TraceHeader(m.name, m.scope.as_dict(), start_state=m.state_json(ex.start))
+        events = [Event(e["action"], e["kind"], e["args"], state=e["state"]) for e in ex.events(with_states=True)]
+        p = directory / f"run-{i}.jsonl"
+        write_trace(p, header, events)
+        paths.append(p)
+    return paths
+
+
+def _without_states(path: Path) -> Path:
+    lines = path.read_text().splitlines()
+    out = [lines[0]] + [json.dumps({k: v for k, v in json.loads(x).items() if k != "state"}) for x in lines[1:]]
+    p = path.with_suffix(".replay.jsonl")
+    p.write_text("\n".join(out) + "\n")
+    return p
+
+
+def test_simulated_traces_of_the_fixed_system_pass_both_ways(tmp_path: Path) -> None:
+    mp = mapping("VStoTO-system-label-normal")
+    for p in _record("VStoTO-system-label-normal", 6, 1, tmp_path):
+        for q in (p, _without_states(p)):
+            r = check_trace_file(mp, q)
+            assert r.verdict is Verdict.OK, r.show()
+            assert r.steps == len(q.read_text().splitlines()) - 1
+
+
+def test_a_simulated_double_delivery_is_caught_at_its_line(tmp_path: Path) -> None:
+    mp = mapping("VStoTO-system")
+    failing = []
+    for p in _record("VStoTO-system", 40, 7, tmp_path):
+        r = check_trace_file(mp, p)
+        if r.verdict is Verdict.VIOLATED:
+            failing.append((p, r))
+    assert failing, "no simulated run of the printed system reached the double delivery"
+    p, r = failing[0]
+    assert r.failure is not None and r.failure.impl_action.startswith("confirm")
+    event = json.loads(p.read_text().splitlines()[r.line - 1])
+    assert event["action"] == "confirm"
+    replayed = check_trace_file(mp, _without_states(p))
+    assert replayed.verdict is Verdict.VIOLATED and replayed.line == r.line
+
+
+def test_cli_refine_exit_codes_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["refine", "VStoTO-system", "TO-machine", "--scope", SCOPE_TEXT, "--json"]) == 1
+    j = json.loads(capsys.readouterr().out)
+    assert j["verdict"] == "VIOLATED" and [c["verdict"] for c in j["checks"]] == ["VIOLATED", "VIOLATED"]
+    assert j["checks"][1]["failure"]["impl_action"] == "confirm(p=p1)"
+    assert main(["refine", "VStoTO-system-label-normal", "TO-machine", "--scope", SCOPE_TEXT]) == 0
+    assert "refines TO-machine" in capsys.readouterr().out
+    assert main(["refine", "VStoTO-system", "TO-machine", "--mapping", "nope"]) == 2
+    assert "no refinement mapping named 'nope'" in capsys.readouterr().err
+    assert main(["refine", "VStoTO-system", "TO-machine", "--assume", "vstoto_lemmas_6"]) == 2
+    assert main(["refine", "VS-machine", "TO-machine", "--trace", str(tmp_path / "x.jsonl")]) == 2
+    capsys.readouterr()
+    # a limit reached is INCOMPLETE, never OK
+    assert main(["refine", "VStoTO-system-label-normal", "TO-machine", "--no-inclusion", "--max-states", "50"]) == 3
+
+
+def test_cli_refine_along_a_trace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (p,) = _record("VStoTO-system-label-normal", 1, 3, tmp_path)
+    assert main(["refine", "VStoTO-system-label-normal", "TO-machine", "--trace", str(p)]) == 0
+    assert "every step of the trace checked" in capsys.readouterr().out
+    assert main(["refine", "VStoTO-system", "TO-machine", "--trace", str(p)]) == 2  # the header names another
+    assert "the trace is of VStoTO-system-label-normal" in capsys.readouterr().err
+    lines = p.read_text().splitlines()
+    lines.insert(3, json.dumps({"action": "nonsense", "kind": "internal", "args": {}}))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    assert main(["refine", "VStoTO-system-label-normal", "TO-machine", "--trace", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:4:" in err and "no action nonsense" in err
