@@ -303,7 +303,7 @@ class Mapping:
             guard = self.spec.actions[j].guard
             cs = list(guard.args) if guard.op == "and" else [guard]
             got = self._spec_guards[j] = list(zip(cs, compile_predicates(self.spec, cs)))
-        bad = [repr(c) for c, fn in got if not fn(y)]
+        bad = [show_term(c) for c, fn in got if not fn(y)]
         return "; ".join(bad) if bad else "(the precondition as a whole)"
 
     # -- one step -------------------------------------------------------------------------------
@@ -497,6 +497,43 @@ class Mapping:
             f"no sequence of at most {self.decl.search_depth} {spec.name} steps with external actions "
             f"{_events(want_ext)} leads from f(before) to f(after) (no fragment is declared for this action)",
         )
+
+
+_INFIX = {
+    "eq": "=",
+    "ne": "≠",
+    "lt": "<",
+    "le": "≤",
+    "gt": ">",
+    "ge": "≥",
+    "add": "+",
+    "sub": "-",
+    "and": "∧",
+    "or": "∨",
+}
+
+
+def show_term(t: Term, depth: int = 0) -> str:
+    """A precondition or value as a reader of the paper writes it: ``next[q] ≤ length(queue)``,
+    ``queue(next[q]) = ⟨a1, p1⟩`` (falls back to ``op(args)`` for other operations)."""
+    if depth > 12:
+        return "…"
+    a = [show_term(x, depth + 1) for x in t.args]
+    if t.op == "const":
+        return t.type.show(t.data)
+    if t.op == "var":
+        return str(t.data[1])
+    if t.op in _INFIX and len(a) >= 2:
+        return "(" + f" {_INFIX[t.op]} ".join(a) + ")" if depth else f" {_INFIX[t.op]} ".join(a)
+    if t.op == "not" and a:
+        return f"¬{a[0]}"
+    if t.op == "map_get":
+        return f"{a[0]}[{', '.join(a[1:])}]"
+    if t.op == "seq_len":
+        return f"length({a[0]})"
+    if t.op == "seq_at":
+        return f"{a[0]}({a[1]})"
+    return f"{t.op}({', '.join(a)})"
 
 
 def _unview(x: Any) -> Any:
