@@ -255,8 +255,10 @@ class _Matcher:
             self.by_name.setdefault(a.name, []).append((k, fixed))
 
     def candidates(self, name: str, args: dict[str, Any], pre: tuple[Any, ...]) -> list[int]:
+        """The instances an event can be; the paper's hyphenated names (``to-order``) are
+        accepted for the machine's (``to_order``)."""
         out = []
-        for k, fixed in self.by_name.get(name, ()):
+        for k, fixed in self.by_name.get(name, self.by_name.get(name.replace("-", "_"), ())):
             if any(args.get(n, _MISSING) != v for n, v in fixed.items()):
                 continue
             if self.m.actions[k].bound and self.m.args_json_of(k, pre) != args:
@@ -321,7 +323,7 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
                 nxt[post] = None
             else:
                 replayed += 1
-                if ev.action not in match.by_name:
+                if ev.action not in match.by_name and ev.action.replace("-", "_") not in match.by_name:
                     raise TraceMismatch(f"{path}:{line}: {m.name} has no action {ev.action}")
                 for pre in current:
                     for k in match.candidates(ev.action, dict(ev.args), pre):
@@ -409,12 +411,18 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
 
 
 def _strip_env(m: Machine, j: Any) -> Any:
-    """A snapshot need not record the environment's counter of inputs issued (ioakit's own
-    bookkeeping, not a variable of the paper's automaton): it is filled in as 0 when missing
-    (the checks never read it)."""
+    """A snapshot as the machine reads it. It need not record the environment's counter of
+    inputs issued (ioakit's own bookkeeping, not a variable of the paper's automaton: filled in
+    as 0, the checks never read it), and may spell variables as the paper does
+    (``current-viewid`` for ``current_viewid``)."""
     from ioakit.lang.automaton import INPUTS_ISSUED
 
-    if isinstance(j, dict) and INPUTS_ISSUED in m.var_names and INPUTS_ISSUED not in j:
+    if not isinstance(j, dict):
+        return j
+    names = set(m.var_names)
+    if any(k not in names for k in j):
+        j = {(k.replace("-", "_") if k not in names and k.replace("-", "_") in names else k): v for k, v in j.items()}
+    if INPUTS_ISSUED in names and INPUTS_ISSUED not in j:
         return {**j, INPUTS_ISSUED: 0}
     return j
 

@@ -183,3 +183,14 @@ def test_mapping_declaration_errors_are_user_errors() -> None:
 
     with pytest.raises(MappingError, match="written for Elsewhere"):
         bound(OtherImpl())
+
+
+def test_search_that_finds_nothing_is_reported() -> None:
+    class Shallow(RelaySearch):
+        name = "shallow"
+        search_depth = 0
+
+    r = check_exhaustive(bound(Shallow()))
+    assert r.verdict is Verdict.VIOLATED
+    assert r.failure is not None and r.failure.kind == "no-fragment"
+    assert r.failure.impl_action.startswith("order")

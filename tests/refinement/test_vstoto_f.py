@@ -130,3 +130,22 @@ def test_cli_refine_along_a_trace(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main(["refine", "VStoTO-system-label-normal", "TO-machine", "--trace", str(bad)]) == 2
     err = capsys.readouterr().err
     assert f"{bad}:4:" in err and "no action nonsense" in err
+
+
+@pytest.mark.slow
+def test_z3_step_obligation_needs_the_support_facts() -> None:
+    """At view_ids=1 Z3 proves the step obligation of every instance from the states satisfying
+    Lemmas 6.1-6.24 and our five support facts; with the lemmas alone it finds a counterexample
+    from an unreachable state (one of the facts the paper's proof uses without stating it)."""
+    from ioakit.invariants.loader import load_invariants
+    from ioakit.refinement.check import check_symbolic
+    from ioakit.registry import invariant_file
+
+    mp = mapping("VStoTO-system-label-normal", {**VSTOTO_SCOPE, "view_ids": 1})
+    lemmas = list(load_invariants(invariant_file("vstoto_lemmas_6"), mp.impl).properties)
+    support = list(load_invariants(invariant_file("vstoto_f_support"), mp.impl).properties)
+    proved = check_symbolic(mp, lemmas + support)
+    assert proved.verdict is Verdict.OK, proved.show()
+    assert proved.states == len(mp.impl.actions)
+    cti = check_symbolic(mp, lemmas)
+    assert cti.verdict is Verdict.VIOLATED and cti.failure is not None
