@@ -36,6 +36,8 @@ class JobResult:
     scope: dict[str, int] = field(default_factory=dict)
     scope_text: str = ""
     expected: Verdict = Verdict.OK
+    fixed_by: str | None = None
+    """For a documented finding: the claim that checks the fixed variant (``Claim.fixed_by``)."""
 
     @property
     def judged(self) -> Verdict:
@@ -55,7 +57,10 @@ class JobResult:
         )
         if self.expected is not Verdict.OK:
             word = "as documented" if self.judged is Verdict.OK else "CHANGED"
-            text += f"\n  {'':<10} {'':<24} expected finding: {self.expected.value} ({word})"
+            refuted = "REFUTED: the paper's claim is false here" if self.verdict is Verdict.VIOLATED else "finding"
+            text += f"\n  {'':<10} {'':<24} {refuted}; expected finding: {self.expected.value} ({word})"
+            if self.fixed_by:
+                text += f"\n  {'':<10} {'':<24} fixed variant checked by: {self.fixed_by}"
         return text
 
     def to_json(self) -> dict[str, Any]:
@@ -64,6 +69,8 @@ class JobResult:
             "claim": self.claim,
             "verdict": self.verdict.value,
             "expected": self.expected.value,
+            "refuted": self.expected is Verdict.VIOLATED and self.verdict is Verdict.VIOLATED,
+            "fixed_by": self.fixed_by,
             "judged": self.judged.value,
             "detail": self.detail,
             "scope": self.scope,
@@ -255,7 +262,7 @@ def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResu
                 progress(r)
             break
         if c.expected is not Verdict.OK:
-            r = replace(r, expected=c.expected)
+            r = replace(r, expected=c.expected, fixed_by=c.fixed_by)
         out.append(r)
         if progress is not None:
             progress(r)

@@ -77,6 +77,9 @@ class Claim:
     name: str
     run: Callable[[], Any]
     expected: Verdict = Verdict.OK
+    fixed_by: str | None = None
+    """For a claim documented as refuted: the claim (by name) that checks the named fixed variant
+    beside it, shown next to the finding."""
 
 
 @dataclass(frozen=True)

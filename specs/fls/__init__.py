@@ -170,6 +170,7 @@ def _claims() -> list[Claim]:
                 "VStoTO-system", VSTOTO_SCOPE, "TO-machine", to_of_vstoto, "traces(VStoTO-system) ⊆ traces(TO)", thm
             ),
             expected=Verdict.VIOLATED,
+            fixed_by="Theorem 6.26 (label in normal status)",
         ),
         # Refuted as printed (ours): the double delivery orders a label twice, which breaks
         # Lemma 6.20, 6.22(1) and Corollary 6.23 (shortest: 18, 20, 20 steps); the other 45 hold.
@@ -179,6 +180,7 @@ def _claims() -> list[Claim]:
                 "VStoTO-system", VSTOTO_SCOPE, "vstoto_lemmas_6", "Lemmas 6.1-6.24 (48 items), explored"
             ),
             expected=Verdict.VIOLATED,
+            fixed_by="Lemmas 6.1-6.24 (label in normal status)",
         ),
         Claim(
             "Lemmas 6.1-6.24 (label in normal status)",
@@ -206,6 +208,7 @@ def _claims() -> list[Claim]:
             "Lemma 6.25 (as printed)",
             lambda: J.refinement_job("VStoTO-system", VSTOTO_SCOPE, "vstoto-f", lemma_6_25),
             expected=Verdict.VIOLATED,
+            fixed_by="Lemma 6.25 (label in normal status)",
         ),
         Claim(
             "Lemma 6.25 (label in normal status)",

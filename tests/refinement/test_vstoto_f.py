@@ -149,3 +149,21 @@ def test_z3_step_obligation_needs_the_support_facts() -> None:
     assert proved.states == len(mp.impl.actions)
     cti = check_symbolic(mp, lemmas)
     assert cti.verdict is Verdict.VIOLATED and cti.failure is not None
+
+
+def test_main_job_reports_lemma_6_25_refuted_beside_the_fixed_variant() -> None:
+    from ioakit import papers
+    from ioakit.registry import claims
+
+    by_name = {c.name: c for _, c in claims()}
+    refuted = by_name["Lemma 6.25 (as printed)"]
+    assert refuted.expected is Verdict.VIOLATED and refuted.fixed_by in by_name
+    for c in by_name.values():  # every documented finding names a fixed variant that is checked
+        if c.expected is Verdict.VIOLATED:
+            assert c.fixed_by in by_name and by_name[c.fixed_by].expected is Verdict.OK
+    r = refuted.run()
+    job = papers.JobResult(**{**r.__dict__, "expected": refuted.expected, "fixed_by": refuted.fixed_by})
+    assert job.judged is Verdict.OK
+    text = job.show()
+    assert "REFUTED" in text and "confirm(p=p1)" in text and "Lemma 6.25 (label in normal status)" in text
+    assert job.to_json()["refuted"] is True
