@@ -107,10 +107,36 @@ def mappings_between(impl: str, spec: str) -> list[Any]:
 
 
 def mapping_named(name: str) -> Any:
+    """A shipped mapping by name, or a user's own: ``path/to/file.py:Class`` or
+    ``module:Class`` naming a ``Refinement`` subclass (imported like a user's model)."""
+    import importlib
+    from pathlib import Path
+
+    from ioakit.refinement.mapping import Refinement
+    from ioakit.registry import _import_file, _split_reference
+
+    split = _split_reference(name)
+    if split is not None:
+        left, cls_name = split
+        if left.endswith(".py") or "/" in left or Path(left).exists():
+            if not Path(left).is_file():
+                raise UserError(f"{name}: no such file {left!r}")
+            mod = _import_file(Path(left))
+        else:
+            try:
+                mod = importlib.import_module(left)
+            except ImportError as e:
+                raise UserError(f"{name}: cannot import module {left!r}: {e}") from None
+        cls = getattr(mod, cls_name, None)
+        if not (isinstance(cls, type) and issubclass(cls, Refinement)):
+            raise UserError(f"{name}: {left} has no Refinement subclass {cls_name!r}")
+        return cls()
     classes = mapping_classes()
     if name not in classes:
         known = ", ".join(sorted(classes)) or "none"
-        raise UserError(f"no refinement mapping named {name!r}; shipped: {known}")
+        raise UserError(
+            f"no refinement mapping named {name!r}; shipped: {known} (or give your own as path/to/file.py:Class)"
+        )
     return classes[name]()
 
 
@@ -153,7 +179,7 @@ def refine(
     impl_spec, spec_spec = get_spec(impl_name), get_spec(spec_name)
     decls = [mapping_named(mapping)] if mapping else mappings_between(impl_spec.name, spec_spec.name)
     for d in decls:
-        if d.spec != spec_spec.name:
+        if d.spec != spec_spec.name and get_spec(d.spec).name != spec_spec.name:
             raise UserError(f"mapping {d.name} maps to {d.spec}, not {spec_spec.name}")
         if not d.applies_to(impl_spec.name):
             raise UserError(f"mapping {d.name} is written for {', '.join(d.impl)}, not {impl_spec.name}")

@@ -194,3 +194,18 @@ def test_search_that_finds_nothing_is_reported() -> None:
     assert r.verdict is Verdict.VIOLATED
     assert r.failure is not None and r.failure.kind == "no-fragment"
     assert r.failure.impl_action.startswith("order")
+
+
+def test_cli_refine_with_a_users_own_model_and_mapping(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from ioakit.cli import main
+
+    f = str(Path(__file__).parent.parent / "models" / "relay.py")
+    assert main(["refine", f"{f}:Relay", "TO-machine", "--mapping", f"{f}:RelayToTO", "--z3"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("OK — ") == 4  # overall, inclusion, exhaustive, z3
+    assert main(["refine", f"{f}:SloppyRelay", "TO-machine", "--mapping", f"{f}:RelayToTO"]) == 1
+    assert "brcv" in capsys.readouterr().out
+    assert main(["refine", f"{f}:Relay", "TO-machine", "--mapping", f"{f}:Relay"]) == 2
+    assert "no Refinement subclass 'Relay'" in capsys.readouterr().err
