@@ -63,8 +63,9 @@ def test_simulate_interrupted_json_is_a_partial_report(tmp_path):
         ["compare", "VS-machine", "WeakVS-machine", "--scope", BIG_VS],
         ["prove", "VS-machine", "vs_lemma_4_1", "--scope", BIG_VS, "--bmc", "12"],
         ["papers"],
+        ["refine", "VStoTO-system-label-normal", "TO-machine", "--scope", "view_ids=3", "--no-inclusion"],
     ],
-    ids=["explore", "check", "compare", "prove", "papers"],
+    ids=["explore", "check", "compare", "prove", "papers", "refine"],
 )
 def test_other_commands_interrupted_exit_3_without_traceback(argv):
     code, out, err = interrupted(argv, delay=3.0)
