@@ -348,99 +348,66 @@ class Mapping:
         and ``f(x2)`` when the caller has them (a caller passing ``fx2`` has checked that f is
         defined at ``x2``)."""
         impl = self.impl
+        tried: list[tuple[SpecCall, tuple[Any, ...]]] = []
+        y: tuple[Any, ...] | None = fx
+        y2: tuple[Any, ...] | None = fx2
 
-        def lab() -> str:
-            return label if label is not None else impl.label_of(k, x)
+        def fail(kind: str, detail: str) -> StepFailure:
+            return StepFailure(
+                kind,
+                label if label is not None else impl.label_of(k, x),
+                None if y is None else self.show_f(y),
+                None if y2 is None else self.show_f(y2),
+                tuple(self.spec_label(c, a) for c, a in tried),
+                detail,
+            )
 
-        why = None if fx2 is not None else self.undefined(x2)
-        if why is not None:
-            y = fx if fx is not None else self.f(x)
-            return StepFailure("undefined", lab(), self.show_f(y), None, (), f"f is undefined after the step: {why}")
-        y = fx if fx is not None else self.f(x)
-        y2 = fx2 if fx2 is not None else self.f(x2)
-        for which, v in (("f(before)", y), ("f(after)", y2)):
+        if y is None:
+            y = self.f(x)
+        if y2 is None:
+            why = self.undefined(x2)
+            if why is not None:
+                return fail("undefined", f"f is undefined after the step: {why}")
+            y2 = self.f(x2)
+        # f(before) was checked as the post-state of the step before (or is f of a start state)
+        # when the caller passes it
+        for which, v in ((("f(before)", y),) if fx is None else ()) + (("f(after)", y2),):
             out = self._outside(v)
             if out is not None:
-                return StepFailure(
-                    "bounds",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
-                    (),
-                    f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}",
-                )
-        inst = impl.actions[k]
-        want_ext = [self._impl_event(k, x)] if inst.kind.external else []
+                return fail("bounds", f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}")
+        want_ext = [self._impl_event(k, x)] if impl.actions[k].kind.external else []
         frag = self.fragment_at(k, x)
         if frag is None:
-            return self._search(lab, y, y2, want_ext)
+            return self._search(fail, y, y2, want_ext)
         if frag is False:
-            return StepFailure(
-                "no-case",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
-                (),
-                "none of the fragment's cases applies in the pre-state",
-            )
-        tried: list[str] = []
+            return fail("no-case", "none of the fragment's cases applies in the pre-state")
         got_ext = []
         cur = y
         steps = self.spec.compiled().steps
         for c, args in frag:
-            slab = self.spec_label(c, args)
-            tried.append(slab)
+            tried.append((c, args))
             if c.external:
                 got_ext.append((c.family, self._spec_args_json(c, args)))
             j = self.spec_index.get((c.family, args))
             if j is None:
-                return StepFailure(
-                    "disabled",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
-                    tuple(tried),
-                    f"{self.spec.name} at scope {self.spec.scope} has no action {slab}",
-                )
+                slab = self.spec_label(c, args)
+                return fail("disabled", f"{self.spec.name} at scope {self.spec.scope} has no action {slab}")
             nxt = steps[j](cur)
             if nxt is None:
-                return StepFailure(
-                    "disabled",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
-                    tuple(tried),
-                    f"{slab} is not enabled in {'f(before)' if cur is y else 'the state reached'}: "
-                    f"precondition {self._failing_precondition(j, cur)} fails",
+                where = "f(before)" if cur is y else "the state reached"
+                pre = self._failing_precondition(j, cur)
+                return fail(
+                    "disabled", f"{self.spec_label(c, args)} is not enabled in {where}: precondition {pre} fails"
                 )
             if _out_of_bounds(nxt):
-                return StepFailure(
-                    "bounds",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
-                    tuple(tried),
-                    f"{slab} leaves {self.spec.name}'s scope {self.spec.scope}",
-                )
+                return fail("bounds", f"{self.spec_label(c, args)} leaves {self.spec.name}'s scope {self.spec.scope}")
             cur = nxt
         if got_ext != want_ext:
-            return StepFailure(
-                "external",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
-                tuple(tried),
-                f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}",
+            return fail(
+                "external", f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}"
             )
         if cur != y2:
-            return StepFailure(
-                "mismatch",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
-                tuple(tried),
-                f"the fragment does not reach f(after): {self._differs(cur, y2)}",
-            )
+            return fail("mismatch", f"the fragment does not reach f(after): {self._differs(cur, y2)}")
         return None
 
     def _outside(self, y: Sequence[Any]) -> str | None:
@@ -458,14 +425,18 @@ class Mapping:
         return json.dumps({n: t.to_json(v) for (n, t), v in zip(fam.params, args)}, sort_keys=True)
 
     def _search(
-        self, label: Callable[[], str], y: tuple[Any, ...], y2: tuple[Any, ...], want_ext: list[tuple[str, str]]
+        self,
+        fail: Callable[[str, str], StepFailure],
+        y: tuple[Any, ...],
+        y2: tuple[Any, ...],
+        want_ext: list[tuple[str, str]],
     ) -> StepFailure | None:
         """Breadth-first search for at most ``search_depth`` specification steps from ``y`` to
         ``y2`` whose external actions are ``want_ext``."""
         spec = self.spec
         succ = spec.compiled().successors
         start = (y, 0)
-        parent: dict[tuple[Any, int], tuple[Any, str] | None] = {start: None}
+        seen: set[tuple[Any, int]] = {start}
         todo = deque([(start, 0)])
         while todo:
             (s, used), depth = todo.popleft()
@@ -485,15 +456,11 @@ class Mapping:
                     else:
                         continue
                 key = (ns, u)
-                if key not in parent:
-                    parent[key] = ((s, used), spec.label_of(j, s))
+                if key not in seen:
+                    seen.add(key)
                     todo.append((key, depth + 1))
-        return StepFailure(
+        return fail(
             "no-fragment",
-            label(),
-            self.show_f(y),
-            self.show_f(y2),
-            (),
             f"no sequence of at most {self.decl.search_depth} {spec.name} steps with external actions "
             f"{_events(want_ext)} leads from f(before) to f(after) (no fragment is declared for this action)",
         )
