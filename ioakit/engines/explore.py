@@ -620,10 +620,10 @@ class Explorer:
         incomplete = interrupted or (bound_hits > 0 and not self._allow_bound_hits)
         unviolated = Verdict.INCOMPLETE if incomplete else Verdict.OK
         results = tuple(
-            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else unviolated, b)
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b is not None else unviolated, b)
             for p, b in zip(self._props, best)
         ) + tuple(
-            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else unviolated, b, step=True)
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b is not None else unviolated, b, step=True)
             for p, b in zip(self._steps, best_steps)
         )
         verdict = Verdict.VIOLATED if any(r.counterexample is not None for r in results) else unviolated
