@@ -477,13 +477,16 @@ class Explorer:
             if reason is not None and not reason.startswith("max-depth"):
                 depth += 1
         step_checks = StepChecks(m, self._steps)
+        steps_judged = not interrupted  # every step out of every reached state judged
         if self._steps and not interrupted:
-            # every step out of every reached state (breadth-first order: first hits are shortest)
+            # every step out of every reached state (breadth-first order: first hits are shortest);
+            # Ctrl-C here leaves the search complete but the step properties undecided
             try:
                 step_checks.scan(seen)
             except KeyboardInterrupt:
-                complete, interrupted = False, True
-                reason = "interrupted (Ctrl-C)" if reason is None else f"{reason}; interrupted (Ctrl-C)"
+                steps_judged, interrupted = False, True
+                why = "interrupted (Ctrl-C) while checking step properties"
+                reason = why if reason is None else f"{reason}; {why}"
         seconds = time.perf_counter() - t0
         # steps cut off by the bounds: not every enabled step was taken, so the exploration is not
         # complete; it is still *judged* complete (OK possible) when the caller accepted the cuts
@@ -520,12 +523,12 @@ class Explorer:
                 reach = path(pre)
                 v, cex = Verdict.VIOLATED, Execution(m, reach.start, (*reach.steps, (k, post)))
             else:
-                v, cex = (Verdict.OK if judged_complete else Verdict.INCOMPLETE), None
+                v, cex = (Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE), None
             results.append(PropertyResult(sp.name, sp.reference, v, cex, step=True))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
         else:
-            verdict = Verdict.OK if judged_complete else Verdict.INCOMPLETE
+            verdict = Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE
         return ExploreReport(
             machine=m.name,
             scope=m.scope.as_dict(),

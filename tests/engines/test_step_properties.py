@@ -297,3 +297,20 @@ def test_a_step_property_of_another_machine_is_refused() -> None:
         Explorer(vs_machine()).check_steps([sp]).run()
     with pytest.raises(ir.TraceError, match="traced for TO-machine"):
         Prover(vs_machine()).check_steps([sp])
+
+
+def test_ctrl_c_while_checking_steps_leaves_them_incomplete_and_the_state_properties_decided(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from ioakit.engines import steps as steps_module
+
+    def interrupted(self: Any, states: Any) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(steps_module.StepChecks, "scan", interrupted)
+    m = to_machine()
+    facts = properties_from(m, TO_FACTS)
+    r = Explorer(m).check(facts).check_steps([to_step("brcv_advances", brcv_advances)]).run()
+    assert r.interrupted and r.complete and r.verdict is Verdict.INCOMPLETE
+    assert "while checking step properties" in (r.reason or "")
+    assert [x.verdict for x in r.results] == [Verdict.OK, Verdict.OK, Verdict.INCOMPLETE]
