@@ -18,7 +18,9 @@ Library use (the CLI's ``ioakit check`` is these calls)::
 
 Each invariant compiles to ONE ``ioakit.lang.ir`` term (``invs.properties[i].term``), whose
 concrete meaning the explorer runs and whose Z3 meaning (``ioakit.backends.symbolic.predicate``)
-the prover uses.
+the prover uses. A ``step`` item (a step property: ``x'`` is x after the step) compiles to one
+``ioakit.lang.steps.StepProperty`` (``invs.step_properties``), checked by ``check_invariants`` on
+every step explored.
 """
 
 from .check import (
@@ -40,7 +42,7 @@ from .errors import (
     SourceFile,
     Span,
 )
-from .loader import InvariantInfo, InvariantSet, lemma_file, lemma_files, load_invariants
+from .loader import InvariantInfo, InvariantSet, StepInfo, lemma_file, lemma_files, load_invariants
 from .typecheck import DefinitionInfo
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "InvariantTypeError",
     "SourceFile",
     "Span",
+    "StepInfo",
     "check_invariants",
     "format_check_report",
     "lemma_file",

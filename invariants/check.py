@@ -11,7 +11,9 @@ invariants of a file and reports, per invariant, one of
   with ``allow_bound_hits``, the verdict is about the bounded machine and the report says so);
 
 plus vacuity notes: premises that are false, and state-dependent ranges that are empty, in every
-explored state. ``format_check_report`` renders the report for people; ``to_json`` for machines.
+explored state. The file's ``step`` items are checked on every step taken (``Explorer.check_steps``)
+and reported after the invariants, a violation with a shortest execution ending in the violating
+step. ``format_check_report`` renders the report for people; ``to_json`` for machines.
 The CLI's ``ioakit check MACHINE FILE --scope ...`` is these two calls.
 """
 
@@ -25,7 +27,7 @@ from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict
 from ioakit.lang.automaton import Machine
 
 from .errors import InvariantError, InvariantMachineError, InvariantScopeError
-from .loader import InvariantSet
+from .loader import InvariantInfo, InvariantSet, StepInfo
 
 HOLDS = "holds"
 VIOLATED = "violated"
@@ -44,6 +46,8 @@ class InvariantOutcome:
     counterexample: Execution | None = field(default=None, repr=False)
     vacuous: tuple[str, ...] = ()
     """Witness descriptions (premises, ranges) that no explored state satisfied."""
+    step: bool = False
+    """A ``step`` item: judged on every step; the counterexample ends in the violating step."""
 
     @property
     def verdict(self) -> Verdict:
@@ -59,6 +63,8 @@ class InvariantOutcome:
             "verdict": self.verdict.value,
             "vacuous": list(self.vacuous),
         }
+        if self.step:
+            out["step"] = True
         if self.counterexample is not None:
             cex = self.counterexample
             out["counterexample_length"] = len(cex)
@@ -157,11 +163,19 @@ def check_invariants(
             invset.source,
         )
     try:
-        rep = Explorer(machine).check(invset.properties).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
+        rep = (
+            Explorer(machine)
+            .check(invset.properties)
+            .check_steps(invset.step_properties)
+            .max_states(max_states)
+            .allow_bound_hits(allow_bound_hits)
+            .run()
+        )
     except CodegenLimitError as e:
         raise _too_deep_to_run(machine, invset, e) from None
     outcomes = []
-    for info, r in zip(invset.invariants, rep.results):
+    infos: list[InvariantInfo | StepInfo] = [*invset.invariants, *invset.steps]
+    for info, r in zip(infos, rep.results, strict=True):
         if r.verdict is Verdict.VIOLATED:
             status = VIOLATED
         elif r.verdict is Verdict.OK:
@@ -177,6 +191,7 @@ def check_invariants(
                 status,
                 r.counterexample,
                 r.vacuous if status != VIOLATED else (),
+                r.step,
             )
         )
     return CheckReport(file=invset.filename, outcomes=tuple(outcomes), explore=rep)
@@ -232,8 +247,11 @@ def format_check_report(report: CheckReport) -> str:
             m = cex.machine
             lines.append(f"             shortest execution ({len(cex)} step{'s' if len(cex) != 1 else ''}):")
             lines.extend("           " + ln for ln in cex.show().splitlines())
-            state = ", ".join(f"{k} = {v}" for k, v in m.show_state(cex.final).items())
-            lines.append(f"             violating state: {state}")
+            if o.step:
+                lines.append(f"             violating step: the last one, {cex.labels()[-1]}")
+            else:
+                state = ", ".join(f"{k} = {v}" for k, v in m.show_state(cex.final).items())
+                lines.append(f"             violating state: {state}")
     counts = {s: sum(o.status == s for o in report.outcomes) for s in (HOLDS, VIOLATED, INCOMPLETE)}
     lines.append(
         f"verdict: {report.verdict.value} ({counts[HOLDS]} hold, {counts[VIOLATED]} violated, "

@@ -23,9 +23,23 @@ from ioakit.engines.explore import Property
 from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import StateProxy, Term
+from ioakit.lang.steps import StepProperty, act_of, post_var, step_vocabulary
 from ioakit.lang.types import BoolT, IntT, SchemaError, SetT
 
-from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
+from .core import (
+    BoundVar,
+    CBound,
+    CConst,
+    CDerived,
+    CheckedStep,
+    CollRange,
+    COp,
+    Core,
+    CQuant,
+    CStateVar,
+    SubsetRange,
+    TypeRange,
+)
 from .errors import InvariantScopeError, InvariantTypeError, SourceFile, Span
 
 MAX_INSTANCES = 20_000
@@ -150,6 +164,8 @@ class Compiler:
         self.source = source
         self.vars = [Term("var", (), t, (i, n)) for i, (n, t) in enumerate(machine.variables)]
         self.proxy = StateProxy(machine.variables, self.vars, machine.derived)
+        _, self.post_proxy = step_vocabulary(machine)
+        self.vars += [post_var(machine, i) for i in range(len(machine.variables))]  # step items: n + i
         self._free: dict[int, frozenset[int]] = {}
         self._memo: dict[tuple[Any, ...], Term] = {}
         self._alive: list[Any] = []
@@ -201,7 +217,7 @@ class Compiler:
         if isinstance(c, CStateVar):
             return self.vars[c.index]
         if isinstance(c, CDerived):
-            return ir.lift(getattr(self.proxy, c.name))
+            return ir.lift(getattr(self.post_proxy if c.post else self.proxy, c.name))
         if isinstance(c, CBound):
             return env[id(c.var)]
         if isinstance(c, COp):
@@ -337,13 +353,38 @@ class Compiler:
             ws.append((desc, self.safe_term(wc)))
         return Property(name, term, reference, description, witnesses=tuple(ws))
 
-    def safe_term(self, c: Core) -> Term:
+    def step_property(self, name: str, step: CheckedStep, reference: str, description: str) -> StepProperty:
+        """The ``StepProperty`` of one step item: its body compiled once per action instance, with
+        ``action`` the instance's family and the ``on`` parameters its arguments (constants, or terms
+        over the pre-state for arguments taken from the state); ``true`` at the instances of other
+        families when the item has an ``on`` clause."""
+        m = self.machine
+        families: dict[str, Term] = {}
+        terms = []
+        for inst in m.actions:
+            if step.family is not None and inst.name != step.family:
+                terms.append(ir.TRUE)
+                continue
+            env: dict[int, Term] = {}
+            if step.action is not None:
+                at = step.action.type
+                if inst.name not in families:
+                    families[inst.name] = ir.const(at, at.domain.names.index(inst.name))  # type: ignore[attr-defined]
+                env[id(step.action)] = families[inst.name]
+            act = act_of(inst)
+            for pn, var in step.params:
+                env[id(var)] = act.args[pn]
+            self.instances = 0
+            terms.append(self.safe_term(step.body, env))
+        return StepProperty(name, tuple(terms), m.name, reference, description)
+
+    def safe_term(self, c: Core, env: dict[int, Term] | None = None) -> Term:
         """``term(c)``, reporting a failure of the ``ir`` layer as a located error (it would be a
         bug of the checker: a well-typed core always compiles), and refusing terms too deep for the
         code generator or whose unshared size is too large for the backends (they expand shared
         subterms in some positions)."""
         try:
-            t = self.term(c)
+            t = self.term(c, env)
         except (ir.TraceError, SchemaError) as e:
             raise InvariantTypeError(
                 f"internal error (please report): the checked formula does not compile: {e}", c.span, self.source

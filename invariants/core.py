@@ -49,6 +49,9 @@ class CConst(Core):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class CStateVar(Core):
+    """A state variable; in a step item, ``index`` past the machine's variables is the post-state
+    copy (``ioakit.lang.steps.post_var``: index ``n + i``, name primed)."""
+
     index: int
     name: str
 
@@ -56,6 +59,8 @@ class CStateVar(Core):
 @dataclass(frozen=True, eq=False, repr=False)
 class CDerived(Core):
     name: str
+    post: bool = False
+    """In a step item, the derived variable computed from the post-state (``created_viewids'``)."""
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -106,6 +111,17 @@ class CQuant(Core):
     range: Range
     body: Core
     range_text: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class CheckedStep:
+    """A checked step item: its body, the ``action`` variable (None when the machine has a variable
+    of that name) and, for ``on family(params):``, the family and the parameters it binds."""
+
+    body: Core
+    action: BoundVar | None
+    family: str | None = None
+    params: tuple[tuple[str, BoundVar], ...] = ()
 
 
 def walk(root: Core) -> list[Core]:

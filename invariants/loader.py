@@ -1,6 +1,8 @@
 """Loading an invariant file for one machine: parse, check the ``machine`` line, type-check,
 compile. The result, an ``InvariantSet``, holds one ``explore.Property`` per invariant (with its
-vacuity witnesses), ready for the explorer and for the Z3 prover.
+vacuity witnesses), ready for the explorer and for the Z3 prover, and one
+``ioakit.lang.steps.StepProperty`` per ``step`` item (``Explorer.check_steps``,
+``Prover.check_steps``).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from pathlib import Path
 
 from ioakit.engines.explore import Property
 from ioakit.lang.automaton import Machine
+from ioakit.lang.steps import StepProperty
 
 from . import syntax as S
 from .compiler import Compiler
-from .core import Core
+from .core import CheckedStep, Core
 from .errors import (
     ErrorSink,
     InvariantError,
@@ -50,6 +53,23 @@ class InvariantInfo:
 
 
 @dataclass(frozen=True)
+class StepInfo:
+    """One checked and compiled ``step`` item of a file."""
+
+    name: str
+    reference: str
+    description: str
+    span: Span
+    step_property: StepProperty = field(repr=False)
+    checked: CheckedStep = field(repr=False)
+    text: str = field(default="", repr=False)
+
+    @builtins.property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(frozen=True)
 class InvariantSet:
     """The invariants of one file, compiled for one machine at one scope.
 
@@ -64,6 +84,12 @@ class InvariantSet:
     definitions: dict[str, DefinitionInfo] = field(repr=False)
     source: SourceFile = field(repr=False)
     ast: S.File = field(repr=False)
+    steps: list[StepInfo] = field(default_factory=list, repr=False)
+    """The file's ``step`` items, in order (their ``StepProperty`` objects: ``step_properties``)."""
+
+    @property
+    def step_properties(self) -> list[StepProperty]:
+        return [s.step_property for s in self.steps]
 
     @property
     def filename(self) -> str:
@@ -169,7 +195,8 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
             checker.later.setdefault(item.name.name, item.name.span.line)
     sink = ErrorSink(src)
     checked: list[tuple[S.InvariantDecl, Core]] = []
-    seen: dict[str, S.InvariantDecl] = {}
+    checked_steps: list[tuple[S.StepDecl, CheckedStep]] = []
+    seen: dict[str, S.InvariantDecl | S.StepDecl] = {}
     for order, item in enumerate(ast.items):
         try:
             if isinstance(item, S.Definition):
@@ -182,13 +209,16 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
                 continue
             if item.name.name in seen:
                 raise InvariantTypeError(
-                    f"invariant `{item.name.name}` is declared twice",
+                    f"{'step' if isinstance(item, S.StepDecl) else 'invariant'} `{item.name.name}` is declared twice",
                     item.name.span,
                     src,
                     (Note("first declared here", seen[item.name.name].name.span),),
                 )
             seen[item.name.name] = item
             checker.budget.nodes = 0
+            if isinstance(item, S.StepDecl):
+                checked_steps.append((item, checker.check_step(item)))
+                continue
             body = checker.expect_bool(item.body, {}, f"invariant `{item.name.name}`")
             checked.append((item, body))
         except CascadeError:
@@ -211,8 +241,18 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
                 item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src)
             )
         )
+    steps: list[StepInfo] = []
+    for sitem, st in checked_steps:
+        try:
+            sp = comp.step_property(sitem.name.name, st, sitem.reference, sitem.description)
+        except InvariantError as e:
+            sink.add(e)
+            continue
+        steps.append(
+            StepInfo(sitem.name.name, sitem.reference, sitem.description, sitem.span, sp, st, sitem.body.span.text(src))
+        )
     sink.raise_if_any()
-    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast)
+    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast, steps)
 
 
 def lemma_file(name: str) -> Path:

@@ -113,6 +113,24 @@ class _ToAST(Transformer):
                 descs.append(" ".join(_unescape(c.children[0]).split()))
         return S.InvariantDecl(name, ref, " ".join(descs), ch[-1], span=_span_of(meta))
 
+    def step(self, meta: Any, ch: list[Any]) -> S.StepDecl:
+        name = S.Ident(ch[0].value, span=_span_of(ch[0]))
+        ref = ""
+        descs: list[str] = []
+        on: S.OnClause | None = None
+        for c in ch[1:-1]:
+            if isinstance(c, S.OnClause):
+                on = c
+            elif c.data == "reference":
+                ref = " ".join(_unescape(c.children[0]).split())
+            else:
+                descs.append(" ".join(_unescape(c.children[0]).split()))
+        return S.StepDecl(name, ref, " ".join(descs), on, ch[-1], span=_span_of(meta))
+
+    def on_clause(self, meta: Any, ch: list[Any]) -> S.OnClause:
+        idents = [S.Ident(t.value, span=_span_of(t)) for t in ch if t is not None]
+        return S.OnClause(idents[0], tuple(idents[1:]), span=_span_of(meta))
+
     # -- types ----------------------------------------------------------------------------------
     def type_name(self, meta: Any, ch: list[Token]) -> S.TypeName:
         return S.TypeName(ch[0].value, span=_span_of(ch[0]))
@@ -228,6 +246,9 @@ class _ToAST(Transformer):
 
     def empty(self, meta: Any, ch: list[Any]) -> S.Empty:
         return S.Empty(span=_span_of(meta))
+
+    def primed(self, meta: Any, ch: list[Token]) -> S.Primed:
+        return S.Primed(ch[0].value[:-1], span=_span_of(ch[0]))
 
     def name(self, meta: Any, ch: list[Token]) -> S.Name:
         return S.Name(ch[0].value, span=_span_of(ch[0]))

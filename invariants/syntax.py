@@ -54,6 +54,13 @@ class Name(Node):
 
 
 @dataclass(frozen=True)
+class Primed(Node):
+    """``next'``: the variable ``name`` (written without its prime here) in the post-state of a step."""
+
+    name: str
+
+
+@dataclass(frozen=True)
 class IntLit(Node):
     value: int
 
@@ -190,6 +197,7 @@ class SetOf(Node):
 
 Expr = (
     Name
+    | Primed
     | IntLit
     | BoolLit
     | Bot
@@ -245,6 +253,26 @@ class InvariantDecl(Node):
 
 
 @dataclass(frozen=True)
+class OnClause(Node):
+    """``on brcv(q):`` — the step item is about the steps of family ``brcv``, with its parameter
+    ``q`` bound to each step's argument."""
+
+    family: Ident
+    params: tuple[Ident, ...]
+
+
+@dataclass(frozen=True)
+class StepDecl(Node):
+    """``step name "reference": "description" [on family(params):] formula`` over two states."""
+
+    name: Ident
+    reference: str
+    description: str
+    on: OnClause | None
+    body: Expr
+
+
+@dataclass(frozen=True)
 class File(Node):
     machine: MachineDecl
-    items: tuple[Definition | InvariantDecl, ...]
+    items: tuple[Definition | InvariantDecl | StepDecl, ...]

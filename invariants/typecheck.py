@@ -48,7 +48,20 @@ from ioakit.lang.types import (
 )
 
 from . import syntax as S
-from .core import BoundVar, CBound, CConst, CDerived, CollRange, COp, Core, CQuant, CStateVar, SubsetRange, TypeRange
+from .core import (
+    BoundVar,
+    CBound,
+    CConst,
+    CDerived,
+    CheckedStep,
+    CollRange,
+    COp,
+    Core,
+    CQuant,
+    CStateVar,
+    SubsetRange,
+    TypeRange,
+)
 from .errors import (
     InvariantError,
     InvariantScopeError,
@@ -110,6 +123,8 @@ class Schema:
     domains: Mapping[str, Domain]
     types: Mapping[str, Type]
     elements: Mapping[str, tuple[str, int]]
+    families: Mapping[str, tuple[tuple[str, Type], ...]] = field(default_factory=dict)
+    """Action families by name, with their parameters (for step items' ``on`` and ``action is``)."""
 
     @staticmethod
     def of(machine: Machine) -> Schema:
@@ -126,7 +141,8 @@ class Schema:
                 elements[en] = (dn, i)
         for en in clash:
             del elements[en]
-        return Schema(machine.name, variables, derived, domains, dict(machine.decl.types), elements)
+        families = {f.name: f.params for f in machine.families}
+        return Schema(machine.name, variables, derived, domains, dict(machine.decl.types), elements, families)
 
     def type_name(self, t: Type) -> str:
         """A scope-independent name for ``t`` (``G⊥``, ``Seq[M × P]``, ``views``, ``Int``)."""
@@ -248,6 +264,14 @@ class ArgBinding:
 Binding = BoundVar | ArgBinding
 Scope = Mapping[str, Binding]
 
+ACTION = "action"
+"""The name of the step's action in a step item (``action is brcv``)."""
+
+
+def action_type(families: Mapping[str, Any]) -> EnumT:
+    """The type of ``action`` in a step item: one element per action family of the machine."""
+    return EnumT(Domain("action", tuple(families)))
+
 
 class CascadeError(InvariantTypeError):
     """A use of a definition that already failed to check: not reported again (the loader drops
@@ -279,6 +303,10 @@ class Checker:
         self.broken: set[str] = set()
         self.later: dict[str, int] = {}
         """Definitions of the file not yet checked, with their lines ("defined later")."""
+        self.in_step = False
+        """Checking a step item: primed names are the post-state's."""
+        self._action: BoundVar | None = None
+        """The step item's ``action`` variable, while one is checked."""
 
     # -- errors ---------------------------------------------------------------------------------
     def err(
@@ -374,6 +402,8 @@ class Checker:
                 if n.name not in b:
                     self._resolve_only(n.name, n, b)
                 continue
+            if isinstance(n, S.Primed):
+                raise self._primed_outside(n)
             if isinstance(n, S.Call) and n.func.name not in BUILTINS and n.func.name not in b:
                 self._resolve_callable(n.func)
             if isinstance(n, S.Node):
@@ -755,6 +785,71 @@ class Checker:
     def _Name(self, e: S.Name, scope: Scope, exp: Type | None) -> Core:
         return self.lookup(e, scope)
 
+    # -- step items -----------------------------------------------------------------------------
+    def _primed_outside(self, e: S.Primed) -> InvariantError:
+        where = f"definition `{self._defining}`" if self._defining else "an invariant"
+        return self.err(f"`{e.name}'` (the post-state of a step) is allowed only in `step` items, not in {where}", e)
+
+    def _Primed(self, e: S.Primed, scope: Scope, exp: Type | None) -> Core:
+        if not self.in_step or self._defining:
+            raise self._primed_outside(e)
+        name = e.name.replace("-", "_") if "-" in e.name else e.name
+        sch = self.schema
+        sp, tx = e.span, self.text(e)
+        if name in sch.variables:
+            i, t = sch.variables[name]
+            return CStateVar(t, len(sch.variables) + i, name + "'", span=sp, text=tx)
+        if name in sch.derived:
+            return CDerived(sch.derived[name], name, post=True, span=sp, text=tx)
+        raise self.err(
+            f"`{e.name}'`: only state variables and derived variables have a post-state value "
+            f"(variables: {', '.join(sch.variables)}; derived: {', '.join(sch.derived) or 'none'})",
+            e,
+        )
+
+    def _family(self, ident: S.Ident) -> str:
+        """The action family named ``ident`` (the paper's spelling ``to-order`` accepted)."""
+        fams = self.schema.families
+        name = ident.name if ident.name in fams else ident.name.replace("-", "_")
+        if name not in fams:
+            close = difflib.get_close_matches(name, list(fams), n=1, cutoff=0.6)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            raise self.err(
+                f"{self.schema.machine_name} has no action `{ident.name}`{hint} (actions: {', '.join(fams)})", ident
+            )
+        return name
+
+    def check_step(self, d: S.StepDecl) -> CheckedStep:
+        """Check a step item: its body over the pre-state (plain names), the post-state (primed
+        names), ``action`` and the parameters its ``on`` clause binds."""
+        sch = self.schema
+        sc: dict[str, Binding] = {}
+        action: BoundVar | None = None
+        if ACTION not in sch.variables and ACTION not in sch.derived and ACTION not in self.defs:
+            action = BoundVar(ACTION, action_type(sch.families), d.name.span)
+            sc[ACTION] = action
+        family, params = None, []
+        if d.on is not None:
+            family = self._family(d.on.family)
+            ptypes = dict(sch.families[family])
+            for ident in d.on.params:
+                pn = ident.name
+                if pn not in ptypes:
+                    raise self.err(
+                        f"action {family} has no parameter `{pn}` (parameters: {', '.join(ptypes) or 'none'})", ident
+                    )
+                self._check_fresh_name(pn, ident, "parameter of the step's action", sc)
+                v = BoundVar(pn, ptypes[pn], ident.span)
+                self._bind_site[id(v)] = ident.span
+                sc[pn] = v
+                params.append((pn, v))
+        self.in_step, self._action = True, action
+        try:
+            body = self.expect_bool(d.body, sc, f"step `{d.name.name}`")
+        finally:
+            self.in_step, self._action = False, None
+        return CheckedStep(body, action, family, tuple(params))
+
     # postfix
     def _Index(self, e: S.Index, scope: Scope, exp: Type | None) -> Core:
         base = self.check(e.base, scope)
@@ -839,6 +934,10 @@ class Checker:
     def _IsTag(self, e: S.IsTag, scope: Scope, exp: Type | None) -> Core:
         base = self.check(e.base, scope)
         bt = base.type
+        if isinstance(base, CBound) and self._action is not None and base.var is self._action:
+            family = self._family(e.tag)  # ``action is brcv``: a static test, one answer per instance
+            tag = CConst(bt, bt.domain.names.index(family), span=e.tag.span, text=e.tag.name)  # type: ignore[attr-defined]
+            return self._op(e, "eq", (base, tag), BOOL)
         if not isinstance(bt, UnionT):
             raise self.err(
                 f"`is {e.tag.name}` tests the variant of a tagged union, but {self.text(e.base)} is {self.a(bt)} value",

@@ -25,8 +25,10 @@ from typing import Any
 
 from ioakit.backends.codegen import compile_predicates, compile_scan
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
+from ioakit.engines.steps import StepChecks
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
+from ioakit.lang.steps import StepProperty
 from ioakit.results import Verdict
 
 
@@ -132,9 +134,13 @@ class PropertyResult:
     counterexample: Execution | None = None
     vacuous: tuple[str, ...] = ()
     """Descriptions of the property's witnesses that were true in no explored state."""
+    step: bool = False
+    """A step property (``Explorer.check_steps``): the counterexample *ends in* the violating step."""
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"name": self.name, "reference": self.reference, "verdict": self.verdict.value}
+        if self.step:
+            out["step"] = True
         if self.counterexample is not None:
             out["counterexample"] = self.counterexample.to_json()
             out["counterexample_length"] = len(self.counterexample)
@@ -320,7 +326,8 @@ def format_explore(r: ExploreReport) -> str:
             line += f"  (vacuous: {'; '.join(x.vacuous)})"
         lines.append(line)
         if x.counterexample is not None:
-            lines.append(f"    shortest execution reaching a violating state ({len(x.counterexample)} steps):")
+            what = "ending in a violating step" if x.step else "reaching a violating state"
+            lines.append(f"    shortest execution {what} ({len(x.counterexample)} steps):")
             lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
     return "\n".join(lines)
 
@@ -353,6 +360,7 @@ class Explorer:
     def __init__(self, machine: Machine) -> None:
         self.machine = machine
         self._props: list[Property] = []
+        self._steps: list[StepProperty] = []
         self._max_states: int | None = None
         self._max_depth: int | None = None
         self._stop_on_violation = False
@@ -361,6 +369,13 @@ class Explorer:
 
     def check(self, props: Iterable[Property]) -> Explorer:
         self._props.extend(props)
+        return self
+
+    def check_steps(self, props: Iterable[StepProperty]) -> Explorer:
+        """Also check step properties (``ioakit.lang.steps``) on every step taken: by ``run`` in a
+        pass over the reached states after the search (a violation's counterexample is a shortest
+        execution ending in the violating step), by ``simulate`` on each step of each run."""
+        self._steps.extend(props)
         return self
 
     def max_states(self, n: int | None) -> Explorer:
@@ -461,6 +476,17 @@ class Explorer:
             witnesses.scan(new, checked)
             if reason is not None and not reason.startswith("max-depth"):
                 depth += 1
+        step_checks = StepChecks(m, self._steps)
+        steps_judged = not interrupted  # every step out of every reached state judged
+        if self._steps and not interrupted:
+            # every step out of every reached state (breadth-first order: first hits are shortest);
+            # Ctrl-C here leaves the search complete but the step properties undecided
+            try:
+                step_checks.scan(seen)
+            except KeyboardInterrupt:
+                steps_judged, interrupted = False, True
+                why = "interrupted (Ctrl-C) while checking step properties"
+                reason = why if reason is None else f"{reason}; {why}"
         seconds = time.perf_counter() - t0
         # steps cut off by the bounds: not every enabled step was taken, so the exploration is not
         # complete; it is still *judged* complete (OK possible) when the caller accepted the cuts
@@ -491,10 +517,18 @@ class Explorer:
                 v, cex = (Verdict.OK if judged_complete else Verdict.INCOMPLETE), None
             vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_hit[w] is None)
             results.append(PropertyResult(p.name, p.reference, v, cex, vac))
+        for sp, hit in zip(self._steps, step_checks.first_hit):
+            if hit is not None:
+                pre, k, post = hit
+                reach = path(pre)
+                v, cex = Verdict.VIOLATED, Execution(m, reach.start, (*reach.steps, (k, post)))
+            else:
+                v, cex = (Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE), None
+            results.append(PropertyResult(sp.name, sp.reference, v, cex, step=True))
         if any(r.verdict is Verdict.VIOLATED for r in results):
             verdict = Verdict.VIOLATED
         else:
-            verdict = Verdict.OK if judged_complete else Verdict.INCOMPLETE
+            verdict = Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE
         return ExploreReport(
             machine=m.name,
             scope=m.scope.as_dict(),
@@ -543,8 +577,10 @@ class Explorer:
         m = self.machine
         succ = m.compiled().successors
         checks = compile_predicates(m, [p.term for p in self._props])
+        step_checks = StepChecks(m, self._steps)
         rng = random.Random(seed)
         best: list[Execution | None] = [None] * len(self._props)
+        best_steps: list[Execution | None] = [None] * len(self._steps)
         seen: set[tuple[Any, ...]] = set()
         total = done = bound_hits = 0
         first_bound_hit: BoundHit | None = None
@@ -569,8 +605,13 @@ class Explorer:
                                 first_bound_hit = diagnose(m, k, s)
                     if not options:
                         break
+                    pre = s
                     k, s = options[rng.randrange(len(options))]
                     trail.append((k, s))
+                    for j in step_checks.broken(k, pre, s):
+                        b = best_steps[j]
+                        if b is None or len(trail) < len(b):
+                            best_steps[j] = Execution(m, start, tuple(trail))
                     seen.add(s)
                     total += 1
                     self._sim_check(checks, s, start, trail, best)
@@ -582,10 +623,13 @@ class Explorer:
         incomplete = interrupted or (bound_hits > 0 and not self._allow_bound_hits)
         unviolated = Verdict.INCOMPLETE if incomplete else Verdict.OK
         results = tuple(
-            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b else unviolated, b)
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b is not None else unviolated, b)
             for p, b in zip(self._props, best)
+        ) + tuple(
+            PropertyResult(p.name, p.reference, Verdict.VIOLATED if b is not None else unviolated, b, step=True)
+            for p, b in zip(self._steps, best_steps)
         )
-        verdict = Verdict.VIOLATED if any(b is not None for b in best) else unviolated
+        verdict = Verdict.VIOLATED if any(r.counterexample is not None for r in results) else unviolated
         return SimulationReport(
             m.name,
             m.scope.as_dict(),

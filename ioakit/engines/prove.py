@@ -79,7 +79,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import z3
 
@@ -90,7 +90,11 @@ from ioakit.engines.explore import Execution, Explorer, Property, Verdict
 from ioakit.errors import InternalError, UserError, is_interrupt, is_interrupted_z3_finalizer
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term, subterms
+from ioakit.lang.steps import StepProperty
 from ioakit.lang.types import MapT
+
+if TYPE_CHECKING:
+    from ioakit.engines.prove_steps import StepProofResult
 
 DEFAULT_TIMEOUT_S = 30.0
 """Default limit on each Z3 check, in seconds."""
@@ -1153,6 +1157,17 @@ class Prover:
     def inductive_alone(self, prop: Property) -> InductionResult:
         """Is ``prop`` inductive on its own (no other invariant assumed)?"""
         return self.induction([prop])
+
+    # -- step properties ------------------------------------------------------------------------
+    @_interruptible_method
+    def check_steps(self, props: Sequence[StepProperty], assume: Sequence[Property] = ()) -> StepProofResult:
+        """Does every step from a state satisfying ``assume`` (state invariants, assumed and not
+        checked: prove them with ``induction``) satisfy each step property? One check on the step
+        frame per property; OK / VIOLATED with a replayed counterexample step / UNKNOWN
+        (``ioakit.engines.prove_steps``, which says what each claims)."""
+        from ioakit.engines.prove_steps import prove_steps  # lazy: that module builds on this one
+
+        return prove_steps(self, props, assume)
 
     # -- relative induction: the support of one invariant --------------------------------------
     @_interruptible_method

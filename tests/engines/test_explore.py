@@ -573,3 +573,14 @@ def test_settling_properties_do_not_regenerate_the_scan_per_property(monkeypatch
     small = get_spec("VS-machine").build({"max_inputs": 1})
     r = E.Explorer(small).check(load_invariants(lemma_file("vs_lemma_4_1").read_text(), small).properties).run()
     assert r.verdict is Verdict.OK and r.states < E.SETTLE_STRETCH and calls == []
+
+
+def test_simulation_reports_a_violation_in_the_start_state_on_the_property() -> None:
+    """A counterexample of no steps (the start state violates the property) is a violation of that
+    property, not only of the whole simulation (an empty ``Execution`` is falsy: ``len`` 0)."""
+    m = get_spec("TO-machine").build({})
+    prop = Property("queue_nonempty", m.predicate(lambda s: s.queue.length > 0))
+    r = Explorer(m).check([prop]).simulate(steps=5, runs=2, seed=1)
+    [res] = r.results
+    assert r.verdict is Verdict.VIOLATED and res.verdict is Verdict.VIOLATED
+    assert res.counterexample is not None and len(res.counterexample) == 0
