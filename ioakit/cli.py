@@ -379,7 +379,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     props = list(invs.properties)
     if args.only:
         wanted = set(args.only.split(","))
-        unknown = wanted - {p.name for p in props}
+        unknown = wanted - {p.name for p in props} - {p.name for p in getattr(invs, "step_properties", ())}
         if unknown:
             raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
@@ -402,8 +402,11 @@ def cmd_prove(args: argparse.Namespace) -> int:
         return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
+    steps = list(getattr(invs, "step_properties", ()))
+    if args.only:
+        steps = [p for p in steps if p.name in set(args.only.split(","))]
     with interruptible():
-        return _prove(args, m, props, support)
+        return _prove(args, m, props, support, steps)
 
 
 def _support_properties(m: Machine, files: Sequence[str], targets: Sequence[Property]) -> list[Property]:
@@ -420,9 +423,17 @@ def _support_properties(m: Machine, files: Sequence[str], targets: Sequence[Prop
     return out
 
 
-def _prove(args: argparse.Namespace, m: Machine, props: list[Property], support: Sequence[Property] = ()) -> int:
+def _prove(
+    args: argparse.Namespace,
+    m: Machine,
+    props: list[Property],
+    support: Sequence[Property] = (),
+    steps: Sequence[Any] = (),
+) -> int:
     """``ioakit prove`` without ``--table``: BMC and/or induction (``support`` proved with the
-    targets), per-invariant supports."""
+    targets), per-invariant supports; the file's step items as one-step obligations from the
+    states satisfying its invariants (a failed obligation may start in an unreachable state:
+    UNKNOWN, like a counterexample to induction)."""
     from ioakit.engines.prove import Outcome, Prover
 
     limit = {} if args.explore_limit is None else {"explore_limit": args.explore_limit}
@@ -468,8 +479,25 @@ def _prove(args: argparse.Namespace, m: Machine, props: list[Property], support:
             c = ind.ctis[0]
             write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
             text.append(f"  counterexample to induction drawn in {args.cti_dot}")
+    step_ok = True
+    if steps:
+        sr = prover.check_steps(steps, assume=[*props, *support])
+        out["steps"] = sr.to_json()
+        text.append(sr.show())
+        step_ok = sr.verdict is Verdict.OK
+        if not step_ok:
+            conclusions.append(
+                "a step item's one-step obligation "
+                + (
+                    "fails from a state satisfying the invariants (it may be unreachable)"
+                    if sr.verdict is Verdict.VIOLATED
+                    else "is undecided"
+                )
+            )
     if Verdict.VIOLATED in verdicts:
         verdict = Verdict.VIOLATED
+    elif not step_ok:
+        verdict = Verdict.UNKNOWN
     elif proved or all(v is Verdict.OK for v in verdicts):  # a proof settles what a BMC left undecided
         verdict = Verdict.OK
     else:

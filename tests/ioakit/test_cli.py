@@ -583,3 +583,25 @@ def test_progress_reports_what_tracing_and_code_generation_cost(capsys, command)
         r"[\w-]+: built in \d+\.\d\d s \(\d+(\.\d)? MB\), generated \d+ KB of code in \d+\.\d\d s \(\d+(\.\d)? MB\)",
         line,
     ), line
+
+
+def test_prove_includes_the_files_step_items(tmp_path, capsys) -> None:
+    """Step items are one-step obligations from the states satisfying the file's invariants: a
+    false one is UNKNOWN (its pre-state may be unreachable), never OK; true ones are proved."""
+    import re
+
+    from ioakit.cli import main
+
+    head = "machine TO-machine\n\ninvariant nonneg: forall p in P: next[p] >= 1\n\n"
+    good = tmp_path / "good.inv"
+    good.write_text(head + "step next_grows: forall p in P: next'[p] >= next[p]\n")
+    bad = tmp_path / "bad.inv"
+    bad.write_text(head + "step next_fixed: forall p in P: next'[p] == next[p]\n")
+    scope = ["--scope", "processors=2,values=1,max_inputs=2"]
+    assert main(["prove", "TO-machine", str(good), *scope]) == 0
+    assert re.search(r"next_grows\s+OK", capsys.readouterr().out)
+    assert main(["prove", "TO-machine", str(bad), *scope, "--json"]) == 3
+    import json
+
+    j = json.loads(capsys.readouterr().out)
+    assert j["verdict"] == "UNKNOWN" and j["steps"]["verdict"] == "VIOLATED"
