@@ -137,6 +137,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         for p in registry.papers()
     ]
     files = {name: str(path) for name, path in sorted(registry.invariant_files().items())}
+    from ioakit.refinement.refine import mapping_classes
+
+    mappings = [
+        {"name": name, "impl": list(cls.impl), "spec": cls.spec, "source": cls.source}
+        for name, cls in sorted(mapping_classes().items())
+    ]
 
     def machine_lines(d: dict[str, Any], indent: str) -> list[str]:
         out = [f"{indent}{d['name']}  — {d['source']}"]
@@ -159,7 +165,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             lines.extend(machine_lines(d, ""))
         lines.append("shipped invariant files (usable by name wherever a FILE is asked for):")
         lines.extend(f"    {name:<16} {path}" for name, path in files.items())
-    data_json = {"papers": papers, "machines": data, "invariant_files": files}
+        lines.append("shipped refinement mappings (ioakit refine IMPL SPEC [--mapping NAME]):")
+        lines.extend(f"    {m['name']:<16} {', '.join(m['impl'])} → {m['spec']}  ({m['source']})" for m in mappings)
+    data_json = {"papers": papers, "machines": data, "invariant_files": files, "mappings": mappings}
     _emit(args, SimpleReport(Verdict.OK, data_json, "\n".join(lines)))
     return EXIT_OK
 
