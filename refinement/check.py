@@ -310,8 +310,7 @@ class _Snapshots:
     take few values: each variable's JSON value is keyed by its ``repr`` (which, unlike ``==``,
     tells ``true`` from ``1`` and ``1`` from ``1.0``, so a value is reused only for the very same
     JSON; and a string, so a snapshot mutated after it was read cannot alias an older one): the
-    last key and value of each variable are kept, and a small table of the short ones; only the
-    variables whose key changed are looked up or decoded."""
+    last key and value of each variable are kept, and a small table of the short ones."""
 
     SHORT = 256
     """A variable's values whose ``repr`` is at most this long are kept in its table."""

@@ -242,7 +242,8 @@ class Mapping:
     a caller passes f(before) again as the same object, step after step)..."""
     _inside_known: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
     """... and the others found inside (by value, up to ``INSIDE_KNOWN``: f maps many states
-    of the implementation to few of the specification)."""
+    of the implementation to few of the specification; f's components are computed by typed
+    terms, so equal values are values of the same types)."""
     INSIDE_KNOWN: ClassVar[int] = 1 << 16
 
     def __post_init__(self) -> None:
