@@ -244,7 +244,7 @@ class Mapping:
     """... and the others found inside (by value, up to ``INSIDE_KNOWN``: f maps many states
     of the implementation to few of the specification; f's components are computed by typed
     terms, so equal values are values of the same types)."""
-    INSIDE_KNOWN: ClassVar[int] = 1 << 16
+    INSIDE_KNOWN: ClassVar[int] = 4096
 
     def __post_init__(self) -> None:
         self._external = [a.kind.external for a in self.impl.actions]
