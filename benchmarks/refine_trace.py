@@ -211,7 +211,7 @@ def table_abp(work: Path, lengths: list[int], reps: int, pythons: dict[str, Path
     paths = write_abp_traces(work, lengths, seed)
     warm = {True: str(paths[WARM_EVENTS][0]), False: str(paths[WARM_EVENTS][1])}
     print(f"   CPU time, median of {reps} child processes; peak RSS of the child before / after the check")
-    head = f"   {'events':>9} {'snapshots':>9} {'MB':>6}"
+    head = f"   {'events':>9} {'snapshots':>9} {'file MB':>7}"
     for which in pythons:
         head += f" {which + ' ev/s':>12} {'RSS MB':>13}"
     if len(pythons) > 1:
@@ -229,7 +229,7 @@ def table_abp(work: Path, lengths: list[int], reps: int, pythons: dict[str, Path
                     assert r["verdict"] == "OK" and r["events"] == n, r
                     rates[which].append(n / r["cpu"])
                     rss[which] = (r["rss_before"], r["rss_peak"])
-            row = f"   {n:>9,} {'yes' if snapshots else 'replay':>9} {path.stat().st_size / 2**20:>6.0f}"
+            row = f"   {n:>9,} {'yes' if snapshots else 'replay':>9} {path.stat().st_size / 2**20:>7.1f}"
             for which in pythons:
                 row += f" {_med(rates[which]):>12,.0f} {rss[which][0]:>6.0f} / {rss[which][1]:<4.0f}"
             if len(pythons) > 1:
@@ -273,7 +273,8 @@ def table_exhaustive(reps: int, pythons: dict[str, Path]) -> None:
     from ioakit.specs.fls import VSTOTO_SCOPE
 
     print(f"\n3. Exhaustive refinement check vs plain exploration (CPU s, median of {reps}, after a warm-up)")
-    head = f"   {'machine at scope':<58} {'states':>8} {'steps':>8}"
+    print(f"   VSTOTO_SCOPE = {','.join(f'{k}={v}' for k, v in VSTOTO_SCOPE.items())}")
+    head = f"   {'machine at scope':<44} {'states':>8} {'steps':>8}"
     for which in pythons:
         head += f" {which + ' explore':>13} {'check':>7} {'ratio':>6}"
     if len(pythons) > 1:
@@ -281,7 +282,8 @@ def table_exhaustive(reps: int, pythons: dict[str, Path]) -> None:
     print(head)
     runs = [("VStoTO-system-label-normal", VSTOTO_SCOPE)] + [("ABP", sc) for sc in ABP_EXHAUSTIVE_SCOPES]
     for which_m, scope in runs:
-        row = f"   {which_m + ' ' + ','.join(f'{k}={v}' for k, v in scope.items()):<58}"
+        shown = "at VSTOTO_SCOPE" if scope is VSTOTO_SCOPE else ",".join(f"{k}={v}" for k, v in scope.items())
+        row = f"   {which_m + ' ' + shown:<44}"
         checks = {}
         for which, py in pythons.items():
             r = _run(py, {"kind": "exhaustive", "which": which_m, "scope": scope, "reps": reps})
