@@ -172,7 +172,7 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
         if f is not None:
             return fail(f, ())
     frontier = list(seen)
-    fcache = {s: mp.f(s) for s in frontier}
+    fcache = {s: mp.f_where_defined(s)[1] for s in frontier}  # defined: check_start
     try:
         while frontier:
             new: list[tuple[Any, ...]] = []
@@ -189,8 +189,10 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
                     fns = ncache.get(ns)
                     if fns is None:
                         fns = fcache.get(ns)
-                    if fns is None and mp.undefined(ns) is None:
-                        fns = ncache[ns] = mp.f(ns)
+                    if fns is None:
+                        fns = mp.f_after(s, fs, ns)[1]
+                        if fns is not None:
+                            ncache[ns] = fns
                     f = mp.check_step(s, k, ns, fx=fs, fx2=fns)
                     if f is not None:
                         if f.kind == "bounds":
@@ -245,7 +247,15 @@ many the check stops INCOMPLETE (the trace does not say enough to follow the run
 
 
 class _Matcher:
-    """Which action instances of the implementation an event (name, arguments) can be."""
+    """Which action instances of the implementation an event (name, arguments) can be.
+
+    What does not depend on the pre-state — the instances of the event's name whose fixed
+    arguments the event's agree with — is kept per (name, arguments), so that an event costs a
+    dictionary lookup; only instances whose arguments come from the state are compared per event.
+    """
+
+    MEMO = 4096
+    """(name, arguments) pairs kept; past this many the memo is emptied (memory stays flat)."""
 
     def __init__(self, m: Machine) -> None:
         self.m = m
@@ -253,80 +263,198 @@ class _Matcher:
         for k, a in enumerate(m.actions):
             fixed = {n: t.to_json(v) for (n, t), v in zip(a.family.params, a.args) if n not in a.family.bound}
             self.by_name.setdefault(a.name, []).append((k, fixed))
+        self.memo: dict[tuple[str, tuple[tuple[str, Any], ...]], tuple[list[int], bool]] = {}
 
-    def candidates(self, name: str, args: dict[str, Any], pre: tuple[Any, ...]) -> list[int]:
-        """The instances an event can be; the paper's hyphenated names (``to-order``) are
-        accepted for the machine's (``to_order``)."""
+    def _static(self, name: str, args: dict[str, Any]) -> tuple[list[int], bool]:
+        """The instances of ``name`` that ``args`` may be, before looking at the state, and
+        whether any of them takes arguments from the state. The paper's hyphenated names
+        (``to-order``) are accepted for the machine's (``to_order``)."""
         out = []
         for k, fixed in self.by_name.get(name, self.by_name.get(name.replace("-", "_"), ())):
             if any(args.get(n, _MISSING) != v for n, v in fixed.items()):
                 continue
-            if self.m.actions[k].bound and self.m.args_json_of(k, pre) != args:
-                continue
             if not self.m.actions[k].bound and len(args) != len(self.m.actions[k].family.params):
                 continue
             out.append(k)
-        return out
+        return out, any(self.m.actions[k].bound for k in out)
+
+    def candidates(self, name: str, args: dict[str, Any], pre: tuple[Any, ...]) -> list[int]:
+        # the memo's key compares as the arguments do (==), which is all _static looks at
+        try:
+            key = (name, tuple(args.items()))
+            got = self.memo.get(key)
+        except TypeError:  # an argument that is a list or an object: not kept
+            key, got = None, None
+        if got is None:
+            got = self._static(name, args)
+            if key is not None:
+                if len(self.memo) >= self.MEMO:
+                    self.memo.clear()
+                self.memo[key] = got
+        ks, bound = got
+        if not bound:
+            return ks
+        m = self.m
+        return [k for k in ks if not m.actions[k].bound or m.args_json_of(k, pre) == args]
 
 
 _MISSING = object()
 
 
+class _Snapshots:
+    """State snapshots (JSON objects) decoded into states of ``m``: the values and the errors of
+    ``Machine.state_from_json``, without decoding what was decoded before. A snapshot need not
+    record the environment's counter of inputs issued (ioakit's own bookkeeping, not a variable
+    of the paper's automaton): it is filled in as 0 when missing (the checks never read it); a
+    variable may be spelt as the paper does (``current-viewid`` for ``current_viewid``).
+
+    Consecutive snapshots of a run differ in a few variables, and a bounded protocol's variables
+    take few values: each variable's JSON value is keyed by its ``repr`` (which, unlike ``==``,
+    tells ``true`` from ``1`` and ``1`` from ``1.0``, so a value is reused only for the very same
+    JSON; and a string, so a snapshot mutated after it was read cannot alias an older one): the
+    last key and value of each variable are kept, and a small table of the short ones."""
+
+    SHORT = 256
+    """A variable's values whose ``repr`` is at most this long are kept in its table."""
+    ROWS = 256
+    """Entries per variable's table; past this many it is emptied (memory stays flat)."""
+
+    def __init__(self, m: Machine) -> None:
+        from ioakit.lang.automaton import INPUTS_ISSUED
+
+        self.m = m
+        self.variables = m.variables
+        self.env = INPUTS_ISSUED if INPUTS_ISSUED in m.var_names else None
+        self.last: list[tuple[str | None, Any]] = [(None, None)] * len(m.variables)
+        self.tables: list[dict[str, Any]] = [{} for _ in m.variables]
+
+    def __call__(self, j: Any) -> tuple[Any, ...]:
+        if self.env is not None and isinstance(j, dict) and self.env not in j:
+            j = {**j, self.env: 0}
+        last, tables, out = self.last, self.tables, []
+        for i, (n, t) in enumerate(self.variables):
+            try:
+                v = j[n]
+            except KeyError:
+                v = j.get(n.replace("_", "-"), _MISSING)  # the paper's spelling (current-viewid)
+                if v is _MISSING:
+                    raise self._missing(j, n) from None
+            key = repr(v)
+            seen = last[i]
+            if key == seen[0]:
+                out.append(seen[1])
+                continue
+            table = tables[i]
+            x = table.get(key, _MISSING)
+            if x is _MISSING:
+                try:
+                    x = t.from_json(v)
+                except Exception:
+                    if any(
+                        name not in j and name.replace("_", "-") not in j for name, _ in self.variables
+                    ):  # state_from_json looks
+                        raise self._missing(j) from None  # for missing variables first
+                    raise
+                if len(key) <= self.SHORT:
+                    if len(table) >= self.ROWS:
+                        table.clear()
+                    table[key] = x
+            last[i] = (key, x)
+            out.append(x)
+        return tuple(out)
+
+    def _missing(self, j: Any, name: str | None = None) -> Exception:
+        """``state_from_json``'s error for a snapshot without some variables."""
+        from ioakit.lang.types import SchemaError
+
+        missing = [n for n in self.m.var_names if n not in j and n.replace("_", "-") not in j] or [name]
+        return SchemaError(f"state snapshot lacks variables {missing}")
+
+
 def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<trace>") -> RefinementReport:
     """Check ``mp`` along one recorded run (``ioakit.traces.format.read_trace``'s header and
-    lazily read events); streaming: memory does not grow with the trace."""
+    lazily read events); streaming: memory does not grow with the trace.
+
+    The states consistent with the events so far are kept with their images under ``f`` (one
+    state with snapshots), so ``f`` is computed once per state; the labels of the last events
+    are written only for a failure."""
     from ioakit.backends.codegen import OUT_OF_BOUNDS
 
     m = mp.impl
     steps_fn = m.compiled().steps
     match = _Matcher(m)
+    decode = _Snapshots(m)
     t0 = time.perf_counter()
-    recent: deque[str] = deque(maxlen=12)
+    recent: deque[tuple[int, tuple[Any, ...]]] = deque(maxlen=12)
     notes: list[str] = []
     if header.start_state is not None:
         try:
-            start = _strip_env(m, header.start_state)
-            current = {m.state_from_json(start)}
+            start = [decode(header.start_state)]
         except UserError as e:
             raise TraceMismatch(f"{path}:1: the start_state is not a state of {m.name}: {e}") from e
     else:
-        current = set(m.start_states)
+        start = list(dict.fromkeys(m.start_states))
         notes.append(f"the header has no start_state: the run is taken to start in {m.name}'s start state")
-    for s0 in current:
+    for s0 in start:
         f = mp.check_start(s0)
         if f is not None:
             return _report(mp, "trace", Verdict.VIOLATED, failure=f, line=1, seconds=time.perf_counter() - t0)
-    fcache: dict[tuple[Any, ...], tuple[Any, ...]] = {s: mp.f(s) for s in current}
+    current: list[tuple[tuple[Any, ...], tuple[Any, ...]]] = []
+    for s0 in start:
+        _, y0 = mp.f_where_defined(s0)
+        assert y0 is not None  # check_start said f is defined there
+        current.append((s0, y0))
     n = states = 0
     snapshots = replayed = 0
+
+    def failed(f: StepFailure, line: int) -> RefinementReport:
+        execution = [m.label_of(k, pre) for k, pre in recent]
+        execution.append(f.impl_action)
+        verdict = Verdict.INCOMPLETE if f.kind == "bounds" else Verdict.VIOLATED
+        return _report(
+            mp,
+            "trace",
+            verdict,
+            states=states,
+            steps=n,
+            seconds=time.perf_counter() - t0,
+            failure=f,
+            line=line,
+            execution=tuple(execution[-12:]),
+            notes=tuple(notes),
+        )
+
     try:
         for n, ev in enumerate(events, start=1):
             line = n + 1
             if ev.kind == "time":
                 continue
-            nxt: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
-            checked: list[tuple[tuple[Any, ...], int, tuple[Any, ...]]] = []
+            args = ev.args if type(ev.args) is dict else dict(ev.args)
+            checked: list[tuple[tuple[Any, ...], tuple[Any, ...], int, tuple[Any, ...]]] = []
             if ev.state is not None:
                 snapshots += 1
                 try:
-                    post = m.state_from_json(_strip_env(m, ev.state))
+                    post = decode(ev.state)
                 except UserError as e:
                     raise TraceMismatch(f"{path}:{line}: the state is not a state of {m.name}: {e}") from e
-                for pre in current:
-                    ks = match.candidates(ev.action, dict(ev.args), pre)
+                for pre, fpre in current:
+                    ks = match.candidates(ev.action, args, pre)
                     if not ks:
                         raise TraceMismatch(
                             f"{path}:{line}: {m.name} has no action {ev.action}{json.dumps(ev.args, sort_keys=True)}"
                         )
-                    exact = [k for k in ks if steps_fn[k](pre) == post]
-                    checked.append((pre, (exact or ks)[0], post))
-                nxt[post] = None
+                    if len(ks) > 1:
+                        exact = [k for k in ks if steps_fn[k](pre) == post]
+                        ks = exact or ks
+                    checked.append((pre, fpre, ks[0], post))
+                posts = [post]
             else:
                 replayed += 1
                 if ev.action not in match.by_name and ev.action.replace("-", "_") not in match.by_name:
                     raise TraceMismatch(f"{path}:{line}: {m.name} has no action {ev.action}")
-                for pre in current:
-                    for k in match.candidates(ev.action, dict(ev.args), pre):
+                nxt: dict[tuple[Any, ...], None] = {}
+                for pre, fpre in current:
+                    for k in match.candidates(ev.action, args, pre):
                         post = steps_fn[k](pre)
                         if post is None:
                             continue
@@ -341,7 +469,7 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
                                 line=line,
                                 reason=f"line {line}: {ev.action} leaves {m.name}'s scope {m.scope}; replay stopped",
                             )
-                        checked.append((pre, k, post))
+                        checked.append((pre, fpre, k, post))
                         nxt[post] = None
                 if not nxt:
                     raise TraceMismatch(
@@ -358,31 +486,28 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
                         line=line,
                         reason=f"more than {MAX_REPLAY_STATES:,} states are consistent with the events (line {line})",
                     )
-            ncache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-            for pre, k, post in checked:
-                fx2 = ncache.get(post)
-                if fx2 is None and mp.undefined(post) is None:
-                    fx2 = ncache[post] = mp.f(post)
-                f = mp.check_step(pre, k, post, fx=fcache[pre], fx2=fx2)
-                if f is not None:
-                    recent.append(f.impl_action)
-                    verdict = Verdict.INCOMPLETE if f.kind == "bounds" else Verdict.VIOLATED
-                    return _report(
-                        mp,
-                        "trace",
-                        verdict,
-                        states=states,
-                        steps=n,
-                        seconds=time.perf_counter() - t0,
-                        failure=f,
-                        line=line,
-                        execution=tuple(recent),
-                        notes=tuple(notes),
-                    )
-            recent.append(m.label_of(checked[0][1], checked[0][0]))
-            states += len(nxt)
-            current = set(nxt)
-            fcache = ncache
+                posts = list(nxt)
+            if len(posts) == 1:  # f of the one state after the event (no need to hash it)
+                pre, fpre = checked[0][:2]
+                fx2 = mp.f_after(pre, fpre, posts[0])[1]
+                for pre, fpre, k, post in checked:
+                    f = mp.check_step(pre, k, post, fx=fpre, fx2=fx2)
+                    if f is not None:
+                        return failed(f, line)
+                current = [(posts[0], fx2)]  # type: ignore[list-item]  # defined: checked
+            else:
+                fpost: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
+                for pre, fpre, k, post in checked:
+                    if post in fpost:
+                        fx2 = fpost[post]
+                    else:
+                        fx2 = fpost[post] = mp.f_where_defined(post)[1]
+                    f = mp.check_step(pre, k, post, fx=fpre, fx2=fx2)
+                    if f is not None:
+                        return failed(f, line)
+                current = [(post, fpost[post]) for post in posts]  # type: ignore[misc]  # defined: checked
+            recent.append((checked[0][2], checked[0][0]))
+            states += len(posts)
     except KeyboardInterrupt:
         return _report(
             mp,
@@ -408,23 +533,6 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
         reason=f"every step of the trace checked ({', '.join(how) or 'no events'})",
         notes=tuple(notes),
     )
-
-
-def _strip_env(m: Machine, j: Any) -> Any:
-    """A snapshot as the machine reads it. It need not record the environment's counter of
-    inputs issued (ioakit's own bookkeeping, not a variable of the paper's automaton: filled in
-    as 0, the checks never read it), and may spell variables as the paper does
-    (``current-viewid`` for ``current_viewid``)."""
-    from ioakit.lang.automaton import INPUTS_ISSUED
-
-    if not isinstance(j, dict):
-        return j
-    names = set(m.var_names)
-    if any(k not in names for k in j):
-        j = {(k.replace("-", "_") if k not in names and k.replace("-", "_") in names else k): v for k, v in j.items()}
-    if INPUTS_ISSUED in names and INPUTS_ISSUED not in j:
-        return {**j, INPUTS_ISSUED: 0}
-    return j
 
 
 def check_trace_file(mp: Mapping, path: str | Path) -> RefinementReport:

@@ -29,6 +29,7 @@ declaration derives from A's (``spec_scope``).
 from __future__ import annotations
 
 import json
+import operator
 from collections import deque
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
@@ -229,6 +230,24 @@ class Mapping:
     _spec_guards: dict[int, list[tuple[Term, Callable[[tuple[Any, ...]], Any]]]] = field(
         default_factory=dict, repr=False
     )
+    _reads: Any = field(default=None, repr=False)
+    """``f_after``'s getter of the variables f and its definedness conditions read."""
+    _fused: Any = field(default=None, repr=False)
+    """``f_where_defined``'s one function (False: it could not be compiled; None: not yet)."""
+    _spec_fams: dict[str, Any] = field(default_factory=dict, repr=False)
+    _impl_events: dict[int, tuple[str, str]] = field(default_factory=dict, repr=False)
+    _spec_events: dict[tuple[str, tuple[Any, ...]], str] = field(default_factory=dict, repr=False)
+    _inside: list[Any] = field(default_factory=lambda: [None, None], repr=False)
+    """The last two specification states found inside the specification's scope (by identity:
+    a caller passes f(before) again as the same object, step after step)..."""
+    _inside_known: set[tuple[Any, ...]] = field(default_factory=set, repr=False)
+    """... and the others found inside (by value, up to ``INSIDE_KNOWN``: f maps many states
+    of the implementation to few of the specification; f's components are computed by typed
+    terms, so equal values are values of the same types)."""
+    INSIDE_KNOWN: ClassVar[int] = 4096
+
+    def __post_init__(self) -> None:
+        self._external = [a.kind.external for a in self.impl.actions]
 
     @property
     def name(self) -> str:
@@ -258,10 +277,76 @@ class Mapping:
                 return name
         return None
 
+    def f_where_defined(self, s: tuple[Any, ...]) -> tuple[str | None, tuple[Any, ...] | None]:
+        """``(None, f(s))`` where ``f`` is defined at ``s``, else ``(the first failing
+        definedness condition, None)`` — what ``undefined`` then ``f`` say, from one generated
+        function that computes the conditions and ``f``'s components together, so the subterms
+        they share (VStoTO's ``allstate``, ``allcontent``, ``allconfirm``) are computed once per
+        state instead of once per condition and component."""
+        fn = self._fused
+        if fn is None:
+            fn = self._fused = self._compile_fused()
+        if fn is not False:
+            try:
+                out = fn(s)
+            except Exception:  # f evaluated where a condition fails: let the separate path say it
+                out = None
+            if out is not None:
+                nd = len(self.defined_terms)
+                if not nd:
+                    return None, out
+                for i in range(nd):
+                    if not out[i]:
+                        return self.defined_terms[i][0], None
+                return None, out[nd:]
+        why = self.undefined(s)
+        return (why, None) if why is not None else (None, self.f(s))
+
+    def f_after(
+        self, x: tuple[Any, ...], fx: tuple[Any, ...], x2: tuple[Any, ...]
+    ) -> tuple[str | None, tuple[Any, ...] | None]:
+        """``f_where_defined(x2)`` for a step from ``x``, where ``f(x)`` is ``fx`` (defined):
+        ``fx`` itself when the step left every variable that ``f`` and its definedness
+        conditions read as it was — the very same objects, as a generated step leaves the
+        variables it does not write and as the trace checker decodes an unchanged snapshot
+        variable (an internal step of VStoTO's VS-machine, an ABP channel's loss)."""
+        reads = self._reads
+        if reads is None:
+            reads = self._reads = self._reads_getter()
+        if all(map(operator.is_, reads(x), reads(x2))):
+            return None, fx
+        return self.f_where_defined(x2)
+
+    def _reads_getter(self) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """The variables f's terms and the definedness conditions read, as one getter."""
+        terms = list(self.f_terms) + [t for _, t in self.defined_terms]
+        idx = sorted({t.data[0] for t in ir.subterms(terms) if t.op == "var"})
+        if len(idx) == 1:
+            i = idx[0]
+            return lambda s: (s[i],)
+        return operator.itemgetter(*idx) if idx else (lambda s: ())
+
+    def _compile_fused(self) -> Any:
+        """The definedness conditions then ``f``'s components as one tuple term, compiled (the
+        emitter binds a subterm used twice to a name); False if the Python compiler refuses it
+        (one more level of nesting than the separate functions)."""
+        from ioakit.backends.codegen import CodegenLimitError, compile_terms
+        from ioakit.lang.types import TupleT
+
+        terms = [t for _, t in self.defined_terms] + list(self.f_terms)
+        whole = ir.record(TupleT(*(t.type for t in terms)), *terms)
+        try:
+            return compile_terms(self.impl, [whole])[0]
+        except CodegenLimitError:
+            return False
+
     def show_f(self, y: Sequence[Any]) -> dict[str, str]:
         return self.spec.show_state(y)
 
     def _fragment_fns(self, k: int) -> Any:
+        """Instance ``k``'s fragment compiled: per case, its guard (``True`` when constant) and
+        per call the arguments (a tuple when all are constant — an action's own parameters —
+        else one function per argument)."""
         got = self._frag_fns.get(k)
         if got is None:
             from ioakit.backends.codegen import compile_terms
@@ -269,11 +354,27 @@ class Mapping:
             alts = self.fragments[k]
             assert alts is not None
             terms = [t for a in alts for t in (a.guard, *(x for c in a.calls or () for x in c.args))]
-            fns = iter(compile_terms(self.impl, terms))
-            got = [
-                (next(fns), None if a.calls is None else [(c, [next(fns) for _ in c.args]) for c in a.calls])
-                for a in alts
-            ]
+            varying = [t for t in terms if not t.is_const]
+            compiled = dict(zip(map(id, varying), compile_terms(self.impl, varying))) if varying else {}
+
+            def fn(t: Term) -> Any:
+                return compiled[id(t)]
+
+            got = []
+            for a in alts:
+                if a.guard.is_const:
+                    guard = True if a.guard.value else _constant(False)
+                else:
+                    guard = fn(a.guard)
+                calls = None
+                if a.calls is not None:
+                    calls = []
+                    for c in a.calls:
+                        if all(x.is_const for x in c.args):
+                            calls.append((c, tuple(x.value for x in c.args), None))
+                        else:
+                            calls.append((c, None, [_constant(x.value) if x.is_const else fn(x) for x in c.args]))
+                got.append((guard, calls))
             self._frag_fns[k] = got
         return got
 
@@ -284,15 +385,22 @@ class Mapping:
         if self.fragments[k] is None:
             return None
         for guard, calls in self._fragment_fns(k):
-            if guard(x):
-                return False if calls is None else [(c, tuple(fn(x) for fn in fns)) for c, fns in calls]
+            if guard is True or guard(x):
+                if calls is None:
+                    return False
+                return [(c, args if fns is None else tuple(fn(x) for fn in fns)) for c, args, fns in calls]
         return False
 
+    def _spec_family(self, name: str) -> Any:
+        fam = self._spec_fams.get(name)
+        if fam is None:
+            fam = self._spec_fams[name] = next(f for f in self.spec.families if f.name == name)
+        return fam
+
     def spec_label(self, c: SpecCall, args: Sequence[Any]) -> str:
-        fam = next(f for f in self.spec.families if f.name == c.family)
         from ioakit.lang.automaton import action_label
 
-        return action_label(fam, args)
+        return action_label(self._spec_family(c.family), args)
 
     def _failing_precondition(self, j: int, y: tuple[Any, ...]) -> str:
         """The conjuncts of specification instance ``j``'s precondition that fail in ``y``."""
@@ -309,12 +417,11 @@ class Mapping:
     # -- one step -------------------------------------------------------------------------------
     def check_start(self, x: tuple[Any, ...]) -> StepFailure | None:
         """f of a start state of the implementation must be a start state of the specification."""
-        why = self.undefined(x)
-        if why is not None:
+        why, y = self.f_where_defined(x)
+        if why is not None or y is None:
             return StepFailure(
                 "undefined", "(start state)", None, None, (), f"f is undefined in the start state: {why}"
             )
-        y = self.f(x)
         if y not in self.spec.start_states:
             diffs = [self._differs(y, y0) for y0 in self.spec.start_states]
             return StepFailure(
@@ -346,69 +453,121 @@ class Mapping:
         """Check the step ``(x, instance k, x2)`` of the implementation against the
         specification through ``f`` (assuming ``f(x)`` is defined); ``fx``/``fx2`` are ``f(x)``
         and ``f(x2)`` when the caller has them (a caller passing ``fx2`` has checked that f is
-        defined at ``x2``)."""
+        defined at ``x2``).
+
+        Called once per step checked, so what does not depend on the step is computed once and
+        kept (the JSON of an instance's and a specification call's arguments, a specification
+        state found inside its scope), and the labels of the specification steps tried are
+        written only for a failure."""
         impl = self.impl
-        tried: list[tuple[SpecCall, tuple[Any, ...]]] = []
-        y: tuple[Any, ...] | None = fx
-        y2: tuple[Any, ...] | None = fx2
 
-        def fail(kind: str, detail: str) -> StepFailure:
-            return StepFailure(
-                kind,
-                label if label is not None else impl.label_of(k, x),
-                None if y is None else self.show_f(y),
-                None if y2 is None else self.show_f(y2),
-                tuple(self.spec_label(c, a) for c, a in tried),
-                detail,
-            )
+        def lab() -> str:
+            return label if label is not None else impl.label_of(k, x)
 
-        if y is None:
-            y = self.f(x)
-        if y2 is None:
-            why = self.undefined(x2)
-            if why is not None:
-                return fail("undefined", f"f is undefined after the step: {why}")
-            y2 = self.f(x2)
-        # f(before) was checked as the post-state of the step before (or is f of a start state)
-        # when the caller passes it
-        for which, v in ((("f(before)", y),) if fx is None else ()) + (("f(after)", y2),):
+        if fx2 is None:
+            why, y2 = self.f_where_defined(x2)
+            if why is not None or y2 is None:
+                y = fx if fx is not None else self.f(x)
+                return StepFailure(
+                    "undefined", lab(), self.show_f(y), None, (), f"f is undefined after the step: {why}"
+                )
+        else:
+            y2 = fx2
+        y = fx if fx is not None else self.f(x)
+        inside, known = self._inside, self._inside_known
+        for which, v in (("f(before)", y), ("f(after)", y2)):
+            if v is inside[0] or v is inside[1] or v in known:
+                continue
             out = self._outside(v)
             if out is not None:
-                return fail("bounds", f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}")
-        want_ext = [self._impl_event(k, x)] if impl.actions[k].kind.external else []
+                return StepFailure(
+                    "bounds",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    (),
+                    f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}",
+                )
+            inside[1], inside[0] = inside[0], v
+            if len(known) >= self.INSIDE_KNOWN:
+                known.clear()
+            known.add(v)
         frag = self.fragment_at(k, x)
+        want_ext = [self._impl_event(k, x)] if self._external[k] else []
         if frag is None:
-            return self._search(fail, y, y2, want_ext)
+            return self._search(lab, y, y2, want_ext)
         if frag is False:
-            return fail("no-case", "none of the fragment's cases applies in the pre-state")
+            return StepFailure(
+                "no-case",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                (),
+                "none of the fragment's cases applies in the pre-state",
+            )
+        done: list[tuple[SpecCall, tuple[Any, ...]]] = []
         got_ext = []
         cur = y
         steps = self.spec.compiled().steps
+        oob = _oob()
         for c, args in frag:
-            tried.append((c, args))
-            if c.external:
-                got_ext.append((c.family, self._spec_args_json(c, args)))
+            done.append((c, args))
             j = self.spec_index.get((c.family, args))
             if j is None:
-                slab = self.spec_label(c, args)
-                return fail("disabled", f"{self.spec.name} at scope {self.spec.scope} has no action {slab}")
+                return StepFailure(
+                    "disabled",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    self._tried(done),
+                    f"{self.spec.name} at scope {self.spec.scope} has no action {self.spec_label(c, args)}",
+                )
+            if c.external:
+                got_ext.append((c.family, self._spec_event(c, args)))
             nxt = steps[j](cur)
             if nxt is None:
-                where = "f(before)" if cur is y else "the state reached"
-                pre = self._failing_precondition(j, cur)
-                return fail(
-                    "disabled", f"{self.spec_label(c, args)} is not enabled in {where}: precondition {pre} fails"
+                return StepFailure(
+                    "disabled",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    self._tried(done),
+                    f"{self.spec_label(c, args)} is not enabled in {'f(before)' if cur is y else 'the state reached'}: "
+                    f"precondition {self._failing_precondition(j, cur)} fails",
                 )
-            if _out_of_bounds(nxt):
-                return fail("bounds", f"{self.spec_label(c, args)} leaves {self.spec.name}'s scope {self.spec.scope}")
+            if nxt is oob:
+                return StepFailure(
+                    "bounds",
+                    lab(),
+                    self.show_f(y),
+                    self.show_f(y2),
+                    self._tried(done),
+                    f"{self.spec_label(c, args)} leaves {self.spec.name}'s scope {self.spec.scope}",
+                )
             cur = nxt
         if got_ext != want_ext:
-            return fail(
-                "external", f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}"
+            return StepFailure(
+                "external",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                self._tried(done),
+                f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}",
             )
         if cur != y2:
-            return fail("mismatch", f"the fragment does not reach f(after): {self._differs(cur, y2)}")
+            return StepFailure(
+                "mismatch",
+                lab(),
+                self.show_f(y),
+                self.show_f(y2),
+                self._tried(done),
+                f"the fragment does not reach f(after): {self._differs(cur, y2)}",
+            )
         return None
+
+    def _tried(self, done: Sequence[tuple[SpecCall, tuple[Any, ...]]]) -> tuple[str, ...]:
+        """The labels of the specification steps a fragment tried, for a failure."""
+        return tuple(self.spec_label(c, args) for c, args in done)
 
     def _outside(self, y: Sequence[Any]) -> str | None:
         """The first component of a specification state that its declared types do not hold."""
@@ -418,25 +577,38 @@ class Mapping:
         return None
 
     def _impl_event(self, k: int, x: tuple[Any, ...]) -> tuple[str, str]:
-        return (self.impl.actions[k].name, json.dumps(self.impl.args_json_of(k, x), sort_keys=True))
+        """Instance ``k``'s step from ``x`` as (name, its arguments' JSON text); kept for an
+        instance whose arguments do not come from the state."""
+        got = self._impl_events.get(k)
+        if got is not None:
+            return got
+        inst = self.impl.actions[k]
+        ev = (inst.name, json.dumps(self.impl.args_json_of(k, x), sort_keys=True))
+        if not inst.bound:
+            self._impl_events[k] = ev
+        return ev
 
     def _spec_args_json(self, c: SpecCall, args: Sequence[Any]) -> str:
-        fam = next(f for f in self.spec.families if f.name == c.family)
+        fam = self._spec_family(c.family)
         return json.dumps({n: t.to_json(v) for (n, t), v in zip(fam.params, args)}, sort_keys=True)
 
+    def _spec_event(self, c: SpecCall, args: tuple[Any, ...]) -> str:
+        """``_spec_args_json`` of an instance of the specification (one of finitely many: kept)."""
+        key = (c.family, args)
+        got = self._spec_events.get(key)
+        if got is None:
+            got = self._spec_events[key] = self._spec_args_json(c, args)
+        return got
+
     def _search(
-        self,
-        fail: Callable[[str, str], StepFailure],
-        y: tuple[Any, ...],
-        y2: tuple[Any, ...],
-        want_ext: list[tuple[str, str]],
+        self, label: Callable[[], str], y: tuple[Any, ...], y2: tuple[Any, ...], want_ext: list[tuple[str, str]]
     ) -> StepFailure | None:
         """Breadth-first search for at most ``search_depth`` specification steps from ``y`` to
         ``y2`` whose external actions are ``want_ext``."""
         spec = self.spec
         succ = spec.compiled().successors
         start = (y, 0)
-        seen: set[tuple[Any, int]] = {start}
+        parent: dict[tuple[Any, int], tuple[Any, str] | None] = {start: None}
         todo = deque([(start, 0)])
         while todo:
             (s, used), depth = todo.popleft()
@@ -456,11 +628,15 @@ class Mapping:
                     else:
                         continue
                 key = (ns, u)
-                if key not in seen:
-                    seen.add(key)
+                if key not in parent:
+                    parent[key] = ((s, used), spec.label_of(j, s))
                     todo.append((key, depth + 1))
-        return fail(
+        return StepFailure(
             "no-fragment",
+            label(),
+            self.show_f(y),
+            self.show_f(y2),
+            (),
             f"no sequence of at most {self.decl.search_depth} {spec.name} steps with external actions "
             f"{_events(want_ext)} leads from f(before) to f(after) (no fragment is declared for this action)",
         )
@@ -478,6 +654,11 @@ _INFIX = {
     "and": "∧",
     "or": "∨",
 }
+
+
+def _constant(v: Any) -> Callable[[tuple[Any, ...]], Any]:
+    """A function of the state that is ``v`` everywhere."""
+    return lambda _s: v
 
 
 def show_term(t: Term, depth: int = 0) -> str:
@@ -514,10 +695,16 @@ def _events(evs: Sequence[tuple[str, str]]) -> str:
     return " · ".join(f"{n}{a}" for n, a in evs)
 
 
-def _out_of_bounds(v: Any) -> bool:
-    from ioakit.backends.codegen import OUT_OF_BOUNDS
+_OOB: list[Any] = []
 
-    return v is OUT_OF_BOUNDS
+
+def _oob() -> Any:
+    """The backend's OUT_OF_BOUNDS marker (imported on first use, as the backend is)."""
+    if not _OOB:
+        from ioakit.backends.codegen import OUT_OF_BOUNDS
+
+        _OOB.append(OUT_OF_BOUNDS)
+    return _OOB[0]
 
 
 # -- building ---------------------------------------------------------------------------------

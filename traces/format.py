@@ -208,15 +208,17 @@ def _header_field_problem(
 
 
 def _event_field_problem(action: object, kind: object, args: object, time: object, state: object) -> str | None:
+    # run once per event read or written: a plain dict (what the reader gives) skips the
+    # abstract-class check of isinstance(x, Mapping), which costs more than the rest
     if not isinstance(action, str) or not action:
         return f'"action" must be a non-empty string, got {_show(action)}'
     if not isinstance(kind, str) or kind not in EVENT_KINDS:
         return f"unknown kind {_show(kind)} (expected one of {', '.join(EVENT_KINDS)})"
-    if not isinstance(args, Mapping):
+    if type(args) is not dict and not isinstance(args, Mapping):
         return f'"args" must be an object, got {_show(args)}'
     if time is not None and not _is_number(time):
         return f'"time" must be a finite number, got {_show(time)}'
-    if state is not None and not isinstance(state, Mapping):
+    if state is not None and type(state) is not dict and not isinstance(state, Mapping):
         return f'"state" must be an object, got {_show(state)}'
     return None
 
@@ -279,15 +281,16 @@ def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
     else:
         text = raw
     text = text.rstrip("\r\n")
-    if not text.strip():
+    if not text or text.isspace():  # (isspace stops at the first other character: no copy)
         raise TraceFormatError(path, line, "empty line (every line must be one JSON object)")
+    start = len(text) - len(text.lstrip()) if text[0].isspace() else 0
     try:
-        obj, end = _DECODER.raw_decode(text, len(text) - len(text.lstrip()))
+        obj, end = _DECODER.raw_decode(text, start)
     except _LineJSONError as err:
         raise TraceFormatError(path, line, f"invalid JSON: {err}") from None
     except json.JSONDecodeError as err:
         raise TraceFormatError(path, line, f"invalid JSON: {err.msg} at column {err.colno}") from None
-    if text[end:].strip():
+    if end < len(text) and not text[end:].isspace():
         raise TraceFormatError(path, line, f"invalid JSON: extra data at column {end + 1}")
     if not isinstance(obj, dict):
         raise TraceFormatError(path, line, f"expected a JSON object, got {_show(obj)}")

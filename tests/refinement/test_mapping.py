@@ -4,6 +4,8 @@ traces and with Z3 — and the declaration errors a user can make."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from models.relay import (
     Relay,
@@ -17,7 +19,7 @@ from models.relay import (
 )
 
 from ioakit.engines.explore import Explorer
-from ioakit.refinement.check import check_exhaustive, check_symbolic, check_trace
+from ioakit.refinement.check import TraceMismatch, check_exhaustive, check_symbolic, check_trace
 from ioakit.refinement.mapping import MappingError, build_mapping
 from ioakit.registry import get_spec
 from ioakit.results import Verdict
@@ -209,3 +211,73 @@ def test_cli_refine_with_a_users_own_model_and_mapping(capsys: pytest.CaptureFix
     assert "brcv" in capsys.readouterr().out
     assert main(["refine", f"{f}:Relay", "TO-machine", "--mapping", f"{f}:Relay"]) == 2
     assert "no Refinement subclass 'Relay'" in capsys.readouterr().err
+
+
+# -- the along-trace check reads snapshots as Machine.state_from_json does --------------------------
+
+
+def _relay_trace(mutate):
+    """A short Relay run with snapshots, its second snapshot changed by ``mutate``."""
+    mp = bound(RelayToTO())
+    m = mp.impl
+    evs = _events_of(mp, _run(m, RUN[:3]), True)
+    second = json.loads(json.dumps(evs[1].state))
+    mutate(second)
+    evs[1] = Event(evs[1].action, evs[1].kind, evs[1].args, state=second)
+    return mp, TraceHeader("Relay", SCOPE, start_state=m.state_json(m.start_states[0])), evs
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda j: j["delivered"].update(p1=1.0), "expected an integer, got 1.0"),  # == 1, not an integer
+        (lambda j: j["delivered"].update(p1=True), "expected an integer, got True"),
+        (lambda j: (j.pop("log"), j["delivered"].update(p1="x")), "lacks variables \\['log'\\]"),
+        (lambda j: j.pop("outbox"), "lacks variables \\['outbox'\\]"),
+    ],
+)
+def test_a_snapshot_equal_to_the_last_one_only_as_python_values_is_still_refused(mutate, message: str) -> None:
+    mp, header, evs = _relay_trace(mutate)
+    with pytest.raises(TraceMismatch, match=message):
+        check_trace(mp, header, iter(evs))
+
+
+def test_a_snapshot_mutated_in_place_after_the_last_event_is_read_anew() -> None:
+    """A writer that reuses one state object and changes it in place between events: every
+    event's snapshot is read as it is when the event comes (the checker keeps no reference that
+    could alias the older snapshot)."""
+    mp = bound(RelayToTO())
+    m = mp.impl
+    steps = _run(m, RUN)
+    shared = m.state_json(m.start_states[0])
+
+    def events():
+        for (_, s), ev in zip(steps, _events_of(mp, steps, False)):
+            for name, value in m.state_json(s).items():
+                if isinstance(value, dict):
+                    shared[name].update(value)  # the nested objects stay the same objects
+                else:
+                    shared[name] = value
+            yield Event(ev.action, ev.kind, ev.args, state=shared)
+
+    header = TraceHeader("Relay", SCOPE, start_state=m.state_json(m.start_states[0]))
+    r = check_trace(mp, header, events())
+    assert r.verdict is Verdict.OK, r.show()
+
+
+def test_f_and_its_definedness_from_one_function_agree_with_the_separate_ones(external_trace) -> None:
+    from ioakit.refinement.refine import bind, mapping_named
+    from ioakit.traces.format import read_trace
+
+    mp = bound(RelayToTO())
+    for s in Explorer(mp.impl).reachable():
+        assert mp.f_where_defined(s) == (mp.undefined(s), mp.f(s))
+    p = external_trace(1, 2, 2, view_ids=2)
+    header, evs = read_trace(p)
+    vs = bind(mapping_named("vstoto-f"), get_spec(header.automaton).build(dict(header.scope)))
+    m = vs.impl
+    states = [m.state_from_json({**e.state, "inputs_issued": 0}) for e in evs]
+    assert len(states) > 10
+    for s in states:
+        why = vs.undefined(s)
+        assert vs.f_where_defined(s) == (why, None if why else vs.f(s))

@@ -167,3 +167,18 @@ def test_main_job_reports_lemma_6_25_refuted_beside_the_fixed_variant() -> None:
     text = job.show()
     assert "REFUTED" in text and "confirm(p=p1)" in text and "Lemma 6.25 (label in normal status)" in text
     assert job.to_json()["refuted"] is True
+
+
+def test_a_trace_in_the_papers_spelling_is_read(tmp_path: Path) -> None:
+    """current-viewid / next-safe / vs-order (FLS's hyphens) are accepted for the machine's
+    underscores, in snapshots and action names (traces/FORMAT.md)."""
+    (p,) = _record("VStoTO-system-label-normal", 1, 5, tmp_path)
+    text = p.read_text()
+    for a, b in (('"current_viewid"', '"current-viewid"'), ('"next_safe"', '"next-safe"'), ('"vs_order"', '"vs-order"')):
+        text = text.replace(a, b)
+    assert '"vs-order"' in text and '"current-viewid"' in text
+    q = tmp_path / "paper-spelling.jsonl"
+    q.write_text(text)
+    mp = mapping("VStoTO-system-label-normal")
+    assert check_trace_file(mp, q).verdict is Verdict.OK
+    assert check_trace_file(mp, _without_states(q)).verdict is Verdict.OK
