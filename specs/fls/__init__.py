@@ -5,7 +5,9 @@ What ioakit ships for it, and where:
 
 * machines (here): TO-machine (Figure 2), VS-machine (Figure 5), WeakVS-machine (the remark after
   Lemma 4.2), VStoTO-system (Section 6: VS-machine ∥ VStoTO_p of Figures 7-9) as printed, and
-  VStoTO-system-label-normal, our smallest fix of a double delivery the printed one allows;
+  VStoTO-system-label-normal, our smallest fix of a double delivery the printed one allows, and
+  the seeded bugs VStoTO-system-bug-<slug> (``impl/fls/vstoto_bugs.py``: wrong variants of the fixed
+  one, ours, not the paper's, to measure what catches them; ``docs/seeded-bugs.md``);
 * Python properties (``lemmas.py``): the 14 items of Lemma 4.1, and two facts of TO-machine;
 * invariant files (``invariants/fls/``): the same, in the invariant language;
 * the forward simulation ``f`` of Section 6.2 (``refinement/fls/vstoto_f.py``), from
@@ -22,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
+from ioakit.impl.fls.vstoto_bugs import SEEDED_BUGS
 from ioakit.refinement.fls.vstoto_f import VStoTOtoTO
 from ioakit.registry import Claim, Paper, TraceCheck
 from ioakit.results import Verdict
@@ -223,7 +226,7 @@ PAPER = Paper(
     key="fls",
     title="Specifying and Using a Partitionable Group Communication Service",
     citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
-    machines=(TOMachine, VSMachine, WeakVSMachine, VStoTOSystem, VStoTOSystemLabelNormal),
+    machines=(TOMachine, VSMachine, WeakVSMachine, VStoTOSystem, VStoTOSystemLabelNormal, *SEEDED_BUGS),
     invariant_files={
         "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
         "vs_bounds": _INVARIANTS / "vs_bounds.inv",
@@ -244,7 +247,7 @@ PAPER = Paper(
             _check_vs_trace,
         ),
         TraceCheck(
-            ("TO-machine", "VStoTO-system", "VStoTO-system-label-normal"),
+            ("TO-machine", "VStoTO-system", "VStoTO-system-label-normal", *(b.name for b in SEEDED_BUGS)),
             "membership in the traces of TO-machine (FLS Fig. 2; for VStoTO-system, Theorem 6.26)",
             _check_to_trace,
         ),
@@ -254,6 +257,7 @@ PAPER = Paper(
 
 __all__ = [
     "PAPER",
+    "SEEDED_BUGS",
     "TO_SCOPE",
     "VSTOTO_SCOPE",
     "VS_SCOPE",

@@ -174,7 +174,8 @@ def test_a_trace_in_the_papers_spelling_is_read(tmp_path: Path) -> None:
     underscores, in snapshots and action names (traces/FORMAT.md)."""
     (p,) = _record("VStoTO-system-label-normal", 1, 5, tmp_path)
     text = p.read_text()
-    for a, b in (('"current_viewid"', '"current-viewid"'), ('"next_safe"', '"next-safe"'), ('"vs_order"', '"vs-order"')):
+    spellings = (("current_viewid", "current-viewid"), ("next_safe", "next-safe"), ("vs_order", "vs-order"))
+    for a, b in ((f'"{x}"', f'"{y}"') for x, y in spellings):
         text = text.replace(a, b)
     assert '"vs-order"' in text and '"current-viewid"' in text
     q = tmp_path / "paper-spelling.jsonl"
@@ -182,3 +183,18 @@ def test_a_trace_in_the_papers_spelling_is_read(tmp_path: Path) -> None:
     mp = mapping("VStoTO-system-label-normal")
     assert check_trace_file(mp, q).verdict is Verdict.OK
     assert check_trace_file(mp, _without_states(q)).verdict is Verdict.OK
+
+
+@pytest.mark.parametrize(
+    ("slug", "kind", "action", "length"),
+    [
+        ("brcv-unconfirmed", "disabled", "brcv(a=a1,p=p1,q=p1)", 6),  # no item of Lemmas 6.1-6.24 catches it here
+        ("confirm-unsafe", "mismatch", "gprcv", 15),
+        ("keep-safe-labels", "mismatch", "gprcv", 17),
+    ],
+)
+def test_f_catches_seeded_bugs_at_the_default_scope(slug: str, kind: str, action: str, length: int) -> None:
+    r = check_exhaustive(mapping(f"VStoTO-system-bug-{slug}"))
+    assert r.verdict is Verdict.VIOLATED and r.failure is not None
+    assert r.failure.kind == kind and r.failure.impl_action.startswith(action)
+    assert len(r.execution) == length
