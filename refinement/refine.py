@@ -28,6 +28,8 @@ class RefineResult:
     impl: str
     spec: str
     parts: tuple[Any, ...]
+    trace: str | None = None
+    """The recorded run checked (``--trace``): the verdict is about that run only."""
     """``TraceComparison`` (trace inclusion) and ``RefinementReport`` (a mapping, one way each)."""
 
     @property
@@ -41,7 +43,19 @@ class RefineResult:
             Verdict.INCOMPLETE: "undecided (incomplete) whether it refines",
             Verdict.UNKNOWN: "undecided (unknown) whether it refines",
         }[self.verdict]
-        out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
+        if self.trace is not None:
+            word = {
+                Verdict.OK: "matches",
+                Verdict.VIOLATED: "does NOT match",
+                Verdict.INCOMPLETE: "undecided (incomplete) whether it matches",
+                Verdict.UNKNOWN: "undecided (unknown) whether it matches",
+            }[self.verdict]
+            out = [
+                f"{self.verdict.value} — the recorded run {self.trace} of {self.impl} {word} {self.spec} "
+                "(this run only)"
+            ]
+        else:
+            out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
         for p in self.parts:
             text = p.show() if hasattr(p, "failure") else _inclusion_text(p)
             out.append("\n".join("  " + line for line in text.splitlines()))
@@ -53,6 +67,7 @@ class RefineResult:
             "impl": self.impl,
             "spec": self.spec,
             "verdict": self.verdict.value,
+            "trace": self.trace,
             "checks": [{**p.to_json(), "verdict": _part_verdict(p).value} for p in self.parts],
         }
 
@@ -192,6 +207,8 @@ def refine(
                 f"checking a trace needs a refinement mapping from {impl_spec.name} to {spec_spec.name}; none is "
                 "shipped (name one with --mapping)"
             )
+        if not Path(trace).is_file():
+            raise UserError(f"{trace}: no such trace file")
         header, events = read_trace(trace)
         if header.automaton != impl_spec.name:
             raise UserError(f"{trace}:1: the trace is of {header.automaton}, not {impl_spec.name}")
@@ -203,7 +220,7 @@ def refine(
         for d in decls:
             parts.append(check_trace(bind(d, impl), header, events, str(trace)))
             header, events = read_trace(trace)
-        return RefineResult(impl_spec.name, spec_spec.name, tuple(parts))
+        return RefineResult(impl_spec.name, spec_spec.name, tuple(parts), trace=str(trace))
     impl_scope, spec_scope = split_scope(impl_spec, spec_spec, given or {})
     impl = impl_spec.build(impl_scope)
     if inclusion:

@@ -198,3 +198,13 @@ def test_f_catches_seeded_bugs_at_the_default_scope(slug: str, kind: str, action
     assert r.verdict is Verdict.VIOLATED and r.failure is not None
     assert r.failure.kind == kind and r.failure.impl_action.startswith(action)
     assert len(r.execution) == length
+
+
+def test_refine_along_a_trace_claims_that_run_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text('{"format":"ioakit-trace","version":1,"automaton":"VStoTO-system","scope":{}}\n')
+    assert main(["refine", "VStoTO-system", "TO-machine", "--trace", str(empty)]) == 0
+    out = capsys.readouterr().out
+    assert "(this run only)" in out and "refines" not in out.splitlines()[0]
+    assert main(["refine", "VStoTO-system", "TO-machine", "--trace", str(tmp_path / "missing.jsonl")]) == 2
+    assert "no such trace file" in capsys.readouterr().err
