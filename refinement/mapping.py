@@ -464,6 +464,9 @@ class Mapping:
         def lab() -> str:
             return label if label is not None else impl.label_of(k, x)
 
+        def fail(kind: str, tried: tuple[str, ...], detail: str) -> StepFailure:
+            return StepFailure(kind, lab(), self.show_f(y), self.show_f(y2), tried, detail)
+
         if fx2 is None:
             why, y2 = self.f_where_defined(x2)
             if why is not None or y2 is None:
@@ -480,14 +483,7 @@ class Mapping:
                 continue
             out = self._outside(v)
             if out is not None:
-                return StepFailure(
-                    "bounds",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
-                    (),
-                    f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}",
-                )
+                return fail("bounds", (), f"{which}'s {out} is outside {self.spec.name}'s scope {self.spec.scope}")
             inside[1], inside[0] = inside[0], v
             if len(known) >= self.INSIDE_KNOWN:
                 known.clear()
@@ -497,14 +493,7 @@ class Mapping:
         if frag is None:
             return self._search(lab, y, y2, want_ext)
         if frag is False:
-            return StepFailure(
-                "no-case",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
-                (),
-                "none of the fragment's cases applies in the pre-state",
-            )
+            return fail("no-case", (), "none of the fragment's cases applies in the pre-state")
         done: list[tuple[SpecCall, tuple[Any, ...]]] = []
         got_ext = []
         cur = y
@@ -514,11 +503,8 @@ class Mapping:
             done.append((c, args))
             j = self.spec_index.get((c.family, args))
             if j is None:
-                return StepFailure(
+                return fail(
                     "disabled",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
                     self._tried(done),
                     f"{self.spec.name} at scope {self.spec.scope} has no action {self.spec_label(c, args)}",
                 )
@@ -526,42 +512,28 @@ class Mapping:
                 got_ext.append((c.family, self._spec_event(c, args)))
             nxt = steps[j](cur)
             if nxt is None:
-                return StepFailure(
+                return fail(
                     "disabled",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
                     self._tried(done),
                     f"{self.spec_label(c, args)} is not enabled in {'f(before)' if cur is y else 'the state reached'}: "
                     f"precondition {self._failing_precondition(j, cur)} fails",
                 )
             if nxt is oob:
-                return StepFailure(
+                return fail(
                     "bounds",
-                    lab(),
-                    self.show_f(y),
-                    self.show_f(y2),
                     self._tried(done),
                     f"{self.spec_label(c, args)} leaves {self.spec.name}'s scope {self.spec.scope}",
                 )
             cur = nxt
         if got_ext != want_ext:
-            return StepFailure(
+            return fail(
                 "external",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
                 self._tried(done),
                 f"the fragment's external actions {_events(got_ext)} are not the step's {_events(want_ext)}",
             )
         if cur != y2:
-            return StepFailure(
-                "mismatch",
-                lab(),
-                self.show_f(y),
-                self.show_f(y2),
-                self._tried(done),
-                f"the fragment does not reach f(after): {self._differs(cur, y2)}",
+            return fail(
+                "mismatch", self._tried(done), f"the fragment does not reach f(after): {self._differs(cur, y2)}"
             )
         return None
 
