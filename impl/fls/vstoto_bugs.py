@@ -1,10 +1,11 @@
-"""Seeded bugs in VStoTO_p: plausible wrong implementations of FLS Figures 7 and 9 (ours, NOT the
+"""Seeded bugs in VStoTO_p: plausible wrong implementations of FLS Figures 7-9 (ours, NOT the
 paper's), to measure what catches a careless implementer's mistake.
 
 Source: Fekete–Lynch–Shvartsman, *Specifying and Using a Partitionable Group Communication
-Service*, Section 5 (**Figure 7** operations on types, **Figure 9** transitions). Each variant here
-changes ONE transition or helper of those figures, in a way an implementer could plausibly get
-wrong; its docstring quotes the paper line it deviates from and says what it does instead.
+Service*, Section 5 (**Figure 7** operations on types, **Figure 8** the derived variable
+``primary``, **Figure 9** transitions). Each variant changes ONE transition or helper of those
+figures, in a way an implementer could plausibly get wrong; its docstring quotes the paper line it
+deviates from and says what it does instead.
 
 Every variant is built on ``VStoTOLabelNormal`` (``impl/fls/vstoto.py``: the printed algorithm with
 our fix of a double delivery, ``label`` requiring status = normal), not on the printed VStoTO_p,
@@ -14,14 +15,21 @@ defect, and whatever check fails, fails because of it.
 Each variant is a pair of classes, as ``VStoTOLabelNormal`` / ``VStoTOSystemLabelNormal`` are:
 
 * a subclass of ``VStoTOLabelNormal`` overriding one action method (with the same decorator) or
-  one Fig. 7 helper;
-* a subclass of ``VStoTOSystemLabelNormal`` (``SeededBugSystem``) whose ``components`` puts that
-  VStoTO_p in place of the fixed one, registered as ``VStoTO-system-bug-<slug>``.
+  one helper (``has_quorum``, ``chosenrep``, ``fullorder``); ``RepSelf`` also wraps the two
+  inputs that use ``chosenrep``, only to tell it which p is choosing;
+* a subclass of ``SeededBugSystem`` (a ``VStoTOSystemLabelNormal``) whose ``components`` puts that
+  VStoTO_p in place of the fixed one, registered as ``VStoTO-system-bug-<slug>``, its ``source``
+  (shown by ``ioakit list``) starting with "SEEDED BUG (ours, not the paper's)".
 
 ``SEEDED_BUGS`` lists the system classes; the FLS bundle (``specs/fls/__init__.py``) registers them
-so ``ioakit check`` and ``ioakit compare`` find them by name. ``docs/seeded-bugs.md`` says, for each,
-which check catches it (an item of Lemmas 6.1–6.24, or trace inclusion in TO-machine), at what
-scope and with how long a counterexample.
+so ``ioakit check`` and ``ioakit compare`` find them by name, and ``vstoto_lemmas_6.inv`` names them
+on its ``machine`` line. ``docs/seeded-bugs.md`` says, for each, which check catches it (an item of
+Lemmas 6.1–6.24, or trace inclusion in TO-machine), at what scope and with how long a
+counterexample. Two more variants were tried and dropped (see there): establishing without
+``nextconfirm ← maxnextconfirm(gotstate)`` is caught by nothing (Corollary 6.23 makes it harmless
+to safety), and a representative with the lowest highprimary differs from the control only where summaries
+of one view carry different highprimary values and the adopted order matters (three view ids and
+two bcasts, or three processors): beyond the scopes we can explore.
 """
 
 from __future__ import annotations
