@@ -236,16 +236,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
     """Each machine takes the given scope parameters it has (an implementation and its
     specification share some: ``VStoTO-system`` and ``TO-machine`` share processors, values,
     max_inputs); a parameter neither has is an error."""
-    from ioakit.lang.automaton import ScopeError
+    from ioakit.refinement.refine import split_scope
     from ioakit.refinement.trace_equiv import compare_traces
 
-    given = given_scope(args.scope, args.scope_file)
     specs = [registry.get_spec(n) for n in (args.left, args.right)]
-    names = [{p.name for p in sp.parameters} for sp in specs]
-    unknown = sorted(set(given) - names[0] - names[1])
-    if unknown:
-        raise ScopeError(f"neither {args.left} nor {args.right} has the scope parameter(s) {', '.join(unknown)}")
-    left, right = (sp.build({k: v for k, v in given.items() if k in ns}) for sp, ns in zip(specs, names))
+    scopes = split_scope(specs[0], specs[1], given_scope(args.scope, args.scope_file))
+    left, right = (sp.build(sc) for sp, sc in zip(specs, scopes))
     r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
     _emit(args, r)
     return r.verdict.exit_code

@@ -159,7 +159,7 @@ def refinement_job(impl: str, scope: dict[str, int], mapping: str, claim: str) -
 
     t0 = time.perf_counter()
     r = check_exhaustive(bind(mapping_named(mapping), get_spec(impl).build(scope)))
-    if r.reason and "interrupted" in r.reason:
+    if r.interrupted:
         raise KeyboardInterrupt
     detail = f"{r.states:,} states, {r.steps:,} steps"
     if r.failure is not None:

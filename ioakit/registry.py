@@ -211,22 +211,31 @@ def _split_reference(ref: str) -> tuple[str, str] | None:
     return left, cls
 
 
+def import_reference(ref: str) -> tuple[Any, str] | None:
+    """For ``path/to/file.py:Class`` or ``module:Class``: the imported module and the class name
+    (None for a plain name). Users' machines and refinement mappings are given this way."""
+    split = _split_reference(ref)
+    if split is None:
+        return None
+    left, cls_name = split
+    if left.endswith(".py") or "/" in left or Path(left).exists():
+        path = Path(left)
+        if not path.is_file():
+            raise RegistryError(f"{ref}: no such model file {left!r}")
+        return _import_file(path), cls_name
+    try:
+        return importlib.import_module(left), cls_name
+    except ImportError as e:
+        raise RegistryError(f"{ref}: cannot import module {left!r}: {e}") from None
+
+
 def spec_class(ref: str) -> type[Spec]:
     """Resolve a machine reference (a registered name, ``file.py:Class``, ``module:Class`` or an
     entry point) to its ``Spec`` class; ``RegistryError`` (exit 2) says what is known."""
-    split = _split_reference(ref)
-    if split is not None:
-        left, cls_name = split
-        if left.endswith(".py") or "/" in left or Path(left).exists():
-            path = Path(left)
-            if not path.is_file():
-                raise RegistryError(f"{ref}: no such model file {left!r}")
-            mod = _import_file(path)
-        else:
-            try:
-                mod = importlib.import_module(left)
-            except ImportError as e:
-                raise RegistryError(f"{ref}: cannot import module {left!r}: {e}") from None
+    imported = import_reference(ref)
+    if imported is not None:
+        mod, cls_name = imported
+        left = ref.rpartition(":")[0]
         if not hasattr(mod, cls_name):
             found = sorted(n for n, v in vars(mod).items() if isinstance(v, type) and _is_spec(v))
             hint = f"; Spec classes there: {', '.join(found)}" if found else "; it defines no Spec subclass"

@@ -65,6 +65,8 @@ class RefinementReport:
     undecided: tuple[str, ...] = ()
     """Z3: the instances whose obligation was not decided (timeout / unknown)."""
     notes: tuple[str, ...] = field(default=())
+    interrupted: bool = False
+    """Ctrl-C ended the check (the report covers what was checked before it)."""
 
     def show(self) -> str:
         head = f"{self.verdict.value} — mapping {self.mapping} from {self.impl} to {self.spec} ({self.method})"
@@ -108,6 +110,7 @@ class RefinementReport:
             "first_bound_hit": None if self.first_bound_hit is None else self.first_bound_hit.to_json(),
             "undecided": list(self.undecided),
             "notes": list(self.notes),
+            "interrupted": self.interrupted,
         }
 
 
@@ -141,7 +144,7 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
     first_hit: BoundHit | None = None
     spec_cut: StepFailure | None = None
     reason: str | None = None
-    complete = True
+    complete, interrupted = True, False
 
     def path(pre: tuple[Any, ...], k: int) -> tuple[str, ...]:
         out = [m.label_of(k, pre)]
@@ -209,7 +212,7 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
     except _Limit as e:
         complete, reason = False, str(e)
     except KeyboardInterrupt:
-        complete, reason = False, "interrupted (Ctrl-C)"
+        complete, reason, interrupted = False, "interrupted (Ctrl-C)", True
     verdict = Verdict.OK if complete else Verdict.INCOMPLETE
     if bound_hits:
         cut = cut_reason(bound_hits, first_hit, allow_bound_hits)
@@ -232,6 +235,7 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
         reason=reason,
         bound_hits=bound_hits,
         first_bound_hit=first_hit,
+        interrupted=interrupted,
     )
 
 
@@ -517,6 +521,7 @@ def check_trace(mp: Mapping, header: Any, events: Iterable[Any], path: str = "<t
             steps=n,
             seconds=time.perf_counter() - t0,
             reason=f"interrupted (Ctrl-C) after {n:,} events",
+            interrupted=True,
         )
     how = []
     if snapshots:

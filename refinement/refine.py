@@ -124,27 +124,15 @@ def mappings_between(impl: str, spec: str) -> list[Any]:
 def mapping_named(name: str) -> Any:
     """A shipped mapping by name, or a user's own: ``path/to/file.py:Class`` or
     ``module:Class`` naming a ``Refinement`` subclass (imported like a user's model)."""
-    import importlib
-    from pathlib import Path
-
     from ioakit.refinement.mapping import Refinement
-    from ioakit.registry import _import_file, _split_reference
+    from ioakit.registry import import_reference
 
-    split = _split_reference(name)
-    if split is not None:
-        left, cls_name = split
-        if left.endswith(".py") or "/" in left or Path(left).exists():
-            if not Path(left).is_file():
-                raise UserError(f"{name}: no such file {left!r}")
-            mod = _import_file(Path(left))
-        else:
-            try:
-                mod = importlib.import_module(left)
-            except ImportError as e:
-                raise UserError(f"{name}: cannot import module {left!r}: {e}") from None
+    imported = import_reference(name)
+    if imported is not None:
+        mod, cls_name = imported
         cls = getattr(mod, cls_name, None)
         if not (isinstance(cls, type) and issubclass(cls, Refinement)):
-            raise UserError(f"{name}: {left} has no Refinement subclass {cls_name!r}")
+            raise UserError(f"{name}: {name.rpartition(':')[0]} has no Refinement subclass {cls_name!r}")
         return cls()
     classes = mapping_classes()
     if name not in classes:
