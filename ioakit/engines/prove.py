@@ -115,6 +115,15 @@ class ProverInternalError(InternalError, AssertionError):
 # -- Ctrl-C during a Z3 check ------------------------------------------------------------------
 
 
+def _interrupt_z3() -> None:
+    """Record Ctrl-C and stop the running Z3 check. Z3 may already be cancelling and raise
+    ("canceled") — from the watcher thread or from the unraisable hook alike: interrupted all the
+    same, so that error is dropped (it printed a traceback under load)."""
+    _INTERRUPTED.set()
+    with contextlib.suppress(Exception):
+        z3.main_ctx().interrupt()
+
+
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
     """Make Ctrl-C stop a running Z3 check at once and raise ``KeyboardInterrupt``.
@@ -148,10 +157,7 @@ def interruptible() -> Iterator[None]:
             if not data:
                 return
             if signal.SIGINT in data:
-                _INTERRUPTED.set()
-                # Z3 may already be cancelling and raise ("canceled"): interrupted all the same
-                with contextlib.suppress(Exception):
-                    z3.main_ctx().interrupt()
+                _interrupt_z3()
 
     previous_hook = sys.unraisablehook
 
@@ -159,8 +165,7 @@ def interruptible() -> Iterator[None]:
         # Ctrl-C landing in a Z3 object's ``__del__`` is not raised by Python, only printed as
         # "Exception ignored": remember it instead (the next check raises it) and print nothing
         if is_interrupt(u.exc_value):  # also ctypes' ArgumentError wrapping it, from a Z3 __del__
-            _INTERRUPTED.set()
-            z3.main_ctx().interrupt()
+            _interrupt_z3()
         elif not (_INTERRUPTED.is_set() and is_interrupted_z3_finalizer(u)):
             previous_hook(u)
 
