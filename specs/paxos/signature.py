@@ -1,0 +1,74 @@
+"""The external signature shared by the Deconstructing Paxos specifications and implementations.
+
+Source: R. Boichat, P. Dutta, S. Frølund, R. Guerraoui, *Deconstructing Paxos* (ACM SIGACT News
+34(1), 2003; EPFL TR IC/2001/76), Section 3 (the abstractions' operations) and Section 2.1
+(processes crash and, in Section 5, recover).
+
+A specification automaton (``specs/paxos/``) and an algorithm of the paper (``impl/paxos/``) that
+implements it declare their domains and external actions through this module, so that trace
+inclusion (``ioakit compare`` / ``ioakit refine``) compares like with like, and so that recorded
+histories (``traces/FORMAT.md``, "Deconstructing Paxos histories") read the same from both.
+
+* ``P`` — the processes ``p1 … pn`` (scope parameter ``processes``), Section 2.1's Π.
+* ``V`` — the register / proposal values ``v1 … vm`` (``values``); the register's initial value
+  ⊥ ∈ V (Section 3.1) is the enum's ⊥ (JSON ``null``). An operation writes or proposes a proper
+  value (the environment never writes ⊥: the paper's examples never do, and Read-commit speaks
+  of reads returning ``v ≠ ⊥``).
+* ``K`` — round numbers ``1 … rounds`` the environment may use (``rounds``); ``K0`` adds 0, the
+  initial ``read_i``/``write_i`` of Figure 5, lines 2–3.
+* ``Status`` — ``commit`` / ``abort`` (the paper's glyphs decode to these words; Section 3.1).
+
+External actions (their names are the trace contract; a history writes ``read_return`` as
+``read-return``):
+
+=====================  ======  ===============================================
+``read(p, k)``         input   p invokes ``read(k)``
+``write(p, k, v)``     input   p invokes ``write(k, v)``
+``read_return(p, status, v)``   output  ``read`` returns ``(status, v)``
+``write_return(p, status)``     output  ``write`` returns ``status``
+``propose(p, k, v)``   input   p invokes ``propose(k, v)`` (Section 3.2)
+``propose_return(p, status, v)`` output ``propose`` returns ``(status, v)``
+``leader(p)``          input   p invokes ``leader()`` (Section 3.3)
+``leader_return(p, l)`` output ``leader()`` returns l
+``crash(p)``           input   p crashes (Section 2.1)
+``recover(p)``         input   p recovers (crash-recovery models only)
+=====================  ======  ===============================================
+"""
+
+from __future__ import annotations
+
+from ioakit.lang.automaton import Decl, Scope, ScopeParam
+from ioakit.lang.types import Domain, EnumT, IntT
+
+PROCESSES = ScopeParam("processes", 3, "number of processes n (p1, p2, ...)", min=1)
+VALUES = ScopeParam("values", 2, "number of proper values v1, v2, ... (⊥ is the register's initial value)", min=1)
+ROUNDS = ScopeParam("rounds", 3, "round numbers 1..rounds that the environment may use", min=1)
+MAX_OPS = ScopeParam("max_ops", 3, "operations the environment invokes, in total", min=0)
+CRASHES = ScopeParam("crashes", 1, "crash events the environment may cause, in total", min=0)
+
+STATUS = Domain("Status", ("commit", "abort"))
+COMMIT, ABORT = 0, 1
+"""Positions of ``commit`` and ``abort`` in ``Status`` (their concrete values)."""
+
+HISTORY_NAMES = {
+    "read_return": "read-return",
+    "write_return": "write-return",
+    "propose_return": "propose-return",
+    "leader_return": "leader-return",
+}
+"""Action family name → its name in a recorded history (the issue's trace contract)."""
+
+
+def declare_common(d: Decl, sc: Scope) -> None:
+    """Declare ``P``, ``V`` (with ⊥: ``Vb``), ``K``, ``K0`` and ``Status`` in ``d``."""
+    d.domain(Domain.numbered("P", sc["processes"], "p"))
+    V = d.domain(Domain.numbered("V", sc["values"], "v"))
+    d.type("Vb", EnumT(V, bottom=True))
+    d.type("K", IntT(1, sc["rounds"]))
+    d.type("K0", IntT(0, sc["rounds"]))
+    d.domain(STATUS)
+
+
+def majority(n: int) -> int:
+    """⌈(n+1)/2⌉, the quorum size of Figure 5, lines 7 and 15 (2 of 3, 3 of 4, 3 of 5)."""
+    return n // 2 + 1
