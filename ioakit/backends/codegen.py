@@ -66,6 +66,10 @@ def _bound_checks(typ: Type, code: str, ns: dict[str, Any]) -> list[str]:
         return []
     if isinstance(typ, MapT) and isinstance(typ.val, SeqT) and not _has_bounds(typ.val.elem):
         return [f"max(map(len, {code})) <= {typ.val.maxlen}"]
+    if isinstance(typ, SeqT) and typ.elem.finite:
+        return [f"{_seq_checker(typ, ns)}(({code},))"]
+    if isinstance(typ, MapT) and isinstance(typ.val, SeqT) and typ.val.elem.finite:
+        return [f"{_seq_checker(typ.val, ns)}({code})"]
     if isinstance(typ, MapT) and isinstance(typ.val, IntT):
         return [f"{typ.val.lo} <= min({code}) and max({code}) <= {typ.val.hi}"]
     if isinstance(typ, BagT):  # counts never go below 0: only the scope's bound can be exceeded
@@ -127,6 +131,33 @@ def _write_checks(declared: Type, stored: Term, code: str, ns: dict[str, Any]) -
         if st is None or not contained(st, declared):
             return [f"{_typed(declared, ns)}.check({code})"]
     return _bound_checks(declared, code, ns)
+
+
+def _seq_checker(typ: SeqT, ns: dict[str, Any]) -> str:
+    """The name of a function that checks sequences of ``typ`` (given as a tuple of sequences)
+    against its bounds, remembering the elements already found in bounds: a network's in-flight
+    messages are re-checked at every step, and there are few distinct ones."""
+    key = ("seq checker", typ)
+    if key in ns:
+        return ns[key]  # type: ignore[no-any-return]
+    good: set[Any] = set()
+    maxlen, elem_check = typ.maxlen, typ.elem.check
+
+    def check(seqs: Any) -> bool:
+        for seq in seqs:
+            if len(seq) > maxlen:
+                return False
+            for x in seq:
+                if x not in good:
+                    if not elem_check(x):
+                        return False
+                    good.add(x)
+        return True
+
+    name = f"_seqcheck{len(ns)}"
+    ns[name] = check
+    ns[key] = name
+    return name
 
 
 def _typed(typ: Type, ns: dict[str, Any]) -> str:

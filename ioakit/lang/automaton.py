@@ -655,7 +655,8 @@ def finish_instance(
     writes = tuple((i, t) for i, t in enumerate(st._env) if t is not env[i])
     choices = tuple((n, e.type.show(e.value) if e.is_const else f"#{j + 1}") for n, j, _, e in st._choices)
     label = action_label(fam, args, choices)
-    return ActionInstance(fam, tuple(args), ir.And(*st._guards), writes, label, tuple(bound), choices)
+    guard = ir.And(*st._guards, *st._assumptions)
+    return ActionInstance(fam, tuple(args), guard, writes, label, tuple(bound), choices)
 
 
 def instances_named(m: Machine, names: Iterable[str]) -> list[ActionInstance]:

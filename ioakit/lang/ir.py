@@ -252,6 +252,15 @@ class Term:
     def append(self, x: Any) -> Term:
         return seq_append(self, x)
 
+    def insert_sorted(self, x: Any) -> Term:
+        """The ascending sequence with ``x`` inserted after its equals: an ascending sequence used
+        as a multiset (a network's in-flight messages) stays in its one canonical order."""
+        return seq_insort(self, x)
+
+    def remove_at(self, i: Any) -> Term:
+        """The sequence without its ``i``-th entry (1-based; unchanged outside ``1..length``)."""
+        return seq_remove_at(self, i)
+
     def concat(self, o: Any) -> Term:
         return seq_concat(self, o)
 
@@ -557,6 +566,16 @@ def seq_tail(s: Term) -> Term:
 def seq_append(s: Term, x: Any) -> Term:
     st = _seq(s)
     return build("seq_append", (s, lift(x, st.elem)))
+
+
+def seq_insort(s: Term, x: Any) -> Term:
+    st = _seq(s)
+    return build("seq_insort", (s, lift(x, st.elem)))
+
+
+def seq_remove_at(s: Term, i: Any) -> Term:
+    _seq(s)
+    return build("seq_remove_at", (s, lift(i)))
 
 
 def seq_concat(a: Term, b: Any) -> Term:
@@ -1141,6 +1160,7 @@ class StateProxy:
         object.__setattr__(self, "_derived_cache", {})
         object.__setattr__(self, "_writable", writable)
         object.__setattr__(self, "_guards", [])
+        object.__setattr__(self, "_assumptions", [])
         object.__setattr__(self, "_path", [])
         object.__setattr__(self, "_bound", {})
         object.__setattr__(self, "_script", tuple(script))
@@ -1196,6 +1216,19 @@ class StateProxy:
         if not isinstance(c.type, BoolT):
             raise TraceError(f"{_user_location()}\n  require() needs a boolean, got {c.type}")
         self._guards.append(Implies(And(*self._path), c) if self._path else c)
+
+    def assume(self, cond: Any) -> None:
+        """An assumption about the *environment* that issues this input (a well-formed client
+        invokes an operation only at an idle, up process; at most ``max_ops`` operations): the
+        explored machine's environment issues the input only when ``cond`` holds. Unlike
+        ``require`` it is allowed on inputs — the automaton stays input-enabled in principle; what
+        is restricted is the environment it is explored with, as ``with_input_budget`` does."""
+        c = lift(cond)
+        if not isinstance(c.type, BoolT):
+            raise TraceError(f"{_user_location()}\n  assume() needs a boolean, got {c.type}")
+        if self._path:
+            raise TraceError(f"{_user_location()}\n  assume() belongs outside `when` blocks")
+        self._assumptions.append(c)
 
     def bind(self, **params: Any) -> None:
         """Give the parameters declared ``from_state`` their values (terms over the state as the

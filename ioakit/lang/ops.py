@@ -30,6 +30,7 @@ order. ``bag_remove`` of an absent element changes nothing (as ``set_remove``), 
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -201,6 +202,11 @@ def _seq_tail_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Ty
     return _seq(ts[0])
 
 
+def _seq_remove_at_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    need(isinstance(ts[1], IntT), f"sequence index must be an integer, got {ts[1]}")
+    return _seq(ts[0])
+
+
 def _seq_concat_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
     a, b = _seq(ts[0]), _seq(ts[1])
     need(same_shape(a.elem, b.elem), f"cannot concatenate {a} and {b}")
@@ -343,6 +349,31 @@ def _prefix(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
 
 def _put(m: tuple[Any, ...], i: int, v: Any) -> tuple[Any, ...]:
     return m if i < 0 else m[:i] + (v,) + m[i + 1 :]
+
+
+def _sort_key(x: Any) -> Any:
+    """A total order on concrete values that also ranks ⊥ of an option (``None``) first."""
+    if x is None:
+        return (0,)
+    if isinstance(x, tuple):
+        return (1, tuple(_sort_key(y) for y in x))
+    if isinstance(x, frozenset):
+        return (1, tuple(sorted(_sort_key(y) for y in x)))
+    return (1, x)
+
+
+def _insort(s: tuple[Any, ...], x: Any) -> tuple[Any, ...]:
+    """``s`` (ascending) with ``x`` inserted after its equals: a multiset's one canonical sequence."""
+    try:
+        i = bisect.bisect_right(s, x)
+    except TypeError:  # values holding ⊥ of an option (None) or sets: compare by a total key
+        i = bisect.bisect_right([_sort_key(y) for y in s], _sort_key(x))
+    return s[:i] + (x,) + s[i:]
+
+
+def _remove_at(s: tuple[Any, ...], i: int) -> tuple[Any, ...]:
+    """``s`` without its ``i``-th entry (1-based); no change outside ``1..len(s)``."""
+    return s[: i - 1] + s[i:] if 1 <= i <= len(s) else s
 
 
 def _bag_add(b: tuple[int, ...], i: int) -> tuple[int, ...]:
@@ -538,6 +569,21 @@ def _z3_seq_tail(Z: Any, t: Any, a: list[Any]) -> Any:
     s = a[0]
     cap = len(s.elems)
     return Z.SymSeq(Z.z3.If(s.len > 0, s.len - 1, 0), tuple(s.get(j + 1) for j in range(cap)), s.default)
+
+
+def _z3_seq_insort(Z: Any, t: Any, a: list[Any]) -> Any:
+    raise Z.NoSymbolicEncoding(
+        "insert_sorted (a network's canonical multiset of in-flight messages) has no Z3 encoding yet: "
+        "models on the message-passing substrate run in the concrete semantics (exploration, simulation)"
+    )
+
+
+def _z3_seq_remove_at(Z: Any, t: Any, a: list[Any]) -> Any:
+    s, i = a
+    cap = len(s.elems)
+    inside = Z.z3.And(i >= 1, i <= s.len)
+    elems = tuple(Z.select(Z.z3.And(inside, i <= j + 1), s.get(j + 1), s.get(j)) for j in range(cap))
+    return Z.SymSeq(Z.z3.If(inside, s.len - 1, s.len), elems, s.default)
 
 
 def _z3_seq_concat(Z: Any, t: Any, a: list[Any]) -> Any:
@@ -831,6 +877,22 @@ OPS: dict[str, Op] = dict(
         _op("seq_at", _seq_at_type, _py_seq_at, _emit_seq_at, _z3_seq_at),
         _op("seq_append", _seq_append_type, lambda _, s, x: (*s, x), _fmt("({0} + ({1},))"), _z3_seq_append),
         _op("seq_tail", _seq_tail_type, lambda _, s: s[1:], _fmt("{0}[1:]"), _z3_seq_tail),
+        _op(
+            "seq_insort",
+            _seq_append_type,
+            lambda _, s, x: _insort(s, x),
+            _fmt("_insort({0}, {1})"),
+            _z3_seq_insort,
+            (("_insort", _insort),),
+        ),
+        _op(
+            "seq_remove_at",
+            _seq_remove_at_type,
+            lambda _, s, i: _remove_at(s, i),
+            _fmt("_remove_at({0}, {1})"),
+            _z3_seq_remove_at,
+            (("_remove_at", _remove_at),),
+        ),
         _op("seq_concat", _seq_concat_type, lambda _, a, b: a + b, _fmt("({0} + {1})"), _z3_seq_concat),
         _op(
             "seq_prefix",

@@ -37,6 +37,7 @@ External actions (their names are the trace contract; a history writes ``read_re
 
 from __future__ import annotations
 
+from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, ScopeParam
 from ioakit.lang.types import Domain, EnumT, IntT
 
@@ -47,8 +48,8 @@ MAX_OPS = ScopeParam("max_ops", 3, "operations the environment invokes, in total
 CRASHES = ScopeParam("crashes", 1, "crash events the environment may cause, in total", min=0)
 
 STATUS = Domain("Status", ("commit", "abort"))
-COMMIT, ABORT = 0, 1
-"""Positions of ``commit`` and ``abort`` in ``Status`` (their concrete values)."""
+COMMIT, ABORT = ir.const(EnumT(STATUS), 0), ir.const(EnumT(STATUS), 1)
+"""``commit`` and ``abort`` as terms (their concrete values are 0 and 1)."""
 
 HISTORY_NAMES = {
     "read_return": "read-return",
