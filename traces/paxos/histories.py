@@ -70,7 +70,7 @@ from typing import Any, Final
 
 from ioakit.results import Verdict
 from ioakit.traces.fls.checkers import TraceCheckResult, TracePropertyResult
-from ioakit.traces.format import Event
+from ioakit.traces.format import Event, domain_sort_key
 from ioakit.traces.paxos.operations import (
     CONSENSUS,
     LEADER,
@@ -500,6 +500,23 @@ def check_consensus_history(
 # Weak leader election (Section 3.3).
 
 
+def _not_correct(l: str, s: int, history: History, n: int | None) -> tuple[int, str, tuple[int, ...]] | None:
+    """Why ``l`` is not correct on the finite run after the stabilization point ``s`` (``(event
+    index, reason, witnesses)``), or ``None`` when it is: it does not crash after ``s``, is up at the
+    end and, with ``processes`` = n, is one of p1 … pn."""
+    crash_after = [i for i, p in history.crashes if p == l and i > s]
+    if crash_after:
+        c = crash_after[0]
+        return c, f"{l} crashes at {_ev(c)}: it is not correct", (s, c)
+    if l in history.crashed_at_end:
+        c = max(i for i, p in history.crashes if p == l)
+        return s, f"{l} crashed at {_ev(c)} and is down at the end of the run: it is not correct", (c, s)
+    m = _PROCESS_INDEX.match(l)
+    if n is not None and (m is None or int(m.group(1)) > n):
+        return s, f"{l} is not one of p1 … p{n}", (s,)
+    return None
+
+
 def check_leader_history(
     events: Iterable[Event], *, scope: Mapping[str, Any] | None = None, path: str = "<history>"
 ) -> LeaderHistoryResult:
@@ -542,33 +559,25 @@ def check_leader_history(
             )
         )
     else:
-        candidate = next(iter(first)) if first else marked
         n = (scope or {}).get("processes")
-        crash_after = [i for i, p in history.crashes if p == candidate and i > s]
-        m = _PROCESS_INDEX.match(candidate)
-        outside = isinstance(n, int) and not isinstance(n, bool) and (m is None or int(m.group(1)) > n)
-        returned = f"every leader() invoked after the stabilization point at {_ev(s)} returns {candidate}"
-        if not first:
+        n = n if isinstance(n, int) and not isinstance(n, bool) and n >= 1 else None
+        universe = history.processes | {f"p{i}" for i in range(1, (n or 0) + 1)}
+        if first:
+            candidates = [next(iter(first))]
+            returned = f"every leader() invoked after the stabilization point at {_ev(s)} returns {candidates[0]}"
+        else:  # vacuous (b): any correct process is an eventual perpetual leader, the marked one first
+            candidates = [marked, *sorted(universe - {marked}, key=domain_sort_key)]
             returned = f"no leader() invoked after the stabilization point at {_ev(s)} returned"
-        if crash_after:
-            c = crash_after[0]
-            violations.append(
-                (c, f"{returned}, but {candidate} crashes at {_ev(c)}: it is not correct", (s, c)),
-            )
-        elif candidate in history.crashed_at_end:
-            c = max(i for i, p in history.crashes if p == candidate)
-            violations.append(
-                (
-                    s,
-                    f"{returned}, but {candidate} crashed at {_ev(c)} and is down at the end of the run: "
-                    "it is not correct",
-                    (c, s),
-                )
-            )
-        elif outside:
-            violations.append((s, f"{returned}, but {candidate} is not one of p1 … p{n}", (s,)))
+        problems = [_not_correct(c, s, history, n) for c in candidates]
+        correct = [c for c, problem in zip(candidates, problems, strict=True) if problem is None]
+        if correct:
+            leader = correct[0]
         else:
-            leader = candidate
+            index, why, witnesses = problems[0]  # type: ignore[misc]
+            if first:
+                violations.append((index, f"{returned}, but {why}", witnesses))
+            else:
+                violations.append((s, f"{returned}, and no process is correct ({why})", (s,)))
     note = "" if leader is None or leader == marked else f"the stabilize marker names {marked}"
     prop = _property(name, reference, violations, note=note)
     return _combine(LeaderHistoryResult, LEADER, history, [prop], stabilization=s, leader=leader)
