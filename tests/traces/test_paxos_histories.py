@@ -179,6 +179,30 @@ def test_write_commit():
     assert "whole recorded run" in r.get("Write-commit").note
 
 
+def test_write_commit_as_printed_fails_on_a_figure_5_history():
+    """A history Figure 5 (Section 4.1) can produce, judged VIOLATED by Write-commit as printed.
+
+    Acceptors a, b, c. p2 invokes write(2, v2); its WRITE reaches only a (write_a = 2), then p2
+    crashes. p1's write(1, v1) is nacked by a (2 > 1) but acked by b and c first: it commits. p3's
+    read(3) is acked by a with (2, v2) and by b with (1, v1) and returns the value of the highest
+    write timestamp, v2. The only write with k' ≥ 1 besides p1's was invoked *before* p1's write
+    returned, so it is not subsequent (footnote 8) and the premise holds; yet read(3) > 1 commits
+    v2. (Lemma 5's proof reads the premise as "no write(k', ·) with k' ≥ k has been invoked", with
+    no "subsequent"; the checker keeps the property as printed.)"""
+    h = [
+        inv("write", "p2", 2, "v2"),
+        inv("write", "p1", 1, "v1"),
+        crash("p2"),
+        ret("write", "p1", "commit"),
+        inv("read", "p3", 3),
+        ret("read", "p3", "commit", "v2"),
+    ]
+    r = check_register_history(h)
+    assert prop(r, "Write-commit") == (Verdict.VIOLATED, 5, (3, 5))
+    others = ("Read-write-abort", "Read-write-commit", "Read-commit")
+    assert all(r.get(name).verdict is Verdict.OK for name in others)
+
+
 def test_write_commit_concerns_any_read_not_only_subsequent_ones():
     # "any read(k'') that commits": a read(2) that committed ⊥ before write(1, v1) was invoked counts
     h = [

@@ -22,6 +22,10 @@ Round-based register (Section 3.1), the four properties as printed:
   rest of the run, so it is not prefix-closed: it is **evaluated over the whole recorded run**
   (a write counts as overwritten only if such a later write appears somewhere in the file). As
   printed, it concerns *any* committing read(k''), not only reads subsequent to the write.
+  With "subsequent" as footnote 8 defines it, a history of Figure 5 violates it: a higher-round
+  write concurrent with the committed one, which took partial effect (footnote 10) before its
+  writer crashed, can be read later. The proof of Lemma 5 reads the premise as "no write(k', ·)
+  with k' ≥ k has been invoked" (no "subsequent"). The property is judged as printed.
 
 Round-based consensus (Section 3.2):
 
