@@ -323,8 +323,11 @@ def cmd_trace(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.file}: {e}") from None  # the file is the input at fault: name it
     try:
         result: Any = checker.check(header, events)
-    except TraceFormatError:
-        raise
+    except TraceFormatError as e:
+        if e.path == args.file:
+            raise
+        # a checker reading events that carry no path (a history's well-formedness): locate it in the file
+        raise TraceFormatError(args.file, e.line, e.message) from None
     except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
         raise TraceFormatError(args.file, 1, str(e)) from None
     except OSError as e:
@@ -333,9 +336,24 @@ def cmd_trace(args: argparse.Namespace) -> int:
     # a third-party checker may give only ``holds`` (registry.TraceCheck): its verdict is OK / VIOLATED
     verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)
     lines = [f"{args.file}: {header.automaton} trace — {claim}"]
+
+    def pr_verdict(pr: Any) -> Verdict:
+        return getattr(pr, "verdict", None) or (Verdict.OK if pr.holds else Verdict.VIOLATED)
+
+    def mark(pr: Any) -> str:
+        if pr_verdict(pr) is Verdict.UNKNOWN:
+            text = f"not judged: {pr.explanation}"
+        else:
+            text = "holds" if pr.holds else f"VIOLATED at event {pr.event_index}: {pr.explanation}"
+        note = getattr(pr, "note", "")
+        return f"{text} [{note}]" if note else text
+
     for pr in result.properties:
-        mark = "holds" if pr.holds else f"VIOLATED at event {pr.event_index}: {pr.explanation}"
-        lines.append(f"  {pr.name:<22} {mark}")
+        lines.append(f"  {pr.name:<22} {mark(pr)}")
+    # checks of assumptions that are not properties of the specification: shown, never in the verdict
+    assumptions = tuple(getattr(result, "assumptions", ()))
+    for pr in assumptions:
+        lines.append(f"  assumption: {pr.name} {mark(pr)} (not part of the verdict)")
     data = {
         "file": args.file,
         "automaton": header.automaton,
@@ -344,14 +362,20 @@ def cmd_trace(args: argparse.Namespace) -> int:
         "properties": [
             {
                 "name": pr.name,
-                "verdict": (Verdict.OK if pr.holds else Verdict.VIOLATED).value,
+                "verdict": pr_verdict(pr).value,
                 "holds": pr.holds,
                 "event_index": pr.event_index,
                 "explanation": pr.explanation,
+                **({"witnesses": list(pr.witnesses)} if hasattr(pr, "witnesses") else {}),
             }
             for pr in result.properties
         ],
     }
+    if assumptions:
+        data["assumptions"] = [
+            {"name": pr.name, "verdict": pr_verdict(pr).value, "holds": pr.holds, "explanation": pr.explanation}
+            for pr in assumptions
+        ]
     _emit(args, SimpleReport(verdict, data, "\n".join(lines)))
     return verdict.exit_code
 

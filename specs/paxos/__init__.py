@@ -13,7 +13,28 @@ What ioakit ships for it, and where (part 1: Sections 3.1–3.3 and 4.1–4.3):
 
 from __future__ import annotations
 
-from ioakit.registry import Paper
+from typing import Any
+
+from ioakit.registry import Paper, TraceCheck
+
+
+def _check_register(header: Any, events: Any) -> Any:
+    from ioakit.traces.paxos.histories import check_register_history
+
+    return check_register_history(events, scope=header.scope)
+
+
+def _check_consensus(header: Any, events: Any) -> Any:
+    from ioakit.traces.paxos.histories import check_consensus_history
+
+    return check_consensus_history(events, scope=header.scope)
+
+
+def _check_leader(header: Any, events: Any) -> Any:
+    from ioakit.traces.paxos.histories import check_leader_history
+
+    return check_leader_history(events, scope=header.scope)
+
 
 from .consensus_spec import RoundBasedConsensus
 from .register_spec import RoundBasedRegister
@@ -23,6 +44,25 @@ PAPER = Paper(
     title="Deconstructing Paxos",
     citation="R. Boichat, P. Dutta, S. Frølund, R. Guerraoui. Deconstructing Paxos. ACM SIGACT News 34(1), 2003",
     machines=(RoundBasedRegister, RoundBasedConsensus),
+    trace_checks=(
+        TraceCheck(
+            ("round-based-register",),
+            "Section 3.1: Read-write-abort, Read-write-commit, Read-commit, Write-commit "
+            "(Write-commit over the whole recorded run)",
+            _check_register,
+        ),
+        TraceCheck(
+            ("round-based-consensus",),
+            "Section 3.2: Validity, Agreement, Termination (1) and (2); round-number uniqueness "
+            "(Section 4.2) reported as an assumption",
+            _check_consensus,
+        ),
+        TraceCheck(
+            ("weak-leader-election",),
+            "Section 3.3: some process is an eventual perpetual leader, judged after the run's last stabilize marker",
+            _check_leader,
+        ),
+    ),
 )
 
 __all__ = ["PAPER", "RoundBasedConsensus", "RoundBasedRegister"]

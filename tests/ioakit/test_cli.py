@@ -273,6 +273,12 @@ EXPECTED_EXIT = {
     "vs-machine-execution.jsonl": 0,  # the FORMAT.md example: Lemma 4.2 holds (P0 given as "P0")
     "vs-machine-duplicate-delivery.jsonl": 1,  # a gprcv repeated: no duplication fails
     "to-machine-trace.jsonl": 0,  # a TO-machine execution: in the traces of TO-machine
+    "paxos-register-figure-1.jsonl": 0,  # Deconstructing Paxos, Figure 1
+    "paxos-register-stale-commit.jsonl": 1,  # p3's write(1, v2) commits after read(2) committed
+    "paxos-consensus-figure-2.jsonl": 0,  # Figure 2
+    "paxos-consensus-footnote-15.jsonl": 1,  # footnote 15: two decisions in round 1, Agreement fails
+    "paxos-leader-figure-3.jsonl": 0,  # Figure 3
+    "paxos-leader-two-leaders.jsonl": 1,  # two leaders after the stabilization point
 }
 
 
