@@ -181,14 +181,15 @@ class MessagePassing(Spec):
             msgs[tag] = RecordT(tag, tuple(zip(names, ftypes)))
             for f, ft in zip(names, ftypes):
                 d.type(f"{tag}.{f}", ft)
-        self._msg_type = M = UnionT("Msg", tuple(msgs.items()))
-        d.type("Msg", M)
-        cap = self.capacity(sc)
-        self._cap = cap
         self._reorder = bool(sc.as_dict().get("reorder", 1))
         n = len(d.domains["P"])
-        self._box = SeqT(TupleT(P, M), cap) if self._reorder else SeqT(M, cap)
-        d.var("net", MapT((P,) if self._reorder else (P, P), self._box))
+        self._has_net = bool(msgs)
+        if msgs:  # a model without messages (Figure 7: Ω is its only input) has no network
+            self._msg_type = M = UnionT("Msg", tuple(msgs.items()))
+            d.type("Msg", M)
+            cap = self._cap = self.capacity(sc)
+            self._box = SeqT(TupleT(P, M), cap) if self._reorder else SeqT(M, cap)
+            d.var("net", MapT((P,) if self._reorder else (P, P), self._box))
         d.var("up", MapT((P,), BoolT()), (True,) * n)
         g = sc.as_dict()
         for name, bound in zip(
@@ -307,7 +308,7 @@ def _crash(spec: MessagePassing, s: Any, p: Term) -> None:
     s.up[p] = False
     s.env_crashes = s.env_crashes + 1
     spec._reset(s, p, keep_stable=bool(g.get("stable_storage", 1)))
-    if not g.get("recoveries", 0):  # crash-stop: nothing in flight to p can ever be handled
+    if spec._has_net and not g.get("recoveries", 0):  # crash-stop: nothing in flight to p can ever be handled
         if spec._reorder:
             s.net[p] = ir.const(spec._box, ())
         else:

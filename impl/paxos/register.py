@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ioakit.impl.net.process import CRASHES, NETWORK_PARAMETERS, MessagePassing
+from ioakit.impl.net.process import CRASHES, NETWORK_PARAMETERS, RECOVERIES, STABLE_STORAGE, MessagePassing
 from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, from_state, input, output
 from ioakit.lang.types import BoolT, Domain, EnumT, IntT, SetT, Type
@@ -79,10 +79,11 @@ class RegisterCore(MessagePassing):
         declare_common(d, sc)
         d.domain(PHASE)
         K0, Vb, P = d.types["K0"], d.types["Vb"], d.types["P"]
-        # Figure 5, lines 2-4 (the register's copy at p_i)
-        self.local(d, "read", K0, 0)
-        self.local(d, "write", K0, 0)
-        self.local(d, "v", Vb)
+        # Figure 5, lines 2-4 (the register's copy at p_i); logged, as Figure 12 stores them, so that
+        # a scope with recoveries explores crash-recovery with (stable_storage=1) or without it
+        self.local(d, "read", K0, 0, stable=True)
+        self.local(d, "write", K0, 0, stable=True)
+        self.local(d, "v", Vb, stable=True)
         # the waiting procedure of lines 5-19: which operation waits, for which round (and value),
         # who replied (line 7 counts processes), whether a nack came (line 8), the best ack (line 11)
         self.local(d, "op", EnumT(PHASE), IDLE)
@@ -205,13 +206,16 @@ class Fig5Register(RegisterCore):
     Scope: ``processes``, ``values``, ``rounds`` (the environment invokes ``read(k)``/``write(k, v)``
     with k ∈ 1..rounds), ``max_ops`` (operations invoked in total), ``crashes``; and the link
     faults ``reorder``/``loss``/``duplication`` (Section 4 assumes reliable links: loss and
-    duplication default to 0, and are there to explore beyond the paper's assumption).
+    duplication default to 0, and are there to explore beyond the paper's assumption), and
+    ``recoveries``/``stable_storage`` (Section 4 is crash-stop: recoveries default to 0; with
+    recoveries, ``read_i``, ``write_i``, ``v_i`` are logged as Figure 12 stores them, and lost
+    too when ``stable_storage=0``).
     """
 
     name = "round-based-register-fig5"
     source = "Deconstructing Paxos, Figure 5"
     history_automaton = "round-based-register"
-    parameters = (PROCESSES, VALUES, ROUNDS, MAX_OPS, CRASHES, *NETWORK_PARAMETERS, HISTORY)
+    parameters = (PROCESSES, VALUES, ROUNDS, MAX_OPS, CRASHES, *NETWORK_PARAMETERS, RECOVERIES, STABLE_STORAGE, HISTORY)
 
     def idle(self, s: Any, p: Any) -> Any:
         return s.op[p] == IDLE

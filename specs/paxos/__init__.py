@@ -36,14 +36,44 @@ def _check_leader(header: Any, events: Any) -> Any:
     return check_leader_history(events, scope=header.scope)
 
 
-from .consensus_spec import RoundBasedConsensus
-from .register_spec import RoundBasedRegister
+def _history_properties(table: str) -> Any:
+    """The abstraction's properties as history variables of an implementation (``monitors.py``)."""
+
+    def trace(m: Any) -> list[Any]:
+        from . import monitors
+
+        return monitors.properties(m, getattr(monitors, table))
+
+    return trace
+
+
+from ioakit.impl.paxos.consensus import Fig6Consensus, Fig6ConsensusSharedRounds  # noqa: E402
+from ioakit.impl.paxos.leader import Fig7LeaderElection, Fig7LeaderElectionSingle, eventual_leader_property  # noqa: E402
+from ioakit.impl.paxos.register import Fig5Register  # noqa: E402
+
+from .consensus_spec import RoundBasedConsensus  # noqa: E402
+from .register_spec import RoundBasedRegister  # noqa: E402
 
 PAPER = Paper(
     key="paxos",
     title="Deconstructing Paxos",
     citation="R. Boichat, P. Dutta, S. Frølund, R. Guerraoui. Deconstructing Paxos. ACM SIGACT News 34(1), 2003",
-    machines=(RoundBasedRegister, RoundBasedConsensus),
+    machines=(
+        RoundBasedRegister,
+        RoundBasedConsensus,
+        Fig5Register,
+        Fig6Consensus,
+        Fig6ConsensusSharedRounds,
+        Fig7LeaderElection,
+        Fig7LeaderElectionSingle,
+    ),
+    properties={
+        Fig5Register.name: _history_properties("REGISTER_PROPERTIES"),
+        Fig6Consensus.name: _history_properties("CONSENSUS_PROPERTIES"),
+        Fig6ConsensusSharedRounds.name: _history_properties("CONSENSUS_PROPERTIES"),
+        Fig7LeaderElection.name: eventual_leader_property,
+        Fig7LeaderElectionSingle.name: eventual_leader_property,
+    },
     trace_checks=(
         TraceCheck(
             ("round-based-register",),

@@ -93,7 +93,7 @@ class RoundBasedConsensus(WellFormedClients):
         o = s.pending[p]
         s.require(o != BOT)
         op = o.get()
-        if status.value == ABORT:
+        if status.value == ABORT.value:
             s.require(s.max_invoked > op.k)
         else:
             s.require(s.proposed[v])

@@ -137,7 +137,7 @@ class RoundBasedRegister(WellFormedClients):
         op = o.get()
         s.require(op.kind == READ)
         self._respond(s, p, status, op)
-        if status.value == COMMIT:
+        if status.value == COMMIT.value:
             w = s.minw[v]
             s.require(ir.Or(v == BOT, ir.And(w != BOT, w.get() <= op.k)))
 
@@ -154,7 +154,7 @@ class RoundBasedRegister(WellFormedClients):
     @staticmethod
     def _respond(s: Any, p: Any, status: Any, op: Any) -> None:
         """Read-write-abort / Read-write-commit for the response ``status`` of ``op`` at p."""
-        if status.value == ABORT:
+        if status.value == ABORT.value:
             s.require(s.max_invoked > op.k)
         else:
             s.require(op.maxc_at_inv <= op.k)
