@@ -22,8 +22,9 @@ which faults it is explored under:
 * ``crashes`` — crash events (``crash(p)``, an input of the environment): p stops; its volatile
   variables return to their start values (the paper: a crash loses volatile memory; resetting at
   the crash rather than at the recovery is the same to every observer). Without recoveries
-  (crash-stop, Section 4) the messages in flight to p are dropped with it: they can never be
-  handled, and keeping them would only multiply states.
+  (crash-stop, Section 4) the messages in flight to p, and those sent to it later, are dropped:
+  they can never be handled, and keeping them would only multiply states. With recoveries, a
+  message to a down process waits in the network (and may be lost, within ``loss``).
 * ``recoveries`` — recovery events (``recover(p)``), which run the model's recovery procedure
   (``on_recover``, the paper's ``upon recovery do``).
 * ``stable_storage`` (default 1) — 1: the variables declared ``stable=True`` survive a crash (the
@@ -140,10 +141,14 @@ class MessagePassing(Spec):
     def send(self, s: Any, i: Any, j: Any, tag: str, **fields: Any) -> None:
         """p_i sends ``[tag, fields]`` to p_j (inside ``with s.when(c):`` it is sent only if c)."""
         msg = self._message(tag, fields)
+        box = s.net[j] if self._reorder else s.net[j, i]
+        new = box.insert_sorted((i, msg)) if self._reorder else box.append(msg)
+        if not self._scope.as_dict().get("recoveries", 0):  # crash-stop: a crashed p_j never handles it
+            new = ir.ite(s.up[j], new, box)
         if self._reorder:
-            s.net[j] = s.net[j].insert_sorted((i, msg))
+            s.net[j] = new
         else:
-            s.net[j, i] = s.net[j, i].append(msg)
+            s.net[j, i] = new
 
     def send_all(self, s: Any, i: Any, tag: str, **fields: Any) -> None:
         """p_i sends ``[tag, fields]`` to all processes, itself included (the papers' "to all")."""

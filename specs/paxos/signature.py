@@ -37,6 +37,8 @@ External actions (their names are the trace contract; a history writes ``read_re
 
 from __future__ import annotations
 
+from typing import Any
+
 from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, ScopeParam
 from ioakit.lang.types import Domain, EnumT, IntT
@@ -58,6 +60,28 @@ HISTORY_NAMES = {
     "leader_return": "leader-return",
 }
 """Action family name → its name in a recorded history (the issue's trace contract)."""
+
+
+HISTORY_ACTIONS = {
+    "round-based-register": frozenset({"read", "write", "read_return", "write_return", "crash", "recover"}),
+    "round-based-consensus": frozenset({"propose", "propose_return", "crash", "recover"}),
+    "weak-leader-election": frozenset({"leader", "leader_return", "crash", "recover", "stabilize"}),
+}
+"""The actions a history of each abstraction records (``traces/FORMAT.md``, Deconstructing Paxos
+histories); an implementation's other actions (messages, Ω's outputs) are not part of it."""
+
+
+def history_events(automaton: str, events: Any) -> list[Any]:
+    """The events of an execution (``Execution.events()`` dictionaries) that belong to a history
+    of ``automaton``, as trace ``Event``s with the history's action names (``read-return``)."""
+    from ioakit.traces import Event
+
+    keep = HISTORY_ACTIONS[automaton]
+    return [
+        Event(HISTORY_NAMES.get(e["action"], e["action"]), e["kind"], e["args"], at=e.get("at"))
+        for e in events
+        if e["action"] in keep
+    ]
 
 
 def declare_common(d: Decl, sc: Scope) -> None:

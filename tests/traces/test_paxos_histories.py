@@ -199,8 +199,25 @@ def test_write_commit_as_printed_fails_on_a_figure_5_history():
     ]
     r = check_register_history(h)
     assert prop(r, "Write-commit") == (Verdict.VIOLATED, 5, (3, 5))
-    others = ("Read-write-abort", "Read-write-commit", "Read-commit")
+    others = ("Read-write-abort", "Read-write-commit", "Read-commit", "Write-commit (no other write)")
     assert all(r.get(name).verdict is Verdict.OK for name in others)
+
+
+def test_write_commit_no_other_is_violated_when_no_other_write_exists():
+    # the variant's premise holds (p1's write is the only one), so a higher read of ⊥ violates it
+    h = [
+        inv("write", "p1", 1, "v1"),
+        ret("write", "p1", "commit"),
+        inv("read", "p3", 2),
+        ret("read", "p3", "commit", None),
+    ]
+    r = check_register_history(h)
+    assert prop(r, "Write-commit (no other write)") == (Verdict.VIOLATED, 3, (1, 3))
+    assert prop(r, "Write-commit") == (Verdict.VIOLATED, 3, (1, 3))
+    # another write of a round >= 1 anywhere in the run (even before) lifts the variant's premise
+    earlier = [inv("write", "p2", 1, "v2"), crash("p2"), *h]
+    shifted = check_register_history(earlier)
+    assert shifted.get("Write-commit (no other write)").verdict is Verdict.OK
 
 
 def test_write_commit_concerns_any_read_not_only_subsequent_ones():

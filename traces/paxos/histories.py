@@ -25,7 +25,9 @@ Round-based register (Section 3.1), the four properties as printed:
   With "subsequent" as footnote 8 defines it, a history of Figure 5 violates it: a higher-round
   write concurrent with the committed one, which took partial effect (footnote 10) before its
   writer crashed, can be read later. The proof of Lemma 5 reads the premise as "no write(k', ·)
-  with k' ≥ k has been invoked" (no "subsequent"). The property is judged as printed.
+  with k' ≥ k has been invoked" (no "subsequent"). The property is judged as printed, and beside
+  it the named variant **Write-commit (no other write)** with that premise (implied by the
+  printed one, so the verdict is the printed property's whenever the variant holds).
 
 Round-based consensus (Section 3.2):
 
@@ -337,6 +339,36 @@ def _read_commit(ops: Sequence[Operation]) -> HistoryPropertyResult:
     return _property("Read-commit", "Section 3.1, Read-commit", violations)
 
 
+def _write_commit_no_other(ops: Sequence[Operation]) -> HistoryPropertyResult:
+    """Write-commit with the premise "no *other* write(k', ·) with k' ≥ k is invoked" (our
+    variant, without "subsequent": how Lemma 5's proof reads it); over the whole recorded run."""
+    writes = [o for o in ops if o.name == "write"]
+    reads = [o for o in ops if o.name == "read" and o.committed]
+    violations = []
+    for w in writes:
+        if not w.committed or w.res is None or w.k is None:
+            continue
+        if any(o is not w and (o.k or 0) >= w.k for o in writes):
+            continue
+        for r in reads:
+            if r.k is not None and r.k > w.k and r.rv != w.v and r.res is not None:
+                violations.append(
+                    (
+                        max(w.res, r.res),
+                        f"{w.describe()} committed at {_ev(w.res)} and no other write(k', ·) with k' ≥ {w.k} is "
+                        f"invoked in the whole recorded run, but {r.describe()} committed with {_val(r.rv)} "
+                        f"(not {w.v}) at {_ev(r.res)}, round {r.k} > {w.k}",
+                        (w.res, r.res),
+                    )
+                )
+    return _property(
+        "Write-commit (no other write)",
+        "Section 3.1, Write-commit without 'subsequent' (our variant: Lemma 5's proof reads it so)",
+        violations,
+        note=WHOLE_RUN,
+    )
+
+
 def _write_commit(ops: Sequence[Operation]) -> HistoryPropertyResult:
     writes = [o for o in ops if o.name == "write"]  # in invocation order
     invs = [w.inv for w in writes]
@@ -381,6 +413,7 @@ def check_register_history(
         _commit_forbids_lower(ops, "Read-write-commit", "Section 3.1, Read-write-commit (footnote 8)"),
         _read_commit(ops),
         _write_commit(ops),
+        _write_commit_no_other(ops),
     ]
     return _combine(RegisterHistoryResult, REGISTER, history, props)
 
