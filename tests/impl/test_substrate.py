@@ -4,7 +4,7 @@ silent. Checked on a model of ours (``tests/models/numbered.py``) by exhaustive 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from models.numbered import Numbered
@@ -148,14 +148,14 @@ def test_substrate_models_have_no_z3_encoding_yet_and_say_so() -> None:
 def test_definition_errors_name_the_problem() -> None:
     class NoHandler(Numbered):
         name = "no-handler"
-        MESSAGES = {"NUM": ("n",), "ACK": ("n",)}
+        MESSAGES: ClassVar[dict[str, tuple[str, ...]]] = {"NUM": ("n",), "ACK": ("n",)}
 
     with pytest.raises(SchemaError, match="no handler on_ACK"):
         NoHandler().families()
 
     class Reserved(Numbered):
         name = "reserved"
-        MESSAGES = {"NUM": ("q",)}
+        MESSAGES: ClassVar[dict[str, tuple[str, ...]]] = {"NUM": ("q",)}
 
     with pytest.raises(SchemaError, match="reserves"):
         Reserved().build(BASE)
