@@ -22,7 +22,6 @@ history; they are still in the labels.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -38,8 +37,6 @@ CONTRACT_ACTIONS = frozenset(
     {"read", "write", "propose", "leader", "stabilize", "crash", "recover", *HISTORY_NAMES.values()}
 )
 """The external actions a Deconstructing Paxos history records (``traces/FORMAT.md``, section 5a)."""
-
-_SLOT = re.compile(r"\[[^\]]*\]$")
 
 State = tuple[Any, ...]
 Option = tuple[int, State]
@@ -326,8 +323,3 @@ def _fits(r: Runner, k: int, rank: int, p: str, via: Sequence[str] | None) -> bo
         return a.get("j") == p and (tag in mine if mine and r.machine.scope.as_dict().get("reorder", 1) else True)
     every = set().union(*r.requests.values())
     return a.get("q") == p and tag not in every
-
-
-def strip_slot(label: str) -> str:
-    """A delivery's label without the ``[slot=...]`` choice (which message copy is delivered)."""
-    return _SLOT.sub("", label)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import ioakit.specs.paxos  # noqa: F401  (registers the paxos machines; resolves the import order)
-from ioakit.impl.net.script import ScriptError, ScriptRun, complete, enabled, run_script
+from ioakit.impl.net.script import ScriptError, ScriptRun, complete, deliver, deliver_all, enabled, run_script
 from ioakit.lang.automaton import Machine
 from ioakit.registry import get_spec
 from ioakit.results import Verdict
@@ -289,3 +289,28 @@ def test_script_error_lists_enabled_steps() -> None:
     assert "recv_WRITE(q=p2,j=p1,k=1,v=v1)[slot=1]" in text
     with pytest.raises(ScriptError, match="distinct successors"):
         run_script(m, ["write(p=p1,k=1,v=v1)", "recv_WRITE("])
+
+
+def test_deliver_helpers() -> None:
+    """``deliver`` takes one message by receiver, sender, type and fields; ``deliver_all`` empties a
+    process's in-flight messages, including the replies its own handlers send to itself."""
+    m = build("round-based-register-fig5", **FIG1_SCOPE)
+    run = run_script(
+        m,
+        [
+            "write(p=p1,k=1,v=v1)",
+            deliver("p2", "p1", "WRITE", k=1, v="v1"),
+            deliver_all("p1"),
+            "write_return(p=p1",
+        ],
+    )
+    assert run.labels[1:5] == [
+        "recv_WRITE(q=p2,j=p1,k=1,v=v1)[slot=1]",
+        "recv_WRITE(q=p1,j=p1,k=1,v=v1)[slot=1]",
+        "recv_ackWRITE(q=p1,j=p1,k=1)[slot=1]",  # p1's reply to itself, sent meanwhile
+        "recv_ackWRITE(q=p1,j=p2,k=1)[slot=1]",
+    ]
+    assert outputs(run) == [("write-return", {"p": "p1", "status": "commit"})]
+    assert run.value("net")["p1"] == [] and len(run.value("net")["p3"]) == 1  # p3's WRITE still in flight
+    with pytest.raises(ScriptError, match="no such message"):
+        run_script(m, ["write(p=p1,k=1,v=v1)", deliver("p2", "p3")])
