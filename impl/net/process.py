@@ -22,8 +22,9 @@ which faults it is explored under:
 * ``crashes`` — crash events (``crash(p)``, an input of the environment): p stops; its volatile
   variables return to their start values (the paper: a crash loses volatile memory; resetting at
   the crash rather than at the recovery is the same to every observer). Without recoveries
-  (crash-stop, Section 4) the messages in flight to p, and those sent to it later, are dropped:
-  they can never be handled, and keeping them would only multiply states. With recoveries, a
+  (crash-stop, Section 4) the messages in flight to p, and those sent to it later, are dropped,
+  and all of p's variables return to their start values: nothing of p is ever read again, and
+  keeping them would only multiply states. With recoveries, a
   message to a down process waits in the network (and may be lost, within ``loss``).
 * ``recoveries`` — recovery events (``recover(p)``), which run the model's recovery procedure
   (``on_recover``, the paper's ``upon recovery do``).
@@ -312,7 +313,8 @@ def _crash(spec: MessagePassing, s: Any, p: Term) -> None:
     s.assume(spec.may_crash(s, p))
     s.up[p] = False
     s.env_crashes = s.env_crashes + 1
-    spec._reset(s, p, keep_stable=bool(g.get("stable_storage", 1)))
+    # crash-stop: nothing of p is read again, so all of it returns to its start (one state, not many)
+    spec._reset(s, p, keep_stable=bool(g.get("stable_storage", 1) and g.get("recoveries", 0)))
     if spec._has_net and not g.get("recoveries", 0):  # crash-stop: nothing in flight to p can ever be handled
         if spec._reorder:
             s.net[p] = ir.const(spec._box, ())

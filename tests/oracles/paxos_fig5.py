@@ -26,10 +26,9 @@ as ioakit's, since the figure's glyphs are garbled or it leaves them open):
 * after an operation returns, the wait's bookkeeping returns to its start values;
 * the environment invokes at most ``max_ops`` operations in total, each at an up process that waits
   for nothing, with k ∈ 1..rounds and v a proper value; and at most ``crashes`` crash events;
-* a crash stops p, resets its volatile variables (the waiting bookkeeping; ``read_i``, ``write_i``,
-  ``v_i`` are stable storage and kept, though in crash-stop nothing reads them again) and drops
-  the messages in flight to p at that moment; messages sent to p after its crash stay in flight
-  for ever (p never handles them);
+* a crash stops p, resets all its variables (in crash-stop nothing reads them again) and drops
+  the messages in flight to p at that moment; messages sent to p after its crash are dropped too
+  (p never handles them);
 * the network is reliable (no loss, no duplication) and reorders: each destination's in-flight
   messages are a multiset, kept as a sorted tuple of (sender, message).
 
@@ -99,9 +98,10 @@ def _insert(box: tuple[Any, ...], entry: tuple[int, Message]) -> tuple[Any, ...]
     return box[:i] + (entry,) + box[i:]
 
 
-def _send_all(nets: list[tuple[Any, ...]], i: int, msg: Message) -> None:
+def _send_all(nets: list[tuple[Any, ...]], i: int, msg: Message, procs: tuple[Any, ...]) -> None:
     for q in range(len(nets)):
-        nets[q] = _insert(nets[q], (i, msg))
+        if procs[q][10]:  # nothing is sent to a crashed process (it could never handle it)
+            nets[q] = _insert(nets[q], (i, msg))
 
 
 def successors(s: State, sc: Scope) -> list[State]:
@@ -120,18 +120,18 @@ def successors(s: State, sc: Scope) -> list[State]:
             for k in range(1, sc.rounds + 1):
                 np = (r, w, v, READING, k, BOTTOM, 0, False, -1, BOTTOM, True)
                 nn = list(nets)
-                _send_all(nn, p, (READ, k, 0, 0))
+                _send_all(nn, p, (READ, k, 0, 0), procs)
                 add((procs[:p] + (np,) + procs[p + 1 :], tuple(nn), ops + 1, crashes))
                 for x in range(sc.values):
                     np = (r, w, v, WRITING, k, x, 0, False, -1, BOTTOM, True)
                     nn = list(nets)
-                    _send_all(nn, p, (WRITE, k, 0, x))
+                    _send_all(nn, p, (WRITE, k, 0, x), procs)
                     add((procs[:p] + (np,) + procs[p + 1 :], tuple(nn), ops + 1, crashes))
         # read / write returns (lines 7-12, 15-19): a majority of distinct processes replied
         if pr[3] != IDLE and pr[6].bit_count() >= sc.quorum:
             add((procs[:p] + ((r, w, v) + START_PROC[3:],) + procs[p + 1 :], nets, ops, crashes))
         if crashes < sc.crashes:
-            np = (r, w, v) + START_PROC[3:10] + (False,)
+            np = START_PROC[:10] + (False,)  # crash-stop: nothing of p is read again
             add((procs[:p] + (np,) + procs[p + 1 :], nets[:p] + ((),) + nets[p + 1 :], ops, crashes + 1))
     # -- the network delivers one in-flight message to an up process (lines 20-32; line 7/15) -----
     for q in range(n):
@@ -151,14 +151,16 @@ def successors(s: State, sc: Scope) -> list[State]:
                 nn = list(nets)
                 nn[q] = rest
                 if w > k or r > k:  # lines 21, 27
-                    nn[j] = _insert(nn[j], (q, (tag + 2, k, 0, 0)))  # lines 22, 28
+                    reply = (tag + 2, k, 0, 0)  # lines 22, 28
                     np = pr
                 elif tag == READ:
                     np = (k,) + pr[1:]  # line 24
-                    nn[j] = _insert(nn[j], (q, (ACK_READ, k, w, v)))  # line 25
+                    reply = (ACK_READ, k, w, v)  # line 25
                 else:
                     np = (r, k, x) + pr[3:]  # lines 30-31
-                    nn[j] = _insert(nn[j], (q, (ACK_WRITE, k, 0, 0)))  # line 32
+                    reply = (ACK_WRITE, k, 0, 0)  # line 32
+                if procs[j][10]:  # to a crashed p_j nothing is sent
+                    nn[j] = _insert(nn[j], (q, reply))
                 add((procs[:q] + (np,) + procs[q + 1 :], tuple(nn), ops, crashes))
                 continue
             waiting = READING if tag <= NACK_READ else WRITING

@@ -24,8 +24,8 @@ NAME = "round-based-register-fig5"
 # (processes, values, rounds, max_ops, crashes) → (states, transitions, depth, deadlocks)
 PINNED: dict[tuple[int, int, int, int, int], tuple[int, int, int, int]] = {
     (2, 1, 2, 2, 0): (2_883, 7_532, 12, 12),
-    (2, 1, 2, 2, 1): (6_085, 17_286, 12, 512),
-    (3, 2, 2, 1, 1): (2_440, 5_799, 8, 180),
+    (2, 1, 2, 2, 1): (3_851, 14_826, 12, 64),
+    (3, 2, 2, 1, 1): (1_828, 5_187, 8, 18),
 }
 
 
