@@ -47,12 +47,23 @@ def _history_properties(table: str) -> Any:
     return trace
 
 
+from ioakit.impl.paxos.bugs import BASE_OF, SEEDED_BUGS  # noqa: E402
 from ioakit.impl.paxos.consensus import Fig6Consensus, Fig6ConsensusSharedRounds  # noqa: E402
 from ioakit.impl.paxos.leader import Fig7LeaderElection, Fig7LeaderElectionSingle, eventual_leader_property  # noqa: E402
 from ioakit.impl.paxos.register import Fig5Register  # noqa: E402
 
 from .consensus_spec import RoundBasedConsensus  # noqa: E402
 from .register_spec import RoundBasedRegister  # noqa: E402
+
+_PROPERTIES: dict[str, Any] = {
+    Fig5Register.name: _history_properties("REGISTER_PROPERTIES"),
+    Fig6Consensus.name: _history_properties("CONSENSUS_PROPERTIES"),
+    Fig6ConsensusSharedRounds.name: _history_properties("CONSENSUS_PROPERTIES"),
+    Fig7LeaderElection.name: eventual_leader_property,
+    Fig7LeaderElectionSingle.name: eventual_leader_property,
+}
+_PROPERTIES |= {bug: _PROPERTIES[base] for bug, base in BASE_OF.items()}
+"""Default properties; a seeded bug (``impl/paxos/bugs.py``) is checked with its base machine's."""
 
 PAPER = Paper(
     key="paxos",
@@ -66,14 +77,9 @@ PAPER = Paper(
         Fig6ConsensusSharedRounds,
         Fig7LeaderElection,
         Fig7LeaderElectionSingle,
+        *SEEDED_BUGS,
     ),
-    properties={
-        Fig5Register.name: _history_properties("REGISTER_PROPERTIES"),
-        Fig6Consensus.name: _history_properties("CONSENSUS_PROPERTIES"),
-        Fig6ConsensusSharedRounds.name: _history_properties("CONSENSUS_PROPERTIES"),
-        Fig7LeaderElection.name: eventual_leader_property,
-        Fig7LeaderElectionSingle.name: eventual_leader_property,
-    },
+    properties=_PROPERTIES,
     trace_checks=(
         TraceCheck(
             ("round-based-register",),
@@ -95,4 +101,4 @@ PAPER = Paper(
     ),
 )
 
-__all__ = ["PAPER", "RoundBasedConsensus", "RoundBasedRegister"]
+__all__ = ["PAPER", "SEEDED_BUGS", "RoundBasedConsensus", "RoundBasedRegister"]
