@@ -101,4 +101,4 @@ PAPER = Paper(
     ),
 )
 
-__all__ = ["PAPER", "SEEDED_BUGS", "RoundBasedConsensus", "RoundBasedRegister"]
+__all__ = ["BASE_OF", "PAPER", "SEEDED_BUGS", "RoundBasedConsensus", "RoundBasedRegister"]
