@@ -176,7 +176,7 @@ class CountReplies(Fig5Register):
     are counted — the implementer keeps a counter, not a set of responders — so a duplicated reply
     (Section 2.2's links may duplicate messages; scope ``duplication``) counts twice, and one
     process can make a quorum by itself. Under Section 4's reliable links only a late reply to an
-    earlier operation of the same round and type can be counted twice (larger scopes)."""
+    earlier operation of the same round and type could be counted twice (not explored)."""
 
     name = f"{REGISTER}-bug-count-replies"
     source = f"{SEEDED}: operations count replies, not distinct processes (Fig. 5, lines 7 and 15)"
