@@ -201,6 +201,7 @@ def _claims() -> list[Any]:
 def _paper() -> Paper:
     """The bundle, built on first use: the algorithms (``impl/paxos/``) import this package's
     ``signature`` and ``monitors``, so importing them here at import time would be circular."""
+    from ioakit.impl.paxos.bugs import BASE_OF, SEEDED_BUGS
     from ioakit.impl.paxos.consensus import Fig6Consensus, Fig6ConsensusSharedRounds
     from ioakit.impl.paxos.leader import Fig7LeaderElection, Fig7LeaderElectionSingle, eventual_leader_property
     from ioakit.impl.paxos.register import Fig5Register
@@ -208,6 +209,15 @@ def _paper() -> Paper:
     from .consensus_spec import RoundBasedConsensus
     from .register_spec import RoundBasedRegister
 
+    properties = {
+        Fig5Register.name: _history_properties("REGISTER_PROPERTIES"),
+        Fig6Consensus.name: _history_properties("CONSENSUS_PROPERTIES"),
+        Fig6ConsensusSharedRounds.name: _history_properties("CONSENSUS_PROPERTIES"),
+        Fig7LeaderElection.name: eventual_leader_property,
+        Fig7LeaderElectionSingle.name: eventual_leader_property,
+    }
+    # a seeded bug (impl/paxos/bugs.py) is checked with its base machine's properties
+    properties |= {bug: properties[base] for bug, base in BASE_OF.items()}
     return Paper(
         key="paxos",
         title="Deconstructing Paxos",
@@ -220,14 +230,9 @@ def _paper() -> Paper:
             Fig6ConsensusSharedRounds,
             Fig7LeaderElection,
             Fig7LeaderElectionSingle,
+            *SEEDED_BUGS,
         ),
-        properties={
-            Fig5Register.name: _history_properties("REGISTER_PROPERTIES"),
-            Fig6Consensus.name: _history_properties("CONSENSUS_PROPERTIES"),
-            Fig6ConsensusSharedRounds.name: _history_properties("CONSENSUS_PROPERTIES"),
-            Fig7LeaderElection.name: eventual_leader_property,
-            Fig7LeaderElectionSingle.name: eventual_leader_property,
-        },
+        properties=properties,
         claims=_claims,
         trace_checks=(
             TraceCheck(
