@@ -23,9 +23,6 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
-from ioakit.impl.fls.vstoto_bugs import SEEDED_BUGS
-from ioakit.refinement.fls.vstoto_f import VStoTOtoTO
 from ioakit.registry import Claim, Paper, TraceCheck
 from ioakit.results import Verdict
 
@@ -222,38 +219,69 @@ def _claims() -> list[Claim]:
     ]
 
 
-PAPER = Paper(
-    key="fls",
-    title="Specifying and Using a Partitionable Group Communication Service",
-    citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
-    machines=(TOMachine, VSMachine, WeakVSMachine, VStoTOSystem, VStoTOSystemLabelNormal, *SEEDED_BUGS),
-    invariant_files={
-        "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
-        "vs_bounds": _INVARIANTS / "vs_bounds.inv",
-        "to_machine": _INVARIANTS / "to_machine.inv",
-        "vstoto_lemmas_6": _INVARIANTS / "vstoto_lemmas_6.inv",
-        "vstoto_f_support": _INVARIANTS / "vstoto_f_support.inv",
-    },
-    properties={
-        "TO-machine": _properties("TO_FACTS"),
-        "VS-machine": _properties("LEMMA_4_1"),
-        "WeakVS-machine": _properties("LEMMA_4_1"),
-    },
-    mappings={VStoTOtoTO.name: VStoTOtoTO},
-    trace_checks=(
-        TraceCheck(
-            ("VS-machine", "WeakVS-machine"),
-            "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses",
-            _check_vs_trace,
+def _paper() -> Paper:
+    """The bundle, built on first use: the implementation (``impl/fls/``) imports VS-machine from
+    this package, so importing it here at import time would be circular."""
+    from ioakit.impl.fls.vstoto import VStoTOSystem, VStoTOSystemLabelNormal
+    from ioakit.impl.fls.vstoto_bugs import SEEDED_BUGS
+    from ioakit.refinement.fls.vstoto_f import VStoTOtoTO
+
+    return Paper(
+        key="fls",
+        title="Specifying and Using a Partitionable Group Communication Service",
+        citation="A. Fekete, N. Lynch, A. Shvartsman, ACM TOCS 19(2):171-216, 2001",
+        machines=(TOMachine, VSMachine, WeakVSMachine, VStoTOSystem, VStoTOSystemLabelNormal, *SEEDED_BUGS),
+        invariant_files={
+            "vs_lemma_4_1": _INVARIANTS / "vs_lemma_4_1.inv",
+            "vs_bounds": _INVARIANTS / "vs_bounds.inv",
+            "to_machine": _INVARIANTS / "to_machine.inv",
+            "vstoto_lemmas_6": _INVARIANTS / "vstoto_lemmas_6.inv",
+            "vstoto_f_support": _INVARIANTS / "vstoto_f_support.inv",
+        },
+        properties={
+            "TO-machine": _properties("TO_FACTS"),
+            "VS-machine": _properties("LEMMA_4_1"),
+            "WeakVS-machine": _properties("LEMMA_4_1"),
+        },
+        mappings={VStoTOtoTO.name: VStoTOtoTO},
+        trace_checks=(
+            TraceCheck(
+                ("VS-machine", "WeakVS-machine"),
+                "Lemma 4.2 (FLS): a cause mapping with integrity, no duplication, no reordering, no losses",
+                _check_vs_trace,
+            ),
+            TraceCheck(
+                ("TO-machine", "VStoTO-system", "VStoTO-system-label-normal", *(b.name for b in SEEDED_BUGS)),
+                "membership in the traces of TO-machine (FLS Fig. 2; for VStoTO-system, Theorem 6.26)",
+                _check_to_trace,
+            ),
         ),
-        TraceCheck(
-            ("TO-machine", "VStoTO-system", "VStoTO-system-label-normal", *(b.name for b in SEEDED_BUGS)),
-            "membership in the traces of TO-machine (FLS Fig. 2; for VStoTO-system, Theorem 6.26)",
-            _check_to_trace,
-        ),
-    ),
-    claims=_claims,
-)
+        claims=_claims,
+    )
+
+
+_LAZY = {
+    "VStoTOSystem": ("ioakit.impl.fls.vstoto", "VStoTOSystem"),
+    "VStoTOSystemLabelNormal": ("ioakit.impl.fls.vstoto", "VStoTOSystemLabelNormal"),
+    "SEEDED_BUGS": ("ioakit.impl.fls.vstoto_bugs", "SEEDED_BUGS"),
+    "VStoTOtoTO": ("ioakit.refinement.fls.vstoto_f", "VStoTOtoTO"),
+}
+_PAPER: list[Paper] = []
+
+
+def __getattr__(name: str) -> Any:
+    """``PAPER`` and the implementation's names, imported on first use (see ``_paper``)."""
+    if name == "PAPER":
+        if not _PAPER:
+            _PAPER.append(_paper())
+        return _PAPER[0]
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PAPER",
