@@ -60,7 +60,6 @@ class RoundBasedConsensus(WellFormedClients):
     name = "round-based-consensus"
     source = "Deconstructing Paxos, Section 3.2"
     parameters = (PROCESSES, VALUES, ROUNDS, MAX_OPS, CRASHES)
-    operations = ("propose",)
 
     def declare(self, sc: Scope) -> Decl:
         d = Decl()
@@ -76,12 +75,14 @@ class RoundBasedConsensus(WellFormedClients):
         d.var("decided", d.types["Vb"], -1)
         d.var("max_invoked", d.types["K0"], 0)
         d.var("max_committed", d.types["K0"], 0)
+        self.declare_environment(d, sc)
         return d
 
     @input(p="P", k="K", v="V", at="p")
     def propose(self, s: Any, p: Any, k: Any, v: Any) -> None:
         """Input propose(k, v) at p. Eff: if p is up and idle, p's pending propose is (k, v);
         proposed[v] ← true; max_invoked ← max(max_invoked, k)."""
+        self.client_invokes(s, p)
         with s.when(ir.And(s.up[p], s.pending[p] == BOT)):
             s.pending[p] = some(record(s.pending[p].type.elem, k, v, s.max_committed))
             s.proposed[v] = True
@@ -106,5 +107,6 @@ class RoundBasedConsensus(WellFormedClients):
     @input(p="P", at="p")
     def crash(self, s: Any, p: Any) -> None:
         """Input crash at p (Section 2.1). Eff: p is down; its pending propose never returns."""
+        self.environment_crashes(s)
         s.up[p] = False
         s.pending[p] = BOT

@@ -78,7 +78,6 @@ class RoundBasedRegister(WellFormedClients):
     name = "round-based-register"
     source = "Deconstructing Paxos, Section 3.1"
     parameters = (PROCESSES, VALUES, ROUNDS, MAX_OPS, CRASHES)
-    operations = ("read", "write")
 
     def declare(self, sc: Scope) -> Decl:
         d = Decl()
@@ -104,6 +103,7 @@ class RoundBasedRegister(WellFormedClients):
         d.var("max_invoked", d.types["K0"], 0)
         d.var("max_committed", d.types["K0"], 0)
         d.var("minw", MapT((V,), OptionT(d.types["K"])))
+        self.declare_environment(d, sc)
         return d
 
     def _invoke(self, s: Any, p: Any, kind: ir.Term, k: Any, v: Any) -> None:
@@ -116,12 +116,14 @@ class RoundBasedRegister(WellFormedClients):
     @input(p="P", k="K", at="p")
     def read(self, s: Any, p: Any, k: Any) -> None:
         """Input read(k) at p. Eff: if p is up and idle, p's pending operation is read(k)."""
+        self.client_invokes(s, p)
         self._invoke(s, p, READ, k, BOT)
 
     @input(p="P", k="K", v="V", at="p")
     def write(self, s: Any, p: Any, k: Any, v: Any) -> None:
         """Input write(k, v) at p. Eff: if p is up and idle, p's pending operation is write(k, v);
         minw[v] ← min(minw[v], k)."""
+        self.client_invokes(s, p)
         with s.when(ir.And(s.up[p], s.pending[p] == BOT)):
             w = s.minw[v]
             s.minw[v] = ite(ir.Or(w == BOT, w.get() > k), some(k), w)
@@ -165,5 +167,6 @@ class RoundBasedRegister(WellFormedClients):
     def crash(self, s: Any, p: Any) -> None:
         """Input crash at p (Section 2.1). Eff: p is down; its pending operation, if any, never
         returns (its invocation stays in the history variables)."""
+        self.environment_crashes(s)
         s.up[p] = False
         s.pending[p] = BOT
