@@ -2,7 +2,8 @@
 
 A *schedule* is a list of ints; :func:`run_schedule` replays it deterministically: from the
 machine's first start state, choice i picks the (choice mod n)-th of the n enabled steps (instance
-order; steps the scope's bounds cut off are not steps), and the run ends when the choices run out,
+order; steps the scope's bounds cut off are not taken, but recorded in ``ScriptRun.cut`` and
+reported by :func:`find_failure`), and the run ends when the choices run out,
 after ``max_steps``, or at a state with no enabled step. Every list of ints is a run, so
 Hypothesis can generate schedules (:func:`schedules`) and shrink a failing one — shorter lists,
 smaller ints — to a short run that still fails. That is :func:`find_failure`: a check (a function
@@ -30,7 +31,7 @@ from ioakit.engines.explore import Property
 from ioakit.lang.automaton import Machine
 from ioakit.results import Verdict
 
-from .script import ScriptRun, enabled
+from .script import ScriptRun, cut_off, enabled
 
 Check = Callable[[ScriptRun], str | None]
 """A check of a run: a message saying how it fails, or ``None`` when it passes."""
@@ -44,14 +45,16 @@ def run_schedule(machine: Machine, choices: Sequence[int], max_steps: int | None
     state = machine.start_states[0]
     start = state
     steps = []
+    cut: list[str] = []
     limit = len(choices) if max_steps is None else min(len(choices), max_steps)
     for c in choices[:limit]:
+        cut += cut_off(machine, state)
         options = enabled(machine, state)
         if not options:
             break
         k, state = options[c % len(options)]
         steps.append((k, state))
-    return ScriptRun(machine, start, tuple(steps))
+    return ScriptRun(machine, start, tuple(steps), tuple(dict.fromkeys(cut)))
 
 
 def schedules(max_steps: int) -> st.SearchStrategy[list[int]]:
@@ -105,15 +108,28 @@ class Failure:
 
 
 def find_failure(
-    machine: Machine, check: Check, *, max_steps: int, max_examples: int = 500, seed: int = 0
+    machine: Machine,
+    check: Check,
+    *,
+    max_steps: int,
+    max_examples: int = 500,
+    seed: int = 0,
+    allow_bound_hits: bool = False,
 ) -> Failure | None:
     """Search schedules of at most ``max_steps`` choices for a run that fails ``check``, with
     Hypothesis seeded by ``seed`` (no example database: the same call finds the same schedule);
     return the shrunk failing schedule, or ``None`` when ``max_examples`` schedules all passed (a
-    sample, not a proof)."""
+    sample, not a proof). A run that meets a step cut off by the scope's bounds fails too (its
+    message says so), unless ``allow_bound_hits``."""
+
+    def verdict(run: ScriptRun) -> str | None:
+        # a step cut off by the scope's bounds is reported, never skipped in silence
+        if run.cut and not allow_bound_hits:
+            return f"a step was cut off by the scope's bounds: {run.cut[0]} (raise the bound, or allow_bound_hits=True)"
+        return check(run)
 
     def fails(choices: list[int]) -> bool:
-        return check(run_schedule(machine, choices, max_steps)) is not None
+        return verdict(run_schedule(machine, choices, max_steps)) is not None
 
     conf = settings(
         max_examples=max_examples,
@@ -128,7 +144,7 @@ def find_failure(
     except NoSuchExample:
         return None
     run = run_schedule(machine, choices, max_steps)
-    message = check(run)
+    message = verdict(run)
     assert message is not None  # the schedule is deterministic
     return Failure(machine, tuple(_trim(choices, run)), max_steps, seed, run, message)
 

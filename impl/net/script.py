@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
-from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.explore import Execution
 from ioakit.errors import UserError
 from ioakit.lang.automaton import Machine
@@ -46,10 +45,16 @@ class ScriptError(UserError):
     """A scripted step that cannot be taken: no enabled step matches, or several do."""
 
 
+def cut_off(machine: Machine, state: State) -> list[str]:
+    """The labels of the enabled steps at ``state`` that the scope's bounds cut off (``successors``
+    lists only enabled instances; a cut one has post-state ``None``)."""
+    return [machine.label_of(k, state) for k, ns in machine.compiled().successors(state) if ns is None]
+
+
 def enabled(machine: Machine, state: State) -> list[Option]:
     """The enabled steps at ``state`` as ``(instance index, post-state)``, in instance order; steps
-    the scope's bounds cut off (``OUT_OF_BOUNDS``) are not steps of the run."""
-    return [(k, ns) for k, ns in machine.compiled().successors(state) if ns is not None and ns is not OUT_OF_BOUNDS]
+    the scope's bounds cut off (post-state ``None`` in ``successors``: ``cut_off``) are not taken."""
+    return [(k, ns) for k, ns in machine.compiled().successors(state) if ns is not None]
 
 
 def contract_name(action: str) -> str:
@@ -78,6 +83,9 @@ class ScriptRun:
     machine: Machine = field(repr=False)
     start: State
     steps: tuple[Option, ...]
+    cut: tuple[str, ...] = ()
+    """Labels of steps the scope's bounds cut off at states of the run (a schedule search reports
+    them: a run that could not take a step is no evidence about that step)."""
 
     @property
     def execution(self) -> Execution:

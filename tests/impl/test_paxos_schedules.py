@@ -148,3 +148,20 @@ def test_figure5_seeded_runs_large() -> None:
     m = build("round-based-register-fig5", processes=5, values=2, rounds=6, max_ops=20, crashes=1)
     counts = _long_runs(m, runs=200, steps=200, seed=1)
     assert counts["returns"] > 1000
+
+
+def test_a_step_cut_off_by_the_scope_is_reported_not_skipped() -> None:
+    """A schedule that meets a step the scope's bounds cut off fails with a message saying so,
+    shrunk like any failure; ``allow_bound_hits`` accepts the cut explicitly."""
+    from models.numbered import Numbered
+
+    from ioakit.impl.net.schedules import find_failure
+
+    m = Numbered().build({"numbers": 1, "max_ops": 3, "capacity": 1, "crashes": 0})
+    never = lambda run: None  # noqa: E731 - a check that nothing fails
+    found = find_failure(m, never, max_steps=6, max_examples=50, seed=0)
+    assert found is not None and "cut off by the scope's bounds" in found.message
+    # shrunk: one emit fills the channel; at the state after it the next emit is cut (the run
+    # looks at the steps of a state when it has a choice left to make there)
+    assert len(found.choices) == 2 and found.run.labels[0] == "emit(n=1)" and found.run.cut == ("emit(n=1)",)
+    assert find_failure(m, never, max_steps=6, max_examples=50, seed=0, allow_bound_hits=True) is None
