@@ -206,7 +206,31 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         _record_runs(m, r, args.record, getattr(registry.get_spec(args.machine), "history_automaton", None))
     _emit(args, r)
+    if args.shrink and not args.json and r.verdict is Verdict.VIOLATED and not r.interrupted:
+        _shrink(m, props, r, args)
     return r.verdict.exit_code
+
+
+def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Namespace) -> None:
+    """Search again with Hypothesis-driven schedules for the first violated invariant and print the
+    shrunk run as a reproducer (seed, schedule, labels, a Python call that replays it)."""
+    from ioakit.impl.net.schedules import find_failure, property_check
+
+    name = next(x.name for x in r.results if x.verdict is Verdict.VIOLATED and not x.step)
+    prop = next(p for p in props if p.name == name)
+    found = find_failure(
+        m,
+        property_check(m, prop),
+        max_steps=args.steps,
+        max_examples=max(args.runs, 100),
+        seed=args.seed,
+        allow_bound_hits=args.allow_bound_hits,
+    )
+    if found is None:
+        print(f"shrink: no schedule of at most {args.steps} steps violating {name} found by Hypothesis")
+    else:
+        print(f"shrunk to {len(found.run)} steps ({found.message}); reproducer:")
+        print(found.reproducer())
 
 
 def _record_runs(m: Machine, r: SimulationReport, directory: str, history: str | None = None) -> None:
@@ -709,6 +733,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="number of runs")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
+    p.add_argument(
+        "--shrink",
+        action="store_true",
+        help="on a violation, search Hypothesis-driven schedules and print the shrunk run as a reproducer",
+    )
     p.add_argument("--no-invariants", action="store_true")
     _bound_args(p)
 

@@ -161,6 +161,9 @@ class Runner:
         labels = self.enabled_labels() if candidates is None else list(candidates)
         listing = "\n".join(f"    {lab}" for lab in labels) or "    (none: no step is enabled)"
         title = "enabled steps" if candidates is None else "matching steps"
+        cut = cut_off(self.machine, self.state)
+        if cut:  # a step the scope's bounds cut off is named, so a too-small scope is not a mystery
+            listing += "\n  cut off by the scope's bounds:\n" + "\n".join(f"    {lab}" for lab in cut)
         return ScriptError(f"script step {len(self.steps) + 1} {what}: {why}; {title}:\n{listing}")
 
     # -- taking steps ----------------------------------------------------------------------------

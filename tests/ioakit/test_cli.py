@@ -611,3 +611,24 @@ def test_prove_includes_the_files_step_items(tmp_path, capsys) -> None:
 
     j = json.loads(capsys.readouterr().out)
     assert j["verdict"] == "UNKNOWN" and j["steps"]["verdict"] == "VIOLATED"
+
+
+def test_simulate_shrink_prints_a_reproducer_that_replays(capsys):
+    code, out, _ = run(
+        capsys,
+        "simulate",
+        "round-based-consensus-fig6-shared-rounds",
+        "--scope",
+        "processes=3,rounds=1,max_ops=2,crashes=0",
+        "--runs",
+        "200",
+        "--steps",
+        "60",
+        "--shrink",
+    )
+    assert code == 1 and "shrunk to" in out
+    text = out[out.index("# found by find_failure") :]
+    namespace: dict = {}
+    exec(text, namespace)  # the reproducer is Python that replays the shrunk run
+    run_ = namespace["run"]
+    assert run_.final[namespace["machine"].var_index("bad_agreement")] is True
