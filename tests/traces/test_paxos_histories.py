@@ -579,11 +579,22 @@ def brute_register(ops: list[dict[str, Any]]) -> dict[str, set[int]]:
         and r["k"] > w["k"]
         and r["rv"] != w["v"]
     }
+    wc_no_other = {
+        max(w["res"], r["res"])
+        for w in writes
+        for r in reads
+        if commits(w)
+        and not any(w2 is not w and w2["k"] >= w["k"] for w2 in writes)
+        and commits(r)
+        and r["k"] > w["k"]
+        and r["rv"] != w["v"]
+    }
     return {
         "Read-write-abort": brute_abort(ops),
         "Read-write-commit": brute_commit(ops),
         "Read-commit": rc,
         "Write-commit": wc,
+        "Write-commit (no other write)": wc_no_other,
     }
 
 
@@ -672,7 +683,13 @@ def test_register_checker_matches_brute_force():
         _compare(check_register_history(events), brute_register(brute_operations(events)), seen)
 
     check()
-    for name in ("Read-write-abort", "Read-write-commit", "Read-commit", "Write-commit"):
+    for name in (
+        "Read-write-abort",
+        "Read-write-commit",
+        "Read-commit",
+        "Write-commit",
+        "Write-commit (no other write)",
+    ):
         assert seen[(name, True)] and seen[(name, False)], (name, seen)
 
 

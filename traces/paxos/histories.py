@@ -339,62 +339,47 @@ def _read_commit(ops: Sequence[Operation]) -> HistoryPropertyResult:
     return _property("Read-commit", "Section 3.1, Read-commit", violations)
 
 
-def _write_commit_no_other(ops: Sequence[Operation]) -> HistoryPropertyResult:
-    """Write-commit with the premise "no *other* write(k', ·) with k' ≥ k is invoked" (our
-    variant, without "subsequent": how Lemma 5's proof reads it); over the whole recorded run."""
-    writes = [o for o in ops if o.name == "write"]
+def _write_commit(ops: Sequence[Operation], *, subsequent: bool = True) -> HistoryPropertyResult:
+    """Write-commit as printed (``subsequent``: the premise is "no *subsequent* write(k', ·) with
+    k' ≥ k is invoked") or our variant "Write-commit (no other write)" (no *other* such write, how
+    Lemma 5's proof reads it); both over the whole recorded run."""
+    writes = [o for o in ops if o.name == "write"]  # in invocation order
+    invs = [w.inv for w in writes]
+    suffix_max = [0] * (len(writes) + 1)  # suffix_max[j]: the highest round among writes[j:]
+    for j in range(len(writes) - 1, -1, -1):
+        suffix_max[j] = max(writes[j].k or 0, suffix_max[j + 1])
+    rounds = sorted((w.k or 0 for w in writes), reverse=True)[:2]  # the two highest write rounds
     reads = [o for o in ops if o.name == "read" and o.committed]
+    which = "subsequent" if subsequent else "other"
     violations = []
     for w in writes:
         if not w.committed or w.res is None or w.k is None:
             continue
-        if any(o is not w and (o.k or 0) >= w.k for o in writes):
+        if subsequent:  # writes invoked after w returned (subsequent to w)
+            overwritten = suffix_max[bisect_right(invs, w.res)] >= w.k
+        else:  # some write other than w with k' ≥ k: the highest round but w's own, is ≥ k
+            overwritten = len(rounds) > 1 and (rounds[1] >= w.k or (rounds[0] >= w.k and rounds[0] != w.k))
+        if overwritten:
             continue
         for r in reads:
             if r.k is not None and r.k > w.k and r.rv != w.v and r.res is not None:
                 violations.append(
                     (
                         max(w.res, r.res),
-                        f"{w.describe()} committed at {_ev(w.res)} and no other write(k', ·) with k' ≥ {w.k} is "
-                        f"invoked in the whole recorded run, but {r.describe()} committed with {_val(r.rv)} "
-                        f"(not {w.v}) at {_ev(r.res)}, round {r.k} > {w.k}",
+                        f"{w.describe()} committed at {_ev(w.res)} and no {which} write(k', ·) with "
+                        f"k' ≥ {w.k} is invoked in the whole recorded run, but {r.describe()} committed with "
+                        f"{_val(r.rv)} (not {w.v}) at {_ev(r.res)}, round {r.k} > {w.k}",
                         (w.res, r.res),
                     )
                 )
+    if subsequent:
+        return _property("Write-commit", "Section 3.1, Write-commit", violations, note=WHOLE_RUN)
     return _property(
         "Write-commit (no other write)",
         "Section 3.1, Write-commit without 'subsequent' (our variant: Lemma 5's proof reads it so)",
         violations,
         note=WHOLE_RUN,
     )
-
-
-def _write_commit(ops: Sequence[Operation]) -> HistoryPropertyResult:
-    writes = [o for o in ops if o.name == "write"]  # in invocation order
-    invs = [w.inv for w in writes]
-    suffix_max = [0] * (len(writes) + 1)  # suffix_max[j]: the highest round among writes[j:]
-    for j in range(len(writes) - 1, -1, -1):
-        suffix_max[j] = max(writes[j].k or 0, suffix_max[j + 1])
-    reads = [o for o in ops if o.name == "read" and o.committed]
-    violations = []
-    for w in writes:
-        if not w.committed or w.res is None or w.k is None:
-            continue
-        j = bisect_right(invs, w.res)  # writes invoked after w returned (subsequent to w)
-        if suffix_max[j] >= w.k:
-            continue  # overwritten: some subsequent write(k', ·) with k' ≥ k somewhere in the run
-        for r in reads:
-            if r.k is not None and r.k > w.k and r.rv != w.v and r.res is not None:
-                violations.append(
-                    (
-                        max(w.res, r.res),
-                        f"{w.describe()} committed at {_ev(w.res)} and no subsequent write(k', ·) with "
-                        f"k' ≥ {w.k} is invoked in the whole recorded run, but {r.describe()} committed with "
-                        f"{_val(r.rv)} (not {w.v}) at {_ev(r.res)}, round {r.k} > {w.k}",
-                        (w.res, r.res),
-                    )
-                )
-    return _property("Write-commit", "Section 3.1, Write-commit", violations, note=WHOLE_RUN)
 
 
 def check_register_history(
@@ -413,7 +398,7 @@ def check_register_history(
         _commit_forbids_lower(ops, "Read-write-commit", "Section 3.1, Read-write-commit (footnote 8)"),
         _read_commit(ops),
         _write_commit(ops),
-        _write_commit_no_other(ops),
+        _write_commit(ops, subsequent=False),
     ]
     return _combine(RegisterHistoryResult, REGISTER, history, props)
 
