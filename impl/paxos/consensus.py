@@ -16,6 +16,7 @@ footnote 15 (two processes proposing in the same round can both commit different
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from ioakit.impl.net.process import CRASHES, NETWORK_PARAMETERS
@@ -41,7 +42,17 @@ class Fig6Consensus(RegisterCore):
     name = "round-based-consensus-fig6"
     source = "Deconstructing Paxos, Figure 6"
     history_automaton = "round-based-consensus"
-    parameters = (PROCESSES, VALUES, ROUNDS, MAX_OPS, CRASHES, *NETWORK_PARAMETERS, HISTORY)
+    parameters = (
+        dataclasses.replace(PROCESSES, default=2),
+        VALUES,
+        ROUNDS,
+        dataclasses.replace(MAX_OPS, default=2),
+        CRASHES,
+        *NETWORK_PARAMETERS,
+        HISTORY,
+    )
+    """Defaults explored in a second (two processes: p1 proposes rounds 1 and 3, p2 round 2; two
+    proposals; one crash); three processes take minutes (``docs/paxos.md``)."""
     unique_rounds = True
 
     def declare_more(self, sc: Scope, d: Decl) -> None:
