@@ -121,6 +121,7 @@ def test_figure_5_under_crash_recovery_with_stable_storage() -> None:
 @pytest.mark.slow
 def test_figure_5_with_a_crash() -> None:
     r = explore("round-based-register-fig5", {**paxos.REGISTER_SCOPE, "crashes": 1})
+    assert r.states == 993_613
     assert all(verdicts(r)[name] == (Verdict.OK, None) for name in REGISTER)
 
 
