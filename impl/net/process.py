@@ -35,7 +35,8 @@ which faults it is explored under:
 Limits, said plainly: the number of in-flight messages per destination (per channel, for FIFO) is
 bounded by the model's ``capacity``; a send beyond it is a step cut off by the scope, reported by
 every engine as INCOMPLETE, never dropped silently. Models on the substrate run in the concrete
-semantics: the canonical multiset insert has no Z3 encoding yet (``NoSymbolicEncoding`` if tried).
+semantics: the canonical multiset insert has a Z3 meaning only for ordered elements, and
+messages are tagged unions, which Z3 does not order yet (``NoSymbolicEncoding`` if tried).
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ order. ``bag_remove`` of an absent element changes nothing (as ``set_remove``), 
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -363,11 +362,14 @@ def _sort_key(x: Any) -> Any:
 
 
 def _insort(s: tuple[Any, ...], x: Any) -> tuple[Any, ...]:
-    """``s`` (ascending) with ``x`` inserted after its equals: a multiset's one canonical sequence."""
+    """``x`` inserted after the entries ≤ x, counted: for an ascending ``s`` that is after its
+    equals, so an ascending sequence used as a multiset keeps its one canonical order (and the
+    meaning is total, the same as Z3's, on any sequence)."""
     try:
-        i = bisect.bisect_right(s, x)
+        i = sum(1 for y in s if y <= x)
     except TypeError:  # values holding ⊥ of an option (None) or sets: compare by a total key
-        i = bisect.bisect_right([_sort_key(y) for y in s], _sort_key(x))
+        kx = _sort_key(x)
+        i = sum(1 for y in s if _sort_key(y) <= kx)
     return s[:i] + (x,) + s[i:]
 
 
@@ -572,10 +574,26 @@ def _z3_seq_tail(Z: Any, t: Any, a: list[Any]) -> Any:
 
 
 def _z3_seq_insort(Z: Any, t: Any, a: list[Any]) -> Any:
-    raise Z.NoSymbolicEncoding(
-        "insert_sorted (a network's canonical multiset of in-flight messages) has no Z3 encoding yet: "
-        "models on the message-passing substrate run in the concrete semantics (exploration, simulation)"
-    )
+    """Position = how many entries are ≤ x (the fold's count); later entries shift by one."""
+    elem = t.args[0].type.elem
+    if unordered_part(elem) is not None:
+        raise Z.NoSymbolicEncoding(
+            f"insert_sorted of {elem} values (a network's canonical multiset of in-flight messages) has no Z3 "
+            "encoding yet (Z3 orders only ints, enums, booleans and records of them): models on the "
+            "message-passing substrate run in the concrete semantics (exploration, simulation)"
+        )
+    z3 = Z.z3
+    s, x = a
+    cap = len(s.elems)
+    pos = z3.Sum(*[z3.If(z3.And(j < s.len, _z3_lex(Z, elem, s.get(j), x, False)), 1, 0) for j in range(cap)])
+    if not cap:
+        pos = z3.IntVal(0)
+    elems = []
+    for i in range(cap + 1):
+        before = s.get(i) if i < cap else s.default
+        after = s.get(i - 1) if i > 0 else s.default
+        elems.append(Z.select(i < pos, before, Z.select(pos == i, x, after)))
+    return Z.SymSeq(s.len + 1, tuple(elems), s.default)
 
 
 def _z3_seq_remove_at(Z: Any, t: Any, a: list[Any]) -> Any:

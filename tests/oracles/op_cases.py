@@ -96,6 +96,9 @@ CASES: list[Case] = [
     Case("seq_at", (SeqT(VIEW, 2), IDX), lambda s, i: s.at(i)),
     Case("seq_append", (SEQ, EP), lambda s, x: s.append(x)),
     Case("seq_tail", (SEQ,), lambda s: s.tail()),
+    Case("seq_insort", (SEQ, EP), lambda s, x: s.insert_sorted(x)),
+    Case("seq_insort", (SeqT(LABEL, 2), LABEL), lambda s, x: s.insert_sorted(x)),  # records: lexicographic
+    Case("seq_remove_at", (SEQ, IDX), lambda s, i: s.remove_at(i)),
     Case("seq_concat", (SEQ, SEQ), lambda a, b: a.concat(b)),
     Case("seq_prefix", (SEQ, SEQ), ir.prefix),
     Case("seq_contains", (SEQ, EP), lambda s, x: s.contains(x)),
