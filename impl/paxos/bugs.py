@@ -71,13 +71,8 @@ class ReadNoPromise(Fig5Register):
     name = f"{REGISTER}-bug-read-no-promise"
     source = f"{SEEDED}: an accepted READ does not do read_i ← k (Fig. 5, line 24)"
 
-    def on_READ(self, s: Any, i: Any, j: Any, m: Any) -> None:
-        """Lines 20-25 without line 24."""
-        nack = self.refuses(s, i, m.k)
-        with s.when(nack):
-            self.send(s, i, j, "nackREAD", k=m.k)  # line 22
-        with s.when(~nack):
-            self.send(s, i, j, "ackREAD", k=m.k, kp=s.write[i], v=s.v[i])  # line 25
+    def promise(self, s: Any, i: Any, m: Any) -> None:
+        """Line 24 left out: the READ is acknowledged (line 25) without ``read_i ← k``."""
 
 
 class WriteNoRound(Fig5Register):
@@ -90,14 +85,9 @@ class WriteNoRound(Fig5Register):
     name = f"{REGISTER}-bug-write-no-round"
     source = f"{SEEDED}: an accepted WRITE does not do write_i ← k (Fig. 5, line 30)"
 
-    def on_WRITE(self, s: Any, i: Any, j: Any, m: Any) -> None:
-        """Lines 26-32 without line 30."""
-        nack = self.refuses(s, i, m.k)
-        with s.when(nack):
-            self.send(s, i, j, "nackWRITE", k=m.k)  # line 28
-        with s.when(~nack):
-            s.v[i] = m.v  # line 31
-            self.send(s, i, j, "ackWRITE", k=m.k)  # line 32
+    def accept(self, s: Any, i: Any, m: Any) -> None:
+        """Lines 30-31 without line 30: only ``v_i ← v``."""
+        s.v[i] = m.v  # line 31
 
 
 class WriteNoAdopt(Fig5Register):
@@ -110,14 +100,9 @@ class WriteNoAdopt(Fig5Register):
     name = f"{REGISTER}-bug-write-no-adopt"
     source = f"{SEEDED}: an accepted WRITE does not do v_i ← v (Fig. 5, line 31)"
 
-    def on_WRITE(self, s: Any, i: Any, j: Any, m: Any) -> None:
-        """Lines 26-32 without line 31."""
-        nack = self.refuses(s, i, m.k)
-        with s.when(nack):
-            self.send(s, i, j, "nackWRITE", k=m.k)  # line 28
-        with s.when(~nack):
-            s.write[i] = m.k  # line 30
-            self.send(s, i, j, "ackWRITE", k=m.k)  # line 32
+    def accept(self, s: Any, i: Any, m: Any) -> None:
+        """Lines 30-31 without line 31: only ``write_i ← k``."""
+        s.write[i] = m.k  # line 30
 
 
 class FirstAck(Fig5Register):

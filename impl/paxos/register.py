@@ -168,7 +168,7 @@ class RegisterCore(MessagePassing):
         with s.when(nack):
             self.send(s, i, j, "nackREAD", k=m.k)  # line 22
         with s.when(~nack):
-            s.read[i] = m.k  # line 24
+            self.promise(s, i, m)  # line 24
             self.send(s, i, j, "ackREAD", k=m.k, kp=s.write[i], v=s.v[i])  # line 25
 
     def on_WRITE(self, s: Any, i: Any, j: Any, m: Any) -> None:
@@ -177,9 +177,17 @@ class RegisterCore(MessagePassing):
         with s.when(nack):
             self.send(s, i, j, "nackWRITE", k=m.k)  # line 28
         with s.when(~nack):
-            s.write[i] = m.k  # line 30
-            s.v[i] = m.v  # line 31: a new value is "adopted"
+            self.accept(s, i, m)  # lines 30-31
             self.send(s, i, j, "ackWRITE", k=m.k)  # line 32
+
+    def promise(self, s: Any, i: Any, m: Any) -> None:
+        """Line 24: ``read_i ← k`` (p_i accepts the READ of round k)."""
+        s.read[i] = m.k
+
+    def accept(self, s: Any, i: Any, m: Any) -> None:
+        """Lines 30-31: ``write_i ← k``; ``v_i ← v`` (a new value is "adopted")."""
+        s.write[i] = m.k
+        s.v[i] = m.v
 
     def on_ackREAD(self, s: Any, i: Any, j: Any, m: Any) -> None:
         """Line 7 (an ack) and line 11 (keep the ack with the highest k')."""
