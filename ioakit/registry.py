@@ -102,6 +102,27 @@ class Paper:
     """The main job's checks for this paper, cheap ones first."""
 
 
+def lazy_bundle(
+    module: str, build: Callable[[], Paper], lazy: Mapping[str, tuple[str, str]] = {}
+) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for a paper's bundle whose ``PAPER`` is built on first use (its
+    algorithms import the bundle's package, so importing them when the package loads would be
+    circular); ``lazy`` maps further names to ``(module, attribute)`` imported on first use."""
+    built: list[Paper] = []
+
+    def __getattr__(name: str) -> Any:
+        if name == "PAPER":
+            if not built:
+                built.append(build())
+            return built[0]
+        if name in lazy:
+            mod, attr = lazy[name]
+            return getattr(importlib.import_module(mod), attr)
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
 def _load_paper(module: str) -> Paper:
     mod = importlib.import_module(module)
     paper = getattr(mod, "PAPER", None)

@@ -23,7 +23,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from ioakit.registry import Claim, Paper, TraceCheck
+from ioakit.registry import Claim, Paper, TraceCheck, lazy_bundle
 from ioakit.results import Verdict
 
 from .to_machine import TOMachine
@@ -266,22 +266,7 @@ _LAZY = {
     "SEEDED_BUGS": ("ioakit.impl.fls.vstoto_bugs", "SEEDED_BUGS"),
     "VStoTOtoTO": ("ioakit.refinement.fls.vstoto_f", "VStoTOtoTO"),
 }
-_PAPER: list[Paper] = []
-
-
-def __getattr__(name: str) -> Any:
-    """``PAPER`` and the implementation's names, imported on first use (see ``_paper``)."""
-    if name == "PAPER":
-        if not _PAPER:
-            _PAPER.append(_paper())
-        return _PAPER[0]
-    if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_bundle(__name__, _paper, _LAZY)
 
 __all__ = [
     "PAPER",

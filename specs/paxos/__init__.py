@@ -16,7 +16,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from ioakit.registry import Paper, TraceCheck
+from ioakit.registry import Paper, TraceCheck, lazy_bundle
 
 
 def _check_register(header: Any, events: Any) -> Any:
@@ -257,15 +257,6 @@ def _paper() -> Paper:
     )
 
 
-_PAPER: list[Paper] = []
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PAPER":
-        if not _PAPER:
-            _PAPER.append(_paper())
-        return _PAPER[0]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+__getattr__ = lazy_bundle(__name__, _paper)
 
 __all__ = ["PAPER"]
