@@ -343,12 +343,12 @@ def replay_execution(execution: Execution, prop: Property) -> Replay:
 
 
 @dataclass(frozen=True)
-class CTI:
-    """A counterexample to induction: from ``pre`` (satisfying every invariant named in
-    ``assumed``), action instance ``action`` leads to ``post``, which violates ``broken``.
-
-    ``properties`` holds the ``Property`` objects named in ``assumed`` (for ``replay``).
-    """
+class StepWitness:
+    """A step ``pre --action--> post`` from a pre-state satisfying the properties named in
+    ``assumed``, witnessing that the properties named in ``broken`` fail: what a counterexample to
+    induction (``CTI``) and a step counterexample (``prove_steps.StepCounterexample``) share.
+    A subclass says how a broken property is judged (``_broken_holds``), what it reads
+    (``_broken_reads``) and how the text names the witness (``_title``, ``_where``)."""
 
     machine: Machine = field(repr=False, compare=False)
     pre: tuple[Any, ...]
@@ -356,7 +356,6 @@ class CTI:
     post: tuple[Any, ...]
     broken: tuple[str, ...]
     assumed: tuple[str, ...]
-    properties: tuple[Property, ...] = field(repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -366,25 +365,42 @@ class CTI:
     def family(self) -> str:
         return self.machine.actions[self.action].name
 
-    def _prop(self, name: str) -> Property:
-        for p in self.properties:
-            if p.name == name:
-                return p
-        raise KeyError(name)
+    def _assumptions(self) -> Sequence[Property]:
+        raise NotImplementedError
+
+    def _broken_property(self, name: str) -> Any:
+        """The property object named ``name`` in ``broken`` (its ``reference`` and ``description``)."""
+        raise NotImplementedError
+
+    def _broken_holds(self) -> list[tuple[str, bool]]:
+        """Per broken property, whether the compiled semantics says it holds of the witness."""
+        raise NotImplementedError
+
+    def _broken_reads(self) -> set[int]:
+        raise NotImplementedError
+
+    def _title(self) -> str:
+        raise NotImplementedError
+
+    def _where(self) -> str:
+        raise NotImplementedError
+
+    def _not_broken(self, name: str) -> str:
+        raise NotImplementedError
 
     def replay(self) -> Replay:
         """Re-check with the compiled concrete semantics: the pre-state is well formed and satisfies
-        every assumed invariant; the compiled step of the action from ``pre`` gives ``post``; and
-        ``post`` violates each invariant in ``broken``."""
+        the assumptions; the compiled step of the action from ``pre`` gives ``post``; the broken
+        properties are false of the witness."""
         m = self.machine
         problems = []
         bad = [n for (n, t), v in zip(m.variables, self.pre) if not t.check(v)]
         if bad:
             problems.append(f"the pre-state is not well formed in {', '.join(bad)}")
-        checks = compile_predicates(m, [self._prop(n).term for n in self.assumed])
-        for n, f in zip(self.assumed, checks):
+        assumptions = self._assumptions()
+        for p, f in zip(assumptions, compile_predicates(m, [p.term for p in assumptions])):
             if not f(self.pre):
-                problems.append(f"the pre-state violates the assumed invariant {n}")
+                problems.append(f"the pre-state violates the assumed invariant {p.name}")
         out = m.compiled().steps[self.action](self.pre)
         if out is None:
             problems.append(f"{self.label} is not enabled in the pre-state")
@@ -392,40 +408,32 @@ class CTI:
             problems.append(f"{self.label} leaves the scope's bounds from the pre-state")
         elif out != self.post:
             problems.append("the compiled step gives another post-state: " + "; ".join(state_diff(m, self.post, out)))
-        for n, f in zip(self.broken, compile_predicates(m, [self._prop(n).term for n in self.broken])):
-            if f(self.post):
-                problems.append(f"the post-state satisfies {n}, which the CTI says it breaks")
+        problems += [self._not_broken(n) for n, holds in self._broken_holds() if holds]
         return Replay(not problems, tuple(problems))
 
     def relevant_variables(self) -> list[str]:
-        """Variables read by the action or by the broken invariants, or written by the action."""
+        """Variables read by the action or by the broken properties, or written by the action."""
         inst = self.machine.actions[self.action]
-        idx = _read_vars([inst.guard, *(t for _, t in inst.writes), *(self._prop(n).term for n in self.broken)])
+        idx = _read_vars([inst.guard, *(t for _, t in inst.writes)]) | self._broken_reads()
         idx |= {i for i, _ in inst.writes}
         return [n for i, (n, _) in enumerate(self.machine.variables) if i in idx]
 
     def show(self) -> str:
         """Readable text: the pre-state (variables that matter first, marked ``*``), the action, what
-        it changed, and the invariants the post-state breaks."""
+        it changed, and the properties it breaks."""
         m = self.machine
         rel = set(self.relevant_variables())
         shown = m.show_state(self.pre, hide=False)
-        lines = [f"CTI: {', '.join(self.broken)} not preserved by {self.label}"]
-        lines.append(
-            f"  pre-state (satisfies {_names(self.assumed)}; * = read or written by the step or the invariant):"
-        )
+        lines = [self._title(), f"  pre-state ({self._where()}):"]
         for n in [n for n in shown if n in rel] + [n for n in shown if n not in rel]:
             lines.append(f"    {'*' if n in rel else ' '} {n} = {shown[n]}")
         lines.append(f"  action: {self.label}")
         diff = state_diff(m, self.pre, self.post)
         lines.append("  post-state changes: " + ("; ".join(diff) if diff else "(none)"))
         for n in self.broken:
-            p = self._prop(n)
-            lines.append(
-                f"  violates {n}"
-                + (f" ({p.reference})" if p.reference else "")
-                + (f": {p.description}" if p.description else "")
-            )
+            p = self._broken_property(n)
+            ref = f" ({p.reference})" if p.reference else ""
+            lines.append(f"  violates {n}{ref}" + (f": {p.description}" if p.description else ""))
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
@@ -443,6 +451,45 @@ class CTI:
             "broken": list(self.broken),
             "assumed": list(self.assumed),
         }
+
+
+@dataclass(frozen=True)
+class CTI(StepWitness):
+    """A counterexample to induction: from ``pre`` (satisfying every invariant named in
+    ``assumed``), action instance ``action`` leads to ``post``, which violates ``broken``.
+
+    ``properties`` holds the ``Property`` objects named in ``assumed`` (for ``replay``).
+    """
+
+    properties: tuple[Property, ...] = field(repr=False, compare=False)
+
+    def _prop(self, name: str) -> Property:
+        for p in self.properties:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def _assumptions(self) -> Sequence[Property]:
+        return [self._prop(n) for n in self.assumed]
+
+    def _broken_property(self, name: str) -> Property:
+        return self._prop(name)
+
+    def _broken_holds(self) -> list[tuple[str, bool]]:
+        fs = compile_predicates(self.machine, [self._prop(n).term for n in self.broken])
+        return [(n, bool(f(self.post))) for n, f in zip(self.broken, fs)]
+
+    def _broken_reads(self) -> set[int]:
+        return _read_vars(self._prop(n).term for n in self.broken)
+
+    def _title(self) -> str:
+        return f"CTI: {', '.join(self.broken)} not preserved by {self.label}"
+
+    def _where(self) -> str:
+        return f"satisfies {_names(self.assumed)}; * = read or written by the step or the invariant"
+
+    def _not_broken(self, name: str) -> str:
+        return f"the post-state satisfies {name}, which the CTI says it breaks"
 
 
 def cti_from_json(machine: Machine, props: Sequence[Property], j: Mapping[str, Any]) -> CTI:

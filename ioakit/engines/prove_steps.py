@@ -33,121 +33,59 @@ from typing import Any
 import z3
 
 from ioakit.backends import symbolic
-from ioakit.backends.codegen import OUT_OF_BOUNDS, compile_predicates
+from ioakit.backends.codegen import compile_predicates
 from ioakit.engines.bounds import BoundHit
 from ioakit.engines.explore import Property, Verdict
 from ioakit.engines.prove import (
     Prover,
     ProverInternalError,
-    Replay,
+    StepWitness,
     _check,
     _names,
     _overall,
     _read_vars,
     _unique,
     _unknown_reason,
-    state_diff,
 )
-from ioakit.lang.automaton import Machine
 from ioakit.lang.steps import StepProperty, step_state
 
 
 @dataclass(frozen=True)
-class StepCounterexample:
+class StepCounterexample(StepWitness):
     """A step ``pre --action--> post`` whose pre-state satisfies every state property named in
-    ``assumed`` and which violates every step property named in ``broken``."""
+    ``assumed`` and which violates every step property named in ``broken`` (replayed, shown and
+    written as a ``CTI`` is: ``prove.StepWitness``)."""
 
-    machine: Machine = field(repr=False, compare=False)
-    pre: tuple[Any, ...]
-    action: int
-    post: tuple[Any, ...]
-    broken: tuple[str, ...]
-    assumed: tuple[str, ...]
     properties: tuple[StepProperty, ...] = field(repr=False, compare=False)
     assumptions: tuple[Property, ...] = field(repr=False, compare=False)
-
-    @property
-    def label(self) -> str:
-        return self.machine.label_of(self.action, self.pre)
-
-    @property
-    def family(self) -> str:
-        return self.machine.actions[self.action].name
 
     def _step_prop(self, name: str) -> StepProperty:
         return next(p for p in self.properties if p.name == name)
 
-    def replay(self) -> Replay:
-        """Re-check with the compiled concrete semantics: the pre-state is well formed and satisfies
-        the assumptions; the compiled step of the action from ``pre`` gives ``post``; the compiled
-        step properties in ``broken`` are false on that step."""
-        m = self.machine
-        problems = []
-        bad = [n for (n, t), v in zip(m.variables, self.pre) if not t.check(v)]
-        if bad:
-            problems.append(f"the pre-state is not well formed in {', '.join(bad)}")
-        checks = compile_predicates(m, [p.term for p in self.assumptions])
-        for p, f in zip(self.assumptions, checks):
-            if not f(self.pre):
-                problems.append(f"the pre-state violates the assumed invariant {p.name}")
-        out = m.compiled().steps[self.action](self.pre)
-        if out is None:
-            problems.append(f"{self.label} is not enabled in the pre-state")
-        elif out is OUT_OF_BOUNDS:
-            problems.append(f"{self.label} leaves the scope's bounds from the pre-state")
-        elif out != self.post:
-            problems.append("the compiled step gives another post-state: " + "; ".join(state_diff(m, self.post, out)))
+    def _assumptions(self) -> Sequence[Property]:
+        return self.assumptions
+
+    def _broken_property(self, name: str) -> StepProperty:
+        return self._step_prop(name)
+
+    def _broken_holds(self) -> list[tuple[str, bool]]:
         terms = [self._step_prop(n).terms[self.action] for n in self.broken]
-        for n, f in zip(self.broken, compile_predicates(m, terms)):
-            if f(step_state(self.pre, self.post)):
-                problems.append(f"the step satisfies {n}, which the counterexample says it breaks")
-        return Replay(not problems, tuple(problems))
+        step = step_state(self.pre, self.post)
+        return [(n, bool(f(step))) for n, f in zip(self.broken, compile_predicates(self.machine, terms))]
 
-    def relevant_variables(self) -> list[str]:
-        """Variables read by the action or by the broken step properties, or written by the action."""
-        m = self.machine
-        inst = m.actions[self.action]
-        n = len(m.variables)
-        idx = _read_vars([inst.guard, *(t for _, t in inst.writes)])
-        idx |= {i % n for i in _read_vars(self._step_prop(b).terms[self.action] for b in self.broken)}
-        idx |= {i for i, _ in inst.writes}
-        return [name for i, (name, _) in enumerate(m.variables) if i in idx]
+    def _broken_reads(self) -> set[int]:
+        n = len(self.machine.variables)  # a step term reads pre (i) and post (i + n) variables
+        return {i % n for i in _read_vars(self._step_prop(b).terms[self.action] for b in self.broken)}
 
-    def show(self) -> str:
-        """Readable text: the pre-state (variables that matter first, marked ``*``), the action, what
-        it changed, and the step properties it breaks."""
-        m = self.machine
-        rel = set(self.relevant_variables())
-        shown = m.show_state(self.pre, hide=False)
-        lines = [f"step counterexample: {', '.join(self.broken)} broken by {self.label}"]
+    def _title(self) -> str:
+        return f"step counterexample: {', '.join(self.broken)} broken by {self.label}"
+
+    def _where(self) -> str:
         where = f"satisfies {_names(self.assumed)}" if self.assumed else "any well-formed state"
-        lines.append(f"  pre-state ({where}; not necessarily reachable; * = read or written):")
-        for n in [n for n in shown if n in rel] + [n for n in shown if n not in rel]:
-            lines.append(f"    {'*' if n in rel else ' '} {n} = {shown[n]}")
-        lines.append(f"  action: {self.label}")
-        diff = state_diff(m, self.pre, self.post)
-        lines.append("  post-state changes: " + ("; ".join(diff) if diff else "(none)"))
-        for b in self.broken:
-            p = self._step_prop(b)
-            ref = f" ({p.reference})" if p.reference else ""
-            lines.append(f"  violates {b}{ref}" + (f": {p.description}" if p.description else ""))
-        return "\n".join(lines)
+        return f"{where}; not necessarily reachable; * = read or written"
 
-    def to_json(self) -> dict[str, Any]:
-        m = self.machine
-        inst = m.actions[self.action]
-        return {
-            "action": self.label,
-            "action_name": inst.name,
-            "kind": inst.kind.value,
-            "args": m.args_json_of(self.action, self.pre),
-            "pre": m.state_json(self.pre),
-            "post": m.state_json(self.post),
-            "changed": state_diff(m, self.pre, self.post),
-            "relevant_variables": self.relevant_variables(),
-            "broken": list(self.broken),
-            "assumed": list(self.assumed),
-        }
+    def _not_broken(self, name: str) -> str:
+        return f"the step satisfies {name}, which the counterexample says it breaks"
 
 
 @dataclass(frozen=True)
