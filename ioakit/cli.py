@@ -248,7 +248,7 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: str |
             from ioakit.specs.paxos.signature import history_events
 
             header = TraceHeader(history, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
-            events = history_events(history, ex.events())
+            events = history_events(ex.events(), history)
         else:
             header = TraceHeader(
                 m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)

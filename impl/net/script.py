@@ -29,13 +29,8 @@ from typing import Any, TypeAlias
 from ioakit.engines.explore import Execution
 from ioakit.errors import UserError
 from ioakit.lang.automaton import Machine
-from ioakit.specs.paxos.signature import HISTORY_NAMES
+from ioakit.specs.paxos.signature import history_events
 from ioakit.traces.format import Event
-
-CONTRACT_ACTIONS = frozenset(
-    {"read", "write", "propose", "leader", "stabilize", "crash", "recover", *HISTORY_NAMES.values()}
-)
-"""The external actions a Deconstructing Paxos history records (``traces/FORMAT.md``, section 5a)."""
 
 State = tuple[Any, ...]
 Option = tuple[int, State]
@@ -57,23 +52,10 @@ def enabled(machine: Machine, state: State) -> list[Option]:
     return [(k, ns) for k, ns in machine.compiled().successors(state) if ns is not None]
 
 
-def contract_name(action: str) -> str:
-    """An action family's name in a recorded history (``read_return`` → ``read-return``)."""
-    return HISTORY_NAMES.get(action, action)
-
-
 def history_of(machine: Machine, start: State, steps: Iterable[Option]) -> list[Event]:
-    """The external steps of a run whose actions belong to the history contract, as events."""
-    out = []
-    pre = start
-    for k, post in steps:
-        a = machine.actions[k]
-        kind = a.kind.value
-        name = contract_name(a.name)
-        if kind != "internal" and name in CONTRACT_ACTIONS:
-            out.append(Event(name, kind, machine.args_json_of(k, pre)))
-        pre = post
-    return out
+    """The steps of a run whose actions belong to a Deconstructing Paxos history, as events with
+    the history's names (``signature.history_events``)."""
+    return history_events(Execution(machine, start, tuple(steps)).events())
 
 
 @dataclass(frozen=True)

@@ -71,14 +71,15 @@ HISTORY_ACTIONS = {
 histories); an implementation's other actions (messages, Ω's outputs) are not part of it."""
 
 
-def history_events(automaton: str, events: Any) -> list[Any]:
+def history_events(events: Any, automaton: str | None = None) -> list[Any]:
     """The events of an execution (``Execution.events()`` dictionaries) that belong to a history
-    of ``automaton``, as trace ``Event``s with the history's action names (``read-return``)."""
+    of ``automaton`` (by default: of any of the three), as trace ``Event``s with the history's
+    action names (``read-return``)."""
     from ioakit.traces import Event
 
-    keep = HISTORY_ACTIONS[automaton]
+    keep = HISTORY_ACTIONS[automaton] if automaton else frozenset().union(*HISTORY_ACTIONS.values())
     return [
-        Event(HISTORY_NAMES.get(e["action"], e["action"]), e["kind"], e["args"], at=e.get("at"))
+        Event(HISTORY_NAMES.get(e["action"], e["action"]), e["kind"], e["args"])  # the contract: no "at"
         for e in events
         if e["action"] in keep
     ]
