@@ -204,7 +204,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record))
     )
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
-        _record_runs(m, r, args.record, getattr(registry.get_spec(args.machine), "history_automaton", None))
+        spec = registry.get_spec(args.machine)
+        _record_runs(m, r, args.record, spec if getattr(spec, "history_automaton", None) else None)
     _emit(args, r)
     if args.shrink and not args.json and r.verdict is Verdict.VIOLATED and not r.interrupted:
         _shrink(m, props, r, args)
@@ -233,10 +234,11 @@ def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Na
         print(found.reproducer())
 
 
-def _record_runs(m: Machine, r: SimulationReport, directory: str, history: str | None = None) -> None:
+def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any = None) -> None:
     """Write each simulated run as a trace file ``run-NNNN.jsonl`` (with state snapshots); the runs
     of an algorithm implementing an abstraction with histories (``history``: e.g. Figure 5, a
-    ``round-based-register``) as that abstraction's histories, which ``ioakit trace`` judges."""
+    ``round-based-register``: ``history`` is its spec) as that abstraction's histories (the spec's
+    ``history``), which ``ioakit trace`` judges."""
     from pathlib import Path
 
     from ioakit.traces import Event, TraceHeader, write_trace
@@ -245,10 +247,9 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: str |
     d.mkdir(parents=True, exist_ok=True)
     for i, ex in enumerate(r.executions):
         if history is not None:  # an algorithm of an abstraction: its runs are recorded as histories
-            from ioakit.specs.paxos.signature import history_events
-
-            header = TraceHeader(history, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
-            events = history_events(ex.events(), history)
+            auto = history.history_automaton
+            header = TraceHeader(auto, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
+            events = history.history(ex.events())
         else:
             header = TraceHeader(
                 m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)

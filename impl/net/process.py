@@ -121,6 +121,11 @@ class MessagePassing(Spec):
     def on_recover(self, s: Any, p: Term) -> None:
         """The recovery procedure (``upon recovery do``); by default nothing."""
 
+    def history(self, events: Any) -> list[Any]:
+        """The events of an execution (``Execution.events()``) that make up a history of
+        ``history_automaton``, as trace ``Event``s (``ioakit simulate --record`` writes them)."""
+        raise NotImplementedError(f"{self.name} records no history")
+
     def may_crash(self, s: Any, p: Term) -> Any:
         """An environment assumption on crashes (e.g. Ω's stable leader stays up); default true."""
         return True

@@ -33,7 +33,7 @@ from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, ScopeParam, from_state, input, output
 from ioakit.lang.types import BoolT, EnumT, SetT, Type
 from ioakit.specs.paxos.monitors import HISTORY
-from ioakit.specs.paxos.signature import PROCESSES
+from ioakit.specs.paxos.signature import PROCESSES, history_events
 
 LEADER_OPS = ScopeParam("max_ops", 3, "leader() invocations the environment makes, in total", min=0)
 
@@ -82,6 +82,10 @@ class Fig7LeaderElection(MessagePassing):
         if self.history:
             self.local(d, "h_after", BoolT(), False)  # the pending leader() was invoked after stabilization
             d.var("h_elected", SetT(EnumT(P)))  # what leader() returned for invocations after it
+
+    def history(self, events: Any) -> list[Any]:
+        """Section 3's history of a run: invocations, responses, crashes (``traces/FORMAT.md`` §5a)."""
+        return history_events(events, self.history_automaton)
 
     def idle(self, s: Any, p: Any) -> Any:
         return ~s.pending[p]

@@ -43,6 +43,7 @@ from ioakit.specs.paxos.signature import (
     ROUNDS,
     VALUES,
     declare_common,
+    history_events,
     majority,
 )
 
@@ -104,6 +105,10 @@ class RegisterCore(MessagePassing):
         mon = RegisterMonitor()
         mon.declare(d, sc)
         return mon
+
+    def history(self, events: Any) -> list[Any]:
+        """Section 3's history of a run: invocations, responses, crashes (``traces/FORMAT.md`` §5a)."""
+        return history_events(events, self.history_automaton)
 
     def declare_more(self, sc: Scope, d: Decl) -> None:
         """Further local variables of a model built on the register (Figure 6's)."""

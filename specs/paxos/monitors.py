@@ -54,12 +54,12 @@ REGISTER_PROPERTIES = (
     ),
     (
         "write_commit",
-        "Section 3.1, Write-commit as printed (Lemma 5), over the whole recorded run",
+        "Section 3.1, Write-commit as printed (Lemma 5), each execution judged as a whole run",
         "a committed write(k, v) with no subsequent write of a round ≥ k: committed reads of higher rounds return v",
     ),
     (
         "write_commit_no_other",
-        "Section 3.1, Write-commit without 'subsequent' (our variant), over the whole recorded run",
+        "Section 3.1, Write-commit without 'subsequent' (our variant), each execution judged as a whole run",
         "a committed write(k, v) with no other write of a round ≥ k: every committed read of a higher round returns v",
     ),
 )
