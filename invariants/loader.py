@@ -173,10 +173,14 @@ def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) 
 def load_invariants(source: str | Path, machine: Machine, *, filename: str | None = None) -> InvariantSet:
     """Parse, type-check and compile an invariant file for ``machine``.
 
-    ``source`` is the file's text (``str``) or its path (``Path``); ``filename`` is the name used
+    ``source`` is the file's text (``str``) or its path (a ``Path``, or a ``str`` of one line
+    without blanks that ends in ``.inv``: no invariant file's text looks like that, and reading
+    such a path as text would only give a puzzling syntax error); ``filename`` is the name used
     in error messages. Raises an ``InvariantError`` subclass for any problem with the input —
     never another exception — whose ``str()`` is the located message with a caret.
     """
+    if isinstance(source, str) and source.endswith(".inv") and not any(c.isspace() for c in source):
+        source = Path(source)
     src = read_source(source, filename)
     try:
         return _load(src, machine)

@@ -145,7 +145,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     ]
 
     def machine_lines(d: dict[str, Any], indent: str) -> list[str]:
-        out = [f"{indent}{d['name']}  — {d['source']}"]
+        where = d["source"] or d["doc"] or "(no source given: set the class's `source`, citing the paper)"
+        out = [f"{indent}{d['name']}  — {where}"]
         out.extend(f"{indent}    {p['name']:<16} default {p['default']:<3} {p['help']}" for p in d["parameters"])
         return out
 

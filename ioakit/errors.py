@@ -39,6 +39,30 @@ class InternalError(IoakitError):
     """A bug in ioakit (exit status 4 at the command line)."""
 
 
+class ModelCodeError(UserError):
+    """A model's own Python code (an action body, ``declare``, a derived variable) raised an
+    exception that is not ioakit's: the user's model is at fault, so it is an input error that
+    names the model's file and line, not an internal error of ioakit."""
+
+
+def model_code_error(e: Exception, what: str, hint: str = "") -> ModelCodeError:
+    """The ``ModelCodeError`` for ``e``, raised by ``what`` (e.g. ``Ring: action pass_(p=p1)``),
+    located at the innermost traceback frame outside the ioakit package (the user's line)."""
+    import traceback
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[1])
+    where = ""
+    for fr in reversed(traceback.extract_tb(e.__traceback__)):
+        if not str(Path(fr.filename).resolve()).startswith(root) or "/tests/" in fr.filename:
+            where = f"{fr.filename}:{fr.lineno}: "
+            if fr.line:
+                where += f"`{fr.line.strip()}`: "
+            break
+    text = f"{what}: {where}{type(e).__name__}: {e}"
+    return ModelCodeError(text + (f" ({hint})" if hint else ""))
+
+
 def is_interrupt(e: BaseException | None) -> bool:
     """Whether ``e`` is a Ctrl-C in disguise: a ``KeyboardInterrupt`` in its cause or context, or
     ctypes' ``ArgumentError`` wrapping one (raised while converting the arguments of a Z3 call)."""

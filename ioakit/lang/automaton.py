@@ -35,7 +35,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ioakit.errors import UserError
+from ioakit.errors import IoakitError, UserError, model_code_error
 from ioakit.measure import Cost, measure
 
 from . import ir
@@ -290,6 +290,12 @@ def derived(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 INPUTS_ISSUED = "inputs_issued"
 
+TRACING_HINT = (
+    "an action body runs once per action instance, while it is traced: its parameters and the state are "
+    "terms, not Python values; compare them with == inside s.require / s.when / ite, and key a Python "
+    "lookup by str(param), the element's name"
+)
+
 
 @dataclass(eq=False)
 class Machine:
@@ -491,7 +497,12 @@ class Spec:
 
     def _build(self, given: Mapping[str, int] | Scope | None, environment: bool) -> Machine:
         sc = given if isinstance(given, Scope) else self.scope(given)
-        d = self.declare(sc)
+        try:
+            d = self.declare(sc)
+        except IoakitError:
+            raise
+        except Exception as e:  # the model's own declaration failed: located in the user's file
+            raise model_code_error(e, f"{self.name}: declare") from e
         variables = list(d.variables)
         derived_fns = self.derived_vars()
         fams: list[ActionFamily] = []
@@ -599,7 +610,13 @@ def trace_instances(
     precondition)."""
 
     def once(st: StateProxy, env: list[Term]) -> ActionInstance:
-        fn(spec, st, **cargs)
+        try:
+            fn(spec, st, **cargs)
+        except IoakitError:
+            raise
+        except Exception as e:  # the model's own code failed: its author's input error, located
+            args = ",".join(f"{k}={v}" for k, v in cargs.items())
+            raise model_code_error(e, f"{spec.name}: action {fam.name}({args})", TRACING_HINT) from e
         return finish_instance(spec.name, fam, cargs, st, env)
 
     return each_choice(variables, derived_fns, once)
