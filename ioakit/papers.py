@@ -139,13 +139,12 @@ def trace_inclusion_job(
 
     t0 = time.perf_counter()
     r = compare_traces(get_spec(left).build(scope), get_spec(right).build(right_scope))
-    cut = r.left_bound_hits or r.right_bound_hits
-    if cut and not r.bound_hits_allowed and r.left_in_right:
-        verdict, detail = Verdict.INCOMPLETE, f"INCOMPLETE: steps were cut off by the scope's bounds ({cut})"
-    elif r.left_in_right:
-        verdict, detail = Verdict.OK, f"every trace of {left} is a trace of {right} (exact)"
+    verdict = r.inclusion_verdict
+    if verdict is Verdict.INCOMPLETE:
+        detail = f"INCOMPLETE: {r.reason}"
+    elif verdict is Verdict.OK:
+        detail = f"every trace of {left} is a trace of {right} (exact)"
     else:
-        verdict = Verdict.VIOLATED
         detail = f"a trace of {left} that {right} lacks (shortest): {' · '.join(r.witness_left_only or ())}"
     detail += f"; {r.left_states:,} / {r.right_states:,} states"
     job = JobResult(name, claim, verdict, detail, time.perf_counter() - t0, r.to_json())

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from ioakit.engines.explore import Explorer, ExploreReport, Property
 from ioakit.lang.automaton import Machine
 from ioakit.refinement.trace_equiv import compare_traces
+from ioakit.results import Verdict
 
 
 def assert_invariants(
@@ -32,12 +33,13 @@ def assert_trace_inclusion(impl: Machine, spec: Machine, *, allow_bound_hits: bo
     may hide the trace a witness lacks: either makes the assertion fail as incomplete (unless
     ``allow_bound_hits``) rather than pass or report a difference that may not exist."""
     r = compare_traces(impl, spec, allow_bound_hits=allow_bound_hits)
-    if not r.left_in_right and (allow_bound_hits or not r.right_bound_hits):
+    v = r.inclusion_verdict
+    if v is Verdict.VIOLATED:
         raise AssertionError(
             f"{impl.name} has a trace that {spec.name} does not allow (scope {impl.scope}): "
             + " · ".join(r.witness_left_only or ())
         )
-    if not allow_bound_hits and (r.left_bound_hits or (r.right_bound_hits and not r.left_in_right)):
+    if v is not Verdict.OK:
         raise AssertionError(
             f"trace inclusion of {impl.name} in {spec.name}: model checking is incomplete ({r.reason})"
         )

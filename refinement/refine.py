@@ -79,12 +79,8 @@ def _part_verdict(p: Any) -> Verdict:
 
 
 def inclusion_verdict(r: Any) -> Verdict:
-    """traces(impl) ⊆ traces(spec): VIOLATED with a witness, OK when exact and uncut."""
-    if not r.left_in_right:
-        return Verdict.VIOLATED
-    if (r.left_bound_hits or r.right_bound_hits) and not r.bound_hits_allowed:
-        return Verdict.INCOMPLETE
-    return Verdict.OK
+    """traces(impl) ⊆ traces(spec) (``TraceComparison.inclusion_verdict``)."""
+    return r.inclusion_verdict
 
 
 def _inclusion_text(r: Any) -> str:
@@ -92,12 +88,23 @@ def _inclusion_text(r: Any) -> str:
     head = f"{v.value} — trace inclusion: every finite trace of {r.left} is a trace of {r.right} (exact)"
     if v is Verdict.VIOLATED:
         head = f"{v.value} — trace inclusion: {r.left} has a trace that {r.right} lacks"
+    if v is Verdict.INCOMPLETE:
+        head = f"{v.value} — trace inclusion of {r.left} in {r.right}: not decided, steps were cut off by the bounds"
     lines = [head, f"  {r.left_states:,} / {r.right_states:,} states, {r.macro_pairs:,} pairs in {r.seconds:.2f} s"]
     if v is Verdict.VIOLATED:
         w = r.witness_left_only or ()
         lines.append(f"  shortest such trace ({len(w)} actions): " + " · ".join(w))
     if v is Verdict.INCOMPLETE:
+        if not r.left_in_right:  # a witness that may only be missing from the spec because of its cut
+            w = r.witness_left_only or ()
+            lines.append(
+                f"  {r.right} (with steps cut) lacks a trace of {r.left} ({len(w)} actions): "
+                + " · ".join(w)
+                + "; not a violation: the cut steps may allow it"
+            )
         lines.append(f"  {r.reason}")
+    elif r.reason:  # cut steps accepted: say that the verdict is about the bounded machines
+        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
     return "\n".join(lines)
 
 

@@ -78,6 +78,19 @@ class TraceComparison:
         return Verdict.OK if self.equivalent else Verdict.VIOLATED
 
     @property
+    def inclusion_verdict(self) -> Verdict:
+        """The verdict on "every finite trace of left is one of right" alone (a refinement's
+        trace inclusion): VIOLATED only with a witness that is real on both sides (left's steps
+        are real steps; right lacks the trace only if right cut nothing), INCOMPLETE when steps
+        were cut and nothing is established, else OK."""
+        allowed = self.bound_hits_allowed
+        if not self.left_in_right and (not self.right_bound_hits or allowed):
+            return Verdict.VIOLATED
+        if (self.left_bound_hits or self.right_bound_hits) and not allowed:
+            return Verdict.INCOMPLETE
+        return Verdict.OK
+
+    @property
     def reason(self) -> str | None:
         """Why the comparison is incomplete (or about the bounded machines only), or None."""
         parts = []
