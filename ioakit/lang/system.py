@@ -116,12 +116,15 @@ class _Row:
 class ComponentState:
     """The state handed to a component's action code inside a system: its own variables (for an
     indexed component, its copy's entries), its derived variables, and the system's
-    ``require``/``when``/``bind``/``choose``."""
+    ``require``/``when``/``bind``/``choose``, and ``assume`` in an input the system's environment
+    issues (``driver`` is ``None`` there; in an input driven by a component's output it names that
+    action, and an assumption is refused: it would restrict when the output may happen)."""
 
-    def __init__(self, glob: StateProxy, part: _Part, index: Term | None) -> None:
+    def __init__(self, glob: StateProxy, part: _Part, index: Term | None, driver: str | None = None) -> None:
         object.__setattr__(self, "_glob", glob)
         object.__setattr__(self, "_part", part)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_driver", driver)
 
     # -- reading and writing ----------------------------------------------------------------------
     def _sys(self, name: str) -> tuple[str, Type]:
@@ -162,6 +165,15 @@ class ComponentState:
             return ir.lift(part.derived[name](self))
         if name in ("require", "when", "bind", "choose"):
             return getattr(glob, name)
+        if name == "assume":
+            driver = object.__getattribute__(self, "_driver")
+            if driver is not None:
+                raise TraceError(
+                    f"{ir._user_location()}\n  {part.spec.name}: assume() states when the environment issues an "
+                    f"input, but in this system {driver} is the output of a component, which the input must accept "
+                    f"whenever it happens (Lynch–Tuttle); use `with s.when(cond):` for a conditional effect"
+                )
+            return glob.assume
         raise TraceError(
             f"{ir._user_location()}\n  {part.spec.name} has no variable {name!r} "
             f"(variables: {', '.join(part.names)}; derived: {', '.join(part.derived) or 'none'})"
@@ -378,7 +390,8 @@ class System(Spec):
             for k, v in g._bound.items():
                 by_role[ad.role(k)] = ir.lift(v, dict(local.params)[k])
             for p2, fn2, ad2 in partners:
-                self._call_input(g, p2, fn2, ad2, by_role, fam.name)
+                driver = None if fam.kind is Kind.INPUT else fam.name
+                self._call_input(g, p2, fn2, ad2, by_role, fam.name, driver)
             object.__setattr__(g, "_bound", {r: by_role[r] for r in fam.bound})
             role_args = {r: by_role[r] for r, _ in fam.params if r not in fam.bound}
             return finish_instance(self.name, fam, role_args, g, env)
@@ -393,7 +406,10 @@ class System(Spec):
         ad: ActionDecl,
         by_role: dict[str, Term],
         action: str,
+        driver: str | None = None,
     ) -> None:
+        """Run an input ``ad`` of ``part`` synchronised with ``action``; ``driver`` is that action's
+        name when a component outputs it (``None``: another input of the environment's action)."""
         local = self._local_family(part, ad, fn)
         args: dict[str, Term] = {}
         for pname, t in local.params:
@@ -418,7 +434,7 @@ class System(Spec):
                     f"{part.spec.name}.{action}: the copy that takes the step (role {ad.role(iname)}) must be "
                     f"an enumerated parameter of the output, not one taken from the state"
                 )
-        fn(part.spec, ComponentState(g, part, index), **args)
+        fn(part.spec, ComponentState(g, part, index, driver), **args)
 
 
 def _param_names(spec: Spec) -> set[str]:
