@@ -93,10 +93,22 @@ def parse_scope_text(text: str) -> dict[str, int]:
         if "=" not in item:
             raise ScopeError(f"scope item {item!r} is not of the form name=value")
         k, v = (x.strip() for x in item.split("=", 1))
+        if k in out:
+            raise ScopeError(f"scope parameter {k} given twice ({k}={out[k]} and {item!r})")
         try:
             out[k] = int(v)
         except ValueError:
             raise ScopeError(f"scope item {item!r}: {v!r} is not an integer") from None
+    return out
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are unique (``json`` would keep the last of a repeated key)."""
+    out: dict[str, Any] = {}
+    for k, v in pairs:
+        if k in out:
+            raise ScopeError(f"scope parameter {k} given twice")
+        out[k] = v
     return out
 
 
@@ -108,8 +120,10 @@ def load_scope_file(path: str | Path) -> dict[str, int]:
     except OSError as e:
         raise ScopeError(f"{p}: cannot read scope file: {e.strerror}") from None
     try:
-        data = tomllib.loads(raw.decode()) if p.suffix == ".toml" else json.loads(raw)
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError) as e:
+        data = tomllib.loads(raw.decode()) if p.suffix == ".toml" else json.loads(raw, object_pairs_hook=_no_duplicates)
+    except ScopeError as e:
+        raise ScopeError(f"{p}: {e}") from None
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as e:
         raise ScopeError(f"{p}: not a valid {p.suffix.lstrip('.') or 'scope'} file: {e}") from None
     if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
         raise ScopeError(f"{p}: a scope file is a flat table of integer parameters")

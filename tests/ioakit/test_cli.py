@@ -58,6 +58,18 @@ def test_max_states_is_incomplete_exit_3(capsys):
     assert {i["verdict"] for i in r["invariants"]} == {"INCOMPLETE"}
 
 
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("scope.json", '{"processors": 2, "processors": 3}'), ("scope.toml", "processors = 2\nprocessors = 3\n")],
+)
+def test_a_scope_file_with_a_key_twice_is_an_input_error(tmp_path, capsys, name, text):
+    """json would keep the last of a repeated key silently; a scope is the claim's subject, so no."""
+    f = tmp_path / name
+    f.write_text(text)
+    code, _, err = run(capsys, "explore", "TO-machine", "--scope-file", str(f))
+    assert code == 2 and str(f) in err and ("given twice" in err or "Cannot overwrite" in err)
+
+
 def test_scope_file(tmp_path, capsys):
     f = tmp_path / "scope.toml"
     f.write_text("processors = 1\nvalues = 1\nmax_inputs = 2\n")
@@ -75,6 +87,7 @@ def test_scope_file(tmp_path, capsys):
         (["explore", "VS-machine", "--scope", "processors=2,initial_members=3"], "exceeds processors"),
         (["explore", "TO-machine", "--scope", "processors=0"], "must be >= 1"),
         (["explore", "TO-machine", "--scope-file", "/nonexistent.toml"], "cannot read scope file"),
+        (["explore", "TO-machine", "--scope", "processors=2,values=1,processors=3"], "processors given twice"),
     ],
 )
 def test_bad_input_is_exit_2_with_a_message(capsys, argv, message):
