@@ -290,10 +290,12 @@ def state_graph_dot(
       from the states ``around`` names (:func:`parse_state_ref`);
     * ``project`` (variable names) or ``mapping`` (a bound refinement mapping, its ``f``) — states
       collapsed by their projection: one node per value, an edge per distinct (source value,
-      action label, target value); an edge whose projection does not change is a *stutter step*,
-      drawn dashed (for a refinement mapping, the implementation steps that map to no step of the
-      specification). A node is red when some state it stands for violates a property; states
-      where ``f`` is undefined collapse into one node per failing definedness condition.
+      action label, target value) whose values differ; a step whose projection does not change is
+      a *stutter step* (for a refinement mapping, an implementation step that maps to no step of
+      the specification): a node's stutter steps are drawn as one dashed loop naming their action
+      families and counting their distinct labels. A node is red when some state it stands for
+      violates a property; states where ``f`` is undefined collapse into one node per failing
+      definedness condition.
 
     ``variables`` chooses the rows of each (unprojected) state. States keep their breadth-first
     number ``sN`` of the full graph under every option, so ``--around sN`` names what a picture
@@ -409,9 +411,12 @@ def state_graph_dot(
     keys = list(cls)
     pedges: list[tuple[int, int, str]] = []
     seen: set[tuple[int, int, str]] = set()
+    stutter: dict[int, dict[str, None]] = {}  # node -> the labels of its stutter steps, in order
     for e in edges:
         key = (cls[key_of[e.src]], cls[key_of[e.dst]], e.label)
-        if key not in seen:
+        if key[0] == key[1]:
+            stutter.setdefault(key[0], {})[e.label] = None
+        elif key not in seen:
             seen.add(key)
             pedges.append(key)
     ppath = {(cls[key_of[a]], cls[key_of[b]], lab) for a, b, lab in path if a in node_set and b in node_set}
@@ -438,10 +443,14 @@ def state_graph_dot(
             attrs.append('color="red", fontcolor="red"')
         lines.append(f"  c{c} [{', '.join(attrs)}];")
     for a, b, lab in pedges:
-        style = ', style="dashed"' if a == b else ""
-        if (a, b, lab) in ppath:
-            style += ', color="red", penwidth=2.5'
+        style = ', color="red", penwidth=2.5' if (a, b, lab) in ppath else ""
         lines.append(f"  c{a} -> c{b} [label={_quote(lab)}{style}];")
+    for c in sorted(stutter):
+        labels = list(stutter[c])
+        names = list(dict.fromkeys(lab.split("(", 1)[0] for lab in labels))
+        text = f"stutter: {', '.join(names)} ({len(labels)} step{'s' if len(labels) != 1 else ''})"
+        style = ', color="red", penwidth=2.5' if any((c, c, lab) in ppath for lab in labels) else ""
+        lines.append(f'  c{c} -> c{c} [label={_quote(text)}, style="dashed"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -812,6 +821,42 @@ def _paxos_history(
     for i, ell in h.stabilizations:
         placed[i] = (header.automaton, f"stabilize: Ω trusts {ell}", "service")
     return placed, spans
+
+
+# -- what the command line draws ------------------------------------------------------------------
+
+
+def first_counterexample(m: Machine, props: Sequence[Property], max_states: int) -> Execution | None:
+    """A shortest execution to a state violating one of ``props`` (the first property violated,
+    in their order), found by exhaustive exploration of at most ``max_states`` states; None when
+    none is violated there (the picture then marks nothing)."""
+    from ioakit.engines.explore import Explorer
+
+    if not props:
+        return None
+    r = Explorer(m).check(list(props)).max_states(max_states).run()
+    bad = [x for x in r.results if x.counterexample is not None]
+    return bad[0].counterexample if bad else None
+
+
+def is_trace_file(target: str) -> bool:
+    """The rule of ``ioakit render TARGET``: a target whose name ends in ``.jsonl`` is a trace file
+    (drawn as a message chart); anything else is a machine reference (a shipped name,
+    ``file.py:Class``, ``module:Class``). Decided by the name alone, never by what exists on disk,
+    so a file named like a machine cannot change what a command means."""
+    return target.lower().endswith(".jsonl")
+
+
+def trace_chart(path: str, max_events: int = 200) -> tuple[str, TraceHeader]:
+    """The message chart (DOT) of the trace file at ``path`` and its header; a missing or
+    malformed file is an input error naming it."""
+    from ioakit.traces.format import read_trace
+
+    try:
+        header, events = read_trace(path)
+        return message_chart_dot(header, events, max_events=max_events, source=path), header
+    except OSError as e:
+        raise RenderError(f"{path}: {e.strerror or e}") from None
 
 
 # -- files -----------------------------------------------------------------------------------------
