@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import re
+import shlex
 import shutil
 from pathlib import Path
 
@@ -429,3 +432,32 @@ def test_chart_is_deterministic():
         a = message_chart_dot(*read_trace(EXAMPLES / name))
         b = message_chart_dot(*read_trace(EXAMPLES / name))
         assert a == b and a.startswith("digraph ")  # parsed structurally by the tests above
+
+
+# -- the gallery -------------------------------------------------------------------------------------
+
+GALLERY_COMMAND = re.compile(r"^\$ ioakit render (.+) -o docs/gallery/([\w-]+)\.svg$", re.MULTILINE)
+
+
+def test_gallery_commands_reproduce_their_dot(tmp_path, monkeypatch, capsys):
+    """Each command of docs/gallery.md, re-run to DOT, gives its checked-in .dot byte for byte
+    (IOAKIT_UPDATE_EXPECT=1 rewrites the .dot and .svg files)."""
+    from ioakit.cli import main
+
+    root = GALLERY.parents[1]
+    commands = GALLERY_COMMAND.findall((root / "docs" / "gallery.md").read_text(encoding="utf-8"))
+    assert len(commands) >= 8
+    monkeypatch.chdir(root)
+    update = bool(os.environ.get("IOAKIT_UPDATE_EXPECT"))
+    for argv, name in commands:
+        out = tmp_path / f"{name}.dot"
+        assert main(["render", *shlex.split(argv), "-o", str(out)]) == 0, capsys.readouterr().err
+        want = GALLERY / f"{name}.dot"
+        if update:
+            write_picture(out.read_text(encoding="utf-8"), want, force=True)
+            write_picture(out.read_text(encoding="utf-8"), GALLERY / f"{name}.svg", force=True)
+        assert want.exists(), f"missing {want.name}; run with IOAKIT_UPDATE_EXPECT=1"
+        assert out.read_text(encoding="utf-8") == want.read_text(encoding="utf-8"), f"{name}: the figure changed"
+        assert (GALLERY / f"{name}.svg").exists()
+    drawn = {p.stem for p in GALLERY.glob("*.svg")}
+    assert drawn == {name for _, name in commands}, "an SVG in docs/gallery/ no command of gallery.md makes"
