@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -461,3 +462,60 @@ def test_gallery_commands_reproduce_their_dot(tmp_path, monkeypatch, capsys):
         assert (GALLERY / f"{name}.svg").exists()
     drawn = {p.stem for p in GALLERY.glob("*.svg")}
     assert drawn == {name for _, name in commands}, "an SVG in docs/gallery/ no command of gallery.md makes"
+
+
+# -- the command line ----------------------------------------------------------------------------------
+
+
+def _run(capsys, *argv: str) -> tuple[int, str, str]:
+    from ioakit.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+TINY = ("--scope", "processors=1,values=1,max_inputs=2")
+
+
+def test_cli_trace_file_is_a_message_chart(tmp_path, capsys):
+    out = tmp_path / "chart.dot"
+    code, stdout, _ = _run(capsys, "render", str(EXAMPLES / "to-machine-trace.jsonl"), "-o", str(out), "--json")
+    assert code == 0
+    data = json.loads(stdout)
+    assert data["picture"] == "message chart" and data["automaton"] == "TO-machine"
+    assert len(_arrows(_parse(out.read_text(encoding="utf-8")))) == 3
+    code, _, err = _run(capsys, "render", str(EXAMPLES / "to-machine-trace.jsonl"), "-o", str(out))
+    assert code == 2 and "not overwriting" in err
+    code, _, err = _run(capsys, "render", str(EXAMPLES / "to-machine-trace.jsonl"), "--project", "q", "-o", "x.dot")
+    assert code == 2 and "--project: for a machine, not a trace file" in err
+    code, _, err = _run(capsys, "render", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "m.dot"))
+    assert code == 2 and "missing.jsonl: No such file" in err and not (tmp_path / "m.dot").exists()
+
+
+def test_cli_state_graph_options(tmp_path, capsys):
+    out = tmp_path / "g.dot"
+    argv = ["render", "TO-machine", *TINY, "--around", "s1", "--radius", "1", "--vars", "queue", "-o", str(out)]
+    assert _run(capsys, *argv)[0] == 0
+    nodes, _ = _drawn(out.read_text(encoding="utf-8"))
+    m = get_spec("TO-machine").build({"processors": 1, "values": 1, "max_inputs": 2})
+    _, steps = _graph(m)
+    near = {1} | {j for i, _, j, _ in steps if i == 1} | {i for i, _, j, _ in steps if j == 1}
+    assert nodes == {f"s{j}" for j in near}
+    code, _, err = _run(capsys, "render", "TO-machine", "--mapping", "nope", "-o", str(tmp_path / "n.dot"))
+    assert code == 2 and "no refinement mapping named 'nope'" in err
+    code, _, err = _run(capsys, "render", "VS-machine", "-o", str(tmp_path / "vs.dot"))
+    assert code == 2 and "--around" in err and "--project" in err and "Traceback" not in err
+
+
+def test_cli_cti(tmp_path, capsys):
+    out = tmp_path / "cti.dot"
+    inv = str(GALLERY / "to_queue_bound.inv")
+    code, stdout, _ = _run(capsys, "render", "TO-machine", *TINY, "--cti", inv, "-o", str(out))
+    assert code == 0 and "queue_bound not preserved by to_order" in stdout
+    assert {"pre", "post", "broken"} <= {n.get_name() for n in _parse(out.read_text(encoding="utf-8")).get_nodes()}
+    none = tmp_path / "none.dot"
+    code, stdout, _ = _run(capsys, "render", "TO-machine", *TINY, "--cti", "to_machine", "-o", str(none))
+    assert code == 0 and "nothing drawn" in stdout and not none.exists()
+    code, _, err = _run(capsys, "render", "TO-machine", *TINY, "--cti", "to_machine", "--only", "nope", "-o", str(none))
+    assert code == 2 and "no invariant named nope" in err
