@@ -355,7 +355,8 @@ def cmd_render(args: argparse.Namespace) -> int:
         from ioakit.refinement.refine import bind, mapping_named
 
         mapping = bind(mapping_named(args.mapping), m)
-    highlight = render.first_counterexample(m, props, args.explore_limit)
+    narrowed = args.hide_internal or args.around or args.project or args.mapping
+    highlight = render.first_counterexample(m, props, args.explore_limit if narrowed else args.max_states)
     dot = render.state_graph_dot(
         m,
         max_states=args.max_states,

@@ -129,6 +129,8 @@ class ReachableGraph:
     states: tuple[tuple[Any, ...], ...]
     steps: tuple[Step, ...]
     starts: frozenset[int]
+    cut: int = 0
+    """Steps cut off by the scope's bounds (``ioakit.engines.bounds``): not drawn, but counted."""
 
     def index(self) -> dict[tuple[Any, ...], int]:
         return {s: i for i, s in enumerate(self.states)}
@@ -147,11 +149,13 @@ def reachable_graph(m: Machine, limit: int, too_many: Callable[[int], str] | Non
             index[s] = len(order)
             order.append(s)
     starts = frozenset(range(len(order)))
+    cut = 0
     i = 0
     while i < len(order):
         s = order[i]
         for k, ns in succ(s):
-            if ns is None:
+            if ns is None:  # the step would leave the scope's bounds
+                cut += 1
                 continue
             if ns not in index:
                 if len(order) >= limit:
@@ -161,7 +165,7 @@ def reachable_graph(m: Machine, limit: int, too_many: Callable[[int], str] | Non
                 order.append(ns)
             steps.append(Step(i, index[ns], m.label_of(k, s), external[k]))
         i += 1
-    return ReachableGraph(m, tuple(order), tuple(steps), starts)
+    return ReachableGraph(m, tuple(order), tuple(steps), starts, cut)
 
 
 def contract_internal(g: ReachableGraph) -> tuple[list[int], list[Step]]:
@@ -297,7 +301,8 @@ def state_graph_dot(
       violates a property; states where ``f`` is undefined collapse into one node per failing
       definedness condition.
 
-    ``variables`` chooses the rows of each (unprojected) state. States keep their breadth-first
+    Steps the scope's bounds cut off are not drawn; the caption counts them (bounds are never
+    silent). ``variables`` chooses the rows of each (unprojected) state. States keep their breadth-first
     number ``sN`` of the full graph under every option, so ``--around sN`` names what a picture
     shows. More than ``max_states`` nodes to draw is a ``RenderError`` saying how to narrow.
     """
@@ -364,7 +369,7 @@ def state_graph_dot(
             raise RenderError(
                 f"the state graph of {m.name} at scope {m.scope} has more than {max_states} states to draw; {NARROWING}"
             )
-        how = _how(hide_internal, around, radius)
+        how = _how(hide_internal, around, radius, g.cut)
         lines = _header(f"{m.name} {m.scope}")
         lines.append(f"  label={_quote(f'{m.name}  [{m.scope}]  {len(nodes)} states{how}')};")
         for j in nodes:
@@ -423,7 +428,7 @@ def state_graph_dot(
     what = (
         f"f of {mapping.name} into {mapping.spec.name}" if mapping is not None else "projection on " + ", ".join(proj)
     )  # type: ignore[arg-type]
-    how = _how(hide_internal, around, radius)
+    how = _how(hide_internal, around, radius, g.cut)
     lines = _header(f"{m.name} {m.scope}")
     caption = f"{m.name}  [{m.scope}]  {len(nodes)} states, {len(keys)} values of the {what}{how}"
     lines.append(f"  label={_quote(caption + '; dashed: stutter steps')};")
@@ -455,8 +460,11 @@ def state_graph_dot(
     return "\n".join(lines) + "\n"
 
 
-def _how(hide_internal: bool, around: str | None, radius: int) -> str:
+def _how(hide_internal: bool, around: str | None, radius: int, cut: int) -> str:
+    """The caption's account of how the graph was narrowed, and of the steps the bounds cut."""
     parts = []
+    if cut:
+        parts.append(f"{cut} step{'s' if cut != 1 else ''} cut off by the scope's bounds, not drawn")
     if hide_internal:
         parts.append("internal steps contracted")
     if around is not None:
@@ -702,7 +710,7 @@ def message_chart_dot(
         elif paxos is not None and i in paxos[0]:
             lane2, text, role = paxos[0][i]
             marks.append(_Mark(lane or lane2, text, role))
-        elif name in _AT_P and isinstance(a.get("p"), str) and (name != "good" or "q" not in a):
+        elif name in _AT_P and isinstance(a.get("p"), str) and "q" not in a:
             role = (
                 "view"
                 if name == "newview"

@@ -519,3 +519,16 @@ def test_cli_cti(tmp_path, capsys):
     assert code == 0 and "nothing drawn" in stdout and not none.exists()
     code, _, err = _run(capsys, "render", "TO-machine", *TINY, "--cti", "to_machine", "--only", "nope", "-o", str(none))
     assert code == 2 and "no invariant named nope" in err
+
+
+def test_steps_cut_by_the_bounds_are_counted_in_the_caption():
+    """tests/models/token_ring.py: at its default scope one pass would leave the bound of
+    ``passes``; the picture does not draw it, and says so."""
+    from models.token_ring import TokenRing
+
+    m = TokenRing().build({})
+    r = Explorer(m).allow_bound_hits().run()
+    label = _unquote(_parse(state_graph_dot(m)).get_attributes()["label"])
+    assert r.bound_hits > 0
+    assert f"{r.bound_hits} step{'s' if r.bound_hits != 1 else ''} cut off by the scope's bounds" in label
+    assert "cut off" not in _unquote(_parse(state_graph_dot(_to())).get_attributes()["label"])
