@@ -572,6 +572,9 @@ _FAILURES = frozenset({"crash", "bad", "ugly"})
 _REPAIRS = frozenset({"recover", "good"})
 VS_AUTOMATA = frozenset({"VS-machine", "WeakVS-machine"})
 """Automata whose gprcv events are matched by Lemma 4.2's ``cause`` (FLS Sec. 4.1)."""
+VSTOTO_PREFIX = "VStoTO-system"
+"""VStoTO-system and its variants (FLS Section 6): VS-machine is a component, so the gprcv events
+of their executions are matched by Lemma 4.2's ``cause`` too."""
 
 
 def _show_value(v: Any) -> str:
@@ -637,8 +640,8 @@ def message_chart_dot(
     ``crash``/``recover``. Events at no process (``createview``, ``vs-order``, ``to-order``, ``nu``,
     ``stabilize``, …) go on one extra lane named after the automaton.
 
-    Messages are arrows from send to receive: a ``gprcv`` of a VS-machine trace (with P0 in its
-    header) from its Lemma 4.2 ``cause`` (FLS Sec. 4.1, ``check_vs_cause``); any other receive
+    Messages are arrows from send to receive: a ``gprcv`` of a VS-machine (or VStoTO-system)
+    trace with P0 in its header from its Lemma 4.2 ``cause`` (FLS Sec. 4.1, ``check_vs_cause``); any other receive
     from the earliest send of the same message by its origin not yet matched at that receiver
     (TO-machine's delivery order, FLS Fig. 2); a receive with no such send is drawn red.
     ``safe`` is a mark at the receiver, ``newview`` a green mark; crashes and failures red.
@@ -664,7 +667,8 @@ def message_chart_dot(
     unmatched: set[int] = set()
     intervals: dict[str, list[tuple[int, int, str]]] = {}  # lane -> (from row, to row, style)
     paxos = _paxos_history(header, evs, source)
-    cause = _vs_cause(header, evs) if header.automaton in VS_AUTOMATA else None
+    vs = header.automaton in VS_AUTOMATA or header.automaton.startswith(VSTOTO_PREFIX)
+    cause = _vs_cause(header, evs) if vs else None
     open_sends: dict[tuple[str, str, str], list[int]] = {}  # (send action, sender, message) -> indices
     used: dict[tuple[str, str, str, str], int] = {}  # (send action, sender, message, receiver) -> count used
     for i, e in enumerate(evs):
@@ -736,7 +740,8 @@ def message_chart_dot(
     rows = len(evs)
     lines = [
         f"digraph {_quote('message chart of ' + header.automaton)} {{",
-        '  graph [rankdir=TB, newrank=true, nodesep=0.35, ranksep=0.22, fontname="Helvetica", labelloc=t];',
+        '  graph [rankdir=TB, newrank=true, splines=line, nodesep=0.35, ranksep=0.22, fontname="Helvetica",'
+        " labelloc=t];",
         '  node [fontname="Helvetica", fontsize=9];',
         '  edge [fontname="Helvetica", fontsize=8];',
         f"  label={_quote(f'{header.automaton}: {rows} events' + (f' ({source})' if source else ''))};",
@@ -791,9 +796,9 @@ def message_chart_dot(
             lines.append(f"  {chain[r]} -> {chain[r + 1]} [{attrs}];")
     for a0, b0, msg in arrows:
         ja, jb = col[marks[a0].lane], col[marks[b0].lane]
-        lines.append(
-            f'  n{ja}_{a0} -> n{jb}_{b0} [label={_quote(msg)}, constraint=false, color="#1f77b4", fontcolor="#1f77b4"];'
-        )
+        ports = ', tailport="e", headport="e"' if ja == jb else ""  # beside the lifeline, not on it
+        style = f'constraint=false, color="#1f77b4", fontcolor="#1f77b4"{ports}'
+        lines.append(f"  n{ja}_{a0} -> n{jb}_{b0} [xlabel={_quote(msg)}, {style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
 

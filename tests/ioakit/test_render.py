@@ -72,9 +72,12 @@ def test_write_refuses_overwrite_and_unknown_formats(tmp_path):
 
 
 @pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz not installed")
-def test_svg_through_dot(tmp_path):
-    p = write_picture(state_graph_dot(_to()), tmp_path / "g.svg")
-    assert p.read_text().lstrip().startswith("<?xml")
+def test_svg_png_pdf_through_dot(tmp_path):
+    dot = state_graph_dot(_to(), project=["queue"])
+    assert write_picture(dot, tmp_path / "g.svg").read_text().lstrip().startswith("<?xml")
+    assert write_picture(dot, tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert write_picture(dot, tmp_path / "g.PDF").read_bytes()[:5] == b"%PDF-"
+    assert write_picture(dot, tmp_path / "g.dot").read_text(encoding="utf-8") == dot
 
 
 # -- helpers: the graph drawn, read back with pydot ---------------------------------------------------
@@ -328,7 +331,7 @@ def _chart(name: str) -> pydot.Dot:
 
 def _arrows(g: pydot.Dot) -> list[tuple[str, str, str]]:
     return [
-        (e.get_source(), e.get_destination(), _unquote(e.get_label()))
+        (e.get_source(), e.get_destination(), _unquote(e.get_attributes().get("xlabel")))
         for e in g.get_edges()
         if e.get_attributes().get("constraint") == "false"
     ]
@@ -414,7 +417,7 @@ def test_odd_values_are_escaped_everywhere(tmp_path):
     assert len(_arrows(g)) == 1
     heads = {_unquote(n.get_label()) for n in g.get_nodes() if n.get_name()[:1] == "h"}
     assert {"p<1>", 'q"2'} <= heads
-    assert "\n" not in "".join(line for line in dot.splitlines() if "next line" in line)  # newlines escaped
+    assert any("he said" in line and "next line" in line for line in dot.splitlines())  # newlines escaped
     m = _to()
     s0 = m.start_states[0]
     dot2 = cti_dot(m, s0, ODD, s0, [ODD])
@@ -532,3 +535,24 @@ def test_steps_cut_by_the_bounds_are_counted_in_the_caption():
     assert r.bound_hits > 0
     assert f"{r.bound_hits} step{'s' if r.bound_hits != 1 else ''} cut off by the scope's bounds" in label
     assert "cut off" not in _unquote(_parse(state_graph_dot(_to())).get_attributes()["label"])
+
+
+def test_vs_arrows_follow_lemma_4_2_cause_not_the_first_equal_send():
+    """p2 (outside P0, view ⊥) sends m1, which VS-machine drops (Fig. 5); after both join view g1,
+    p2 sends m1 again and p1 receives it: the arrow starts at the second send (Lemma 4.2(1): the
+    same view at sender and receiver), where matching by message alone would take the first."""
+    from ioakit.traces.format import Event, TraceHeader
+
+    v = {"id": "g1", "set": ["p1", "p2"]}
+    events = [
+        Event("gpsnd", "input", {"m": "m1", "p": "p2"}),
+        Event("newview", "output", {"v": v, "p": "p2"}),
+        Event("newview", "output", {"v": v, "p": "p1"}),
+        Event("gpsnd", "input", {"m": "m1", "p": "p2"}),
+        Event("gprcv", "output", {"m": "m1", "p": "p2", "q": "p1"}),
+    ]
+    g = _parse(message_chart_dot(TraceHeader("VS-machine", {"P": 2, "P0": ["p1"]}), events))
+    assert _arrows(g) == [("n2_3", "n1_4", "m1")]
+    # without P0 the header does not say which views the sends were made in: the first equal send
+    g = _parse(message_chart_dot(TraceHeader("TO-like", {}), events))
+    assert _arrows(g) == [("n2_0", "n1_4", "m1")]
