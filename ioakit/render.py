@@ -641,9 +641,10 @@ def message_chart_dot(
     ``stabilize``, …) go on one extra lane named after the automaton.
 
     Messages are arrows from send to receive: a ``gprcv`` of a VS-machine (or VStoTO-system)
-    trace with P0 in its header from its Lemma 4.2 ``cause`` (FLS Sec. 4.1, ``check_vs_cause``); any other receive
-    from the earliest send of the same message by its origin not yet matched at that receiver
-    (TO-machine's delivery order, FLS Fig. 2); a receive with no such send is drawn red.
+    trace with P0 in its header from its Lemma 4.2 ``cause`` (FLS Sec. 4.1, ``check_vs_cause``);
+    any other receive from the earliest send of the same message by its origin not yet matched
+    at that receiver (TO-machine's delivery order, FLS Fig. 2). A receive with no such send (for
+    a gprcv: no cause, a Lemma 4.2 violation) is drawn red, "no matching send".
     ``safe`` is a mark at the receiver, ``newview`` a green mark; crashes and failures red.
     Deconstructing Paxos histories (Section 3; read with ``parse_history``, so a malformed one is
     refused with its line) draw each operation as an interval of the lifeline from invocation to
@@ -696,13 +697,13 @@ def message_chart_dot(
                 src = cands[n] if n < len(cands) else None
                 if src is not None:
                     used[(*key, a[q_arg])] = n + 1
+            text = _short(f"{e.action} {msg} from {a[p_arg]}")
             if src is None:
                 unmatched.add(i)
-                text = f"{e.action} {msg} from {a[p_arg]} (no matching send)"
+                text += "\n(no matching send)"
             else:
                 arrows.append((src, i, _short(msg, 32)))
-                text = f"{e.action} {msg} from {a[p_arg]}"
-            marks.append(_Mark(lane, _short(text), "receive"))
+            marks.append(_Mark(lane, text, "receive"))
         elif name in _AT_Q and isinstance(a.get("q"), str):
             marks.append(
                 _Mark(
