@@ -302,9 +302,10 @@ def state_graph_dot(
       definedness condition.
 
     Steps the scope's bounds cut off are not drawn; the caption counts them (bounds are never
-    silent). ``variables`` chooses the rows of each (unprojected) state. States keep their breadth-first
-    number ``sN`` of the full graph under every option, so ``--around sN`` names what a picture
-    shows. More than ``max_states`` nodes to draw is a ``RenderError`` saying how to narrow.
+    silent). ``variables`` chooses the rows of each (unprojected) state. States keep their
+    breadth-first number ``sN`` of the full graph under every option, so ``--around sN`` names
+    what a picture shows. More than ``max_states`` nodes to draw is a ``RenderError`` saying how
+    to narrow; when narrowing, at most ``explore_limit`` states are explored first.
     """
     if (project is not None) and (mapping is not None):
         raise RenderError("--project and --mapping are two projections; give one")
@@ -320,11 +321,9 @@ def state_graph_dot(
 
     def too_many(limit: int) -> str:
         what = f"the state graph of {m.name} at scope {m.scope} has more than {limit} states"
-        return (
-            what
-            + ("; a smaller --scope" if narrowed else f"; {NARROWING}")
-            + (" (large graphs are unreadable when drawn)")
-        )
+        if narrowed:
+            return f"{what} to explore before narrowing; use a smaller --scope or raise --explore-limit"
+        return f"{what}; {NARROWING} (large graphs are unreadable when drawn)"
 
     g = reachable_graph(m, explore_limit if narrowed else max_states, too_many)
     nodes: list[int] = list(range(len(g.states)))
@@ -332,11 +331,11 @@ def state_graph_dot(
     if hide_internal:
         nodes, edges = contract_internal(g)
     if around is not None:
-        centres = parse_state_ref(m, g, around)
-        missing = centres - set(nodes)
-        if missing and hide_internal:
+        named = parse_state_ref(m, g, around)
+        centres = named & set(nodes)
+        if not centres:
             raise RenderError(
-                f"--around: s{min(missing)} is reached only by internal steps, so --hide-internal does not draw it"
+                f"--around: s{min(named)} is reached only by internal steps, so --hide-internal does not draw it"
             )
         keep = _neighbourhood(nodes, edges, centres, radius)
         nodes = [n for n in nodes if n in keep]
