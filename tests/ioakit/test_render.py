@@ -560,7 +560,7 @@ def test_vs_arrows_follow_lemma_4_2_cause_not_the_first_equal_send():
 
 def test_narrowing_explores_at_most_the_explore_limit():
     m = get_spec("VS-machine").build({})
-    with pytest.raises(RenderError, match="more than 100 states to explore before narrowing.*--explore-limit"):
+    with pytest.raises(RenderError, match=r"more than 100 states to explore before narrowing.*--explore-limit"):
         state_graph_dot(m, project=["created"], explore_limit=100)
     with pytest.raises(RenderError, match="reached only by internal steps"):
         state_graph_dot(_to(), hide_internal=True, around="s5", radius=0)  # s5: only after to_order
