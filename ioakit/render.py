@@ -548,9 +548,8 @@ def witness_dot(w: StepWitness, variables: Sequence[str] | None = None) -> str:
     lines.append('  post -> broken [style="dotted", arrowhead=none];')
     hidden = len(m.var_names) - len(rows)
     if hidden > 0 and variables is None:
-        lines.append(
-            f"  other [label={_quote(f'{hidden} other variables not shown (unread, unchanged)')}, fontsize=9];"
-        )
+        others = f"{hidden} other variable{'s' if hidden != 1 else ''} not shown (the step and the broken invariant neither read nor write them)"
+        lines.append(f"  other [label={_quote(others)}, fontsize=9];")
         lines.append('  pre -> other [style="invis"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
