@@ -548,7 +548,8 @@ def witness_dot(w: StepWitness, variables: Sequence[str] | None = None) -> str:
     lines.append('  post -> broken [style="dotted", arrowhead=none];')
     hidden = len(m.var_names) - len(rows)
     if hidden > 0 and variables is None:
-        others = f"{hidden} other variable{'s' if hidden != 1 else ''} not shown (the step and the broken invariant neither read nor write them)"
+        others = f"{hidden} other variable{'s' if hidden != 1 else ''} not shown"
+        others += " (the step and the broken invariant neither read nor write them)"
         lines.append(f"  other [label={_quote(others)}, fontsize=9];")
         lines.append('  pre -> other [style="invis"];')
     lines.append("}")
