@@ -327,20 +327,87 @@ def cmd_papers(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from ioakit.engines.explore import Explorer
-    from ioakit.render import state_graph_dot, write_picture
+    """Draw a machine's state graph (narrowed by the options), its first counterexample to
+    induction (``--cti FILE``), or a trace file's message chart (TARGET ending in ``.jsonl``:
+    ``render.is_trace_file``)."""
+    from ioakit import render
 
+    if render.is_trace_file(args.machine):
+        machine_only = ["vars", "project", "mapping", "around", "invariants", "cti", "only", "scope_file"]
+        given = [f"--{o.replace('_', '-')}" for o in machine_only if getattr(args, o)]
+        given += ["--hide-internal"] * args.hide_internal + ["--no-invariants"] * args.no_invariants
+        if given or args.scope:
+            raise UsageError(f"{', '.join(given or ['--scope'])}: for a machine, not a trace file ({args.machine})")
+        dot, header = render.trace_chart(args.machine, max_events=args.max_events)
+        path = render.write_picture(dot, args.output, force=args.force)
+        data = {"output": str(path), "trace": args.machine, "automaton": header.automaton, "picture": "message chart"}
+        _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path}"))
+        return EXIT_OK
     m = build_machine(args.machine, args.scope, args.scope_file)
-    props = [] if args.no_invariants else registry.default_properties(m)
-    highlight = None
-    if props:
-        r = Explorer(m).check(props).max_states(args.max_states).run()
-        bad = [x for x in r.results if x.counterexample is not None]
-        highlight = bad[0].counterexample if bad else None
-    dot = state_graph_dot(m, max_states=args.max_states, props=props, highlight=highlight)
-    path = write_picture(dot, args.output, force=args.force)
-    data = {"output": str(path), "machine": m.name, "scope": m.scope.as_dict()}
+    data: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict()}
+    if args.cti:
+        return _render_cti(args, m, data)
+    if args.invariants:
+        props: list[Property] = list(load_invariant_file(m, args.invariants).properties)
+    else:
+        props = [] if args.no_invariants else registry.default_properties(m)
+    mapping = None
+    if args.mapping:
+        from ioakit.refinement.refine import bind, mapping_named
+
+        mapping = bind(mapping_named(args.mapping), m)
+    narrowed = args.hide_internal or args.around or args.project or args.mapping
+    highlight = render.first_counterexample(m, props, args.explore_limit if narrowed else args.max_states)
+    dot = render.state_graph_dot(
+        m,
+        max_states=args.max_states,
+        props=props,
+        highlight=highlight,
+        variables=_names(args.vars) if args.vars else None,
+        hide_internal=args.hide_internal,
+        project=_names(args.project) if args.project else None,
+        mapping=mapping,
+        around=args.around,
+        radius=args.radius,
+        explore_limit=args.explore_limit,
+    )
+    path = render.write_picture(dot, args.output, force=args.force)
+    data.update(output=str(path), picture="state graph", counterexample=highlight is not None)
     _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path}"))
+    return EXIT_OK
+
+
+def _names(text: str) -> list[str]:
+    """A comma-separated list of names (``--vars a,b``)."""
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
+def _render_cti(args: argparse.Namespace, m: Machine, data: dict[str, Any]) -> int:
+    """``ioakit render M --cti FILE``: induction on FILE's invariants (``--only``), the first
+    counterexample to induction drawn; none (inductive, false initially, undecided) draws nothing
+    and says why, with ``ioakit prove``'s verdict and exit status."""
+    from ioakit.engines.prove import Prover, interruptible
+    from ioakit.render import witness_dot, write_picture
+
+    props = list(load_invariant_file(m, args.cti).properties)
+    if args.only:
+        wanted = set(_names(args.only))
+        unknown = wanted - {p.name for p in props}
+        if unknown:
+            raise UsageError(f"{args.cti} has no invariant named {', '.join(sorted(unknown))}")
+        props = [p for p in props if p.name in wanted]
+    with interruptible():
+        ind = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits).induction(props)
+    data.update(picture="counterexample to induction", file=args.cti, outcome=ind.outcome.value)
+    if not ind.ctis:
+        data["output"] = None
+        text = f"nothing drawn: no counterexample to induction ({ind.outcome.value}; `ioakit prove` says more)"
+        _emit(args, SimpleReport(ind.verdict, data, text))
+        return ind.verdict.exit_code
+    c = ind.ctis[0]
+    path = write_picture(witness_dot(c), args.output, force=args.force)
+    data.update(output=str(path), cti=c.to_json())
+    _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path}: {', '.join(c.broken)} not preserved by {c.label}"))
     return EXIT_OK
 
 
@@ -536,10 +603,9 @@ def _prove(
             text.append(line)
         out["per_invariant"] = alone
         if args.cti_dot and ind.ctis:
-            from ioakit.render import cti_dot, write_picture
+            from ioakit.render import witness_dot, write_picture
 
-            c = ind.ctis[0]
-            write_picture(cti_dot(m, c.pre, c.label, c.post, c.broken), args.cti_dot, force=args.force)
+            write_picture(witness_dot(ind.ctis[0]), args.cti_dot, force=args.force)
             text.append(f"  counterexample to induction drawn in {args.cti_dot}")
     step_ok = True
     if steps:
@@ -746,8 +812,12 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md)")
     p.add_argument("file")
 
-    p = sub.add_parser("render", parents=[common], help="draw the reachable state graph (small scopes)")
-    p.add_argument("machine")
+    p = sub.add_parser(
+        "render",
+        parents=[common],
+        help="draw a state graph, a counterexample to induction (--cti) or a trace's message chart (TRACE.jsonl)",
+    )
+    p.add_argument("machine", metavar="MACHINE|TRACE.jsonl", help="a machine, or a trace file (name ending in .jsonl)")
     _scope_args(p)
     p.add_argument("-o", "--output", required=True, help="output file: .dot, .svg, .png or .pdf")
     p.add_argument(
@@ -755,6 +825,26 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
+    p.add_argument("--invariants", metavar="FILE", help="mark the states violating this invariant file's invariants")
+    p.add_argument("--vars", metavar="A,B", help="show only these variables of each state")
+    p.add_argument("--hide-internal", action="store_true", help="contract internal steps (edges: τ* then one external)")
+    p.add_argument("--project", metavar="VARS", help="collapse states with equal values of these variables")
+    p.add_argument("--mapping", metavar="NAME", help="collapse states by a refinement mapping's f (e.g. vstoto-f)")
+    p.add_argument("--around", metavar="STATE", help="only near this state: its number (s3) or a JSON object of values")
+    p.add_argument("--radius", type=_int_at_least(0), default=1, help="with --around: steps either way (default 1)")
+    p.add_argument(
+        "--explore-limit",
+        type=_int_at_least(1),
+        default=100_000,
+        help="states explored before narrowing (default 100,000)",
+    )
+    p.add_argument("--cti", metavar="FILE", help="draw the first counterexample to induction of FILE's invariants")
+    p.add_argument("--only", help="with --cti: comma-separated invariant names to use")
+    p.add_argument("--timeout", type=_positive_float, default=30.0, help="with --cti: seconds per Z3 check")
+    p.add_argument(
+        "--max-events", type=_int_at_least(1), default=200, help="for a trace: refuse longer ones (default 200)"
+    )
+    _bound_args(p)
 
     p = sub.add_parser("compare", parents=[common], help="compare the finite-trace sets of two machines (exact)")
     p.add_argument("left")
