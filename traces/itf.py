@@ -457,7 +457,8 @@ def loads_itf(text: str, path: str = "<itf>") -> ItfTrace:
         raise ItfError(path, f"an ITF trace is a JSON object, got {type(j).__name__}")
     unknown = sorted(set(j) - _TRACE_KEYS)
     if unknown:
-        raise ItfError(path, f"unknown member(s) {', '.join(map(repr, unknown))} (ITF has {', '.join(sorted(_TRACE_KEYS))})")
+        known = ", ".join(sorted(_TRACE_KEYS))
+        raise ItfError(path, f"unknown member(s) {', '.join(map(repr, unknown))} (ITF has {known})")
     meta = j.get("#meta", {})
     if not isinstance(meta, dict):
         raise ItfError(path, '"#meta" must be an object')
@@ -568,9 +569,14 @@ def itf_states(m: Any, trace: ItfTrace) -> list[ItfState]:
             action = s[ACTION_TAKEN]
             if not isinstance(action, str):
                 raise ItfError(path, f"expected an action name, got {_short(action)}", state=i, variable=ACTION_TAKEN)
+            if action not in families and action.replace("-", "_") in families:  # the paper's spelling
+                action = action.replace("-", "_")
             if i > 0 and action not in families:
                 raise ItfError(
-                    path, f"{m.name} has no action {action!r} (actions: {', '.join(families)})", state=i, variable=ACTION_TAKEN
+                    path,
+                    f"{m.name} has no action {action!r} (actions: {', '.join(families)})",
+                    state=i,
+                    variable=ACTION_TAKEN,
                 )
         if NONDET_PICKS in s and i > 0:
             picks = _decode_picks(path, i, s[NONDET_PICKS], families.get(action) if action else None)
@@ -685,7 +691,9 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
     }
     actions: list[str] = []
 
-    def done(verdict: Verdict, steps: int, failure: str = "", at: int | None = None, prop: str | None = None) -> ItfCheckReport:
+    def done(
+        verdict: Verdict, steps: int, failure: str = "", at: int | None = None, prop: str | None = None
+    ) -> ItfCheckReport:
         return ItfCheckReport(
             verdict=verdict,
             steps_checked=steps,
@@ -699,13 +707,15 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
     def judge(i: int, cands: list[tuple[Any, ...]]) -> ItfCheckReport | None:
         for p, f in zip(props, fns):
             if not any(f(s) for s in cands):
-                return done(Verdict.VIOLATED, i, f"state {i}: {p.name} is violated ({p.reference or p.description})", i, p.name)
+                why = f"state {i}: {p.name} is violated ({p.reference or p.description})"
+                return done(Verdict.VIOLATED, i, why, i, p.name)
         return None
 
     first = states[0]
     cands = [s for s in m.start_states if first.matches(s)]
     if not cands:
-        return done(Verdict.VIOLATED, 0, f"state 0 is not a start state of {m.name}{_diff(m, first, m.start_states)}", 0)
+        why = f"state 0 is not a start state of {m.name}{_diff(m, first, m.start_states)}"
+        return done(Verdict.VIOLATED, 0, why, 0)
     bad = judge(0, cands)
     if bad is not None:
         return bad
@@ -804,7 +814,7 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
     except registry.RegistryError as e:
         raise TraceFormatError(p, 1, str(e)) from None
     params = {sp.name for sp in spec.parameters}
-    m = spec.build({k: v for k, v in header.scope.items() if k in params and isinstance(v, int) and not isinstance(v, bool)})
+    m = spec.build({k: v for k, v in header.scope.items() if k in params and _int_or_none(v) is not None})
     if header.start_state is not None:
         start = _decode_snapshot(m, header.start_state, p, 1)
         if isinstance(start, dict):
@@ -825,6 +835,7 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
         if name not in by_name:
             raise TraceFormatError(p, line, f"{m.name} has no action {ev.action}")
         snap = _decode_snapshot(m, ev.state, p, line) if ev.state is not None else None
+        shown = f"{ev.action}{json.dumps(ev.args, sort_keys=True)}"
         options = []
         for k in by_name[name]:
             if m.args_json_of(k, pre) != ev.args:
@@ -834,9 +845,7 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
                 continue
             if isinstance(snap, tuple) and post != snap:
                 continue
-            if isinstance(snap, dict) and any(
-                post[m.var_index(v)] != x for v, x in snap["given"].items()
-            ):
+            if isinstance(snap, dict) and any(post[m.var_index(v)] != x for v, x in snap["given"].items()):
                 continue
             options.append((k, post))
         if isinstance(snap, tuple) and not options:
@@ -844,17 +853,16 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
             # with the instance the name and arguments select (the ITF says what the file says)
             ks = [k for k in by_name[name] if m.args_json_of(k, pre) == ev.args]
             if not ks:
-                raise TraceFormatError(p, line, f"{ev.action}{json.dumps(ev.args, sort_keys=True)} is no action instance of {m.name}")
+                raise TraceFormatError(p, line, f"{shown} is no action instance of {m.name}")
             options = [(ks[0], snap)]
         if not options:
-            raise TraceFormatError(
-                p, line, f"{ev.action}{json.dumps(ev.args, sort_keys=True)} is not a step of {m.name} from the state before it"
-            )
+            raise TraceFormatError(p, line, f"{shown} is not a step of {m.name} from the state before it")
         if len({post for _, post in options}) > 1:
             raise TraceFormatError(p, line, f"{ev.action} leads to {len(options)} different states; record snapshots")
         steps.append(options[0])
         pre = options[0][1]
-    doc = states_to_itf(m, start, steps, created_by=f"ioakit trace --to-itf {Path(p).name}", seed=_int_or_none(header.seed))
+    by = f"ioakit trace --to-itf {Path(p).name}"
+    doc = states_to_itf(m, start, steps, created_by=by, seed=_int_or_none(header.seed))
     return m, doc
 
 
@@ -880,4 +888,3 @@ def _decode_snapshot(m: Any, j: Any, path: str, line: int) -> Any:
     if len(given) == len(m.variables):
         return tuple(given[n] for n in m.var_names)
     return {"given": given, "missing": set(m.var_names) - set(given)}
-
