@@ -67,6 +67,7 @@ __all__ = [
     "itf_states",
     "loads_itf",
     "read_itf",
+    "recorded_machine",
     "states_to_itf",
     "trace_file_to_itf",
     "write_itf",
@@ -512,6 +513,19 @@ def read_itf(path: str | Path) -> ItfTrace:
     return loads_itf(text, p)
 
 
+def recorded_machine(trace: ItfTrace) -> tuple[str | None, dict[str, int]]:
+    """The machine name and scope an ioakit-written trace records (``#meta.ioakit``), so that
+    ``ioakit trace OUT.itf.json`` needs no ``--machine``; ``(None, {})`` for another tool's file
+    (its ``#meta.source`` names a TLA+ or Quint file, not an ioakit machine)."""
+    info = trace.meta.get("ioakit")
+    if not isinstance(info, dict) or not isinstance(info.get("machine"), str):
+        return None, {}
+    scope = info.get("scope", {})
+    if not isinstance(scope, dict) or not all(_int_or_none(v) is not None for v in scope.values()):
+        raise ItfError(trace.path, '"#meta".ioakit.scope must be an object of integers')
+    return info["machine"], dict(scope)
+
+
 # -- decoding against a machine ----------------------------------------------------------------
 
 _UNKNOWN: Final = object()
@@ -656,7 +670,9 @@ class ItfCheckReport:
         if self.omitted:
             lines.append(f"  hidden variables not in the file (any value accepted): {', '.join(self.omitted)}")
         lines.append(f"  steps that are steps of {self.machine}: {self.steps_checked} of {max(self.states - 1, 0)}")
-        lines.append(f"  properties checked in every state: {', '.join(self.properties) or 'none'}")
+        props = self.properties
+        names = ", ".join(props) if len(props) <= 6 else f"{len(props)} ({props[0]} … {props[-1]})"
+        lines.append(f"  properties checked in every state: {names or 'none'}")
         if self.failure:
             lines.append(f"  {self.failure}")
         lines.append(f"verdict: {self.verdict.value}")
