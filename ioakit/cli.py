@@ -462,7 +462,8 @@ def _trace_itf(args: argparse.Namespace) -> int:
         m = registry.get_spec(name).build(scope)
     props = registry.default_properties(m)
     if args.invariants:
-        props = [*props, *load_invariant_file(m, args.invariants).properties]
+        have = {p.name for p in props}
+        props += [p for p in load_invariant_file(m, args.invariants).properties if p.name not in have]
     report = itf.check_itf(m, trace, props)
     _emit(args, report)
     return report.verdict.exit_code

@@ -600,7 +600,9 @@ def itf_states(m: Any, trace: ItfTrace) -> list[ItfState]:
 
 def _decode_picks(path: str, i: int, j: Any, family: Any) -> dict[str, Any] | None:
     """The ``Some`` picks of a state as concrete parameter values (by the family's parameter
-    types); without a known action they cannot be typed and are ignored."""
+    types); without a known action they cannot be typed and are ignored. A name that is no
+    parameter of the action is accepted only as ``None`` (Quint records every ``nondet`` of the
+    spec in every state)."""
     if not isinstance(j, dict):
         raise ItfError(path, f"expected a record of picks, got {_short(j)}", state=i, variable=NONDET_PICKS)
     if family is None:
@@ -609,6 +611,8 @@ def _decode_picks(path: str, i: int, j: Any, family: Any) -> dict[str, Any] | No
     out = {}
     for n, opt in j.items():
         if n not in types:
+            if opt == _none():  # Quint lists every nondet name of the spec, None where unused
+                continue
             raise ItfError(
                 path,
                 f"action {family.name} has no parameter {n!r} (parameters: {', '.join(types) or 'none'})",
