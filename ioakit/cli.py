@@ -460,11 +460,13 @@ def _trace_itf(args: argparse.Namespace) -> int:
         m = build_machine(name, args.scope, args.scope_file)
     else:  # the machine the file was written from, at its recorded scope
         m = registry.get_spec(name).build(scope)
-    props = registry.default_properties(m)
+    props, steps = registry.default_properties(m), []
     if args.invariants:
+        invs = load_invariant_file(m, args.invariants)
         have = {p.name for p in props}
-        props += [p for p in load_invariant_file(m, args.invariants).properties if p.name not in have]
-    report = itf.check_itf(m, trace, props)
+        props += [p for p in invs.properties if p.name not in have]
+        steps = list(getattr(invs, "step_properties", ()))
+    report = itf.check_itf(m, trace, props, steps)
     _emit(args, report)
     return report.verdict.exit_code
 

@@ -683,20 +683,29 @@ class ItfCheckReport:
         return "\n".join(lines)
 
 
-def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfCheckReport:
-    """Check that ``trace`` is an execution of ``m`` and that ``properties`` (explorer
-    ``Property`` objects) hold in each of its states.
+def check_itf(
+    m: Any, trace: ItfTrace, properties: Iterable[Any] = (), step_properties: Sequence[Any] = ()
+) -> ItfCheckReport:
+    """Check that ``trace`` is an execution of ``m``, that ``properties`` (explorer
+    ``Property`` objects) hold in each of its states and ``step_properties`` (an invariant file's
+    ``step`` items, ``ioakit.lang.steps.StepProperty``) on each of its steps.
 
     State 0 must be a start state; each later state must be reached from the one before by an
     enabled action instance (``m.compiled().successors``), of the recorded ``mbt::actionTaken``
     and with the recorded ``mbt::nondetPicks`` when the file has them. Hidden variables the
     file omits are matched against every value: the check keeps the set of machine states
     consistent with the file so far. A property is VIOLATED in a state when it is false in
-    every machine state consistent with it (with all variables given: in that state). The
-    first failure is reported by its state index."""
+    every machine state consistent with it (with all variables given: in that state), and not
+    judged (UNKNOWN) when it is false in only some of them. The first failure is reported by its
+    state index."""
     from ioakit.backends.codegen import compile_terms
 
     props = list(properties)
+    step_checks = None
+    if step_properties:
+        from ioakit.engines.steps import StepChecks
+
+        step_checks = StepChecks(m, step_properties)
     fns: list[Callable[[tuple[Any, ...]], Any]] = compile_terms(m, [p.term for p in props]) if props else []
     states = itf_states(m, trace)
     omitted = tuple(n for n in m.var_names if n not in trace.vars)
@@ -706,7 +715,7 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
         "machine": m.name,
         "scope": m.scope.as_dict(),
         "states": len(states),
-        "properties": tuple(p.name for p in props),
+        "properties": tuple(p.name for p in props) + tuple(sp.name for sp in step_properties),
         "omitted": omitted,
     }
     actions: list[str] = []
@@ -724,11 +733,16 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
             **base,
         )
 
+    undecided: list[tuple[int, str]] = []
+
     def judge(i: int, cands: list[tuple[Any, ...]]) -> ItfCheckReport | None:
         for p, f in zip(props, fns):
-            if not any(f(s) for s in cands):
+            held = [bool(f(s)) for s in cands]
+            if not any(held):
                 why = f"state {i}: {p.name} is violated ({p.reference or p.description})"
                 return done(Verdict.VIOLATED, i, why, i, p.name)
+            if not all(held):  # it depends on the values of hidden variables the file omits
+                undecided.append((i, p.name))
         return None
 
     first = states[0]
@@ -743,6 +757,7 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
         i = st.index
         nxt: dict[tuple[Any, ...], None] = {}
         cut, took = 0, ""
+        transitions: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]] = []
         tried: list[tuple[Any, ...]] = []
         for pre in cands:
             for k, post in succ(pre):
@@ -760,6 +775,8 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
                 if st.matches(post):
                     nxt[post] = None
                     took = took or a.name
+                    if step_checks is not None:
+                        transitions.append((k, pre, post))
         if not nxt:
             what = f" by {st.action}" if st.action else ""
             if st.picks:
@@ -784,9 +801,25 @@ def check_itf(m: Any, trace: ItfTrace, properties: Iterable[Any] = ()) -> ItfChe
             )
         actions.append(st.action or took)
         cands = list(nxt)
+        if step_checks is not None:
+            broken = [set(step_checks.broken(k, pre, post)) for k, pre, post in transitions]
+            for j, sp in enumerate(step_properties):
+                n = sum(1 for b in broken if j in b)
+                if n == len(broken):
+                    why = f"state {i}: the step into it violates {sp.name} ({sp.reference or sp.description})"
+                    return done(Verdict.VIOLATED, i - 1, why, i, sp.name)
+                if n:
+                    undecided.append((i, sp.name))
         bad = judge(i, cands)
         if bad is not None:
             return bad
+    if undecided:
+        i, name = undecided[0]
+        why = (
+            f"state {i}: {name} holds in some but not all states of {m.name} consistent with the file "
+            f"(it depends on the omitted hidden variables {', '.join(omitted)}); not judged"
+        )
+        return done(Verdict.UNKNOWN, len(states) - 1, why, i, name)
     return done(Verdict.OK, len(states) - 1)
 
 

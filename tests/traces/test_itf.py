@@ -445,3 +445,47 @@ def test_cli_check_writes_the_shortest_counterexample(tmp_path: Path, capsys: An
     assert [len(s["queue"]) for s in doc["states"]] == [0, 0, 0, 1, 2]  # two bcasts, two to-orders
     code, stdout, _ = run(capsys, "trace", str(out), "--invariants", str(inv), "--json")
     assert code == 1 and json.loads(stdout)["failed_state"] == 4
+
+
+def test_a_property_that_depends_on_omitted_hidden_values_is_not_judged(tmp_path: Path) -> None:
+    import dataclasses
+
+    from ioakit.invariants import load_invariants
+
+    m, doc = to_run()
+    # TO-machine with `next` hidden: a brcv changes only `next`, so a file without `next` and
+    # without the action taken leaves open which processor received
+    hidden = dataclasses.replace(m, hidden_vars=m.hidden_vars | {"next"})
+    blind = copy.deepcopy(doc)
+    blind["vars"] = ["queue", "pending"]
+    for s in blind["states"]:
+        for n in ("next", "inputs_issued", ACTION_TAKEN, NONDET_PICKS):
+            del s[n]
+    inv = tmp_path / "n.inv"
+    inv.write_text("machine TO-machine\ninvariant p1_first: next[p1] == 1\n")
+    props = load_invariants(inv, hidden).properties
+    first_brcv = next(i for i, s in enumerate(doc["states"]) if s[ACTION_TAKEN] == "brcv")
+    r = check_itf(hidden, loads_itf(json.dumps(blind)), props)
+    assert r.verdict is Verdict.UNKNOWN and r.failed_state == first_brcv, r.show()
+    assert "not judged" in r.failure
+    assert check_itf(hidden, loads_itf(json.dumps(blind))).verdict is Verdict.OK  # the steps themselves
+
+
+def test_step_items_of_an_invariant_file_are_judged_on_each_step(tmp_path: Path, capsys: Any) -> None:
+    from ioakit.invariants import load_invariants
+
+    m, doc = to_run()
+    inv = tmp_path / "s.inv"
+    inv.write_text(
+        "machine TO-machine\n"
+        "step next_grows: forall p in P: next'[p] >= next[p]\n"
+        "step no_order: not (action is to_order)\n"
+    )
+    invs = load_invariants(inv, m)
+    r = check_itf(m, loads_itf(json.dumps(doc)), [], invs.step_properties)
+    first = next(i for i, s in enumerate(doc["states"]) if s[ACTION_TAKEN] == "to_order")
+    assert r.verdict is Verdict.VIOLATED and r.failed_state == first and r.failed_property == "no_order", r.show()
+    out = tmp_path / "run.itf.json"
+    write_itf(out, doc)
+    code, stdout, _ = run(capsys, "trace", str(out), "--invariants", str(inv), "--json")
+    assert code == 1 and json.loads(stdout)["failed_property"] == "no_order"
