@@ -407,11 +407,17 @@ def write_itf(path: str | Path, doc: Mapping[str, Any], *, force: bool = False) 
     if p.exists() and not force:
         raise UserError(f"{p} exists; not overwriting it (use --force)")
     text = dumps_itf(doc)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:  # no such directory, not writable: the user's path, said as an input error
+        raise UserError(f"{p}: cannot write there ({e.strerror})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
         os.replace(tmp, p)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{p}: cannot write there ({e.strerror})") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -489,3 +489,17 @@ def test_step_items_of_an_invariant_file_are_judged_on_each_step(tmp_path: Path,
     write_itf(out, doc)
     code, stdout, _ = run(capsys, "trace", str(out), "--invariants", str(inv), "--json")
     assert code == 1 and json.loads(stdout)["failed_property"] == "no_order"
+
+
+def test_writing_refuses_to_overwrite_and_reports_a_bad_directory(tmp_path: Path) -> None:
+    _, doc = to_run()
+    out = tmp_path / "a.itf.json"
+    write_itf(out, doc)
+    before = out.read_text()
+    with pytest.raises(UserError, match="exists"):
+        write_itf(out, {"vars": [], "states": []})
+    assert out.read_text() == before
+    write_itf(out, doc, force=True)
+    assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["a.itf.json"]  # no temp left
+    with pytest.raises(UserError, match="cannot write there"):
+        write_itf(tmp_path / "no" / "such" / "dir.itf.json", doc)
