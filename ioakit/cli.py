@@ -367,8 +367,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     if args.to_itf or args.machine or args.file.endswith(".json"):
         return _trace_itf(args)
-    if args.scope or args.scope_file or args.invariants:
-        raise UsageError("--scope, --scope-file and --invariants go with an ITF trace (--machine or FILE.json)")
+    if args.scope or args.scope_file or args.invariants or args.ignore_actions:
+        raise UsageError("--scope, --invariants and --ignore-actions go with an ITF trace (--machine or FILE.json)")
 
     try:
         header, events = read_trace(args.file)
@@ -466,7 +466,7 @@ def _trace_itf(args: argparse.Namespace) -> int:
         have = {p.name for p in props}
         props += [p for p in invs.properties if p.name not in have]
         steps = list(getattr(invs, "step_properties", ()))
-    report = itf.check_itf(m, trace, props, steps)
+    report = itf.check_itf(m, trace, props, steps, actions=not args.ignore_actions)
     _emit(args, report)
     return report.verdict.exit_code
 
@@ -815,6 +815,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--machine", help="ITF: the machine the trace must be an execution of (default: its #meta's)")
     _scope_args(p)
     p.add_argument("--invariants", metavar="FILE", help="ITF: also check this invariant file in every state")
+    p.add_argument(
+        "--ignore-actions", action="store_true", help="ITF: ignore mbt::actionTaken/nondetPicks (any action may step)"
+    )
     p.add_argument("--to-itf", metavar="OUT", help="convert the ioakit trace FILE to an ITF trace OUT")
     p.add_argument("--force", action="store_true", help="overwrite --to-itf's file if it exists")
 

@@ -558,12 +558,13 @@ class ItfState:
         return all(v is _UNKNOWN or v == x for v, x in zip(self.values, s))
 
 
-def itf_states(m: Any, trace: ItfTrace) -> list[ItfState]:
+def itf_states(m: Any, trace: ItfTrace, *, actions: bool = True) -> list[ItfState]:
     """Decode every state of ``trace`` against machine ``m``'s schema.
 
     Every variable of ``m`` must be in ``vars``, except hidden ones (ioakit's environment
     counters, which a file written elsewhere does not know); a variable ``m`` does not have is
-    an error, except Quint's ``mbt::`` variables, which give the action taken."""
+    an error, except Quint's ``mbt::`` variables, which give the action taken (ignored with
+    ``actions=False``: a Quint spec whose actions are named otherwise than ``m``'s)."""
     path = trace.path
     known = set(m.var_names)
     extra = [n for n in trace.vars if n not in known and n not in MBT_VARS]
@@ -585,7 +586,7 @@ def itf_states(m: Any, trace: ItfTrace) -> list[ItfState]:
             except _ValueError as e:
                 raise ItfError(path, f"{n}{e.at}: {e.message}" if e.at else e.message, state=i, variable=n) from None
         action, picks = None, None
-        if ACTION_TAKEN in s:
+        if ACTION_TAKEN in s and actions:
             action = s[ACTION_TAKEN]
             if not isinstance(action, str):
                 raise ItfError(path, f"expected an action name, got {_short(action)}", state=i, variable=ACTION_TAKEN)
@@ -598,7 +599,7 @@ def itf_states(m: Any, trace: ItfTrace) -> list[ItfState]:
                     state=i,
                     variable=ACTION_TAKEN,
                 )
-        if NONDET_PICKS in s and i > 0:
+        if NONDET_PICKS in s and i > 0 and actions:
             picks = _decode_picks(path, i, s[NONDET_PICKS], families.get(action) if action else None)
         out.append(ItfState(i, tuple(vals), action if i > 0 else None, picks))
     return out
@@ -690,7 +691,12 @@ class ItfCheckReport:
 
 
 def check_itf(
-    m: Any, trace: ItfTrace, properties: Iterable[Any] = (), step_properties: Sequence[Any] = ()
+    m: Any,
+    trace: ItfTrace,
+    properties: Iterable[Any] = (),
+    step_properties: Sequence[Any] = (),
+    *,
+    actions: bool = True,
 ) -> ItfCheckReport:
     """Check that ``trace`` is an execution of ``m``, that ``properties`` (explorer
     ``Property`` objects) hold in each of its states and ``step_properties`` (an invariant file's
@@ -703,7 +709,8 @@ def check_itf(
     consistent with the file so far. A property is VIOLATED in a state when it is false in
     every machine state consistent with it (with all variables given: in that state), and not
     judged (UNKNOWN) when it is false in only some of them. The first failure is reported by its
-    state index."""
+    state index. With ``actions=False`` the recorded actions are ignored (any enabled action may
+    take each step)."""
     from ioakit.backends.codegen import compile_terms
 
     props = list(properties)
@@ -713,7 +720,7 @@ def check_itf(
 
         step_checks = StepChecks(m, step_properties)
     fns: list[Callable[[tuple[Any, ...]], Any]] = compile_terms(m, [p.term for p in props]) if props else []
-    states = itf_states(m, trace)
+    states = itf_states(m, trace, actions=actions)
     omitted = tuple(n for n in m.var_names if n not in trace.vars)
     succ = m.compiled().successors
     base: dict[str, Any] = {

@@ -503,3 +503,17 @@ def test_writing_refuses_to_overwrite_and_reports_a_bad_directory(tmp_path: Path
     assert out.read_text() == before and [p.name for p in tmp_path.iterdir()] == ["a.itf.json"]  # no temp left
     with pytest.raises(UserError, match="cannot write there"):
         write_itf(tmp_path / "no" / "such" / "dir.itf.json", doc)
+
+
+def test_recorded_actions_can_be_ignored(tmp_path: Path, capsys: Any) -> None:
+    m, doc = to_run()
+    renamed = copy.deepcopy(doc)
+    for s in renamed["states"][1:]:
+        s[ACTION_TAKEN] = "Step"  # a Quint spec's own action name
+    with pytest.raises(ItfError, match="no action 'Step'"):
+        check_itf(m, loads_itf(json.dumps(renamed)))
+    assert check_itf(m, loads_itf(json.dumps(renamed)), actions=False).verdict is Verdict.OK
+    out = tmp_path / "r.itf.json"
+    write_itf(out, renamed)
+    assert run(capsys, "trace", str(out))[0] == 2
+    assert run(capsys, "trace", str(out), "--ignore-actions")[0] == 0
