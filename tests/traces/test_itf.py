@@ -210,7 +210,7 @@ def test_simulated_runs_round_trip_and_check(name: str, scope: dict[str, int]) -
 
 
 @settings(max_examples=15, deadline=None)
-@given(seed=st.integers(0, 10**6), which=st.sampled_from(MACHINES[:2]))
+@given(seed=st.integers(0, 10**6), which=st.sampled_from(MACHINES[:3]))
 def test_random_runs_round_trip(seed: int, which: tuple[str, dict[str, int]]) -> None:
     ex = simulated(*which, seed=seed, steps=10)
     trace = loads_itf(dumps_itf(execution_to_itf(ex)))
@@ -517,3 +517,16 @@ def test_recorded_actions_can_be_ignored(tmp_path: Path, capsys: Any) -> None:
     write_itf(out, renamed)
     assert run(capsys, "trace", str(out))[0] == 2
     assert run(capsys, "trace", str(out), "--ignore-actions")[0] == 0
+
+
+def test_converting_a_trace_that_is_no_execution_is_located_by_line(tmp_path: Path) -> None:
+    lines = (EXAMPLES / "to-machine-trace.jsonl").read_text().splitlines()
+    del lines[3]  # the first to-order: the brcv of a2 (now line 5) finds an empty queue
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines) + "\n")
+    with pytest.raises(UserError, match=r"bad.jsonl:5: brcv\{.*\} is not a step of TO-machine"):
+        trace_file_to_itf(bad)
+    unknown = tmp_path / "unknown.jsonl"
+    unknown.write_text(lines[0].replace("TO-machine", "No-such-machine") + "\n")
+    with pytest.raises(UserError, match=r"unknown\.jsonl:1:"):
+        trace_file_to_itf(unknown)
