@@ -195,6 +195,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
+    _refuse_existing_itf(args)
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
     r = (
@@ -234,6 +235,12 @@ def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Na
     else:
         print(f"shrunk to {len(found.run)} steps ({found.message}); reproducer:")
         print(found.reproducer())
+
+
+def _refuse_existing_itf(args: argparse.Namespace) -> None:
+    """``--itf OUT`` naming an existing file without ``--force``: refused before any work."""
+    if args.itf and not args.force and os.path.exists(args.itf):
+        raise UsageError(f"{args.itf} exists; not overwriting it (use --force)")
 
 
 def _write_itf(
@@ -482,6 +489,7 @@ def load_invariant_file(m: Machine, path: str) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     from ioakit.invariants import check_invariants
 
+    _refuse_existing_itf(args)
     m = _build_reporting_cost(args)
     invs = load_invariant_file(m, args.file)
     report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
