@@ -196,17 +196,20 @@ def cmd_explore(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
+    _refuse_existing_itf(args)
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
     r = (
         Explorer(m)
         .check(props)
         .allow_bound_hits(args.allow_bound_hits)
-        .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record))
+        .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record or args.itf))
     )
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         spec = registry.get_spec(args.machine)
         _record_runs(m, r, args.record, spec if getattr(spec, "history_automaton", None) else None)
+    if args.itf and not r.interrupted:
+        _write_itf(args, "ioakit simulate", r.results, r.executions[0] if r.executions else None, seed=r.seed)
     _emit(args, r)
     if args.shrink and not args.json and r.verdict is Verdict.VIOLATED and not r.interrupted:
         _shrink(m, props, r, args)
@@ -233,6 +236,29 @@ def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Na
     else:
         print(f"shrunk to {len(found.run)} steps ({found.message}); reproducer:")
         print(found.reproducer())
+
+
+def _refuse_existing_itf(args: argparse.Namespace) -> None:
+    """``--itf OUT`` naming an existing file without ``--force``: refused before any work."""
+    if args.itf and not args.force and os.path.exists(args.itf):
+        raise UsageError(f"{args.itf} exists; not overwriting it (use --force)")
+
+
+def _write_itf(
+    args: argparse.Namespace, by: str, results: Sequence[Any], fallback: Any, seed: int | None = None
+) -> None:
+    """``--itf FILE``: the counterexample of the first violated property as an ITF trace
+    (``traces/ITF.md``), else ``fallback`` (``simulate``: run 0); a note on stderr says which."""
+    from ioakit.traces.itf import execution_to_itf, write_itf
+
+    bad = next((x for x in results if getattr(x, "counterexample", None) is not None), None)
+    ex = bad.counterexample if bad is not None else fallback
+    if ex is None:
+        print(f"{by}: no counterexample, so no ITF trace written to {args.itf}", file=sys.stderr)
+        return
+    what = f"the counterexample to {bad.name}" if bad is not None else "run 0"
+    write_itf(args.itf, execution_to_itf(ex, created_by=by, description=f"{what} of {by}", seed=seed), force=args.force)
+    print(f"{by}: wrote {args.itf} (ITF, {len(ex) + 1} states: {what})", file=sys.stderr)
 
 
 def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any = None) -> None:
@@ -414,6 +440,11 @@ def _render_cti(args: argparse.Namespace, m: Machine, data: dict[str, Any]) -> i
 def cmd_trace(args: argparse.Namespace) -> int:
     from ioakit.traces import TraceFormatError, read_trace
 
+    if args.to_itf or args.machine or args.file.endswith(".json"):
+        return _trace_itf(args)
+    if args.scope or args.scope_file or args.invariants or args.ignore_actions:
+        raise UsageError("--scope, --invariants and --ignore-actions go with an ITF trace (--machine or FILE.json)")
+
     try:
         header, events = read_trace(args.file)
     except OSError as e:  # not an ioakit error: the file system's, said as an input error
@@ -481,6 +512,40 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return verdict.exit_code
 
 
+def _trace_itf(args: argparse.Namespace) -> int:
+    """``ioakit trace FILE.jsonl --to-itf OUT`` (an ioakit trace file to ITF) and ``ioakit trace
+    FILE.itf.json [--machine M]`` (is the ITF trace an execution of M whose states satisfy M's
+    default properties and ``--invariants``?): ``ioakit.traces.itf``."""
+    from ioakit.traces import itf
+
+    if args.to_itf:
+        if args.machine or args.scope or args.scope_file or args.invariants:
+            raise UsageError("--to-itf converts an ioakit trace file, whose header names machine and scope")
+        m, doc = itf.trace_file_to_itf(args.file)
+        path = itf.write_itf(args.to_itf, doc, force=args.force)
+        data = {"file": args.file, "output": str(path), "machine": m.name, "states": len(doc["states"])}
+        _emit(args, SimpleReport(Verdict.OK, data, f"wrote {path} (ITF, {len(doc['states'])} states of {m.name})"))
+        return EXIT_OK
+    trace = itf.read_itf(args.file)
+    recorded, scope = itf.recorded_machine(trace)
+    name = args.machine or recorded
+    if name is None:
+        raise UsageError(f"{args.file}: the ITF trace does not say which ioakit machine it is of: give --machine")
+    if args.scope or args.scope_file or name != recorded:
+        m = build_machine(name, args.scope, args.scope_file)
+    else:  # the machine the file was written from, at its recorded scope
+        m = registry.get_spec(name).build(scope)
+    props, steps = registry.default_properties(m), []
+    if args.invariants:
+        invs = load_invariant_file(m, args.invariants)
+        have = {p.name for p in props}
+        props += [p for p in invs.properties if p.name not in have]
+        steps = list(getattr(invs, "step_properties", ()))
+    report = itf.check_itf(m, trace, props, steps, actions=not args.ignore_actions)
+    _emit(args, report)
+    return report.verdict.exit_code
+
+
 def load_invariant_file(m: Machine, path: str) -> Any:
     """Parse and type-check an invariant file (a path, or a shipped file's name) against ``m``;
     located errors are input errors (exit 2)."""
@@ -492,9 +557,12 @@ def load_invariant_file(m: Machine, path: str) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     from ioakit.invariants import check_invariants
 
+    _refuse_existing_itf(args)
     m = _build_reporting_cost(args)
     invs = load_invariant_file(m, args.file)
     report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
+    if args.itf:
+        _write_itf(args, "ioakit check", report.outcomes, None)
     _emit(args, report)
     return report.verdict.exit_code
 
@@ -759,6 +827,8 @@ def make_parser() -> argparse.ArgumentParser:
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
     p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
+    p.add_argument("--itf", metavar="OUT", help="write the first counterexample as an ITF trace (traces/ITF.md)")
+    p.add_argument("--force", action="store_true", help="overwrite --itf's file if it exists")
     _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
@@ -802,6 +872,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument(
+        "--itf", metavar="OUT", help="write the first violating run (else run 0) as an ITF trace (traces/ITF.md)"
+    )
+    p.add_argument("--force", action="store_true", help="overwrite --itf's file if it exists")
+    p.add_argument(
         "--shrink",
         action="store_true",
         help="on a violation, search Hypothesis-driven schedules and print the shrunk run as a reproducer",
@@ -809,8 +883,18 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-invariants", action="store_true")
     _bound_args(p)
 
-    p = sub.add_parser("trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md)")
-    p.add_argument("file")
+    p = sub.add_parser(
+        "trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md) or an ITF trace (traces/ITF.md)"
+    )
+    p.add_argument("file", help="an ioakit trace (.jsonl) or an ITF trace (.json, .itf.json)")
+    p.add_argument("--machine", help="ITF: the machine the trace must be an execution of (default: its #meta's)")
+    _scope_args(p)
+    p.add_argument("--invariants", metavar="FILE", help="ITF: also check this invariant file in every state")
+    p.add_argument(
+        "--ignore-actions", action="store_true", help="ITF: ignore mbt::actionTaken/nondetPicks (any action may step)"
+    )
+    p.add_argument("--to-itf", metavar="OUT", help="convert the ioakit trace FILE to an ITF trace OUT")
+    p.add_argument("--force", action="store_true", help="overwrite --to-itf's file if it exists")
 
     p = sub.add_parser(
         "render",

@@ -2,7 +2,8 @@
 
 See :mod:`ioakit.traces.format` for reading/writing JSON Lines traces and
 :mod:`ioakit.traces.fls.checkers` for the checkers of Fekete-Lynch-Shvartsman's Lemma 4.2
-(VS-machine) and TO-machine trace membership.
+(VS-machine) and TO-machine trace membership; :mod:`ioakit.traces.itf` reads, writes and checks
+ITF, the trace format of Apalache and Quint (``ITF.md``).
 """
 
 from ioakit.traces.fls.checkers import (
