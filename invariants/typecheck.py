@@ -59,6 +59,7 @@ from .core import (
     Core,
     CQuant,
     CStateVar,
+    IntRange,
     SubsetRange,
     TypeRange,
 )
@@ -125,6 +126,10 @@ class Schema:
     elements: Mapping[str, tuple[str, int]]
     families: Mapping[str, tuple[tuple[str, Type], ...]] = field(default_factory=dict)
     """Action families by name, with their parameters (for step items' ``on`` and ``action is``)."""
+    params: Mapping[str, int] = field(default_factory=dict)
+    """The scope's parameters and their values (integer constants of the instantiated scope:
+    ``max_inputs``, ``processors``); every other name wins over them, and ``scope.x`` always
+    means parameter ``x``."""
 
     @staticmethod
     def of(machine: Machine) -> Schema:
@@ -142,7 +147,16 @@ class Schema:
         for en in clash:
             del elements[en]
         families = {f.name: f.params for f in machine.families}
-        return Schema(machine.name, variables, derived, domains, dict(machine.decl.types), elements, families)
+        return Schema(
+            machine.name,
+            variables,
+            derived,
+            domains,
+            dict(machine.decl.types),
+            elements,
+            families,
+            machine.scope.as_dict(),
+        )
 
     def type_name(self, t: Type) -> str:
         """A scope-independent name for ``t`` (``G⊥``, ``Seq[M × P]``, ``views``, ``Int``)."""
@@ -263,6 +277,10 @@ class ArgBinding:
 
 Binding = BoundVar | ArgBinding
 Scope = Mapping[str, Binding]
+
+SCOPE = "scope"
+"""``scope.x``: the scope parameter ``x`` (when no state variable, derived variable or definition is
+called ``scope``)."""
 
 ACTION = "action"
 """The name of the step's action in a step item (``action is brcv``)."""
@@ -402,6 +420,9 @@ class Checker:
                 if n.name not in b:
                     self._resolve_only(n.name, n, b)
                 continue
+            if self._is_scope_ref(n, b):
+                self._scope_param(n)  # type: ignore[arg-type]
+                continue
             if isinstance(n, S.Primed):
                 raise self._primed_outside(n)
             if isinstance(n, S.Call) and n.func.name not in BUILTINS and n.func.name not in b:
@@ -431,6 +452,7 @@ class Checker:
             or name in sch.derived
             or name in sch.domains
             or name in sch.elements
+            or name in sch.params
         )
 
     def _resolve_callable(self, ident: S.Ident) -> None:
@@ -482,6 +504,7 @@ class Checker:
             *sch.variables,
             *sch.derived,
             *sch.domains,
+            *sch.params,
         ]
 
     def _unknown(self, name: str, node: S.Node, scope: Scope | set[str]) -> InvariantError:
@@ -602,7 +625,34 @@ class Checker:
         if name in sch.elements:
             dn, i = sch.elements[name]
             return CConst(EnumT(sch.domains[dn]), i, span=sp, text=tx)
+        if name in sch.params:
+            v = sch.params[name]
+            return CConst(IntT(v, v), v, span=sp, text=tx)
         raise self._unknown(node.name, node, scope)
+
+    def _is_scope_ref(self, e: S.Node, scope: Scope | frozenset[str]) -> bool:
+        """Whether ``e`` is ``scope.x``: ``scope`` not bound, nor a definition or a variable."""
+        return (
+            isinstance(e, S.FieldSel)
+            and isinstance(e.base, S.Name)
+            and e.base.name == SCOPE
+            and SCOPE not in scope
+            and not self._known_value(SCOPE)
+        )
+
+    def _scope_param(self, e: S.FieldSel) -> Core:
+        """``scope.x``: the value of scope parameter ``x`` at the instantiated scope."""
+        params = self.schema.params
+        if e.field not in params:
+            close = difflib.get_close_matches(e.field, list(params), n=2, cutoff=0.6)
+            hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            raise self.err(
+                f"{self.schema.machine_name} has no scope parameter `{e.field}`{hint} (scope parameters: "
+                f"{', '.join(params) or 'none'})",
+                e,
+            )
+        v = params[e.field]
+        return CConst(IntT(v, v), v, span=e.span, text=self.text(e))
 
     # -- definitions at use ---------------------------------------------------------------------
     def expand(self, d: DefinitionInfo, args: tuple[Core, ...], call: S.Node) -> Core:
@@ -889,6 +939,18 @@ class Checker:
             raise self.err(f"{what} is {self.a(bt)} record: select a field with `.name` or `.1`, `.2`", e)
         raise self.err(f"{what} is {self.a(bt)} value; only maps (m[k]) and sequences (s[i]) can be indexed", e)
 
+    def _Slice(self, e: S.Slice, scope: Scope, exp: Type | None) -> Core:
+        """``s[i..j]``: positions ``i`` to ``j`` of a sequence, 1-based and inclusive, clamped to
+        ``1..len(s)`` (λ when empty); the type of ``s``."""
+        base = self.check(e.base, scope)
+        if not isinstance(base.type, SeqT):
+            raise self.err(
+                f"{self.text(e.base)} is {self.a(base.type)} value; only sequences can be sliced (`s[i..j]`)", e
+            )
+        lo = self.expect_int(e.lo, scope, "the first position of a slice")
+        hi = self.expect_int(e.hi, scope, "the last position of a slice")
+        return self._op(e, "seq_slice", (base, lo, hi), base.type)
+
     def _bound_note(self, c: Core) -> tuple[Note, ...]:
         if isinstance(c, CBound):
             site = self._bind_site.get(id(c.var))
@@ -897,6 +959,8 @@ class Checker:
         return ()
 
     def _FieldSel(self, e: S.FieldSel, scope: Scope, exp: Type | None) -> Core:
+        if self._is_scope_ref(e, scope):
+            return self._scope_param(e)
         base = self.check(e.base, scope)
         bt = base.type
         if isinstance(bt, UnionT):  # ``m.summary``: the payload of that variant
@@ -1264,7 +1328,13 @@ class Checker:
             isinstance(r, S.Name) and r.name not in scope and (r.name in sch.types or r.name in TYPE_WORDS)
         )
         rng: Any
-        if b.mode == "in":
+        if isinstance(r, S.IntRange):
+            if b.mode != "in":
+                raise self.err(f"`subset` ranges over the subsets of a set; write `{name} in {self.text(r)}`", b)
+            lo = self.expect_int(r.lo, scope, "the lower bound of a range `a..b`")
+            hi = self.expect_int(r.hi, scope, "the upper bound of a range `a..b`")
+            vt, rng = INT, IntRange(lo, hi, r.span, self.source)
+        elif b.mode == "in":
             if is_type:
                 t = self.check_type(r if not isinstance(r, S.Name) else S.TypeName(r.name, span=r.span))
                 self._size_ok(t, b)
