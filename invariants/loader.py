@@ -46,6 +46,9 @@ class InvariantInfo:
     core: Core = field(repr=False)
     text: str = field(default="", repr=False)
     """The formula as written (whitespace collapsed)."""
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    """The file it is written in: the loaded file, or one it includes (``included``)."""
+    included: bool = False
 
     @builtins.property
     def line(self) -> int:
@@ -63,6 +66,8 @@ class StepInfo:
     step_property: StepProperty = field(repr=False)
     checked: CheckedStep = field(repr=False)
     text: str = field(default="", repr=False)
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    included: bool = False
 
     @builtins.property
     def line(self) -> int:
@@ -86,6 +91,16 @@ class InvariantSet:
     ast: S.File = field(repr=False)
     steps: list[StepInfo] = field(default_factory=list, repr=False)
     """The file's ``step`` items, in order (their ``StepProperty`` objects: ``step_properties``)."""
+    included_files: tuple[SourceFile, ...] = field(default=(), repr=False)
+    """The files ``include``d, directly or not, in the order they were first included."""
+
+    @property
+    def included(self) -> frozenset[str]:
+        """Names of the invariants and step items written in included files (``ioakit prove`` uses
+        them as support of the file's own invariants)."""
+        return frozenset(
+            [*(i.name for i in self.invariants if i.included), *(s.name for s in self.steps if s.included)]
+        )
 
     @property
     def step_properties(self) -> list[StepProperty]:
@@ -134,13 +149,15 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
             ) from None
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
-        return SourceFile(name, text)
+        return SourceFile(name, text, source)
     if not isinstance(source, str):
         raise TypeError(f"load_invariants needs a str (text) or a Path, got {type(source).__name__}")
     return SourceFile(filename or "<string>", source)
 
 
-def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) -> tuple[str, ...]:
+def _check_machine_line(
+    decl: S.MachineDecl, machine: Machine, src: SourceFile, included: bool = False
+) -> tuple[str, ...]:
     import difflib
 
     from ioakit.registry import machine_classes, user_machine_names
@@ -161,8 +178,9 @@ def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) 
             )
         names.append(known[n.lower()])
     if machine.name.lower() not in (n.lower() for n in names):
+        what = "this included file" if included else "this file"
         raise InvariantMachineError(
-            f"this file is about {', '.join(names)}, not {machine.name}; add {machine.name} to the `machine` line "
+            f"{what} is about {', '.join(names)}, not {machine.name}; add {machine.name} to the `machine` line "
             f"if the invariants are meant for it too",
             decl.span,
             src,
@@ -186,18 +204,109 @@ def load_invariants(source: str | Path, machine: Machine, *, filename: str | Non
         ) from None
 
 
+Item = S.Definition | S.InvariantDecl | S.StepDecl
+
+
+_Frame = tuple[Path | None, SourceFile, S.Include | None]
+
+
+@dataclass
+class _Includes:
+    """The items of a file with its ``include``s expanded in place (each file once), each item
+    with the file it is written in; ``origin`` says where each included file was included from."""
+
+    machine: Machine
+    items: list[tuple[Item, SourceFile]] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    origin: dict[int, Note] = field(default_factory=dict)
+    """id of an included ``SourceFile`` -> the note "included from here" (at the ``include``)."""
+    done: set[Path] = field(default_factory=set)
+
+    def expand(self, src: SourceFile, ast: S.File, stack: list[_Frame]) -> None:
+        """Append the items of ``ast`` (in ``src``), expanding its includes; ``stack`` holds the
+        files being included (resolved path, source, the include), for cycles."""
+        for item in ast.items:
+            if not isinstance(item, S.Include):
+                self.items.append((item, src))
+                continue
+            try:
+                path = _resolve_include(item, src)
+            except InvariantError as e:
+                raise self.note(e) from None
+            key = path.resolve()
+            on_stack = [k for k, _, _ in stack]
+            if key in on_stack:
+                chain = [s.name for _, s, _ in stack[on_stack.index(key) :]]
+                raise self.note(
+                    InvariantFileError(f"include cycle: {' → '.join([*chain, chain[0]])}", item.path_span, src)
+                )
+            if key in self.done:  # included already (a diamond): its items are in once
+                continue
+            self.done.add(key)
+            sub = read_source(path, str(path))
+            self.origin[id(sub)] = Note("included here", item.span, src)
+            self.files.append(sub)
+            try:
+                sub_ast = parse(sub)
+                _check_machine_line(sub_ast.machine, self.machine, sub, included=True)
+            except InvariantError as e:
+                raise self.note(e) from None
+            self.expand(sub, sub_ast, [*stack, (key, sub, item)])
+
+    def note(self, e: InvariantError) -> InvariantError:
+        """``e`` with "included from" notes, when it is located in an included file."""
+        src = e.source
+        seen: set[int] = set()
+        while src is not None and id(src) in self.origin and id(src) not in seen:
+            seen.add(id(src))
+            n = self.origin[id(src)]
+            e.with_note(n)
+            src = n.source
+        return e
+
+
+def _resolve_include(item: S.Include, src: SourceFile) -> Path:
+    """The file ``include "ref"`` names: a path relative to the including file's folder (the
+    current folder for a text without a file), else a shipped file of that name."""
+    ref = item.path
+    base = src.path.parent if src.path is not None else Path.cwd()
+    path = base / ref
+    if ref and path.is_file():
+        return path
+    from ioakit.errors import UserError
+    from ioakit.registry import invariant_file
+
+    try:
+        return invariant_file(ref)
+    except UserError:
+        from ioakit.registry import invariant_files
+
+        shipped = ", ".join(sorted(invariant_files()))
+        raise InvariantFileError(
+            f"cannot include `{ref}`: no file {path} and no shipped invariant file of that name (shipped: {shipped})",
+            item.path_span,
+            src,
+        ) from None
+
+
 def _load(src: SourceFile, machine: Machine) -> InvariantSet:
     ast = parse(src)
     names = _check_machine_line(ast.machine, machine, src)
+    inc = _Includes(machine)
+    top = src.path.resolve() if src.path is not None else None
+    if top is not None:
+        inc.done.add(top)
+    inc.expand(src, ast, [(top, src, None)])
     checker = Checker(Schema.of(machine), src)
-    for item in ast.items:
+    for item, _ in inc.items:
         if isinstance(item, S.Definition):
             checker.later.setdefault(item.name.name, item.name.span.line)
     sink = ErrorSink(src)
-    checked: list[tuple[S.InvariantDecl, Core]] = []
-    checked_steps: list[tuple[S.StepDecl, CheckedStep]] = []
-    seen: dict[str, S.InvariantDecl | S.StepDecl] = {}
-    for order, item in enumerate(ast.items):
+    checked: list[tuple[S.InvariantDecl, Core, SourceFile]] = []
+    checked_steps: list[tuple[S.StepDecl, CheckedStep, SourceFile]] = []
+    seen: dict[str, tuple[S.InvariantDecl | S.StepDecl, SourceFile]] = {}
+    for order, (item, isrc) in enumerate(inc.items):
+        checker.source = isrc
         try:
             if isinstance(item, S.Definition):
                 checker.later.pop(item.name.name, None)
@@ -208,51 +317,73 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
                     raise
                 continue
             if item.name.name in seen:
+                first, fsrc = seen[item.name.name]
                 raise InvariantTypeError(
                     f"{'step' if isinstance(item, S.StepDecl) else 'invariant'} `{item.name.name}` is declared twice",
                     item.name.span,
-                    src,
-                    (Note("first declared here", seen[item.name.name].name.span),),
+                    isrc,
+                    (Note("first declared here", first.name.span, fsrc),),
                 )
-            seen[item.name.name] = item
+            seen[item.name.name] = (item, isrc)
             checker.budget.nodes = 0
             if isinstance(item, S.StepDecl):
-                checked_steps.append((item, checker.check_step(item)))
+                checked_steps.append((item, checker.check_step(item), isrc))
                 continue
             body = checker.expect_bool(item.body, {}, f"invariant `{item.name.name}`")
-            checked.append((item, body))
+            checked.append((item, body, isrc))
         except CascadeError:
             pass
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
+    checker.source = src
     sink.raise_if_any()
     comp = Compiler(machine, src)
     props: list[Property] = []
     infos: list[InvariantInfo] = []
-    for item, body in checked:
+    for item, body, isrc in checked:
+        comp.source = isrc
         try:
             p = comp.property(item.name.name, body, item.reference, item.description)
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
             continue
         props.append(p)
         infos.append(
             InvariantInfo(
-                item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src)
+                item.name.name,
+                item.reference,
+                item.description,
+                item.span,
+                p,
+                body,
+                item.body.span.text(isrc),
+                isrc,
+                isrc is not src,
             )
         )
     steps: list[StepInfo] = []
-    for sitem, st in checked_steps:
+    for sitem, st, isrc in checked_steps:
+        comp.source = isrc
         try:
             sp = comp.step_property(sitem.name.name, st, sitem.reference, sitem.description)
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
             continue
         steps.append(
-            StepInfo(sitem.name.name, sitem.reference, sitem.description, sitem.span, sp, st, sitem.body.span.text(src))
+            StepInfo(
+                sitem.name.name,
+                sitem.reference,
+                sitem.description,
+                sitem.span,
+                sp,
+                st,
+                sitem.body.span.text(isrc),
+                isrc,
+                isrc is not src,
+            )
         )
     sink.raise_if_any()
-    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast, steps)
+    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast, steps, tuple(inc.files))
 
 
 def lemma_file(name: str) -> Path:

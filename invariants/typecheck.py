@@ -254,6 +254,8 @@ class DefinitionInfo:
     core: Core | None = field(default=None, repr=False)
     type: Type | None = None
     type_text: str = ""
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    """The file the definition is written in (``include``: maybe not the file being loaded)."""
 
     @property
     def span(self) -> Span:
@@ -317,6 +319,8 @@ class Checker:
         self.budget = _Budget()
         self._visible = 1 << 62  # definitions with order < _visible may be used
         self._bind_site: dict[int, Span] = {}
+        self._bind_src: dict[int, SourceFile] = {}
+        """The file each binding site is in (a definition's parameters: the definition's file)."""
         self._defining = ""
         self.broken: set[str] = set()
         self.later: dict[str, int] = {}
@@ -349,7 +353,9 @@ class Checker:
         """Check a definition and make it visible to later items."""
         name = d.name.name
         if name in self.defs:
-            raise self.err(f"`{name}` is defined twice", d.name, Note("first definition here", self.defs[name].span))
+            first = self.defs[name]
+            note = Note("first definition here", first.span, first.source)
+            raise self.err(f"`{name}` is defined twice", d.name, note)
         self._check_fresh_name(name, d.name, what="definition")
         params: list[tuple[str, Type | None]] = []
         seen: dict[str, S.Param] = {}
@@ -361,7 +367,7 @@ class Checker:
             self._check_fresh_name(pn, p.name, what="parameter", scope={})
             params.append((pn, None if p.type is None else self.check_type(p.type, allow_infinite=True)))
         sig = name + ("(" + ", ".join(self.text(p) for p in d.params) + ")" if d.params or d.has_parens else "")
-        info = DefinitionInfo(name, tuple(params), d, order, sig)
+        info = DefinitionInfo(name, tuple(params), d, order, sig, source=self.source)
         self._visible = order
         self._defining = name
         try:
@@ -370,6 +376,7 @@ class Checker:
                 for (pn, t), p in zip(params, d.params):
                     v = BoundVar(pn, t, p.name.span)  # type: ignore[arg-type]
                     self._bind_site[id(v)] = p.name.span
+                    self._bind_src[id(v)] = self.source
                     sc[pn] = v
                 body = self.check(d.body, sc)
                 tname = self.tn(body.type)
@@ -382,6 +389,7 @@ class Checker:
                     core=body if not params else None,
                     type=body.type,
                     type_text=tname,
+                    source=self.source,
                 )
             else:
                 self._resolve_names(d.body, set(seen))
@@ -473,13 +481,13 @@ class Checker:
             raise self.err(
                 f"`{name}` is already bound here; choose another name for the {what}",
                 node,
-                *([Note(f"`{name}` is bound here", site)] if site else []),
+                *([Note(f"`{name}` is bound here", site, self._bind_src.get(id(scope[name])))] if site else []),
             )
         if what != "definition" and name in self.defs:
             raise self.err(
                 f"`{name}` is a definition; choose another name for the {what}",
                 node,
-                Note(f"`{name}` is defined here", self.defs[name].span),
+                Note(f"`{name}` is defined here", self.defs[name].span, self.defs[name].source),
             )
         if name in sch.variables:
             raise self.err(f"`{name}` is a state variable of {m}; choose another name for the {what}", node)
@@ -611,7 +619,7 @@ class Checker:
                 raise self.err(
                     f"`{name}` takes {len(d.params)} argument(s): write {d.signature()}",
                     node,
-                    Note("defined here", d.span),
+                    Note("defined here", d.span, d.source),
                 )
             return self.expand(d, (), node)
         if name in sch.variables:
@@ -665,19 +673,22 @@ class Checker:
                 raise self.err(
                     f"argument {i} of {d.name} must be {self.a(pt)}, got {self.tn(a.type)}",
                     call.args[i - 1] if isinstance(call, S.Call) else call,  # type: ignore[attr-defined]
-                    Note(f"{d.signature()} is defined here", d.span),
+                    Note(f"{d.signature()} is defined here", d.span, d.source),
                 )
             sc[pn] = ArgBinding(a)
-        saved = self._visible
+        saved, caller = self._visible, self.source
         self._visible = d.order
+        if d.source is not None:
+            self.source = d.source  # the body's spans are in the definition's file
         try:
             return self.check(d.ast.body, sc)
         except InvariantError as e:
-            if e.span is not None and d.span.start_pos <= e.span.start_pos <= d.span.end_pos:
-                e.with_note(Note(f"in this use of `{d.name}`", call.span))
+            inside = e.source is None or d.source is None or e.source is d.source
+            if inside and e.span is not None and d.span.start_pos <= e.span.start_pos <= d.span.end_pos:
+                e.with_note(Note(f"in this use of `{d.name}`", call.span, caller))
             raise
         finally:
-            self._visible = saved
+            self._visible, self.source = saved, caller
 
     # -- types ----------------------------------------------------------------------------------
     def check_type(self, t: S.TypeExpr, allow_infinite: bool = False) -> Type:
@@ -891,6 +902,7 @@ class Checker:
                 self._check_fresh_name(pn, ident, "parameter of the step's action", sc)
                 v = BoundVar(pn, ptypes[pn], ident.span)
                 self._bind_site[id(v)] = ident.span
+                self._bind_src[id(v)] = self.source
                 sc[pn] = v
                 params.append((pn, v))
         self.in_step, self._action = True, action
@@ -955,7 +967,8 @@ class Checker:
         if isinstance(c, CBound):
             site = self._bind_site.get(id(c.var))
             if site is not None:
-                return (Note(f"`{c.var.name}` is bound here, to {self.tn(c.var.type)}", site),)
+                src = self._bind_src.get(id(c.var))
+                return (Note(f"`{c.var.name}` is bound here, to {self.tn(c.var.type)}", site, src),)
         return ()
 
     def _FieldSel(self, e: S.FieldSel, scope: Scope, exp: Type | None) -> Core:
@@ -1021,7 +1034,7 @@ class Checker:
                 raise self.err(
                     f"{name} takes {len(d.params)} argument(s), got {len(e.args)}: write {d.signature()}",
                     e,
-                    Note("defined here", d.span),
+                    Note("defined here", d.span, d.source),
                 )
             args = []
             for (_, pt), a in zip(d.params, e.args):
@@ -1371,6 +1384,7 @@ class Checker:
                 vt, rng = sup.type, SubsetRange(sup.type, sup)
         var = BoundVar(name, vt, b.var.span)
         self._bind_site[id(var)] = b.var.span
+        self._bind_src[id(var)] = self.source
         return var, rng
 
     def _size_ok(self, t: Type, b: S.Binder) -> None:
