@@ -8,6 +8,7 @@ vacuity witnesses), ready for the explorer and for the Z3 prover, and one
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -243,7 +244,7 @@ class _Includes:
             if key in self.done:  # included already (a diamond): its items are in once
                 continue
             self.done.add(key)
-            sub = read_source(path, str(path))
+            sub = read_source(path, _display_name(item.path, path, src))
             self.origin[id(sub)] = Note("included here", item.span, src)
             self.files.append(sub)
             try:
@@ -263,6 +264,14 @@ class _Includes:
             e.with_note(n)
             src = n.source
         return e
+
+
+def _display_name(ref: str, path: Path, src: SourceFile) -> str:
+    """How messages name an included file: relative to the including file's name when found
+    relative to it (``lib/defs.inv``), else its path (a shipped file)."""
+    if src.path is not None and path == src.path.parent / ref:
+        return os.path.normpath(str(Path(src.name).parent / ref))
+    return str(path)
 
 
 def _resolve_include(item: S.Include, src: SourceFile) -> Path:
