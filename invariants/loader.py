@@ -291,8 +291,9 @@ def _resolve_include(item: S.Include, src: SourceFile) -> Path:
         from ioakit.registry import invariant_files
 
         shipped = ", ".join(sorted(invariant_files()))
+        shown = os.path.normpath(str(Path(src.name).parent / ref)) if src.path is not None else str(path)
         raise InvariantFileError(
-            f"cannot include `{ref}`: no file {path} and no shipped invariant file of that name (shipped: {shipped})",
+            f"cannot include `{ref}`: no file {shown} and no shipped invariant file of that name (shipped: {shipped})",
             item.path_span,
             src,
         ) from None
