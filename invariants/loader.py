@@ -288,12 +288,10 @@ def _resolve_include(item: S.Include, src: SourceFile) -> Path:
     try:
         return invariant_file(ref)
     except UserError:
-        from ioakit.registry import invariant_files
-
-        shipped = ", ".join(sorted(invariant_files()))
         shown = os.path.normpath(str(Path(src.name).parent / ref)) if src.path is not None else str(path)
         raise InvariantFileError(
-            f"cannot include `{ref}`: no file {shown} and no shipped invariant file of that name (shipped: {shipped})",
+            f"cannot include `{ref}`: no file {shown} and no shipped invariant file of that name (`ioakit list` "
+            f"shows the shipped files)",
             item.path_span,
             src,
         ) from None
