@@ -1,7 +1,7 @@
 """Loading an invariant file for one machine: parse, expand its ``include``s (each included file
 once, in place; cycles refused; each included file's ``machine`` line checked too), check the
-``machine`` line, type-check, compile. The result, an ``InvariantSet``, holds one ``explore.Property`` per invariant (with its
-vacuity witnesses), ready for the explorer and for the Z3 prover, and one
+``machine`` line, type-check, compile. The result, an ``InvariantSet``, holds one
+``explore.Property`` per invariant (with its vacuity witnesses), ready for the explorer and for the Z3 prover, and one
 ``ioakit.lang.steps.StepProperty`` per ``step`` item (``Explorer.check_steps``,
 ``Prover.check_steps``).
 """
@@ -195,8 +195,8 @@ def load_invariants(source: str | Path, machine: Machine, *, filename: str | Non
 
     ``source`` is the file's text (``str``) or its path (``Path``); ``filename`` is the name used
     in error messages. ``include "ref"`` is resolved relative to the path's folder (to the current
-    folder for a text), then as a shipped file's name. Raises an ``InvariantError`` subclass for any problem with the input —
-    never another exception — whose ``str()`` is the located message with a caret.
+    folder for a text), then as a shipped file's name. Raises an ``InvariantError`` subclass for
+    any problem with the input — never another exception — whose ``str()`` is the located message with a caret.
     """
     src = read_source(source, filename)
     try:
