@@ -118,6 +118,10 @@ def test_delivered_prefix_is_checked_and_proved_with_lemma_4_1_included(tmp_path
     assert {i["status"] for i in ind["invariants"]} == {"proved"}
     assert main(["prove", "VS-machine", str(f), "--bmc", "5"]) == 0
     capsys.readouterr()
+    # naming the included file again as --support adds nothing twice
+    assert main(["prove", "VS-machine", str(f), "--support", "vs_lemma_4_1", "--json"]) == 0
+    ind = json.loads(capsys.readouterr().out)["induction"]
+    assert ind["support"] == [f"lemma_4_1_{i}" for i in range(1, 15)]
 
 
 def test_a_false_delivered_prefix_claim_is_found(vs) -> None:
