@@ -728,7 +728,13 @@ class InductionResult:
     machine; VIOLATED for CTIs or a start state violating an item); ``outcome`` says which, and
     ``verdict`` — derived from ``outcome`` alone (``Outcome.verdict``) — what it means for the
     invariants: OK proved, VIOLATED false in a start state, UNKNOWN otherwise (a CTI is not a
-    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers)."""
+    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers).
+
+    Per item, ``status`` says what is established: ``proved`` only when the whole conjunction is
+    inductive; ``preserved`` (with ``given``, what it was assumed with) when every step from the
+    states satisfying all the items keeps it but the conjunction is not inductive — nothing is
+    proved of it then (a false invariant may be preserved given another false one); else its
+    ``outcome``. ``show()`` and ``to_json()`` label items so."""
 
     machine: str
     scope: dict[str, int]
