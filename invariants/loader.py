@@ -246,7 +246,12 @@ class _Includes:
             if key in self.done:  # included already (a diamond): its items are in once
                 continue
             self.done.add(key)
-            sub = read_source(path, _display_name(item.path, path, src))
+            try:
+                sub = read_source(path, _display_name(item.path, path, src))
+            except InvariantFileError as e:  # unreadable, not UTF-8: located at the include
+                raise self.note(
+                    InvariantFileError(f"cannot include `{item.path}`: {e.message}", item.path_span, src)
+                ) from None
             self.origin[id(sub)] = Note("included here", item.span, src)
             self.files.append(sub)
             try:

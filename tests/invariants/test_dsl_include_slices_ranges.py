@@ -193,6 +193,11 @@ def test_include_errors_name_both_places(tmp_path, vs) -> None:
     assert "other.inv:2:1: info: included here" in str(m.value)
     with pytest.raises(InvariantFileError, match=r"include cycle: self\.inv → self\.inv"):
         load_invariants(tmp_path / "self.inv", vs, filename="self.inv")
+    (tmp_path / "binary.inv").write_bytes(b"\xff\xfe")
+    (tmp_path / "uses_binary.inv").write_text('machine VS-machine\ninclude "binary.inv"\n')
+    with pytest.raises(InvariantFileError) as b:
+        load_invariants(tmp_path / "uses_binary.inv", vs, filename="uses_binary.inv")
+    assert str(b.value).startswith("uses_binary.inv:2:9: error: cannot include `binary.inv`: not a UTF-8 text file")
 
 
 def test_prove_only_an_included_invariant_and_support_by_name(tmp_path, capsys) -> None:
