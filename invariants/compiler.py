@@ -24,7 +24,7 @@ from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import StateProxy, Term
 from ioakit.lang.steps import StepProperty, act_of, post_var, step_vocabulary
-from ioakit.lang.types import BoolT, IntT, SchemaError, SetT
+from ioakit.lang.types import BoolT, IntT, SchemaError, SeqT, SetT
 
 from .core import (
     BoundVar,
@@ -106,13 +106,26 @@ def _positions(s: Term) -> Term:
 
 
 def _slice(s: Term, i: Term, j: Term) -> Term:
-    """s[i..j]: the entries of ``s`` at positions max(i, 1) to min(j, len(s)) (λ when that is
-    empty), spelt in term ops like ``take`` (one ``ite`` per position up to the capacity)."""
-    out = ir.seq_lit(s.type)
-    for k in range(1, s.type.maxlen + 1):
-        keep = ir.And(i <= ir.lift(k), ir.lift(k) <= j, ir.lift(k) <= ir.seq_len(s))
-        out = ir.ite(keep, ir.seq_append(out, ir.seq_at(s, k)), out)
-    return out
+    """s[i..j]: the entries of ``s`` at positions max(i, 1) to min(j, len(s)), in order (λ when
+    that is empty), spelt in term ops: with ``n`` = max(0, min(j, len(s)) - max(i, 1) + 1) entries
+    from ``st`` = max(i, 1), a balanced ``ite`` over the possible ``n`` whose leaves are sequence
+    literals ⟨s[st], …, s[st + n - 1]⟩. The term's depth grows with the logarithm of the capacity
+    (a chain of appends, as ``take``'s, would grow with the capacity itself)."""
+    st: SeqT = s.type  # type: ignore[assignment]
+    one = ir.lift(1)
+    start = ir.ite(i <= one, one, i)
+    stop = ir.ite(j <= ir.seq_len(s), j, ir.seq_len(s))
+    diff = ir.arith("add", ir.arith("sub", stop, start), one)
+    n = ir.ite(diff <= ir.lift(0), ir.lift(0), diff)
+    entries = [ir.seq_at(s, start if k == 0 else ir.arith("add", start, k)) for k in range(st.maxlen)]
+
+    def tree(lo: int, hi: int) -> Term:  # n is known to be in lo..hi
+        if lo == hi:
+            return ir.seq_lit(st, *entries[:lo])
+        mid = (lo + hi) // 2
+        return ir.ite(n <= ir.lift(mid), tree(lo, mid), tree(mid + 1, hi))
+
+    return tree(0, st.maxlen)
 
 
 MAX_RANGE_VALUES = 4096
