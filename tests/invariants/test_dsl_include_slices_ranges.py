@@ -288,3 +288,13 @@ invariant wrong: forall p in P: nextconfirm[p] == 1
         "states_from_members": "holds",
         "wrong": "violated",
     }
+
+
+def test_slices_of_long_sequences_compile_shallow() -> None:
+    """A slice is a balanced choice over its length: a queue of capacity 60 is within the code
+    generator's depth limit (where a chain of appends, one per position, is not)."""
+    m = get_spec("TO-machine").build({"max_inputs": 60})
+    invs = load_invariants("machine TO-machine\ninvariant a: forall p in P: queue[1..next[p] - 1] <= queue\n", m)
+    from ioakit.invariants.compiler import MAX_TERM_DEPTH, term_depth
+
+    assert term_depth(invs.properties[0].term) < MAX_TERM_DEPTH // 2
