@@ -298,3 +298,14 @@ def test_slices_of_long_sequences_compile_shallow() -> None:
     from ioakit.invariants.compiler import MAX_TERM_DEPTH, term_depth
 
     assert term_depth(invs.properties[0].term) < MAX_TERM_DEPTH // 2
+
+
+def test_a_derived_variable_hides_the_scope_parameter_of_its_name() -> None:
+    """VStoTO-system has both a scope parameter ``quorums`` (0 = majorities) and a derived variable
+    ``quorums`` (the quorum system, a set of sets): the variable wins, ``scope.quorums`` is the
+    parameter."""
+    m = get_spec("VStoTO-system").build({})
+    text = "machine VStoTO-system\ninvariant q: scope.quorums == 0 and P in quorums and card(quorums) >= 1\n"
+    assert statuses(m, text) == {"q": "holds"}
+    with pytest.raises(InvariantTypeError, match="cannot compare a Set\\[Set\\[P\\]\\] value with an Int value"):
+        load_invariants("machine VStoTO-system\ninvariant q: quorums == 0\n", m)
