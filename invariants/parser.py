@@ -213,6 +213,14 @@ class _ToAST(Transformer):
     def not_member(self, meta: Any, ch: list[Any]) -> S.Binary:
         return self._bin(meta, "not in", ch[0], ch[1])
 
+    def in_range(self, meta: Any, ch: list[Any]) -> S.InRange:
+        rng = S.IntRange(ch[1], ch[2], span=_span_of(ch[1]).to(_span_of(ch[2])))
+        return S.InRange(ch[0], rng, span=_span_of(meta))
+
+    def not_in_range(self, meta: Any, ch: list[Any]) -> S.InRange:
+        rng = S.IntRange(ch[1], ch[2], span=_span_of(ch[1]).to(_span_of(ch[2])))
+        return S.InRange(ch[0], rng, True, span=_span_of(meta))
+
     def subset(self, meta: Any, ch: list[Any]) -> S.Binary:
         return self._bin(meta, "subset", ch[0], ch[1])
 

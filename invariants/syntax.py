@@ -177,6 +177,15 @@ class IntRange(Node):
 
 
 @dataclass(frozen=True)
+class InRange(Node):
+    """``x in a..b`` as a formula: ``a <= x and x <= b`` (``negated``: ``x not in a..b``)."""
+
+    elem: Expr
+    range: IntRange
+    negated: bool = False
+
+
+@dataclass(frozen=True)
 class Binder(Node):
     """``x in R`` or ``S subset R`` inside a quantifier; ``R`` is an expression, a type or an
     integer range ``a..b``."""
@@ -230,6 +239,7 @@ Expr = (
     | IsTag
     | Unary
     | Binary
+    | InRange
     | Ite
     | Size
     | Quant

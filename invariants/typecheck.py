@@ -1206,6 +1206,14 @@ class Checker:
             return self._term_op(e, {"union": "set_union", "inter": "set_inter", "minus": "set_diff"}[op], (a, b))
         raise self.err(f"unknown operator `{op}`", e.op_span)  # not produced by the parser
 
+    def _InRange(self, e: S.InRange, scope: Scope, exp: Type | None) -> Core:
+        """``x in a..b``: ``a <= x and x <= b`` on integers (``not in``: its negation)."""
+        x = self.expect_int(e.elem, scope, "the left side of `in a..b`")
+        lo = self.expect_int(e.range.lo, scope, "the lower bound of a range `a..b`")
+        hi = self.expect_int(e.range.hi, scope, "the upper bound of a range `a..b`")
+        c = self._op(e, "and", (self._op(e, "le", (lo, x), BOOL), self._op(e, "le", (x, hi), BOOL)), BOOL)
+        return self._op(e, "not", (c,), BOOL) if e.negated else c
+
     def _order(self, e: S.Binary, scope: Scope) -> Core:
         a, b = self.check_pair(e.left, e.right, scope)
         at, bt = a.type, b.type

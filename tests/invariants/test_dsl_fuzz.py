@@ -360,6 +360,8 @@ bools = st.deferred(
         | st.builds("(exists! u@ in created: u@.id == {})".format, gids)
         | st.builds("(exists j@ in 0..3: j@ == {})".format, ints)
         | st.builds("(forall k@ in {}..{}: {})".format, ints, ints, bools)
+        | st.builds("({} in {}..{})".format, ints, ints, ints)
+        | st.builds("({} not in {}..{})".format, ints, ints, ints)
         | st.builds("(if {} then {} else {})".format, bools, bools, bools)
     )
 )

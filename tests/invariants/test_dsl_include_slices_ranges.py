@@ -220,6 +220,8 @@ invariant empty_range: not (exists i in 1..0: true)
 invariant state_bounds: forall g in G: sum(i in 1..len(queue[g]): 1) == len(queue[g])
 invariant entries: forall g in G: forall i in 1..len(queue[g]): queue[g][i] in queue[g]
 invariant false_one: forall g in G: forall i in 0..len(queue[g]): queue[g][i] in queue[g]
+invariant membership: forall p in P, g in G: next[p, g] in 1..len(queue[g]) + 1 and 0 not in 1..max_inputs
+invariant membership_false: forall p in P, g in G: next[p, g] in 2..len(queue[g]) + 1
 """
     got = statuses(vs, text)
     assert got == {
@@ -229,6 +231,8 @@ invariant false_one: forall g in G: forall i in 0..len(queue[g]): queue[g][i] in
         "state_bounds": "holds",
         "entries": "holds",
         "false_one": "violated",  # position 0 is out of range: not an entry of a non-empty queue
+        "membership": "holds",  # x in a..b as a formula: Lemma 4.1(10) and next >= 1
+        "membership_false": "violated",  # next[p, g] is 1 at the start
     }
 
 
