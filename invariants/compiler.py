@@ -24,7 +24,7 @@ from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import StateProxy, Term
 from ioakit.lang.steps import StepProperty, act_of, post_var, step_vocabulary
-from ioakit.lang.types import BoolT, IntT, SchemaError, SetT
+from ioakit.lang.types import BoolT, IntT, SchemaError, SeqT, SetT
 
 from .core import (
     BoundVar,
@@ -37,6 +37,7 @@ from .core import (
     Core,
     CQuant,
     CStateVar,
+    IntRange,
     SubsetRange,
     TypeRange,
 )
@@ -104,6 +105,33 @@ def _positions(s: Term) -> Term:
     return out
 
 
+def _slice(s: Term, i: Term, j: Term) -> Term:
+    """s[i..j]: the entries of ``s`` at positions max(i, 1) to min(j, len(s)), in order (λ when
+    that is empty), spelt in term ops: with ``n`` = max(0, min(j, len(s)) - max(i, 1) + 1) entries
+    from ``st`` = max(i, 1), a balanced ``ite`` over the possible ``n`` whose leaves are sequence
+    literals ⟨s[st], …, s[st + n - 1]⟩. The term's depth grows with the logarithm of the capacity
+    (a chain of appends, as ``take``'s, would grow with the capacity itself)."""
+    st: SeqT = s.type  # type: ignore[assignment]
+    one = ir.lift(1)
+    start = ir.ite(i <= one, one, i)
+    stop = ir.ite(j <= ir.seq_len(s), j, ir.seq_len(s))
+    diff = ir.arith("add", ir.arith("sub", stop, start), one)
+    n = ir.ite(diff <= ir.lift(0), ir.lift(0), diff)
+    entries = [ir.seq_at(s, start if k == 0 else ir.arith("add", start, k)) for k in range(st.maxlen)]
+
+    def tree(lo: int, hi: int) -> Term:  # n is known to be in lo..hi
+        if lo == hi:
+            return ir.seq_lit(st, *entries[:lo])
+        mid = (lo + hi) // 2
+        return ir.ite(n <= ir.lift(mid), tree(lo, mid), tree(mid + 1, hi))
+
+    return tree(0, st.maxlen)
+
+
+MAX_RANGE_VALUES = 4096
+"""Most integers one range ``a..b`` may expand over at a scope (as a quantifier over a type)."""
+
+
 def _set_op(op: str) -> Callable[[Term, Term], Term]:
     return lambda a, b: ir.set_op(op, a, b)
 
@@ -112,7 +140,7 @@ def _set_op(op: str) -> Callable[[Term, Term], Term]:
 # which lifts, simplifies (``not not x``, reads through a write) and types by the table; the
 # others are the DSL's sugar, spelt here in term ops: ``implies``, ``iff``, ``neg``, ``min``,
 # ``max``, ``head``, ``last``, ``contains`` (membership in a set, a bag or a sequence alike),
-# ``seq_take`` (take) and ``seq_dom`` (dom of a sequence).
+# ``seq_take`` (take), ``seq_slice`` (``s[i..j]``) and ``seq_dom`` (dom of a sequence).
 OPS: dict[str, Callable[..., Term]] = {
     "not": ir.Not,
     "and": lambda a, b: ir.And(a, b),
@@ -150,6 +178,7 @@ OPS: dict[str, Callable[..., Term]] = {
     "dom": ir.dom,
     "seq_dom": _positions,
     "seq_take": _take,
+    "seq_slice": _slice,
 }
 """core op -> the ``ir`` builder it stands for. ``field``, ``record``, ``set_lit``, ``union_is``
 and ``union_as`` also need the node's static data and are handled in ``Compiler``."""
@@ -196,6 +225,8 @@ class Compiler:
             return self.free(r.coll)
         if isinstance(r, SubsetRange):
             return self.free(r.sup)
+        if isinstance(r, IntRange):
+            return self.free(r.lo) | self.free(r.hi)
         return frozenset()
 
     # -- terms ----------------------------------------------------------------------------------
@@ -248,6 +279,8 @@ class Compiler:
             return [(None, ir.const(r.type, v)) for v in r.type.values()]
         if isinstance(r, CollRange):
             return ir.elements(self.term(r.coll, env), distinct=distinct)
+        if isinstance(r, IntRange):
+            return self._int_elements(r, env)
         sup = self.term(r.sup, env)
         out: list[tuple[Term | None, Term]] = []
         for v in r.type.values():
@@ -258,6 +291,37 @@ class Compiler:
                     out.append((None, s))
                 continue
             out.append((g, s))
+        return out
+
+    def _int_elements(self, r: IntRange, env: dict[int, Term]) -> list[tuple[Term | None, Term]]:
+        """The integers of ``lo..hi``: from the least value ``lo`` can take to the greatest ``hi``
+        can take at the scope (their terms' integer types; exact when constant), each guarded by
+        ``lo <= i <= hi`` unless that folds to true. More than ``MAX_RANGE_VALUES`` candidates is a
+        located error: the range is not finite enough at this scope."""
+        lo, hi = self.term(r.lo, env), self.term(r.hi, env)
+        lt, ht = lo.type, hi.type
+        assert isinstance(lt, IntT) and isinstance(ht, IntT)
+        first, last = lt.lo, ht.hi
+        if last - first + 1 > MAX_RANGE_VALUES:
+            what = ""
+            if not (lo.is_const and hi.is_const):
+                what = " (the least value of its lower bound to the greatest of its upper bound, at this scope)"
+            raise InvariantScopeError(
+                f"the range {first}..{last}{what} has {last - first + 1} integers; at most {MAX_RANGE_VALUES} "
+                f"are accepted: bound it by constants, scope parameters or lengths of sequences",
+                r.span,
+                r.source or self.source,
+            )
+        t = IntT(first, max(first, last))
+        out: list[tuple[Term | None, Term]] = []
+        for v in range(first, last + 1):
+            x = ir.const(t, v)
+            g = ir.And(lo <= x, x <= hi)
+            if g.is_const:
+                if g.value:
+                    out.append((None, x))
+                continue
+            out.append((g, x))
         return out
 
     def _quant(self, c: CQuant, env: dict[int, Term]) -> Term:
@@ -340,6 +404,8 @@ class Compiler:
             return reads_state(r.coll, dep)
         if isinstance(r, SubsetRange):
             return False  # the empty set is always a subset: never vacuous
+        if isinstance(r, IntRange):
+            return reads_state(r.lo, dep) or reads_state(r.hi, dep)
         return False
 
     # -- properties -----------------------------------------------------------------------------

@@ -99,7 +99,21 @@ class SubsetRange:
     sup: Core
 
 
-Range = TypeRange | CollRange | SubsetRange
+@dataclass(frozen=True, eq=False)
+class IntRange:
+    """The integers ``lo..hi`` (``forall i in 1..n: ...``). The compiler expands it over the least
+    value ``lo`` and the greatest value ``hi`` can take at the scope (their terms' integer types:
+    exact for constants), each value guarded by ``lo <= i <= hi``; ``span`` and ``source`` locate
+    the error when that is too many values."""
+
+    lo: Core
+    hi: Core
+    span: Span = field(default=NOWHERE, repr=False)
+    source: Any = field(default=None, repr=False)
+    """The ``SourceFile`` the range is written in (it may be a definition of an included file)."""
+
+
+Range = TypeRange | CollRange | SubsetRange | IntRange
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -143,6 +157,8 @@ def walk(root: Core) -> list[Core]:
                 stack.append(c.range.coll)
             elif isinstance(c.range, SubsetRange):
                 stack.append(c.range.sup)
+            elif isinstance(c.range, IntRange):
+                stack.extend((c.range.lo, c.range.hi))
     return out
 
 

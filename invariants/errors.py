@@ -15,6 +15,7 @@ No other exception type escapes the loader for bad input (the fuzz tests hold us
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from ioakit.errors import UserError
 
@@ -25,6 +26,8 @@ class SourceFile:
 
     name: str
     text: str
+    path: Path | None = field(default=None, compare=False)
+    """The file on disk, when read from one (``include`` paths are relative to its folder)."""
 
     def line(self, n: int) -> str:
         """Line ``n`` (1-based) without its newline; ``""`` past the end."""
@@ -65,6 +68,8 @@ class Note:
 
     message: str
     span: Span | None = None
+    source: SourceFile | None = None
+    """The file ``span`` is in, when not the error's own (an included file, or the file including it)."""
 
 
 class InvariantError(UserError):
@@ -125,10 +130,11 @@ class InvariantError(UserError):
             lines = [f"{name}:{sp.line}:{sp.column}: error: {self.message}"]
             lines += _excerpt(src, sp)
         for n in self.notes:
+            nm = n.source.name if n.source is not None else name
             if n.span is not None and n.span.line > 0:
-                lines.append(f"{name}:{n.span.line}:{n.span.column}: info: {n.message}")
+                lines.append(f"{nm}:{n.span.line}:{n.span.column}: info: {n.message}")
             else:
-                lines.append(f"{name}: info: {n.message}")
+                lines.append(f"{nm}: info: {n.message}")
         return "\n".join(lines)
 
     def __str__(self) -> str:

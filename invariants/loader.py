@@ -1,6 +1,7 @@
-"""Loading an invariant file for one machine: parse, check the ``machine`` line, type-check,
-compile. The result, an ``InvariantSet``, holds one ``explore.Property`` per invariant (with its
-vacuity witnesses), ready for the explorer and for the Z3 prover, and one
+"""Loading an invariant file for one machine: parse, expand its ``include``s (each included file
+once, in place; cycles refused; each included file's ``machine`` line checked too), check the
+``machine`` line, type-check, compile. The result, an ``InvariantSet``, holds one
+``explore.Property`` per invariant (with its vacuity witnesses), ready for the explorer and for the Z3 prover, and one
 ``ioakit.lang.steps.StepProperty`` per ``step`` item (``Explorer.check_steps``,
 ``Prover.check_steps``).
 """
@@ -8,6 +9,7 @@ vacuity witnesses), ready for the explorer and for the Z3 prover, and one
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +48,9 @@ class InvariantInfo:
     core: Core = field(repr=False)
     text: str = field(default="", repr=False)
     """The formula as written (whitespace collapsed)."""
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    """The file it is written in: the loaded file, or one it includes (``included``)."""
+    included: bool = False
 
     @builtins.property
     def line(self) -> int:
@@ -63,6 +68,8 @@ class StepInfo:
     step_property: StepProperty = field(repr=False)
     checked: CheckedStep = field(repr=False)
     text: str = field(default="", repr=False)
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    included: bool = False
 
     @builtins.property
     def line(self) -> int:
@@ -86,6 +93,16 @@ class InvariantSet:
     ast: S.File = field(repr=False)
     steps: list[StepInfo] = field(default_factory=list, repr=False)
     """The file's ``step`` items, in order (their ``StepProperty`` objects: ``step_properties``)."""
+    included_files: tuple[SourceFile, ...] = field(default=(), repr=False)
+    """The files ``include``d, directly or not, in the order they were first included."""
+
+    @property
+    def included(self) -> frozenset[str]:
+        """Names of the invariants and step items written in included files (``ioakit prove`` uses
+        them as support of the file's own invariants)."""
+        return frozenset(
+            [*(i.name for i in self.invariants if i.included), *(s.name for s in self.steps if s.included)]
+        )
 
     @property
     def step_properties(self) -> list[StepProperty]:
@@ -134,13 +151,15 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
             ) from None
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
-        return SourceFile(name, text)
+        return SourceFile(name, text, source)
     if not isinstance(source, str):
         raise TypeError(f"load_invariants needs a str (text) or a Path, got {type(source).__name__}")
     return SourceFile(filename or "<string>", source)
 
 
-def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) -> tuple[str, ...]:
+def _check_machine_line(
+    decl: S.MachineDecl, machine: Machine, src: SourceFile, included: bool = False
+) -> tuple[str, ...]:
     import difflib
 
     from ioakit.registry import machine_classes, user_machine_names
@@ -161,8 +180,9 @@ def _check_machine_line(decl: S.MachineDecl, machine: Machine, src: SourceFile) 
             )
         names.append(known[n.lower()])
     if machine.name.lower() not in (n.lower() for n in names):
+        what = "this included file" if included else "this file"
         raise InvariantMachineError(
-            f"this file is about {', '.join(names)}, not {machine.name}; add {machine.name} to the `machine` line "
+            f"{what} is about {', '.join(names)}, not {machine.name}; add {machine.name} to the `machine` line "
             f"if the invariants are meant for it too",
             decl.span,
             src,
@@ -176,8 +196,9 @@ def load_invariants(source: str | Path, machine: Machine, *, filename: str | Non
     ``source`` is the file's text (``str``) or its path (a ``Path``, or a ``str`` of one line
     without blanks that ends in ``.inv``: no invariant file's text looks like that, and reading
     such a path as text would only give a puzzling syntax error); ``filename`` is the name used
-    in error messages. Raises an ``InvariantError`` subclass for any problem with the input —
-    never another exception — whose ``str()`` is the located message with a caret.
+    in error messages. ``include "ref"`` is resolved relative to the path's folder (to the current
+    folder for a text), then as a shipped file's name. Raises an ``InvariantError`` subclass for
+    any problem with the input — never another exception — whose ``str()`` is the located message with a caret.
     """
     if isinstance(source, str) and source.endswith(".inv") and not any(c.isspace() for c in source):
         source = Path(source)
@@ -190,18 +211,121 @@ def load_invariants(source: str | Path, machine: Machine, *, filename: str | Non
         ) from None
 
 
+Item = S.Definition | S.InvariantDecl | S.StepDecl
+
+
+_Frame = tuple[Path | None, SourceFile, S.Include | None]
+
+
+@dataclass
+class _Includes:
+    """The items of a file with its ``include``s expanded in place (each file once), each item
+    with the file it is written in; ``origin`` says where each included file was included from."""
+
+    machine: Machine
+    items: list[tuple[Item, SourceFile]] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+    origin: dict[int, Note] = field(default_factory=dict)
+    """id of an included ``SourceFile`` -> the note "included from here" (at the ``include``)."""
+    done: set[Path] = field(default_factory=set)
+
+    def expand(self, src: SourceFile, ast: S.File, stack: list[_Frame]) -> None:
+        """Append the items of ``ast`` (in ``src``), expanding its includes; ``stack`` holds the
+        files being included (resolved path, source, the include), for cycles."""
+        for item in ast.items:
+            if not isinstance(item, S.Include):
+                self.items.append((item, src))
+                continue
+            try:
+                path = _resolve_include(item, src)
+            except InvariantError as e:
+                raise self.note(e) from None
+            key = path.resolve()
+            on_stack = [k for k, _, _ in stack]
+            if key in on_stack:
+                chain = [s.name for _, s, _ in stack[on_stack.index(key) :]]
+                raise self.note(
+                    InvariantFileError(f"include cycle: {' → '.join([*chain, chain[0]])}", item.path_span, src)
+                )
+            if key in self.done:  # included already (a diamond): its items are in once
+                continue
+            self.done.add(key)
+            try:
+                sub = read_source(path, _display_name(item.path, path, src))
+            except InvariantFileError as e:  # unreadable, not UTF-8: located at the include
+                raise self.note(
+                    InvariantFileError(f"cannot include `{item.path}`: {e.message}", item.path_span, src)
+                ) from None
+            self.origin[id(sub)] = Note("included here", item.span, src)
+            self.files.append(sub)
+            try:
+                sub_ast = parse(sub)
+                _check_machine_line(sub_ast.machine, self.machine, sub, included=True)
+            except InvariantError as e:
+                raise self.note(e) from None
+            self.expand(sub, sub_ast, [*stack, (key, sub, item)])
+
+    def note(self, e: InvariantError) -> InvariantError:
+        """``e`` with "included from" notes, when it is located in an included file."""
+        src = e.source
+        seen: set[int] = set()
+        while src is not None and id(src) in self.origin and id(src) not in seen:
+            seen.add(id(src))
+            n = self.origin[id(src)]
+            e.with_note(n)
+            src = n.source
+        return e
+
+
+def _display_name(ref: str, path: Path, src: SourceFile) -> str:
+    """How messages name an included file: relative to the including file's name when found
+    relative to it (``lib/defs.inv``), else its path (a shipped file)."""
+    if src.path is not None and path == src.path.parent / ref:
+        return os.path.normpath(str(Path(src.name).parent / ref))
+    return str(path)
+
+
+def _resolve_include(item: S.Include, src: SourceFile) -> Path:
+    """The file ``include "ref"`` names: a path relative to the including file's folder (the
+    current folder for a text without a file), else a shipped file of that name."""
+    ref = item.path
+    base = src.path.parent if src.path is not None else Path.cwd()
+    path = base / ref
+    if ref and path.is_file():
+        return path
+    from ioakit.errors import UserError
+    from ioakit.registry import invariant_file
+
+    try:
+        return invariant_file(ref)
+    except UserError:
+        shown = os.path.normpath(str(Path(src.name).parent / ref)) if src.path is not None else str(path)
+        raise InvariantFileError(
+            f"cannot include `{ref}`: no file {shown} and no shipped invariant file of that name (`ioakit list` "
+            f"shows the shipped files)",
+            item.path_span,
+            src,
+        ) from None
+
+
 def _load(src: SourceFile, machine: Machine) -> InvariantSet:
     ast = parse(src)
     names = _check_machine_line(ast.machine, machine, src)
+    inc = _Includes(machine)
+    top = src.path.resolve() if src.path is not None else None
+    if top is not None:
+        inc.done.add(top)
+    inc.expand(src, ast, [(top, src, None)])
     checker = Checker(Schema.of(machine), src)
-    for item in ast.items:
+    for item, _ in inc.items:
         if isinstance(item, S.Definition):
             checker.later.setdefault(item.name.name, item.name.span.line)
     sink = ErrorSink(src)
-    checked: list[tuple[S.InvariantDecl, Core]] = []
-    checked_steps: list[tuple[S.StepDecl, CheckedStep]] = []
-    seen: dict[str, S.InvariantDecl | S.StepDecl] = {}
-    for order, item in enumerate(ast.items):
+    checked: list[tuple[S.InvariantDecl, Core, SourceFile]] = []
+    checked_steps: list[tuple[S.StepDecl, CheckedStep, SourceFile]] = []
+    seen: dict[str, tuple[S.InvariantDecl | S.StepDecl, SourceFile]] = {}
+    for order, (item, isrc) in enumerate(inc.items):
+        checker.source = isrc
         try:
             if isinstance(item, S.Definition):
                 checker.later.pop(item.name.name, None)
@@ -212,51 +336,73 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
                     raise
                 continue
             if item.name.name in seen:
+                first, fsrc = seen[item.name.name]
                 raise InvariantTypeError(
                     f"{'step' if isinstance(item, S.StepDecl) else 'invariant'} `{item.name.name}` is declared twice",
                     item.name.span,
-                    src,
-                    (Note("first declared here", seen[item.name.name].name.span),),
+                    isrc,
+                    (Note("first declared here", first.name.span, fsrc),),
                 )
-            seen[item.name.name] = item
+            seen[item.name.name] = (item, isrc)
             checker.budget.nodes = 0
             if isinstance(item, S.StepDecl):
-                checked_steps.append((item, checker.check_step(item)))
+                checked_steps.append((item, checker.check_step(item), isrc))
                 continue
             body = checker.expect_bool(item.body, {}, f"invariant `{item.name.name}`")
-            checked.append((item, body))
+            checked.append((item, body, isrc))
         except CascadeError:
             pass
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
+    checker.source = src
     sink.raise_if_any()
     comp = Compiler(machine, src)
     props: list[Property] = []
     infos: list[InvariantInfo] = []
-    for item, body in checked:
+    for item, body, isrc in checked:
+        comp.source = isrc
         try:
             p = comp.property(item.name.name, body, item.reference, item.description)
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
             continue
         props.append(p)
         infos.append(
             InvariantInfo(
-                item.name.name, item.reference, item.description, item.span, p, body, item.body.span.text(src)
+                item.name.name,
+                item.reference,
+                item.description,
+                item.span,
+                p,
+                body,
+                item.body.span.text(isrc),
+                isrc,
+                isrc is not src,
             )
         )
     steps: list[StepInfo] = []
-    for sitem, st in checked_steps:
+    for sitem, st, isrc in checked_steps:
+        comp.source = isrc
         try:
             sp = comp.step_property(sitem.name.name, st, sitem.reference, sitem.description)
         except InvariantError as e:
-            sink.add(e)
+            sink.add(inc.note(e.located(isrc)))
             continue
         steps.append(
-            StepInfo(sitem.name.name, sitem.reference, sitem.description, sitem.span, sp, st, sitem.body.span.text(src))
+            StepInfo(
+                sitem.name.name,
+                sitem.reference,
+                sitem.description,
+                sitem.span,
+                sp,
+                st,
+                sitem.body.span.text(isrc),
+                isrc,
+                isrc is not src,
+            )
         )
     sink.raise_if_any()
-    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast, steps)
+    return InvariantSet(machine, names, props, infos, dict(checker.defs), src, ast, steps, tuple(inc.files))
 
 
 def lemma_file(name: str) -> Path:

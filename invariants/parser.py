@@ -127,6 +127,9 @@ class _ToAST(Transformer):
                 descs.append(" ".join(_unescape(c.children[0]).split()))
         return S.StepDecl(name, ref, " ".join(descs), on, ch[-1], span=_span_of(meta))
 
+    def include(self, meta: Any, ch: list[Token]) -> S.Include:
+        return S.Include(_unescape(ch[0]), span=_span_of(meta), path_span=_span_of(ch[0]))
+
     def on_clause(self, meta: Any, ch: list[Any]) -> S.OnClause:
         idents = [S.Ident(t.value, span=_span_of(t)) for t in ch if t is not None]
         return S.OnClause(idents[0], tuple(idents[1:]), span=_span_of(meta))
@@ -210,6 +213,14 @@ class _ToAST(Transformer):
     def not_member(self, meta: Any, ch: list[Any]) -> S.Binary:
         return self._bin(meta, "not in", ch[0], ch[1])
 
+    def in_range(self, meta: Any, ch: list[Any]) -> S.InRange:
+        rng = S.IntRange(ch[1], ch[2], span=_span_of(ch[1]).to(_span_of(ch[2])))
+        return S.InRange(ch[0], rng, span=_span_of(meta))
+
+    def not_in_range(self, meta: Any, ch: list[Any]) -> S.InRange:
+        rng = S.IntRange(ch[1], ch[2], span=_span_of(ch[1]).to(_span_of(ch[2])))
+        return S.InRange(ch[0], rng, True, span=_span_of(meta))
+
     def subset(self, meta: Any, ch: list[Any]) -> S.Binary:
         return self._bin(meta, "subset", ch[0], ch[1])
 
@@ -223,6 +234,12 @@ class _ToAST(Transformer):
     # -- postfix and atoms ----------------------------------------------------------------------
     def index(self, meta: Any, ch: list[Any]) -> S.Index:
         return S.Index(ch[0], tuple(ch[1]), span=_span_of(meta))
+
+    def slice(self, meta: Any, ch: list[Any]) -> S.Slice:
+        return S.Slice(ch[0], ch[1], ch[2], span=_span_of(meta))
+
+    def int_range(self, meta: Any, ch: list[Any]) -> S.IntRange:
+        return S.IntRange(ch[0], ch[1], span=_span_of(meta))
 
     def field(self, meta: Any, ch: list[Any]) -> S.FieldSel:
         return S.FieldSel(ch[0], ch[1].value, span=_span_of(meta))

@@ -111,6 +111,16 @@ class Index(Node):
 
 
 @dataclass(frozen=True)
+class Slice(Node):
+    """``s[i..j]``: the entries of the sequence ``s`` at positions ``i`` to ``j`` (1-based,
+    inclusive, clamped to ``1..len(s)``)."""
+
+    base: Expr
+    lo: Expr
+    hi: Expr
+
+
+@dataclass(frozen=True)
 class FieldSel(Node):
     """``v.id``; ``e.1`` selects the first component of a tuple."""
 
@@ -159,12 +169,30 @@ class Size(Node):
 
 
 @dataclass(frozen=True)
+class IntRange(Node):
+    """``a..b`` as the range of a binder: the integers from ``a`` to ``b`` inclusive."""
+
+    lo: Expr
+    hi: Expr
+
+
+@dataclass(frozen=True)
+class InRange(Node):
+    """``x in a..b`` as a formula: ``a <= x and x <= b`` (``negated``: ``x not in a..b``)."""
+
+    elem: Expr
+    range: IntRange
+    negated: bool = False
+
+
+@dataclass(frozen=True)
 class Binder(Node):
-    """``x in R`` or ``S subset R`` inside a quantifier; ``R`` is an expression or a type."""
+    """``x in R`` or ``S subset R`` inside a quantifier; ``R`` is an expression, a type or an
+    integer range ``a..b``."""
 
     var: Ident
     mode: str  # "in" | "subset"
-    range: Expr | TypeExpr
+    range: Expr | TypeExpr | IntRange
 
 
 @dataclass(frozen=True)
@@ -206,10 +234,12 @@ Expr = (
     | SetLit
     | Call
     | Index
+    | Slice
     | FieldSel
     | IsTag
     | Unary
     | Binary
+    | InRange
     | Ite
     | Size
     | Quant
@@ -273,6 +303,15 @@ class StepDecl(Node):
 
 
 @dataclass(frozen=True)
+class Include(Node):
+    """``include "file.inv"``: the definitions and invariants of another file (a path relative to
+    the including file's folder, or a shipped file's name), at this point of the file."""
+
+    path: str
+    path_span: Span = field(default=NOWHERE, compare=False, repr=False, kw_only=True)
+
+
+@dataclass(frozen=True)
 class File(Node):
     machine: MachineDecl
-    items: tuple[Definition | InvariantDecl | StepDecl, ...]
+    items: tuple[Definition | InvariantDecl | StepDecl | Include, ...]

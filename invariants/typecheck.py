@@ -59,6 +59,7 @@ from .core import (
     Core,
     CQuant,
     CStateVar,
+    IntRange,
     SubsetRange,
     TypeRange,
 )
@@ -125,6 +126,10 @@ class Schema:
     elements: Mapping[str, tuple[str, int]]
     families: Mapping[str, tuple[tuple[str, Type], ...]] = field(default_factory=dict)
     """Action families by name, with their parameters (for step items' ``on`` and ``action is``)."""
+    params: Mapping[str, int] = field(default_factory=dict)
+    """The scope's parameters and their values (integer constants of the instantiated scope:
+    ``max_inputs``, ``processors``); every other name wins over them, and ``scope.x`` always
+    means parameter ``x``."""
 
     @staticmethod
     def of(machine: Machine) -> Schema:
@@ -142,7 +147,16 @@ class Schema:
         for en in clash:
             del elements[en]
         families = {f.name: f.params for f in machine.families}
-        return Schema(machine.name, variables, derived, domains, dict(machine.decl.types), elements, families)
+        return Schema(
+            machine.name,
+            variables,
+            derived,
+            domains,
+            dict(machine.decl.types),
+            elements,
+            families,
+            machine.scope.as_dict(),
+        )
 
     def type_name(self, t: Type) -> str:
         """A scope-independent name for ``t`` (``G⊥``, ``Seq[M × P]``, ``views``, ``Int``)."""
@@ -240,6 +254,8 @@ class DefinitionInfo:
     core: Core | None = field(default=None, repr=False)
     type: Type | None = None
     type_text: str = ""
+    source: SourceFile | None = field(default=None, repr=False, compare=False)
+    """The file the definition is written in (``include``: maybe not the file being loaded)."""
 
     @property
     def span(self) -> Span:
@@ -263,6 +279,10 @@ class ArgBinding:
 
 Binding = BoundVar | ArgBinding
 Scope = Mapping[str, Binding]
+
+SCOPE = "scope"
+"""``scope.x``: the scope parameter ``x`` (when no state variable, derived variable or definition is
+called ``scope``)."""
 
 ACTION = "action"
 """The name of the step's action in a step item (``action is brcv``)."""
@@ -299,6 +319,8 @@ class Checker:
         self.budget = _Budget()
         self._visible = 1 << 62  # definitions with order < _visible may be used
         self._bind_site: dict[int, Span] = {}
+        self._bind_src: dict[int, SourceFile] = {}
+        """The file each binding site is in (a definition's parameters: the definition's file)."""
         self._defining = ""
         self.broken: set[str] = set()
         self.later: dict[str, int] = {}
@@ -331,7 +353,9 @@ class Checker:
         """Check a definition and make it visible to later items."""
         name = d.name.name
         if name in self.defs:
-            raise self.err(f"`{name}` is defined twice", d.name, Note("first definition here", self.defs[name].span))
+            first = self.defs[name]
+            note = Note("first definition here", first.span, first.source)
+            raise self.err(f"`{name}` is defined twice", d.name, note)
         self._check_fresh_name(name, d.name, what="definition")
         params: list[tuple[str, Type | None]] = []
         seen: dict[str, S.Param] = {}
@@ -343,7 +367,7 @@ class Checker:
             self._check_fresh_name(pn, p.name, what="parameter", scope={})
             params.append((pn, None if p.type is None else self.check_type(p.type, allow_infinite=True)))
         sig = name + ("(" + ", ".join(self.text(p) for p in d.params) + ")" if d.params or d.has_parens else "")
-        info = DefinitionInfo(name, tuple(params), d, order, sig)
+        info = DefinitionInfo(name, tuple(params), d, order, sig, source=self.source)
         self._visible = order
         self._defining = name
         try:
@@ -352,6 +376,7 @@ class Checker:
                 for (pn, t), p in zip(params, d.params):
                     v = BoundVar(pn, t, p.name.span)  # type: ignore[arg-type]
                     self._bind_site[id(v)] = p.name.span
+                    self._bind_src[id(v)] = self.source
                     sc[pn] = v
                 body = self.check(d.body, sc)
                 tname = self.tn(body.type)
@@ -364,6 +389,7 @@ class Checker:
                     core=body if not params else None,
                     type=body.type,
                     type_text=tname,
+                    source=self.source,
                 )
             else:
                 self._resolve_names(d.body, set(seen))
@@ -402,6 +428,9 @@ class Checker:
                 if n.name not in b:
                     self._resolve_only(n.name, n, b)
                 continue
+            if self._is_scope_ref(n, b):
+                self._scope_param(n)  # type: ignore[arg-type]
+                continue
             if isinstance(n, S.Primed):
                 raise self._primed_outside(n)
             if isinstance(n, S.Call) and n.func.name not in BUILTINS and n.func.name not in b:
@@ -431,6 +460,7 @@ class Checker:
             or name in sch.derived
             or name in sch.domains
             or name in sch.elements
+            or name in sch.params
         )
 
     def _resolve_callable(self, ident: S.Ident) -> None:
@@ -451,13 +481,13 @@ class Checker:
             raise self.err(
                 f"`{name}` is already bound here; choose another name for the {what}",
                 node,
-                *([Note(f"`{name}` is bound here", site)] if site else []),
+                *([Note(f"`{name}` is bound here", site, self._bind_src.get(id(scope[name])))] if site else []),
             )
         if what != "definition" and name in self.defs:
             raise self.err(
                 f"`{name}` is a definition; choose another name for the {what}",
                 node,
-                Note(f"`{name}` is defined here", self.defs[name].span),
+                Note(f"`{name}` is defined here", self.defs[name].span, self.defs[name].source),
             )
         if name in sch.variables:
             raise self.err(f"`{name}` is a state variable of {m}; choose another name for the {what}", node)
@@ -482,6 +512,7 @@ class Checker:
             *sch.variables,
             *sch.derived,
             *sch.domains,
+            *sch.params,
         ]
 
     def _unknown(self, name: str, node: S.Node, scope: Scope | set[str]) -> InvariantError:
@@ -588,7 +619,7 @@ class Checker:
                 raise self.err(
                     f"`{name}` takes {len(d.params)} argument(s): write {d.signature()}",
                     node,
-                    Note("defined here", d.span),
+                    Note("defined here", d.span, d.source),
                 )
             return self.expand(d, (), node)
         if name in sch.variables:
@@ -602,7 +633,34 @@ class Checker:
         if name in sch.elements:
             dn, i = sch.elements[name]
             return CConst(EnumT(sch.domains[dn]), i, span=sp, text=tx)
+        if name in sch.params:
+            v = sch.params[name]
+            return CConst(IntT(v, v), v, span=sp, text=tx)
         raise self._unknown(node.name, node, scope)
+
+    def _is_scope_ref(self, e: S.Node, scope: Scope | frozenset[str]) -> bool:
+        """Whether ``e`` is ``scope.x``: ``scope`` not bound, nor a definition or a variable."""
+        return (
+            isinstance(e, S.FieldSel)
+            and isinstance(e.base, S.Name)
+            and e.base.name == SCOPE
+            and SCOPE not in scope
+            and not self._known_value(SCOPE)
+        )
+
+    def _scope_param(self, e: S.FieldSel) -> Core:
+        """``scope.x``: the value of scope parameter ``x`` at the instantiated scope."""
+        params = self.schema.params
+        if e.field not in params:
+            close = difflib.get_close_matches(e.field, list(params), n=2, cutoff=0.6)
+            hint = f"; did you mean {', '.join(f'`{c}`' for c in close)}?" if close else ""
+            raise self.err(
+                f"{self.schema.machine_name} has no scope parameter `{e.field}`{hint} (scope parameters: "
+                f"{', '.join(params) or 'none'})",
+                e,
+            )
+        v = params[e.field]
+        return CConst(IntT(v, v), v, span=e.span, text=self.text(e))
 
     # -- definitions at use ---------------------------------------------------------------------
     def expand(self, d: DefinitionInfo, args: tuple[Core, ...], call: S.Node) -> Core:
@@ -615,19 +673,22 @@ class Checker:
                 raise self.err(
                     f"argument {i} of {d.name} must be {self.a(pt)}, got {self.tn(a.type)}",
                     call.args[i - 1] if isinstance(call, S.Call) else call,  # type: ignore[attr-defined]
-                    Note(f"{d.signature()} is defined here", d.span),
+                    Note(f"{d.signature()} is defined here", d.span, d.source),
                 )
             sc[pn] = ArgBinding(a)
-        saved = self._visible
+        saved, caller = self._visible, self.source
         self._visible = d.order
+        if d.source is not None:
+            self.source = d.source  # the body's spans are in the definition's file
         try:
             return self.check(d.ast.body, sc)
         except InvariantError as e:
-            if e.span is not None and d.span.start_pos <= e.span.start_pos <= d.span.end_pos:
-                e.with_note(Note(f"in this use of `{d.name}`", call.span))
+            inside = e.source is None or d.source is None or e.source is d.source
+            if inside and e.span is not None and d.span.start_pos <= e.span.start_pos <= d.span.end_pos:
+                e.with_note(Note(f"in this use of `{d.name}`", call.span, caller))
             raise
         finally:
-            self._visible = saved
+            self._visible, self.source = saved, caller
 
     # -- types ----------------------------------------------------------------------------------
     def check_type(self, t: S.TypeExpr, allow_infinite: bool = False) -> Type:
@@ -841,6 +902,7 @@ class Checker:
                 self._check_fresh_name(pn, ident, "parameter of the step's action", sc)
                 v = BoundVar(pn, ptypes[pn], ident.span)
                 self._bind_site[id(v)] = ident.span
+                self._bind_src[id(v)] = self.source
                 sc[pn] = v
                 params.append((pn, v))
         self.in_step, self._action = True, action
@@ -889,14 +951,29 @@ class Checker:
             raise self.err(f"{what} is {self.a(bt)} record: select a field with `.name` or `.1`, `.2`", e)
         raise self.err(f"{what} is {self.a(bt)} value; only maps (m[k]) and sequences (s[i]) can be indexed", e)
 
+    def _Slice(self, e: S.Slice, scope: Scope, exp: Type | None) -> Core:
+        """``s[i..j]``: positions ``i`` to ``j`` of a sequence, 1-based and inclusive, clamped to
+        ``1..len(s)`` (λ when empty); the type of ``s``."""
+        base = self.check(e.base, scope)
+        if not isinstance(base.type, SeqT):
+            raise self.err(
+                f"{self.text(e.base)} is {self.a(base.type)} value; only sequences can be sliced (`s[i..j]`)", e
+            )
+        lo = self.expect_int(e.lo, scope, "the first position of a slice")
+        hi = self.expect_int(e.hi, scope, "the last position of a slice")
+        return self._op(e, "seq_slice", (base, lo, hi), base.type)
+
     def _bound_note(self, c: Core) -> tuple[Note, ...]:
         if isinstance(c, CBound):
             site = self._bind_site.get(id(c.var))
             if site is not None:
-                return (Note(f"`{c.var.name}` is bound here, to {self.tn(c.var.type)}", site),)
+                src = self._bind_src.get(id(c.var))
+                return (Note(f"`{c.var.name}` is bound here, to {self.tn(c.var.type)}", site, src),)
         return ()
 
     def _FieldSel(self, e: S.FieldSel, scope: Scope, exp: Type | None) -> Core:
+        if self._is_scope_ref(e, scope):
+            return self._scope_param(e)
         base = self.check(e.base, scope)
         bt = base.type
         if isinstance(bt, UnionT):  # ``m.summary``: the payload of that variant
@@ -957,7 +1034,7 @@ class Checker:
                 raise self.err(
                     f"{name} takes {len(d.params)} argument(s), got {len(e.args)}: write {d.signature()}",
                     e,
-                    Note("defined here", d.span),
+                    Note("defined here", d.span, d.source),
                 )
             args = []
             for (_, pt), a in zip(d.params, e.args):
@@ -1129,6 +1206,14 @@ class Checker:
             return self._term_op(e, {"union": "set_union", "inter": "set_inter", "minus": "set_diff"}[op], (a, b))
         raise self.err(f"unknown operator `{op}`", e.op_span)  # not produced by the parser
 
+    def _InRange(self, e: S.InRange, scope: Scope, exp: Type | None) -> Core:
+        """``x in a..b``: ``a <= x and x <= b`` on integers (``not in``: its negation)."""
+        x = self.expect_int(e.elem, scope, "the left side of `in a..b`")
+        lo = self.expect_int(e.range.lo, scope, "the lower bound of a range `a..b`")
+        hi = self.expect_int(e.range.hi, scope, "the upper bound of a range `a..b`")
+        c = self._op(e, "and", (self._op(e, "le", (lo, x), BOOL), self._op(e, "le", (x, hi), BOOL)), BOOL)
+        return self._op(e, "not", (c,), BOOL) if e.negated else c
+
     def _order(self, e: S.Binary, scope: Scope) -> Core:
         a, b = self.check_pair(e.left, e.right, scope)
         at, bt = a.type, b.type
@@ -1264,7 +1349,13 @@ class Checker:
             isinstance(r, S.Name) and r.name not in scope and (r.name in sch.types or r.name in TYPE_WORDS)
         )
         rng: Any
-        if b.mode == "in":
+        if isinstance(r, S.IntRange):
+            if b.mode != "in":
+                raise self.err(f"`subset` ranges over the subsets of a set; write `{name} in {self.text(r)}`", b)
+            lo = self.expect_int(r.lo, scope, "the lower bound of a range `a..b`")
+            hi = self.expect_int(r.hi, scope, "the upper bound of a range `a..b`")
+            vt, rng = INT, IntRange(lo, hi, r.span, self.source)
+        elif b.mode == "in":
             if is_type:
                 t = self.check_type(r if not isinstance(r, S.Name) else S.TypeName(r.name, span=r.span))
                 self._size_ok(t, b)
@@ -1301,6 +1392,7 @@ class Checker:
                 vt, rng = sup.type, SubsetRange(sup.type, sup)
         var = BoundVar(name, vt, b.var.span)
         self._bind_site[id(var)] = b.var.span
+        self._bind_src[id(var)] = self.source
         return var, rng
 
     def _size_ok(self, t: Type, b: S.Binder) -> None:

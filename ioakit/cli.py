@@ -574,13 +574,18 @@ def cmd_prove(args: argparse.Namespace) -> int:
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
     props = list(invs.properties)
+    included = [p for p in props if p.name in invs.included]  # `include`d: support of the file's own
     if args.only:
         wanted = set(args.only.split(","))
         unknown = wanted - {p.name for p in props} - {p.name for p in getattr(invs, "step_properties", ())}
         if unknown:
             raise UsageError(f"{args.file} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
-    support = _support_properties(m, args.support or [], props)
+    elif len(included) < len(props):
+        props = [p for p in props if p.name not in invs.included]
+    targets = {p.name for p in props}
+    support = [p for p in included if p.name not in targets]
+    support += _support_properties(m, args.support or [], [*props, *support])
     if args.table:
         with interruptible():
             depth = args.bmc if args.bmc is not None else 10
@@ -637,7 +642,7 @@ def _prove(
     prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits, **limit)
     out: dict[str, Any] = {"machine": m.name, "scope": m.scope.as_dict(), "file": args.file}
     if support:
-        out["support_files"] = list(args.support)
+        out["support_files"] = list(args.support or [])
         out["support"] = [p.name for p in support]
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN

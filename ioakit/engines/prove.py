@@ -728,7 +728,13 @@ class InductionResult:
     machine; VIOLATED for CTIs or a start state violating an item); ``outcome`` says which, and
     ``verdict`` — derived from ``outcome`` alone (``Outcome.verdict``) — what it means for the
     invariants: OK proved, VIOLATED false in a start state, UNKNOWN otherwise (a CTI is not a
-    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers)."""
+    violation). ``invariants_verdict`` is the same as ``verdict`` (kept for callers).
+
+    Per item, ``status`` says what is established: ``proved`` only when the whole conjunction is
+    inductive; ``preserved`` (with ``given``, what it was assumed with) when every step from the
+    states satisfying all the items keeps it but the conjunction is not inductive — nothing is
+    proved of it then (a false invariant may be preserved given another false one); else its
+    ``outcome``. ``show()`` and ``to_json()`` label items so."""
 
     machine: str
     scope: dict[str, int]
@@ -762,6 +768,49 @@ class InductionResult:
             if it.name == name:
                 return it
         raise KeyError(name)
+
+    def given(self, it: ItemInduction) -> tuple[str, ...]:
+        """What ``it`` was assumed with at the pre-state: the hypotheses, then every other item
+        (targets and supports). Its consecution is relative to their conjunction."""
+        return tuple(dict.fromkeys(n for n in (*self.assumed, *(i.name for i in self.items)) if n != it.name))
+
+    def status(self, it: ItemInduction) -> str:
+        """What is established about one item, in one word: ``proved`` only when the whole
+        conjunction is inductive (the item then holds in every reachable state); ``preserved``
+        when every step from a state satisfying the item *and the others* (``given``) keeps it but
+        the conjunction is not inductive (a false invariant may be preserved given another false
+        one: nothing is proved); otherwise the item's ``outcome`` (``not_inductive``,
+        ``violated_initially``, ``unknown``)."""
+        if it.outcome is Outcome.INDUCTIVE:
+            return "proved" if self.outcome is Outcome.INDUCTIVE else "preserved"
+        return it.outcome.value
+
+    def _item_word(self, it: ItemInduction) -> str:
+        status = self.status(it)
+        if status == "preserved":
+            given = self.given(it)
+            if not given:  # pragma: no cover - a lone item preserved is inductive, hence proved
+                return "preserved"
+            if len(given) <= 6:
+                return "preserved given {" + ", ".join(given) + "}"
+            return f"preserved given the {len(given)} others ({given[0]} … {given[-1]}; --json lists them)"
+        return {
+            "proved": "proved",
+            Outcome.NOT_INDUCTIVE.value: "not preserved — broken by " + ", ".join(it.breaking_families),
+            Outcome.VIOLATED_INITIALLY.value: "VIOLATED — false in a start state",
+            Outcome.UNKNOWN.value: "UNKNOWN",
+        }[status]
+
+    def item_json(self, it: ItemInduction) -> dict[str, Any]:
+        """``it.to_json()`` with what the whole says about it: ``status`` (``status``), ``given``
+        for a preserved item, and ``verdict`` OK only for a proved one (a preserved item's is
+        UNKNOWN: it is not established)."""
+        out = it.to_json()
+        out["status"] = self.status(it)
+        if out["status"] == "preserved":
+            out["given"] = list(self.given(it))
+            out["verdict"] = Verdict.UNKNOWN.value
+        return out
 
     @property
     def ctis(self) -> tuple[CTI, ...]:
@@ -810,13 +859,7 @@ class InductionResult:
             if group and items:
                 lines.append(f"  {group}")
             for it in items:
-                word = {
-                    Outcome.INDUCTIVE: "OK",
-                    Outcome.NOT_INDUCTIVE: "not preserved — broken by " + ", ".join(it.breaking_families),
-                    Outcome.VIOLATED_INITIALLY: "VIOLATED — false in a start state",
-                    Outcome.UNKNOWN: "UNKNOWN",
-                }[it.outcome]
-                line = f"  {it.name:<{w}}  {word}"
+                line = f"  {it.name:<{w}}  {self._item_word(it)}"
                 if it.reason:
                     line += f" ({it.reason})"
                 lines.append(line)
@@ -843,7 +886,7 @@ class InductionResult:
             "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
             "cut_possible": self.cut_possible,
             "bound_hits_allowed": self.bound_hits_allowed,
-            "invariants": [i.to_json() for i in self.items],
+            "invariants": [self.item_json(i) for i in self.items],
         }
 
 

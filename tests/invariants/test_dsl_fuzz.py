@@ -3,7 +3,9 @@
 well-typed random formulas must mean the same in the concrete and the Z3 semantics.
 
 Three generators: lark's grammar itself (``hypothesis.extra.lark.from_lark``), random edits of
-valid files, and a type-directed generator of formulas over VS-machine's schema.
+valid files, and a type-directed generator of formulas over VS-machine's schema. They reach
+``include`` (of shipped files and of names that are not files), slices ``s[i..j]``, integer
+ranges ``i in a..b`` and scope parameters (``max_inputs``, ``scope.processors``).
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ VS_STATES = Explorer(VS).reachable()
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
+SHIPPED = str(lemma_file("vs_lemma_4_1"))
+
+
 def load_or_error(text: str) -> object:
     """Load ``text``; any exception but an ``InvariantError`` fails the test."""
     try:
         return load_invariants(text, VS, filename="fuzz.inv")
     except InvariantError as e:
         msg = str(e)
-        assert msg.startswith("fuzz.inv")
+        # located in the file, or in the shipped file it includes (a name defined twice)
+        assert msg.startswith(("fuzz.inv", SHIPPED)), msg
         assert "internal error" not in msg, msg
         return e
 
@@ -109,6 +115,14 @@ TOKEN_SOUP = [
     "=",
     "def",
     "invariant",
+    "..",
+    "1..2",
+    "queue[g][1..next[p, g] - 1]",
+    "max_inputs",
+    "scope.processors",
+    "scope.nope",
+    "include",
+    '"vs_bounds"',
 ]
 NAMES = [
     "p",
@@ -137,6 +151,9 @@ NAMES = [
     "in_queue",
     "x-y",
     "VS-machine",
+    "max_inputs",
+    "processors",
+    "scope",
 ]
 GRAMMAR_FILES = from_lark(
     lark_parser(),
@@ -144,7 +161,7 @@ GRAMMAR_FILES = from_lark(
     explicit={
         "NAME": st.sampled_from(NAMES) | st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True),
         "INT": st.sampled_from(["0", "1", "2", "12345678901234567890123456789012345"]),
-        "STRING": st.sampled_from(['"Lemma 4.1(1)"', '"a \\" b"', '"x\ny"']),
+        "STRING": st.sampled_from(['"Lemma 4.1(1)"', '"a \\" b"', '"x\ny"', '"vs_bounds"', '"."']),
         "COMMENT": st.just("# c\n"),
     },
 )
@@ -170,6 +187,10 @@ VALID = [
     'invariant a "r": "d" forall p in P, g in G: f(p, g) <= inputs_issued and |created| >= 1\n'
     "invariant b: sum(g in G: len(queue[g])) <= inputs_issued iff true\n"
     "invariant c: forall v in created, S subset v.set: if S == {} then true else exists p in S: p in v.set\n",
+    'machine VS-machine\ninclude "vs_bounds"\ndef d(p: P, g: G) = queue[g][1..next[p, g] - 1]\n'
+    "invariant s: forall p in P, g in G: d(p, g) <= queue[g] and len(d(p, g)) == next[p, g] - 1\n"
+    "invariant r: forall i in 1..max_inputs, g in G: exists j in 0..scope.processors: i + j >= 1\n"
+    "invariant t: sum(i in 1..len(queue[g0]): 1) == len(queue[g0][1..9])\n",
 ]
 TOKENS = [
     " ",
@@ -230,6 +251,13 @@ TOKENS = [
     "\x00",
     "é",
     "9" * 50,
+    "..",
+    "...",
+    "[1..",
+    "include",
+    '"vs_bounds"',
+    "scope.",
+    "max_inputs",
 ]
 
 
@@ -275,6 +303,9 @@ ints = st.deferred(
                 "card(created)",
                 "|created_viewids|",
                 "|v.set|",
+                "max_inputs",
+                "scope.processors",
+                "len(queue[g][1..next[p, g] - 1])",
             ]
         )
         | st.builds("({} {} {})".format, ints, st.sampled_from(["+", "-", "*"]), ints)
@@ -282,6 +313,8 @@ ints = st.deferred(
         | st.builds("(if {} then {} else {})".format, bools, ints, ints)
         | st.builds("sum(r@ in P: {})".format, ints)
         | st.builds("sum(e@ in queue[g]: {})".format, ints)
+        | st.builds("sum(k@ in 1..{}: 1)".format, ints)
+        | st.builds("len({})".format, seqs)
     )
 )
 gids = st.sampled_from(["g", "g0", "g1", "current_viewid[p]", "current_viewid[q]", "v.id"])
@@ -292,7 +325,12 @@ sets = st.deferred(
         | st.builds("({} {} {})".format, sets, st.sampled_from(["union", "inter", "minus"]), sets)
     )
 )
-seqs = st.sampled_from(["queue[g]", "queue[g0]", "tail(queue[g])", "queue[g] ++ queue[g1]"])
+seqs = st.deferred(
+    lambda: (
+        st.sampled_from(["queue[g]", "queue[g0]", "tail(queue[g])", "queue[g] ++ queue[g1]"])
+        | st.builds("{}[{}..{}]".format, seqs, ints, ints)
+    )
+)
 mseqs = st.sampled_from(["pending[p, g]", "pending[q, g]", "append(pending[p, g], m)", "tail(pending[q, g])"])
 bools = st.deferred(
     lambda: (
@@ -320,6 +358,10 @@ bools = st.deferred(
         | st.builds("(exists r@ in P: {})".format, bools)
         | st.builds("(forall S@ subset P: S@ == {{}} or {})".format, bools)
         | st.builds("(exists! u@ in created: u@.id == {})".format, gids)
+        | st.builds("(exists j@ in 0..3: j@ == {})".format, ints)
+        | st.builds("(forall k@ in {}..{}: {})".format, ints, ints, bools)
+        | st.builds("({} in {}..{})".format, ints, ints, ints)
+        | st.builds("({} not in {}..{})".format, ints, ints, ints)
         | st.builds("(if {} then {} else {})".format, bools, bools, bools)
     )
 )
