@@ -119,7 +119,13 @@ def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
 
 
 def _emit(args: argparse.Namespace, report: Report) -> None:
-    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``."""
+    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``;
+    with ``--junit FILE`` the report is also written as JUnit XML (``ioakit.junit``), whatever
+    its verdict (a violated or undecided check is what CI needs to see)."""
+    if getattr(args, "junit", None):
+        from ioakit.junit import suites_for, write_junit
+
+        write_junit(args.junit, suites_for(report, args.command), name=f"ioakit {args.command}")
     print(render_json(report, compact=args.compact) if args.json else report.show())
 
 
@@ -459,7 +465,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
                 explore_limit=args.explore_limit,
             )
         text = t.to_markdown() if args.format == "markdown" else render_json(t)
-        _emit(args, SimpleReport(t.verdict, t.to_json(), text))
+        _emit(args, SimpleReport(t.verdict, t.to_json(), text, parts=(t,)))
         return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
@@ -506,9 +512,11 @@ def _prove(
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
     conclusions: list[str] = []
+    parts: list[Any] = []  # the engines' results, for --junit
     proved = not_inductive = False
     if args.bmc is not None:
         b = prover.bmc(props, args.bmc, support=support)
+        parts.append(b)
         out["bmc"] = b.to_json()
         text.append(b.show())
         verdicts.append(b.verdict)
@@ -516,6 +524,7 @@ def _prove(
         proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
         ind = prover.induction(props, support=support)
+        parts.append(ind)
         out["induction"] = ind.to_json()
         text.append(ind.show())
         verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
@@ -543,6 +552,7 @@ def _prove(
     step_ok = True
     if steps:
         sr = prover.check_steps(steps, assume=[*props, *support])
+        parts.append(sr)
         out["steps"] = sr.to_json()
         text.append(sr.show())
         step_ok = sr.verdict is Verdict.OK
@@ -571,7 +581,7 @@ def _prove(
         verdict, conclusions, proved=proved, not_inductive=not_inductive, scope=str(m.scope), z3=z3_version()
     )
     text.append(line)
-    _emit(args, SimpleReport(verdict, out, "\n".join(text)))
+    _emit(args, SimpleReport(verdict, out, "\n".join(text), parts=tuple(parts)))
     return verdict.exit_code
 
 
@@ -667,13 +677,17 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
+    checking = argparse.ArgumentParser(add_help=False, parents=[common])  # the commands that judge something
+    checking.add_argument(
+        "--junit", metavar="FILE", help="also write the result as JUnit XML to FILE (for CI; docs/ci.md)"
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
     p.add_argument("machines", nargs="*", help="only these (names, path/to/model.py:Class or module:Class)")
-    sub.add_parser("papers", parents=[common], help="the main job: check every bundled paper model, with a summary")
+    sub.add_parser("papers", parents=[checking], help="the main job: check every bundled paper model, with a summary")
 
-    p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
+    p = sub.add_parser("explore", parents=[checking], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
@@ -686,7 +700,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _bound_args(p)
 
-    p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
+    p = sub.add_parser("check", parents=[checking], help="check an invariant file on every reachable state")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -694,7 +708,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
     _bound_args(p)
 
-    p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
+    p = sub.add_parser("prove", parents=[checking], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -727,7 +741,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
     _bound_args(p)
 
-    p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
+    p = sub.add_parser(
+        "simulate", parents=[checking], help="seeded random simulation (for scopes too large to exhaust)"
+    )
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--steps", type=_int_at_least(0), default=100, help="steps per run")
@@ -742,7 +758,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-invariants", action="store_true")
     _bound_args(p)
 
-    p = sub.add_parser("trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md)")
+    p = sub.add_parser("trace", parents=[checking], help="check a recorded trace file (traces/FORMAT.md)")
     p.add_argument("file")
 
     p = sub.add_parser("render", parents=[common], help="draw the reachable state graph (small scopes)")
@@ -755,7 +771,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
 
-    p = sub.add_parser("compare", parents=[common], help="compare the finite-trace sets of two machines (exact)")
+    p = sub.add_parser("compare", parents=[checking], help="compare the finite-trace sets of two machines (exact)")
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
@@ -763,7 +779,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "refine",
-        parents=[common],
+        parents=[checking],
         help="does IMPL refine SPEC: trace inclusion and forward simulations (exhaustive, along a trace, Z3)",
     )
     p.add_argument("impl", help="the implementation machine (e.g. VStoTO-system)")
@@ -812,6 +828,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
     try:
+        if getattr(args, "junit", None):  # a missing folder is refused before a long check runs
+            from ioakit.junit import check_writable
+
+            check_writable(args.junit)
         return COMMANDS[args.command](args)
     except UserError as e:
         print(error_text(args.command, str(e)), file=sys.stderr)
