@@ -331,6 +331,41 @@ def cmd_papers(args: argparse.Namespace) -> int:
     return report.verdict.exit_code
 
 
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """``ioakit baseline record`` writes the manifest (refusing to replace one without
+    ``--force``); ``ioakit baseline check`` re-explores and names every drift (``ioakit.baseline``)."""
+    from ioakit import baseline
+    from ioakit.files import writable_path, write_atomically
+
+    talk = not args.json
+    if args.action == "record":
+        what = f"baseline record --output {args.output}"
+        out = writable_path(args.output, what)  # refused before the explorations, not after
+        if out.exists() and not args.force:
+            raise UsageError(f"{out} exists; not replacing a baseline manifest (use --force)")
+
+        def recorded(name: str, e: dict[str, Any]) -> None:
+            if talk:
+                figures = e.get("skipped") or f"{e['states']:,} states, depth {e['depth']}, {e['verdict']}"
+                print(f"  recorded {name}: {figures}", file=sys.stderr, flush=True)
+
+        manifest = baseline.record(args.machine, args.max_states, recorded)
+        write_atomically(out, baseline.manifest_text(manifest), what)
+        entries = manifest["machines"]
+        skipped = [n for n, e in entries.items() if "skipped" in e]
+        text = f"wrote {out}: {len(entries) - len(skipped)} machines explored, {len(skipped)} skipped (over the budget)"
+        _emit(args, SimpleReport(Verdict.OK, {"output": str(out), **manifest}, text))
+        return EXIT_OK
+
+    def checked(name: str, drifts: list[Any]) -> None:
+        if talk:
+            print(f"  {'DRIFT' if drifts else 'same'} {name}", file=sys.stderr, flush=True)
+
+    r = baseline.check(args.file, args.machine, checked)
+    _emit(args, r)
+    return r.verdict.exit_code
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
     from ioakit.render import state_graph_dot, write_picture
@@ -665,6 +700,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": cmd_simulate,
     "compare": cmd_compare,
     "refine": cmd_refine,
+    "baseline": cmd_baseline,
 }
 
 
@@ -799,6 +835,24 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-states", type=_int_at_least(1), help="stop the exhaustive check after this many states")
     p.add_argument("--no-inclusion", action="store_true", help="skip the trace-inclusion check")
     _bound_args(p)
+
+    from ioakit.baseline import DEFAULT_MAX_STATES, DEFAULT_PATH
+
+    p = sub.add_parser("baseline", help="record or check the exploration baseline of the shipped models")
+    bsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    b = bsub.add_parser("record", parents=[common], help="explore the shipped models and write the manifest")
+    b.add_argument("-o", "--output", default=str(DEFAULT_PATH), help=f"the manifest to write (default {DEFAULT_PATH})")
+    b.add_argument("--force", action="store_true", help="replace the manifest if it exists")
+    b.add_argument("--machine", action="append", metavar="NAME", help="only this machine (repeatable)")
+    b.add_argument(
+        "--max-states",
+        type=_int_at_least(1),
+        default=DEFAULT_MAX_STATES,
+        help=f"machines with more reachable states are recorded as skipped (default {DEFAULT_MAX_STATES:,})",
+    )
+    b = bsub.add_parser("check", parents=[checking], help="re-explore and name every drift from the manifest")
+    b.add_argument("file", nargs="?", default=str(DEFAULT_PATH), help=f"the manifest (default {DEFAULT_PATH})")
+    b.add_argument("--machine", action="append", metavar="NAME", help="only this machine of the manifest (repeatable)")
     return ap
 
 

@@ -35,16 +35,14 @@ refuses a missing folder with a ``UserError``.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ioakit.errors import UserError
+from ioakit.files import writable_path, write_atomically
 from ioakit.results import Report, SimpleReport, Verdict
 
 __all__ = ["JUnitCase", "JUnitSuite", "check_writable", "suites_for", "to_xml", "write_junit"]
@@ -499,36 +497,11 @@ def to_xml(suites: Sequence[JUnitSuite], name: str = "ioakit") -> str:
 def check_writable(path: str | Path) -> Path:
     """The path a JUnit file will be written to, refused early (``UserError``, exit 2) when its
     folder does not exist or it names a folder: a long check should not run for nothing."""
-    p = Path(path)
-    folder = p.parent if str(p.parent) else Path(".")
-    if not folder.is_dir():
-        raise UserError(f"--junit {path}: the folder {folder} does not exist (create it first)")
-    if p.is_dir():
-        raise UserError(f"--junit {path}: is a folder, not a file")
-    return p
+    return writable_path(path, f"--junit {path}")
 
 
 def write_junit(path: str | Path, suites: Sequence[JUnitSuite], name: str = "ioakit") -> Path:
-    """Write ``suites`` as JUnit XML to ``path`` atomically: into a temporary file in the same
-    folder, then ``os.replace`` (a reader never sees half a file; an existing file is replaced).
-    A missing folder, or a path that is a folder or cannot be written, is a ``UserError``."""
-    p = check_writable(path)
-    text = to_xml(suites, name)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
-    except OSError as e:
-        raise UserError(f"--junit {path}: cannot write in {p.parent}: {e.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, p)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"--junit {path}: cannot write: {e.strerror}") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    """Write ``suites`` as JUnit XML to ``path`` atomically (``ioakit.files``: a temporary file in
+    the same folder, then ``os.replace``; an existing file is replaced). A missing folder, or a
+    path that is a folder or cannot be written, is a ``UserError``."""
+    return write_atomically(path, to_xml(suites, name), f"--junit {path}")
