@@ -916,8 +916,15 @@ def _report_interrupt(args: argparse.Namespace) -> None:
     """Ctrl-C outside an engine that reports partial results itself: nothing was established."""
     text = "INCOMPLETE — interrupted (Ctrl-C) before a result; nothing is claimed"
     try:
+        report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True, "reason": text})
+        if getattr(args, "junit", None):  # CI still gets a file, and it does not read as a pass
+            from ioakit.junit import suites_for, write_junit
+
+            try:
+                write_junit(args.junit, suites_for(report, args.command), name=f"ioakit {args.command}")
+            except UserError as e:
+                print(error_text(args.command, str(e)), file=sys.stderr)
         if getattr(args, "json", False):
-            report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True})
             print(render_json(report, compact=args.compact))
         print(f"\nioakit {args.command}: {text}", file=sys.stderr)
     except KeyboardInterrupt:  # a second Ctrl-C while reporting the first

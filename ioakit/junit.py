@@ -165,6 +165,13 @@ def _prove_suites(r: SimpleReport) -> list[JUnitSuite]:
     classname = f"ioakit.prove.{machine}"
     cases: list[JUnitCase] = []
     seconds = 0.0
+    # a proof settles what a BMC left undecided (as ``ioakit prove``'s verdict says): those BMC cases pass
+    proved = {
+        it.name
+        for part in r.parts
+        if isinstance(part, InductionResult) and part.outcome is Outcome.INDUCTIVE
+        for it in part.items
+    }
     for part in r.parts:
         if isinstance(part, Table):
             machine, scope = part.machine, part.scope
@@ -213,13 +220,16 @@ def _prove_suites(r: SimpleReport) -> list[JUnitSuite]:
                     body = f"no violation in executions of length ≤ {it.depth}" + (
                         " (complete: no longer execution exists)" if part.complete else ""
                     )
+                elif it.name in proved:
+                    msg = ""
+                    body = f"BMC: {it.reason or 'not decided'} after depth {it.depth}; proved by induction"
                 else:
                     msg = f"{it.verdict.value}: {it.reason or 'not decided'} (no violation to depth {it.depth})"
                 cases.append(
                     JUnitCase(
-                        f"bmc: {it.name}",
+                        f"bmc: {it.name}" + (" (support)" if it.name in part.support else ""),
                         classname,
-                        it.verdict,
+                        Verdict.OK if it.verdict is Verdict.UNKNOWN and it.name in proved else it.verdict,
                         msg,
                         body if msg else "",
                         output=body if not msg else "",
@@ -404,7 +414,23 @@ def _single_suite(r: Report, command: str) -> JUnitSuite:
 
 
 def suites_for(report: Report, command: str) -> list[JUnitSuite]:
-    """The JUnit test suites of the report ``ioakit COMMAND`` produced (see the module docstring)."""
+    """The JUnit test suites of the report ``ioakit COMMAND`` produced (see the module docstring).
+
+    Never a pass for what is not OK: should no case carry the report's own undecided or violated
+    verdict (a part the cases do not show, e.g. a support invariant violated in ``prove --table``),
+    a case named ``verdict`` is added that does."""
+    suites = _suites_for(report, command)
+    v = report.verdict
+    if v is not Verdict.OK and all(c.verdict is Verdict.OK for s in suites for c in s.cases):
+        data = report.to_json()
+        why = str(data.get("reason") or f"ioakit {command} says {v.value}")
+        case = JUnitCase("verdict", f"ioakit.{command}", v, f"{v.value}: {why}", why)
+        last = suites[-1] if suites else JUnitSuite(command, ())
+        suites = [*suites[:-1], JUnitSuite(last.name, (*last.cases, case), last.seconds, last.properties)]
+    return suites
+
+
+def _suites_for(report: Report, command: str) -> list[JUnitSuite]:
     from ioakit.engines.explore import ExploreReport, SimulationReport
     from ioakit.invariants.check import CheckReport
     from ioakit.papers import MainJob

@@ -250,3 +250,64 @@ def test_junit_is_offered_only_by_checking_commands() -> None:
         assert p.parse_args([*argv, "--junit", "x.xml"]).junit == "x.xml"
     with pytest.raises(SystemExit):
         p.parse_args(["list", "--junit", "x.xml"])
+
+
+def test_ctrl_c_before_a_report_still_writes_an_undecided_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ioakit import cli
+
+    def interrupted(args: object) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.COMMANDS, "compare", interrupted)
+    out = tmp_path / "r.xml"
+    code, _, err = run(capsys, "compare", "VS-machine", "WeakVS-machine", "--junit", str(out))
+    assert code == 3 and "interrupted" in err
+    xml, _, cases = parse(out)
+    assert xml.tests == 1 and xml.errors == 1
+    (e,) = results(cases[0])
+    assert e.type == "INCOMPLETE" and "interrupted (Ctrl-C)" in e.message
+
+
+def test_a_bmc_left_undecided_passes_when_induction_proves_it_as_prove_says() -> None:
+    from ioakit.engines.prove import BMCItem, BMCResult, InductionResult, ItemInduction
+
+    bmc = BMCResult(
+        "M",
+        {"n": 1},
+        5,
+        1.0,
+        0.5,
+        Verdict.UNKNOWN,
+        False,
+        (
+            BMCItem("a", "", Verdict.UNKNOWN, 3, reason="timeout"),
+            BMCItem("b", "", Verdict.UNKNOWN, 3, reason="timeout"),
+        ),
+    )
+    proof = InductionResult("M", {"n": 1}, 1.0, 0.25, Verdict.OK, (ItemInduction("a", "", Verdict.OK, Verdict.OK),))
+    report = SimpleReport(Verdict.UNKNOWN, {"machine": "M", "scope": {"n": 1}}, parts=(bmc, proof))
+    (suite,) = suites_for(report, "prove")
+    by_name = {c.name: c for c in suite.cases}
+    assert by_name["bmc: a"].verdict is Verdict.OK and "proved by induction" in by_name["bmc: a"].output
+    assert by_name["bmc: b"].verdict is Verdict.UNKNOWN  # b was not proved: still undecided
+    assert suite.seconds == 0.75
+
+
+def test_a_report_not_ok_never_reads_as_all_passed() -> None:
+    class Quiet:
+        verdict = Verdict.VIOLATED
+
+        def to_json(self) -> dict[str, str]:
+            return {"reason": "a support invariant is violated"}
+
+        def show(self) -> str:
+            return ""
+
+        def junit_suites(self) -> list[JUnitSuite]:
+            return [JUnitSuite("s", (JUnitCase("fine", "c", Verdict.OK),))]
+
+    (suite,) = suites_for(Quiet(), "prove")
+    assert [c.name for c in suite.cases] == ["fine", "verdict"]
+    assert suite.cases[-1].verdict is Verdict.VIOLATED and "support invariant" in suite.cases[-1].message
