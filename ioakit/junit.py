@@ -109,7 +109,7 @@ def _completeness(
 
 
 def _execution_case(
-    name: str, classname: str, verdict: Verdict, reference: str, cex: Any, step: bool, why: str | None
+    name: str, classname: str, verdict: Verdict, reference: str, cex: Any, step: bool, why: str | None, ok: str = ""
 ) -> JUnitCase:
     """A property judged by exploring: its counterexample (an ``Execution``) is the failure body."""
     ref = f" ({reference})" if reference else ""
@@ -119,7 +119,7 @@ def _execution_case(
             name, classname, verdict, f"VIOLATED{ref}: shortest execution {what} ({len(cex)} steps)", cex.show()
         )
     if verdict is Verdict.OK:
-        return JUnitCase(name, classname, verdict)
+        return JUnitCase(name, classname, verdict, output=ok)
     text = why or verdict.value
     return JUnitCase(name, classname, verdict, f"{verdict.value}{ref}: {text}", text)
 
@@ -127,26 +127,29 @@ def _execution_case(
 def _explore_suite(r: Any, command: str) -> JUnitSuite:
     """``ExploreReport`` / ``SimulationReport`` / ``CheckReport`` (the last read through its
     exploration, with one case per item of the file)."""
+    from ioakit.engines.explore import SimulationReport
     from ioakit.invariants.check import CheckReport
 
     explore = r.explore if isinstance(r, CheckReport) else r
+    sample = isinstance(r, SimulationReport)
+    ok = f"no violation in {r.runs} random runs (a sample, not a proof)" if sample else ""
     classname = f"ioakit.{command}.{r.machine}"
     complete = getattr(explore, "complete", None)
     if complete is None:  # a simulation: complete unless interrupted or steps were cut
         complete = not explore.interrupted and not explore.bound_hits
     items = r.outcomes if isinstance(r, CheckReport) else r.results
     cases = [
-        _execution_case(x.name, classname, x.verdict, x.reference, x.counterexample, x.step, explore.reason)
+        _execution_case(x.name, classname, x.verdict, x.reference, x.counterexample, x.step, explore.reason, ok)
         for x in items
     ]
     cases += _completeness(classname, r.verdict, complete, explore.reason, explore.bound_hits_allowed)
     if not items and complete:
         what = "every reachable state explored; no invariant checked"
-        if command == "simulate":
+        if sample:
             what = f"{explore.runs} runs; no invariant checked"
         cases.append(JUnitCase("exploration", classname, r.verdict, output=what))
     extra = [("file", r.file)] if isinstance(r, CheckReport) else []
-    if command == "simulate":
+    if sample:
         extra += [("seed", str(explore.seed)), ("runs", str(explore.runs)), ("exhaustive", "false")]
     else:
         extra += [("states", str(explore.states)), ("complete", str(bool(complete)).lower())]

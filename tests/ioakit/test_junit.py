@@ -311,3 +311,13 @@ def test_a_report_not_ok_never_reads_as_all_passed() -> None:
     (suite,) = suites_for(Quiet(), "prove")
     assert [c.name for c in suite.cases] == ["fine", "verdict"]
     assert suite.cases[-1].verdict is Verdict.VIOLATED and "support invariant" in suite.cases[-1].message
+
+
+def test_simulate_cases_say_they_are_a_sample(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "sim.xml"
+    code, _, _ = run(capsys, "simulate", "TO-machine", "--runs", "3", "--steps", "10", "--junit", str(out))
+    assert code == 0
+    xml, suites, cases = parse(out)
+    assert [c.name for c in cases] == ["to_next_bound", "to_conservation"] and xml.failures == 0
+    assert all(c.system_out == "no violation in 3 random runs (a sample, not a proof)" for c in cases)
+    assert props(suites[0])["exhaustive"] == "false" and props(suites[0])["seed"] == "0"
