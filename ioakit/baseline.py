@@ -28,6 +28,7 @@ and what is wrong.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -219,6 +220,8 @@ class BaselineReport:
     drifts: tuple[Drift, ...]
     now: dict[str, Any] = field(default_factory=dict, repr=False)
     interrupted: bool = False
+    seconds: dict[str, float] = field(default_factory=dict, repr=False)
+    """How long each machine's exploration took now (shown in JUnit; never recorded)."""
 
     @property
     def verdict(self) -> Verdict:
@@ -273,14 +276,15 @@ class BaselineReport:
             ds = [d for d in self.drifts if d.machine == n]
             if ds:
                 text = "\n".join(d.show() for d in ds)
-                cases.append(JUnitCase(n, "ioakit.baseline", Verdict.VIOLATED, f"VIOLATED: {ds[0].show()}", text))
+                t = self.seconds.get(n, 0.0)
+                cases.append(JUnitCase(n, "ioakit.baseline", Verdict.VIOLATED, f"VIOLATED: {ds[0].show()}", text, t))
             else:
-                cases.append(JUnitCase(n, "ioakit.baseline", Verdict.OK))
+                cases.append(JUnitCase(n, "ioakit.baseline", Verdict.OK, seconds=self.seconds.get(n, 0.0)))
         if self.interrupted:
             why = "interrupted (Ctrl-C): the remaining machines were not re-explored"
             cases.append(JUnitCase("completeness", "ioakit.baseline", Verdict.INCOMPLETE, f"INCOMPLETE: {why}", why))
         props = (("command", "ioakit baseline check"), ("file", self.file), ("skipped", ", ".join(self.skipped)))
-        return [JUnitSuite(f"baseline {self.file}", tuple(cases), 0.0, props)]
+        return [JUnitSuite(f"baseline {self.file}", tuple(cases), sum(self.seconds.values()), props)]
 
 
 def check(
@@ -303,6 +307,7 @@ def check(
     checked: list[str] = []
     skipped: list[str] = []
     now: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
     interrupted = False
     for n in names:
         if n not in registered:
@@ -311,14 +316,16 @@ def check(
         if "skipped" in recorded[n]:
             skipped.append(n)
             continue
+        t0 = time.perf_counter()
         try:
             now[n] = explore_entry(n, data["max_states"])
         except KeyboardInterrupt:
             interrupted = True
             break
+        seconds[n] = time.perf_counter() - t0
         checked.append(n)
         found = compare_entry(n, recorded[n], now[n])
         drifts.extend(found)
         if progress is not None:
             progress(n, found)
-    return BaselineReport(str(path), tuple(checked), tuple(skipped), tuple(drifts), now, interrupted)
+    return BaselineReport(str(path), tuple(checked), tuple(skipped), tuple(drifts), now, interrupted, seconds)
