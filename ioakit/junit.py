@@ -506,10 +506,14 @@ def to_xml(suites: Sequence[JUnitSuite], name: str = "ioakit") -> str:
                 p = ET.SubElement(props, "property")
                 p.set("name", _clean(k))
                 p.set("value", _clean(v))
+        seen: dict[tuple[str, str], int] = {}
         for c in s.cases:
             tc = ET.SubElement(el, "testcase")
             tc.set("classname", _clean(c.classname))
-            tc.set("name", _clean(c.name))
+            # reporters key cases by (classname, name): a repeated name (two main-job claims that
+            # run the same check at one scope) gets " (2)", " (3)", ... in report order
+            n = seen[c.classname, c.name] = seen.get((c.classname, c.name), 0) + 1
+            tc.set("name", _clean(c.name if n == 1 else f"{c.name} ({n})"))
             tc.set("time", _seconds(c.seconds))
             if c.verdict is not Verdict.OK:
                 tag = "failure" if c.verdict is Verdict.VIOLATED else "error"

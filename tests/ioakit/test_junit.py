@@ -321,3 +321,15 @@ def test_simulate_cases_say_they_are_a_sample(tmp_path: Path, capsys: pytest.Cap
     assert [c.name for c in cases] == ["to_next_bound", "to_conservation"] and xml.failures == 0
     assert all(c.system_out == "no violation in 3 random runs (a sample, not a proof)" for c in cases)
     assert props(suites[0])["exhaustive"] == "false" and props(suites[0])["seed"] == "0"
+
+
+def test_repeated_case_names_are_numbered() -> None:
+    cases = tuple(
+        JUnitCase("Lemma 4.2 on VS-machine [default scope]", "ioakit.papers.fls", Verdict.OK) for _ in range(3)
+    )
+    root = ET.fromstring(to_xml([JUnitSuite("papers fls", cases)]).encode())
+    assert [tc.get("name") for tc in root.iter("testcase")] == [
+        "Lemma 4.2 on VS-machine [default scope]",
+        "Lemma 4.2 on VS-machine [default scope] (2)",
+        "Lemma 4.2 on VS-machine [default scope] (3)",
+    ]
