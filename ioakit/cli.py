@@ -713,17 +713,19 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
-    checking = argparse.ArgumentParser(add_help=False, parents=[common])  # the commands that judge something
-    checking.add_argument(
+    junit = argparse.ArgumentParser(add_help=False)  # for the commands that judge something
+    junit.add_argument(
         "--junit", metavar="FILE", help="also write the result as JUnit XML to FILE (for CI; docs/ci.md)"
     )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
     p.add_argument("machines", nargs="*", help="only these (names, path/to/model.py:Class or module:Class)")
-    sub.add_parser("papers", parents=[checking], help="the main job: check every bundled paper model, with a summary")
+    sub.add_parser(
+        "papers", parents=[common, junit], help="the main job: check every bundled paper model, with a summary"
+    )
 
-    p = sub.add_parser("explore", parents=[checking], help="exhaustive breadth-first exploration of a machine")
+    p = sub.add_parser("explore", parents=[common, junit], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
@@ -736,7 +738,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _bound_args(p)
 
-    p = sub.add_parser("check", parents=[checking], help="check an invariant file on every reachable state")
+    p = sub.add_parser("check", parents=[common, junit], help="check an invariant file on every reachable state")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -744,7 +746,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
     _bound_args(p)
 
-    p = sub.add_parser("prove", parents=[checking], help="bounded proofs with Z3: BMC and induction (with CTIs)")
+    p = sub.add_parser("prove", parents=[common, junit], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -778,7 +780,7 @@ def make_parser() -> argparse.ArgumentParser:
     _bound_args(p)
 
     p = sub.add_parser(
-        "simulate", parents=[checking], help="seeded random simulation (for scopes too large to exhaust)"
+        "simulate", parents=[common, junit], help="seeded random simulation (for scopes too large to exhaust)"
     )
     p.add_argument("machine")
     _scope_args(p)
@@ -794,7 +796,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-invariants", action="store_true")
     _bound_args(p)
 
-    p = sub.add_parser("trace", parents=[checking], help="check a recorded trace file (traces/FORMAT.md)")
+    p = sub.add_parser("trace", parents=[common, junit], help="check a recorded trace file (traces/FORMAT.md)")
     p.add_argument("file")
 
     p = sub.add_parser("render", parents=[common], help="draw the reachable state graph (small scopes)")
@@ -807,7 +809,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite the output file if it exists")
     p.add_argument("--no-invariants", action="store_true", help="do not mark violating states")
 
-    p = sub.add_parser("compare", parents=[checking], help="compare the finite-trace sets of two machines (exact)")
+    p = sub.add_parser("compare", parents=[common, junit], help="compare the finite-trace sets of two machines (exact)")
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
@@ -815,7 +817,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "refine",
-        parents=[checking],
+        parents=[common, junit],
         help="does IMPL refine SPEC: trace inclusion and forward simulations (exhaustive, along a trace, Z3)",
     )
     p.add_argument("impl", help="the implementation machine (e.g. VStoTO-system)")
@@ -850,7 +852,7 @@ def make_parser() -> argparse.ArgumentParser:
         default=DEFAULT_MAX_STATES,
         help=f"machines with more reachable states are recorded as skipped (default {DEFAULT_MAX_STATES:,})",
     )
-    b = bsub.add_parser("check", parents=[checking], help="re-explore and name every drift from the manifest")
+    b = bsub.add_parser("check", parents=[common, junit], help="re-explore and name every drift from the manifest")
     b.add_argument("file", nargs="?", default=str(DEFAULT_PATH), help=f"the manifest (default {DEFAULT_PATH})")
     b.add_argument("--machine", action="append", metavar="NAME", help="only this machine of the manifest (repeatable)")
     return ap
