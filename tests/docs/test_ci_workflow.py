@@ -11,11 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml  # PyYAML, in the dev extra (pyproject.toml), which scripts/setup installs
 
 from ioakit import registry
 from ioakit.cli import make_parser
-
-yaml = pytest.importorskip("yaml")  # the dev extra (pyproject.toml); scripts/setup installs it
 
 REPO = Path(__file__).resolve().parents[2]
 WORKFLOW = REPO / "docs" / "examples" / "github-actions.yml"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import junitparser  # the dev extra (pyproject.toml), which scripts/setup installs
 import pytest
 
 from ioakit import baseline
@@ -74,7 +75,6 @@ def test_a_tampered_manifest_is_drift_named_field_by_field(tmp_path: Path, capsy
         ln.split()[-1] for ln in out.splitlines() if "drift" in ln
     ]
     assert "verdict: VIOLATED — 3 drift(s)" in out
-    junitparser = pytest.importorskip("junitparser")
     cases = {c.name: c for s in junitparser.JUnitXml.fromfile(str(junit)) for c in s}
     assert cases["VS-machine"].is_passed and not cases["TO-machine"].is_passed
     assert "states: recorded 2066, now 2065" in cases["TO-machine"].result[0].text

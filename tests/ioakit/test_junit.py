@@ -8,14 +8,13 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import junitparser  # the dev extra (pyproject.toml), which scripts/setup installs: a real JUnit reader
 import pytest
 
 from ioakit import registry
 from ioakit.cli import main
 from ioakit.junit import JUnitCase, JUnitSuite, suites_for, to_xml, write_junit
 from ioakit.results import SimpleReport, Verdict
-
-junitparser = pytest.importorskip("junitparser")  # the dev extra (pyproject.toml); scripts/setup installs it
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 
