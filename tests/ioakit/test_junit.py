@@ -332,3 +332,18 @@ def test_repeated_case_names_are_numbered() -> None:
         "Lemma 4.2 on VS-machine [default scope] (2)",
         "Lemma 4.2 on VS-machine [default scope] (3)",
     ]
+
+
+def test_prove_table_one_case_per_row_and_the_conjunction(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "table.xml"
+    assert run(capsys, "prove", "TO-machine", "to_machine", "--table", "--bmc", "2", "--junit", str(out))[0] == 0
+    xml, _, cases = parse(out)
+    assert [c.name for c in cases][-1] == "conjunction inductive" and xml.tests == 6
+    assert all(c.is_passed for c in cases)
+    out = tmp_path / "cti.xml"
+    argv = ("prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--table", "--bmc", "2")
+    assert run(capsys, *argv, "--junit", str(out))[0] == 3
+    xml, _, cases = parse(out)
+    assert [c.name for c in cases] == ["lemma_4_1_12", "conjunction inductive"]
+    assert xml.errors == 2 and xml.failures == 0  # holds where explored, not proved: undecided, never a pass
+    assert "reachable (exploration): OK" in results(cases[0])[0].message
