@@ -119,7 +119,13 @@ def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
 
 
 def _emit(args: argparse.Namespace, report: Report) -> None:
-    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``."""
+    """The one output path of every command: ``render_json`` with ``--json``, else ``show()``;
+    with ``--junit FILE`` the report is also written as JUnit XML (``ioakit.junit``), whatever
+    its verdict (a violated or undecided check is what CI needs to see)."""
+    if getattr(args, "junit", None):
+        from ioakit.junit import suites_for, write_junit
+
+        write_junit(args.junit, suites_for(report, args.command), name=f"ioakit {args.command}")
     print(render_json(report, compact=args.compact) if args.json else report.show())
 
 
@@ -350,6 +356,41 @@ def cmd_papers(args: argparse.Namespace) -> int:
         report = papers.MainJob(tuple(papers.run_all(show)))
     _emit(args, report)
     return report.verdict.exit_code
+
+
+def cmd_baseline(args: argparse.Namespace) -> int:
+    """``ioakit baseline record`` writes the manifest (refusing to replace one without
+    ``--force``); ``ioakit baseline check`` re-explores and names every drift (``ioakit.baseline``)."""
+    from ioakit import baseline
+    from ioakit.files import writable_path, write_atomically
+
+    talk = not args.json
+    if args.action == "record":
+        what = f"baseline record --output {args.output}"
+        out = writable_path(args.output, what)  # refused before the explorations, not after
+        if out.exists() and not args.force:
+            raise UsageError(f"{out} exists; not replacing a baseline manifest (use --force)")
+
+        def recorded(name: str, e: dict[str, Any]) -> None:
+            if talk:
+                figures = e.get("skipped") or f"{e['states']:,} states, depth {e['depth']}, {e['verdict']}"
+                print(f"  recorded {name}: {figures}", file=sys.stderr, flush=True)
+
+        manifest = baseline.record(args.machine, args.max_states, recorded)
+        write_atomically(out, baseline.manifest_text(manifest), what)
+        entries = manifest["machines"]
+        skipped = [n for n, e in entries.items() if "skipped" in e]
+        text = f"wrote {out}: {len(entries) - len(skipped)} machines explored, {len(skipped)} skipped (over the budget)"
+        _emit(args, SimpleReport(Verdict.OK, {"output": str(out), **manifest}, text))
+        return EXIT_OK
+
+    def checked(name: str, drifts: list[Any]) -> None:
+        if talk:
+            print(f"  {'DRIFT' if drifts else 'same'} {name}", file=sys.stderr, flush=True)
+
+    r = baseline.check(args.file, args.machine, checked)
+    _emit(args, r)
+    return r.verdict.exit_code
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -600,7 +641,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
                 explore_limit=args.explore_limit,
             )
         text = t.to_markdown() if args.format == "markdown" else render_json(t)
-        _emit(args, SimpleReport(t.verdict, t.to_json(), text))
+        _emit(args, SimpleReport(t.verdict, t.to_json(), text, parts=(t,)))
         return t.verdict.exit_code
     if args.bmc is None and not args.induction:
         args.induction = True
@@ -647,9 +688,11 @@ def _prove(
     text: list[str] = []
     verdicts: list[Verdict] = []  # about the invariants: OK proved, VIOLATED a real violation, else UNKNOWN
     conclusions: list[str] = []
+    parts: list[Any] = []  # the engines' results, for --junit
     proved = not_inductive = False
     if args.bmc is not None:
         b = prover.bmc(props, args.bmc, support=support)
+        parts.append(b)
         out["bmc"] = b.to_json()
         text.append(b.show())
         verdicts.append(b.verdict)
@@ -657,6 +700,7 @@ def _prove(
         proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
         ind = prover.induction(props, support=support)
+        parts.append(ind)
         out["induction"] = ind.to_json()
         text.append(ind.show())
         verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
@@ -683,6 +727,7 @@ def _prove(
     step_ok = True
     if steps:
         sr = prover.check_steps(steps, assume=[*props, *support])
+        parts.append(sr)
         out["steps"] = sr.to_json()
         text.append(sr.show())
         step_ok = sr.verdict is Verdict.OK
@@ -711,7 +756,7 @@ def _prove(
         verdict, conclusions, proved=proved, not_inductive=not_inductive, scope=str(m.scope), z3=z3_version()
     )
     text.append(line)
-    _emit(args, SimpleReport(verdict, out, "\n".join(text)))
+    _emit(args, SimpleReport(verdict, out, "\n".join(text), parts=tuple(parts)))
     return verdict.exit_code
 
 
@@ -795,6 +840,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": cmd_simulate,
     "compare": cmd_compare,
     "refine": cmd_refine,
+    "baseline": cmd_baseline,
 }
 
 
@@ -807,13 +853,19 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
+    junit = argparse.ArgumentParser(add_help=False)  # for the commands that judge something
+    junit.add_argument(
+        "--junit", metavar="FILE", help="also write the result as JUnit XML to FILE (for CI; docs/ci.md)"
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
     p.add_argument("machines", nargs="*", help="only these (names, path/to/model.py:Class or module:Class)")
-    sub.add_parser("papers", parents=[common], help="the main job: check every bundled paper model, with a summary")
+    sub.add_parser(
+        "papers", parents=[common, junit], help="the main job: check every bundled paper model, with a summary"
+    )
 
-    p = sub.add_parser("explore", parents=[common], help="exhaustive breadth-first exploration of a machine")
+    p = sub.add_parser("explore", parents=[common, junit], help="exhaustive breadth-first exploration of a machine")
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
@@ -826,7 +878,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _bound_args(p)
 
-    p = sub.add_parser("check", parents=[common], help="check an invariant file on every reachable state")
+    p = sub.add_parser("check", parents=[common, junit], help="check an invariant file on every reachable state")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -836,7 +888,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite --itf's file if it exists")
     _bound_args(p)
 
-    p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")
+    p = sub.add_parser("prove", parents=[common, junit], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
@@ -869,7 +921,9 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite --cti-dot's file if it exists")
     _bound_args(p)
 
-    p = sub.add_parser("simulate", parents=[common], help="seeded random simulation (for scopes too large to exhaust)")
+    p = sub.add_parser(
+        "simulate", parents=[common, junit], help="seeded random simulation (for scopes too large to exhaust)"
+    )
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--steps", type=_int_at_least(0), default=100, help="steps per run")
@@ -889,7 +943,9 @@ def make_parser() -> argparse.ArgumentParser:
     _bound_args(p)
 
     p = sub.add_parser(
-        "trace", parents=[common], help="check a recorded trace file (traces/FORMAT.md) or an ITF trace (traces/ITF.md)"
+        "trace",
+        parents=[common, junit],
+        help="check a recorded trace file (traces/FORMAT.md) or an ITF trace (traces/ITF.md)",
     )
     p.add_argument("file", help="an ioakit trace (.jsonl) or an ITF trace (.json, .itf.json)")
     p.add_argument("--machine", help="ITF: the machine the trace must be an execution of (default: its #meta's)")
@@ -935,7 +991,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     _bound_args(p)
 
-    p = sub.add_parser("compare", parents=[common], help="compare the finite-trace sets of two machines (exact)")
+    p = sub.add_parser("compare", parents=[common, junit], help="compare the finite-trace sets of two machines (exact)")
     p.add_argument("left")
     p.add_argument("right")
     _scope_args(p)
@@ -943,7 +999,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "refine",
-        parents=[common],
+        parents=[common, junit],
         help="does IMPL refine SPEC: trace inclusion and forward simulations (exhaustive, along a trace, Z3)",
     )
     p.add_argument("impl", help="the implementation machine (e.g. VStoTO-system)")
@@ -963,6 +1019,24 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-states", type=_int_at_least(1), help="stop the exhaustive check after this many states")
     p.add_argument("--no-inclusion", action="store_true", help="skip the trace-inclusion check")
     _bound_args(p)
+
+    from ioakit.baseline import DEFAULT_MAX_STATES, DEFAULT_PATH
+
+    p = sub.add_parser("baseline", help="record or check the exploration baseline of the shipped models")
+    bsub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    b = bsub.add_parser("record", parents=[common], help="explore the shipped models and write the manifest")
+    b.add_argument("-o", "--output", default=str(DEFAULT_PATH), help=f"the manifest to write (default {DEFAULT_PATH})")
+    b.add_argument("--force", action="store_true", help="replace the manifest if it exists")
+    b.add_argument("--machine", action="append", metavar="NAME", help="only this machine (repeatable)")
+    b.add_argument(
+        "--max-states",
+        type=_int_at_least(1),
+        default=DEFAULT_MAX_STATES,
+        help=f"machines with more reachable states are recorded as skipped (default {DEFAULT_MAX_STATES:,})",
+    )
+    b = bsub.add_parser("check", parents=[common, junit], help="re-explore and name every drift from the manifest")
+    b.add_argument("file", nargs="?", default=str(DEFAULT_PATH), help=f"the manifest (default {DEFAULT_PATH})")
+    b.add_argument("--machine", action="append", metavar="NAME", help="only this machine of the manifest (repeatable)")
     return ap
 
 
@@ -992,6 +1066,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
     try:
+        if getattr(args, "junit", None):  # a missing folder is refused before a long check runs
+            from ioakit.junit import check_writable
+
+            check_writable(args.junit)
         return COMMANDS[args.command](args)
     except UserError as e:
         print(error_text(args.command, str(e)), file=sys.stderr)
@@ -1022,8 +1100,15 @@ def _report_interrupt(args: argparse.Namespace) -> None:
     """Ctrl-C outside an engine that reports partial results itself: nothing was established."""
     text = "INCOMPLETE — interrupted (Ctrl-C) before a result; nothing is claimed"
     try:
+        report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True, "reason": text})
+        if getattr(args, "junit", None):  # CI still gets a file, and it does not read as a pass
+            from ioakit.junit import suites_for, write_junit
+
+            try:
+                write_junit(args.junit, suites_for(report, args.command), name=f"ioakit {args.command}")
+            except UserError as e:
+                print(error_text(args.command, str(e)), file=sys.stderr)
         if getattr(args, "json", False):
-            report = SimpleReport(Verdict.INCOMPLETE, {"command": args.command, "interrupted": True})
             print(render_json(report, compact=args.compact))
         print(f"\nioakit {args.command}: {text}", file=sys.stderr)
     except KeyboardInterrupt:  # a second Ctrl-C while reporting the first

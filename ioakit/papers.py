@@ -38,6 +38,8 @@ class JobResult:
     expected: Verdict = Verdict.OK
     fixed_by: str | None = None
     """For a documented finding: the claim that checks the fixed variant (``Claim.fixed_by``)."""
+    paper: str = ""
+    """The key of the paper whose claim this is (set by ``run_all``; JUnit groups by it)."""
 
     @property
     def judged(self) -> Verdict:
@@ -66,6 +68,7 @@ class JobResult:
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "paper": self.paper,
             "claim": self.claim,
             "verdict": self.verdict.value,
             "expected": self.expected.value,
@@ -250,16 +253,18 @@ def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResu
     Ctrl-C stops the run: the jobs finished so far are returned followed by one INCOMPLETE job
     named ``interrupted`` (the remaining ones are not run)."""
     out = []
-    for _paper, c in claims():
+    for paper, c in claims():
+        key = getattr(paper, "key", "")
         try:
             r = _cut_steps(c.run())
         except KeyboardInterrupt:
             why = "interrupted (Ctrl-C); later checks not run"
-            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-")
+            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-", paper=key)
             out.append(r)
             if progress is not None:
                 progress(r)
             break
+        r = replace(r, paper=key)
         if c.expected is not Verdict.OK:
             r = replace(r, expected=c.expected, fixed_by=c.fixed_by)
         out.append(r)

@@ -95,6 +95,9 @@ class SimpleReport:
     verdict: Verdict
     data: dict[str, Any] = field(default_factory=dict)
     text: str | Callable[[], str] = ""
+    parts: tuple[Any, ...] = ()
+    """The engines' results this report combines (``ioakit prove``: BMC, induction, step
+    obligations, or the lemma table), for readers that need more than the JSON (``ioakit.junit``)."""
 
     def to_json(self) -> dict[str, Any]:
         return {**self.data, "verdict": self.data.get("verdict", self.verdict.value)}

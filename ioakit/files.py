@@ -1,0 +1,53 @@
+"""Output files written for other programs (a CI server's JUnit reader, a checked-in baseline
+manifest): atomically, and never into a folder that does not exist.
+
+Atomically: the text goes to a temporary file in the destination's folder, which then replaces
+the destination with ``os.replace`` (one rename on the same file system), so a reader — or a
+crash half-way — never leaves half a file behind. A missing folder is an input error
+(``UserError``, exit 2), not a reason to create folders the user did not ask for: a mistyped
+path should be noticed, not silently honoured.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from ioakit.errors import UserError
+
+
+def writable_path(path: str | Path, what: str) -> Path:
+    """``path`` as a ``Path`` if a file can be written there: its folder exists and it is not
+    itself a folder; else a ``UserError`` that starts with ``what`` (e.g. ``--junit r.xml``)."""
+    p = Path(path)
+    folder = p.parent
+    if not folder.is_dir():
+        raise UserError(f"{what}: the folder {folder} does not exist (create it first)")
+    if p.is_dir():
+        raise UserError(f"{what}: is a folder, not a file")
+    return p
+
+
+def write_atomically(path: str | Path, text: str, what: str) -> Path:
+    """Write ``text`` (UTF-8) to ``path``, replacing any file there, atomically (see the module
+    docstring). Errors of the file system are ``UserError``s naming ``what`` and the reason."""
+    p = writable_path(path, what)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise UserError(f"{what}: cannot write in {p.parent}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from a CI job's other users
+        os.replace(tmp, p)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise UserError(f"{what}: cannot write {p}: {e.strerror}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p
