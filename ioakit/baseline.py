@@ -227,7 +227,8 @@ class BaselineReport:
     def verdict(self) -> Verdict:
         if self.drifts:
             return Verdict.VIOLATED
-        return Verdict.INCOMPLETE if self.interrupted else Verdict.OK
+        # nothing compared (every machine asked for is recorded as skipped) is not a passing check
+        return Verdict.INCOMPLETE if self.interrupted or not self.checked else Verdict.OK
 
     def show(self) -> str:
         lines = [f"baseline {self.file}: {len(self.checked)} machines re-explored, {len(self.skipped)} skipped"]
@@ -245,11 +246,16 @@ class BaselineReport:
             lines.append(f"  drift: {d.show()}")
         if self.interrupted:
             lines.append("  interrupted (Ctrl-C): the remaining machines were not re-explored")
+        incomplete = (
+            "interrupted; no drift among the machines re-explored"
+            if self.interrupted
+            else "no machine was re-explored: every one asked for is recorded as skipped (too large)"
+        )
         summary = {
             Verdict.OK: "OK — every machine re-explored matches the baseline",
             Verdict.VIOLATED: f"VIOLATED — {len(self.drifts)} drift(s) from the baseline "
             "(re-record with `ioakit baseline record --force` if they are meant)",
-            Verdict.INCOMPLETE: "INCOMPLETE — interrupted; no drift among the machines re-explored",
+            Verdict.INCOMPLETE: f"INCOMPLETE — {incomplete}",
         }[self.verdict]
         lines.append(f"verdict: {summary}")
         return "\n".join(lines)
@@ -282,6 +288,9 @@ class BaselineReport:
                 cases.append(JUnitCase(n, "ioakit.baseline", Verdict.OK, seconds=self.seconds.get(n, 0.0)))
         if self.interrupted:
             why = "interrupted (Ctrl-C): the remaining machines were not re-explored"
+            cases.append(JUnitCase("completeness", "ioakit.baseline", Verdict.INCOMPLETE, f"INCOMPLETE: {why}", why))
+        elif not self.checked:
+            why = "no machine was re-explored: every one asked for is recorded as skipped (too large)"
             cases.append(JUnitCase("completeness", "ioakit.baseline", Verdict.INCOMPLETE, f"INCOMPLETE: {why}", why))
         props = (("command", "ioakit baseline check"), ("file", self.file), ("skipped", ", ".join(self.skipped)))
         return [JUnitSuite(f"baseline {self.file}", tuple(cases), sum(self.seconds.values()), props)]

@@ -9,6 +9,7 @@ Human output by default; ``--json`` prints one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -1065,14 +1066,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0) if e.code in (0, None) else EXIT_USAGE
-    try:
-        if getattr(args, "junit", None):  # a missing folder is refused before a long check runs
-            from ioakit.junit import check_writable
+    if getattr(args, "junit", None):  # a missing folder is refused before a long check runs
+        from ioakit.junit import check_writable
 
+        try:
             check_writable(args.junit)
+        except UserError as e:
+            print(error_text(args.command, str(e)), file=sys.stderr)
+            return EXIT_USAGE
+    try:
         return COMMANDS[args.command](args)
     except UserError as e:
         print(error_text(args.command, str(e)), file=sys.stderr)
+        _junit_error(args, "INPUT ERROR", str(e))
         return EXIT_USAGE
     except KeyboardInterrupt:
         _report_interrupt(args)
@@ -1088,12 +1094,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_UNKNOWN
         if os.environ.get("IOAKIT_DEBUG") == "1":
             raise
-        print(
+        text = (
             f"ioakit {args.command}: internal error: {type(e).__name__}: {e} — please report it with the command "
-            "line (IOAKIT_DEBUG=1 shows the traceback)",
-            file=sys.stderr,
+            "line (IOAKIT_DEBUG=1 shows the traceback)"
         )
+        print(text, file=sys.stderr)
+        _junit_error(args, "INTERNAL ERROR", text)
         return EXIT_INTERNAL
+
+
+def _junit_error(args: argparse.Namespace, kind: str, message: str) -> None:
+    """With ``--junit``, a command stopped by an error still leaves a JUnit file, one error case
+    saying why: CI must not read a stale file from an earlier run as this run's result."""
+    if not getattr(args, "junit", None):
+        return
+    from ioakit.junit import JUnitCase, JUnitSuite, write_junit
+
+    case = JUnitCase(args.command, f"ioakit.{args.command}", Verdict.UNKNOWN, message.splitlines()[0], message)
+    case = dataclasses.replace(case, error_type=kind)
+    try:
+        write_junit(args.junit, [JUnitSuite(f"ioakit {args.command}", (case,))], name=f"ioakit {args.command}")
+    except (UserError, OSError) as e:
+        print(error_text(args.command, f"cannot write the JUnit file: {e}"), file=sys.stderr)
 
 
 def _report_interrupt(args: argparse.Namespace) -> None:

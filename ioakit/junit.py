@@ -61,6 +61,9 @@ class JUnitCase:
     seconds: float = 0.0
     output: str = ""
     """Written as the case's ``<system-out>`` (what was claimed, at which scope), whatever the verdict."""
+    error_type: str = ""
+    """The ``type`` of the ``<error>`` when it is not a verdict (``INPUT ERROR``: the command
+    stopped on bad input; ``INTERNAL ERROR``); empty: the verdict's name."""
 
 
 @dataclass(frozen=True)
@@ -518,7 +521,7 @@ def to_xml(suites: Sequence[JUnitSuite], name: str = "ioakit") -> str:
             if c.verdict is not Verdict.OK:
                 tag = "failure" if c.verdict is Verdict.VIOLATED else "error"
                 res = ET.SubElement(tc, tag)
-                res.set("type", c.verdict.value)
+                res.set("type", c.error_type or c.verdict.value)
                 res.set("message", _clean(c.message or c.verdict.value))
                 res.text = _clean(c.text or c.message or c.verdict.value)
             if c.output:

@@ -150,8 +150,12 @@ def test_a_machine_over_the_budget_is_skipped_and_its_drift_seen(
     data = json.loads(f.read_text())
     assert data["max_states"] == 100
     assert data["machines"]["TO-machine"]["skipped"] == "more than 100 reachable states at the default scope"
-    code, out, _ = run(capsys, "baseline", "check", str(f), "--machine", "TO-machine", "--json")
-    assert code == 0 and json.loads(out)["skipped"] == ["TO-machine"]
+    # nothing re-explored is not a pass: INCOMPLETE, exit 3, and a JUnit error case
+    xml = tmp_path / "b.xml"
+    code, out, _ = run(capsys, "baseline", "check", str(f), "--machine", "TO-machine", "--json", "--junit", str(xml))
+    assert code == 3 and json.loads(out)["skipped"] == ["TO-machine"] and json.loads(out)["verdict"] == "INCOMPLETE"
+    suite = next(iter(junitparser.JUnitXml.fromfile(str(xml))))
+    assert suite.tests == 1 and suite.errors == 1
     now = baseline.explore_entry("TO-machine", 10_000)
     drifts = baseline.compare_entry("TO-machine", data["machines"]["TO-machine"], now)
     assert [d.field for d in drifts] == ["skipped"]

@@ -347,3 +347,19 @@ def test_prove_table_one_case_per_row_and_the_conjunction(tmp_path: Path, capsys
     assert [c.name for c in cases] == ["lemma_4_1_12", "conjunction inductive"]
     assert xml.errors == 2 and xml.failures == 0  # holds where explored, not proved: undecided, never a pass
     assert "reachable (exploration): OK" in results(cases[0])[0].message
+
+
+def test_a_command_stopped_by_bad_input_replaces_a_stale_file_with_an_error_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A passing file from an earlier run must not survive a run that failed on its input: CI
+    would read the old pass as this run's result."""
+    f = tmp_path / "r.xml"
+    assert run(capsys, "explore", "TO-machine", "--scope", "processors=1,values=1,max_inputs=1", "--junit", str(f))[0] == 0
+    assert junitparser.JUnitXml.fromfile(str(f)).errors == 0
+    code, _, err = run(capsys, "check", "TO-machine", str(tmp_path / "missing.inv"), "--junit", str(f))
+    assert code == 2 and "missing.inv" in err
+    _, _, cases = parse(f)
+    [case] = cases
+    [res] = results(case)
+    assert isinstance(res, junitparser.Error) and res.type == "INPUT ERROR" and "missing.inv" in (res.message or "")
