@@ -355,7 +355,8 @@ def test_a_command_stopped_by_bad_input_replaces_a_stale_file_with_an_error_case
     """A passing file from an earlier run must not survive a run that failed on its input: CI
     would read the old pass as this run's result."""
     f = tmp_path / "r.xml"
-    assert run(capsys, "explore", "TO-machine", "--scope", "processors=1,values=1,max_inputs=1", "--junit", str(f))[0] == 0
+    small = "processors=1,values=1,max_inputs=1"
+    assert run(capsys, "explore", "TO-machine", "--scope", small, "--junit", str(f))[0] == 0
     assert junitparser.JUnitXml.fromfile(str(f)).errors == 0
     code, _, err = run(capsys, "check", "TO-machine", str(tmp_path / "missing.inv"), "--junit", str(f))
     assert code == 2 and "missing.inv" in err
