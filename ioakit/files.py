@@ -1,5 +1,5 @@
 """Output files written for other programs (a CI server's JUnit reader, a checked-in baseline
-manifest): atomically, and never into a folder that does not exist.
+manifest, ITF traces, pictures): atomically, and never into a folder that does not exist.
 
 Atomically: the text goes to a temporary file in the destination's folder, which then replaces
 the destination with ``os.replace`` (one rename on the same file system), so a reader — or a
@@ -29,17 +29,17 @@ def writable_path(path: str | Path, what: str) -> Path:
     return p
 
 
-def write_atomically(path: str | Path, text: str, what: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path``, replacing any file there, atomically (see the module
-    docstring). Errors of the file system are ``UserError``s naming ``what`` and the reason."""
+def write_atomically(path: str | Path, text: str | bytes, what: str) -> Path:
+    """Write ``text`` (a ``str`` as UTF-8, or ``bytes``) to ``path``, replacing any file there,
+    atomically (see the module docstring). Errors of the file system are ``UserError``s naming ``what`` and the reason."""
     p = writable_path(path, what)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
     except OSError as e:
         raise UserError(f"{what}: cannot write in {p.parent}: {e.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8") if isinstance(text, str) else text)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide the file from a CI job's other users

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ioakit.backends.codegen import compile_predicates
 from ioakit.engines.explore import Execution, Property
 from ioakit.errors import UserError
+from ioakit.files import writable_path, write_atomically
 from ioakit.lang.automaton import Machine
 
 if TYPE_CHECKING:  # loaded lazily by the calls that use them (z3, refinement, traces)
@@ -878,7 +879,7 @@ def trace_chart(path: str, max_events: int = 200) -> tuple[str, TraceHeader]:
 def write_picture(dot_text: str, path: str | Path, force: bool = False) -> Path:
     """Write ``dot_text`` to ``path``; the suffix picks the format (.dot .svg .png .pdf).
 
-    Refuses to overwrite an existing file unless ``force``.
+    Refuses to overwrite an existing file unless ``force``; writes atomically (``ioakit.files``).
     """
     p = Path(path)
     fmt = p.suffix.lstrip(".").lower()
@@ -887,12 +888,12 @@ def write_picture(dot_text: str, path: str | Path, force: bool = False) -> Path:
     if p.exists() and not force:
         raise RenderError(f"{p} exists; not overwriting it (use --force)")
     if fmt == "dot":
-        p.write_text(dot_text, encoding="utf-8")
-        return p
+        return write_atomically(p, dot_text, str(p))
     dot = shutil.which("dot")
     if dot is None:
         raise RenderError("graphviz 'dot' is not installed (run scripts/setup, or write a .dot file)")
-    proc = subprocess.run([dot, f"-T{fmt}", "-o", str(p)], input=dot_text.encode(), capture_output=True, check=False)
+    writable_path(p, str(p))  # a missing folder is refused before graphviz runs
+    proc = subprocess.run([dot, f"-T{fmt}"], input=dot_text.encode(), capture_output=True, check=False)
     if proc.returncode != 0:
         raise RenderError(f"dot failed: {proc.stderr.decode(errors='replace').strip()}")
-    return p
+    return write_atomically(p, proc.stdout, str(p))  # an interrupt or a full disk leaves no half picture

@@ -27,14 +27,13 @@ variables, ``mbt::actionTaken`` (the action family's name; ``"init"`` in state 0
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from ioakit.errors import UserError
+from ioakit.files import write_atomically
 from ioakit.lang.types import (
     BOT_INDEX,
     BagT,
@@ -406,22 +405,7 @@ def write_itf(path: str | Path, doc: Mapping[str, Any], *, force: bool = False) 
     p = Path(path)
     if p.exists() and not force:
         raise UserError(f"{p} exists; not overwriting it (use --force)")
-    text = dumps_itf(doc)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
-    except OSError as e:  # no such directory, not writable: the user's path, said as an input error
-        raise UserError(f"{p}: cannot write there ({e.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, p)
-    except OSError as e:
-        Path(tmp).unlink(missing_ok=True)
-        raise UserError(f"{p}: cannot write there ({e.strerror})") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return p
+    return write_atomically(p, dumps_itf(doc), str(p))
 
 
 # -- traces: reading ---------------------------------------------------------------------------
