@@ -31,7 +31,8 @@ def writable_path(path: str | Path, what: str) -> Path:
 
 def write_atomically(path: str | Path, text: str | bytes, what: str) -> Path:
     """Write ``text`` (a ``str`` as UTF-8, or ``bytes``) to ``path``, replacing any file there,
-    atomically (see the module docstring). Errors of the file system are ``UserError``s naming ``what`` and the reason."""
+    atomically (see the module docstring). Errors of the file system are ``UserError``s naming
+    ``what`` and the reason."""
     p = writable_path(path, what)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
