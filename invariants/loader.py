@@ -9,6 +9,7 @@ once, in place; cycles refused; each included file's ``machine`` line checked to
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -366,6 +367,7 @@ def _load(src: SourceFile, machine: Machine) -> InvariantSet:
         except InvariantError as e:
             sink.add(inc.note(e.located(isrc)))
             continue
+        p = dataclasses.replace(p, statement=item.body.span.text(isrc))
         props.append(p)
         infos.append(
             InvariantInfo(

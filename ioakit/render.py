@@ -541,7 +541,7 @@ def witness_dot(w: StepWitness, variables: Sequence[str] | None = None) -> str:
     for n in w.broken:
         p = w._broken_property(n)
         ref = f" ({p.reference})" if getattr(p, "reference", "") else ""
-        desc = getattr(p, "description", "") or ""
+        desc = getattr(p, "description", "") or getattr(p, "statement", "") or ""
         notes.append((f"{n}{ref}", desc, False))
     lines.append(
         f'  broken [label={_table(notes, "broken invariant" + ("s" if len(notes) > 1 else ""))}, fontcolor="red"];'

@@ -46,6 +46,9 @@ class Property:
     reference: str = ""
     description: str = ""
     witnesses: tuple[tuple[str, Term], ...] = ()
+    statement: str = ""
+    """The property as its author wrote it (an invariant file's formula), for messages and
+    pictures; empty for a Python predicate."""
 
 
 def properties_from(machine: Machine, defs: Iterable[tuple[str, str, Callable[..., Any]]]) -> list[Property]:
