@@ -81,6 +81,19 @@ def test_each_command_prints_what_the_page_shows(workdir: Path, index: int) -> N
         assert _normal(ln) in printed, f"the page shows {ln!r}; ioakit printed:\n" + "\n".join(printed)
     if cmd.startswith("render"):
         assert out.read_text().lstrip().startswith(("<?xml", "<svg"))
+    if "--junit" in cmd:  # what the page says of the file: one case per invariant, failures as shown
+        _check_junit(workdir / cmd.split("--junit")[1].split()[0], printed)
+
+
+def _check_junit(path: Path, printed: list[str]) -> None:
+    import junitparser
+
+    cases = [c for s in junitparser.JUnitXml.fromfile(str(path)) for c in s]
+    verdicts = {c.name: [type(r).__name__ for r in c.result] for c in cases}
+    assert verdicts == {"consistent": ["Failure"], "commit_needs_all": ["Failure"]}, verdicts
+    for failure in (r for c in cases for r in c.result):
+        assert "shortest execution" in failure.message and "start: rm = " in failure.text
+    assert sum("shortest execution" in ln for ln in printed) == 2
 
 
 # -- an independent search of the page's model (plain Python, from its description) ----------
