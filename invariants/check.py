@@ -19,6 +19,7 @@ The CLI's ``ioakit check MACHINE FILE --scope ...`` is these two calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,11 +146,17 @@ class CheckReport:
 
 
 def check_invariants(
-    machine: Machine, invset: InvariantSet, max_states: int | None = None, *, allow_bound_hits: bool = False
+    machine: Machine,
+    invset: InvariantSet,
+    max_states: int | None = None,
+    *,
+    allow_bound_hits: bool = False,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
+    ``progress`` is the explorer's display hook (``Explorer.progress``).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -169,6 +176,7 @@ def check_invariants(
             .check_steps(invset.step_properties)
             .max_states(max_states)
             .allow_bound_hits(allow_bound_hits)
+            .progress(progress)
             .run()
         )
     except CodegenLimitError as e:

@@ -31,6 +31,7 @@ from ioakit.results import (
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
     from ioakit.engines.prove import BMCResult, InductionResult
+    from ioakit.progress import Progress
 
 __all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "UsageError", "main"]
 
@@ -108,14 +109,20 @@ def _build_reporting_cost(args: argparse.Namespace) -> Machine:
     return m
 
 
-def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
-    if not enabled:
+def _progress_line(args: argparse.Namespace, label: str, **kw: Any) -> Progress:
+    """The status line of a long command on stderr (``ioakit.progress``): shown when stderr is a
+    terminal, or forced by ``--progress`` (explore, check); never with ``--quiet``."""
+    from ioakit.progress import Progress, wanted
+
+    on = wanted(quiet=getattr(args, "quiet", False), force=getattr(args, "progress", False))
+    return Progress(label, enabled=on, **kw)
+
+
+def _explore_progress(bar: Progress) -> Callable[[int, int, float], None] | None:
+    """``Explorer.progress``'s callback drawing on ``bar`` (None when nothing is shown)."""
+    if not bar.enabled:
         return None
-
-    def report(states: int, depth: int, seconds: float) -> None:
-        print(f"\r  … {states:,} states, depth {depth}, {seconds:.0f} s", end="", file=sys.stderr, flush=True)
-
-    return report
+    return lambda states, depth, seconds: bar.update(states, depth=depth)
 
 
 def _emit(args: argparse.Namespace, report: Report) -> None:
@@ -177,17 +184,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
     m = _build_reporting_cost(args)
     props = [] if args.no_invariants else registry.default_properties(m)
-    r = (
-        Explorer(m)
-        .check(props)
-        .max_states(args.max_states)
-        .max_depth(args.max_depth)
-        .allow_bound_hits(args.allow_bound_hits)
-        .progress(_progress(args.progress and not args.json))
-        .run()
-    )
-    if args.progress and not args.json:
-        print(file=sys.stderr)
+    with _progress_line(args, f"explore {m.name}", unit="states", total=args.max_states) as bar:
+        r = (
+            Explorer(m)
+            .check(props)
+            .max_states(args.max_states)
+            .max_depth(args.max_depth)
+            .allow_bound_hits(args.allow_bound_hits)
+            .progress(_explore_progress(bar))
+            .run()
+        )
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -197,12 +203,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
-    r = (
-        Explorer(m)
-        .check(props)
-        .allow_bound_hits(args.allow_bound_hits)
-        .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record))
-    )
+    with _progress_line(args, f"simulate {m.name}", unit="runs", total=args.runs) as bar:
+        r = (
+            Explorer(m)
+            .check(props)
+            .allow_bound_hits(args.allow_bound_hits)
+            .simulate(
+                steps=args.steps,
+                runs=args.runs,
+                seed=args.seed,
+                keep_executions=bool(args.record),
+                progress=(lambda done, runs, states: bar.update(done, states=states)) if bar.enabled else None,
+            )
+        )
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         spec = registry.get_spec(args.machine)
         _record_runs(m, r, args.record, spec if getattr(spec, "history_automaton", None) else None)
@@ -310,17 +323,23 @@ def cmd_papers(args: argparse.Namespace) -> int:
     from ioakit import papers
     from ioakit.backends.symbolic import z3_version
 
+    bar = _progress_line(args, "papers", unit="jobs", rate=False)
+
     def show(r: papers.JobResult) -> None:
+        bar.clear()  # the job's lines go to stdout, maybe the same terminal
         if not args.json:
             print(r.show(), flush=True)
+
+    def started(k: int, n: int, name: str) -> None:
+        bar.update(k, total=n, running=name)
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
         print("  [scope]: the parameters that differ from the machine's defaults (`ioakit list`)")
     from ioakit.engines.prove import interruptible
 
-    with interruptible():
-        report = papers.MainJob(tuple(papers.run_all(show)))
+    with interruptible(), bar:
+        report = papers.MainJob(tuple(papers.run_all(show, started)))
     _emit(args, report)
     return report.verdict.exit_code
 
@@ -426,7 +445,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     m = _build_reporting_cost(args)
     invs = load_invariant_file(m, args.file)
-    report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
+    with _progress_line(args, f"check {m.name}", unit="states", total=args.max_states) as bar:
+        report = check_invariants(
+            m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits, progress=_explore_progress(bar)
+        )
     _emit(args, report)
     return report.verdict.exit_code
 
@@ -466,8 +488,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     steps = list(getattr(invs, "step_properties", ()))
     if args.only:
         steps = [p for p in steps if p.name in set(args.only.split(","))]
-    with interruptible():
-        return _prove(args, m, props, support, steps)
+    with interruptible(), _progress_line(args, f"prove {m.name}", rate=False) as bar:
+        return _prove(args, m, props, support, steps, bar)
 
 
 def _support_properties(m: Machine, files: Sequence[str], targets: Sequence[Property]) -> list[Property]:
@@ -490,6 +512,7 @@ def _prove(
     props: list[Property],
     support: Sequence[Property] = (),
     steps: Sequence[Any] = (),
+    bar: Progress | None = None,
 ) -> int:
     """``ioakit prove`` without ``--table``: BMC and/or induction (``support`` proved with the
     targets), per-invariant supports; the file's step items as one-step obligations from the
@@ -508,13 +531,16 @@ def _prove(
     conclusions: list[str] = []
     proved = not_inductive = False
     if args.bmc is not None:
-        b = prover.bmc(props, args.bmc, support=support)
+        bmc_progress = (lambda k, depth: bar.update(k, total=depth, note="BMC depth")) if bar and bar.enabled else None
+        b = prover.bmc(props, args.bmc, support=support, progress=bmc_progress)
         out["bmc"] = b.to_json()
         text.append(b.show())
         verdicts.append(b.verdict)
         conclusions.append(_bmc_conclusion(b))
         proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
+        if bar is not None:
+            bar.note(f"induction on {len(props) + len(support)} invariant(s)")
         ind = prover.induction(props, support=support)
         out["induction"] = ind.to_json()
         text.append(ind.show())
@@ -523,7 +549,9 @@ def _prove(
         proved = proved or ind.outcome is Outcome.INDUCTIVE
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
-        for p in props:
+        for i, p in enumerate(props):
+            if bar is not None:
+                bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
             a = prover.inductive_alone(p)
             entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
             line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
@@ -667,6 +695,11 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
+    common.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (shown by default when stderr is a terminal; never on stdout)",
+    )
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", parents=[common], help="list the machines and their scope parameters")
@@ -682,7 +715,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--progress",
         action="store_true",
-        help="print what tracing and code generation cost, then progress every second, on stderr",
+        help="print what tracing and code generation cost, then progress, on stderr even when it is not a "
+        "terminal (one line a second)",
     )
     _bound_args(p)
 
@@ -691,7 +725,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
-    p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="print what tracing and code generation cost, then progress, on stderr even when it is not a terminal",
+    )
     _bound_args(p)
 
     p = sub.add_parser("prove", parents=[common], help="bounded proofs with Z3: BMC and induction (with CTIs)")

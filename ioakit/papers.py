@@ -245,13 +245,20 @@ def _cut_steps(r: JobResult) -> JobResult:
     return r
 
 
-def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResult]:
-    """Run every registered paper's claims, in registry order; ``progress`` sees each result.
+def run_all(
+    progress: Callable[[JobResult], None] | None = None,
+    started: Callable[[int, int, str], None] | None = None,
+) -> list[JobResult]:
+    """Run every registered paper's claims, in registry order; ``progress`` sees each result,
+    ``started(k, n, name)`` each job as it starts (the k-th of n, from 0: a display hook).
 
     Ctrl-C stops the run: the jobs finished so far are returned followed by one INCOMPLETE job
     named ``interrupted`` (the remaining ones are not run)."""
     out = []
-    for _paper, c in claims():
+    todo = list(claims())
+    for k, (_paper, c) in enumerate(todo):
+        if started is not None:
+            started(k, len(todo), c.name)
         try:
             r = _cut_steps(c.run())
         except KeyboardInterrupt:
