@@ -549,18 +549,20 @@ def _prove(
         proved = proved or ind.outcome is Outcome.INDUCTIVE
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
+        w = max([len("invariant"), *(len(p.name) for p in props)])
+        text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
         for i, p in enumerate(props):
             if bar is not None:
                 bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
             a = prover.inductive_alone(p)
             entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
-            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
+            line = f"  {p.name:<{w}}  {_fmt_yes(a.inductive):<15}"
             if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:
                 sup = prover.minimal_support([*props, *support], p)
                 entry["support"] = sup.to_json()
-                line += f"; {sup.describe()}"
+                line += f"  {sup.describe()}"
             alone.append(entry)
-            text.append(line)
+            text.append(line.rstrip())
         out["per_invariant"] = alone
         if args.cti_dot and ind.ctis:
             from ioakit.render import cti_dot, write_picture

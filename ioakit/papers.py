@@ -285,7 +285,8 @@ def overall(results: list[JobResult]) -> Verdict:
 class MainJob:
     """The main job's report (``ioakit papers``): every job run, and their combined verdict.
 
-    ``show()`` is the summary line (the jobs' own lines are printed as they finish)."""
+    ``show()`` is a table of every check and the summary line (the jobs' own lines, with their
+    details and claims, are printed as they finish)."""
 
     jobs: tuple[JobResult, ...]
 
@@ -298,7 +299,24 @@ class MainJob:
 
         return {"verdict": self.verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in self.jobs]}
 
+    def table(self) -> str:
+        """Every check on one aligned line: its verdict, how it was judged against the verdict
+        the project expects (OK for a documented finding found again), time, name and scope."""
+        w = max([len("check"), *(len(r.name) for r in self.jobs)])
+        lines = [f"  {'verdict':<10}  {'judged':<10}  {'seconds':>7}  {'check':<{w}}  scope"]
+        for r in self.jobs:
+            line = f"  {r.verdict.value:<10}  {r.judged.value:<10}  {r.seconds:>7.1f}  {r.name:<{w}}  {r.scope_text}"
+            if r.expected is not Verdict.OK:
+                line += f"  (expected finding: {'as documented' if r.judged is Verdict.OK else 'CHANGED'})"
+            lines.append(line)
+        return "\n".join(lines)
+
     def show(self) -> str:
+        """The table of every check (after a blank line: the jobs' own lines come before), then
+        the summary line."""
+        return "\n" + self.table() + "\n" + self.summary()
+
+    def summary(self) -> str:
         n_ok = sum(r.judged is Verdict.OK for r in self.jobs)
         findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in self.jobs)
         extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""

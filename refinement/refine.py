@@ -56,6 +56,10 @@ class RefineResult:
             ]
         else:
             out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
+        names = [_part_name(p) for p in self.parts]
+        w = max(len(n) for n in [*names, "check"])
+        out.append(f"  {'check':<{w}}  verdict")
+        out.extend(f"  {n:<{w}}  {_part_verdict(p).value}" for n, p in zip(names, self.parts))
         for p in self.parts:
             text = p.show() if hasattr(p, "failure") else _inclusion_text(p)
             out.append("\n".join("  " + line for line in text.splitlines()))
@@ -70,6 +74,13 @@ class RefineResult:
             "trace": self.trace,
             "checks": [{**p.to_json(), "verdict": _part_verdict(p).value} for p in self.parts],
         }
+
+
+def _part_name(p: Any) -> str:
+    """A check's name in the summary table: trace inclusion, or a mapping and how it was checked."""
+    if hasattr(p, "left_in_right"):
+        return f"trace inclusion: traces({p.left}) ⊆ traces({p.right})"
+    return f"mapping {p.mapping} ({p.method})"
 
 
 def _part_verdict(p: Any) -> Verdict:
