@@ -38,6 +38,8 @@ class JobResult:
     expected: Verdict = Verdict.OK
     fixed_by: str | None = None
     """For a documented finding: the claim that checks the fixed variant (``Claim.fixed_by``)."""
+    claim_name: str = ""
+    """The name of the registry's claim this job checks (``Claim.name``, set by ``run_all``)."""
 
     @property
     def judged(self) -> Verdict:
@@ -72,6 +74,7 @@ class JobResult:
             "refuted": self.expected is Verdict.VIOLATED and self.verdict is Verdict.VIOLATED,
             "fixed_by": self.fixed_by,
             "judged": self.judged.value,
+            "claim_name": self.claim_name,
             "detail": self.detail,
             "scope": self.scope,
             "scope_text": self.scope_text,
@@ -268,6 +271,7 @@ def run_all(
             if progress is not None:
                 progress(r)
             break
+        r = replace(r, claim_name=c.name)
         if c.expected is not Verdict.OK:
             r = replace(r, expected=c.expected, fixed_by=c.fixed_by)
         out.append(r)
@@ -301,11 +305,16 @@ class MainJob:
 
     def table(self) -> str:
         """Every check on one aligned line: its verdict, how it was judged against the verdict
-        the project expects (OK for a documented finding found again), time, name and scope."""
+        the project expects (OK for a documented finding found again), time, the claim's name,
+        the check run and its scope."""
+        wc = max([len("claim"), *(len(r.claim_name) for r in self.jobs)])
         w = max([len("check"), *(len(r.name) for r in self.jobs)])
-        lines = [f"  {'verdict':<10}  {'judged':<10}  {'seconds':>7}  {'check':<{w}}  scope"]
+        lines = [f"  {'verdict':<10}  {'judged':<10}  {'seconds':>7}  {'claim':<{wc}}  {'check':<{w}}  scope"]
         for r in self.jobs:
-            line = f"  {r.verdict.value:<10}  {r.judged.value:<10}  {r.seconds:>7.1f}  {r.name:<{w}}  {r.scope_text}"
+            line = (
+                f"  {r.verdict.value:<10}  {r.judged.value:<10}  {r.seconds:>7.1f}  {r.claim_name:<{wc}}  "
+                f"{r.name:<{w}}  {r.scope_text}"
+            )
             if r.expected is not Verdict.OK:
                 line += f"  (expected finding: {'as documented' if r.judged is Verdict.OK else 'CHANGED'})"
             lines.append(line)
