@@ -80,8 +80,8 @@ def _assertion(fn: _F) -> _F:
         __tracebackhide__ = True
         try:
             return fn(*args, **kwargs)
-        except UserError as e:
-            raise type(e)(*e.args) from None
+        except UserError as e:  # the same error, its traceback starting here (ioakit's frames dropped)
+            raise e.with_traceback(None) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -110,6 +110,8 @@ def _no_ioakit_frames(out: str) -> None:
     """The failure output shows the user's code, not ioakit's: no frame of the library."""
     for internal in ("ioakit/testing.py", "ioakit/pytest_plugin.py", "invariants/check.py", "engines/prove.py"):
         assert internal not in out, out
+    # no traceback entry (``path.py:line: in function``) in any file of the package
+    assert not re.search(rf"{re.escape(str(ROOT))}\S*\.py:\d+: in ", out), out
     assert not re.search(r"^(ioakit|invariants|engines|refinement)/\S+\.py:\d+: in ", out, flags=re.M), out
 
 
@@ -314,15 +316,21 @@ def test_users_refinement_failure(user):
     _no_ioakit_frames(out)
 
 
-def test_users_input_error_is_one_line(user):
+def test_users_input_errors_keep_their_message_without_ioakit_frames(user):
+    (user.path / "bad.inv").write_text('machine TwoPhaseCommit\ninvariant x "r":\n  "d"\n  rm[r9] == working\n')
     r = _run(
         user,
         """
         def test_typo(ioakit):
             ioakit.check("twopc.py:TwoPhaseCommitt", "twopc.inv")
+
+        def test_bad_file(ioakit):
+            ioakit.check("twopc.py:TwoPhaseCommit", "bad.inv")
         """,
     )
-    r.assert_outcomes(failed=1)
+    r.assert_outcomes(failed=2)
     out = r.stdout.str()
-    assert "TwoPhaseCommitt" in out and ("UserError" in out or "RegistryError" in out)
+    assert "RegistryError" in out and "TwoPhaseCommitt" in out
+    # the located message of the invariant language, file:line:col included
+    assert "InvariantScopeError: bad.inv:4:6: error: `r9` is not an element of R" in out
     _no_ioakit_frames(out)
