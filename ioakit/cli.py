@@ -302,19 +302,21 @@ def cmd_refine(args: argparse.Namespace) -> int:
         raise UsageError("a trace carries its own scope (its header): --scope does not go with --trace")
     if args.assume and not args.z3:
         raise UsageError("--assume gives invariants to Z3's step obligation: it needs --z3")
-    r = refine(
-        args.impl,
-        args.spec,
-        given_scope(args.scope, args.scope_file),
-        mapping=args.mapping,
-        trace=args.trace,
-        z3=args.z3,
-        assume=args.assume,
-        timeout_s=args.timeout,
-        max_states=args.max_states,
-        allow_bound_hits=args.allow_bound_hits,
-        inclusion=not args.no_inclusion,
-    )
+    with _progress_line(args, f"refine {args.impl} → {args.spec}", rate=False) as bar:
+        r = refine(
+            args.impl,
+            args.spec,
+            given_scope(args.scope, args.scope_file),
+            mapping=args.mapping,
+            trace=args.trace,
+            z3=args.z3,
+            assume=args.assume,
+            timeout_s=args.timeout,
+            max_states=args.max_states,
+            allow_bound_hits=args.allow_bound_hits,
+            inclusion=not args.no_inclusion,
+            progress=bar.note if bar.enabled else None,
+        )
     _emit(args, r)
     return r.verdict.exit_code
 

@@ -2,7 +2,7 @@
 
 ``Progress`` is what the command line hands to the engines' callback hooks
 (``Explorer.progress``, ``Explorer.simulate(progress=...)``, ``Prover.bmc(progress=...)``,
-``papers.run_all(started=...)``): each call is cheap, because redrawing is throttled to a few
+``refine(progress=...)``, ``papers.run_all(started=...)``): each call is cheap, because redrawing is throttled to a few
 times a second; on a terminal the line is redrawn with a carriage return and cleared at the end,
 so the report that follows (on stdout) starts on a clean line. A bar is drawn where the total is
 known (runs k/N, BMC depth k/K, jobs k/N, states against ``--max-states``), with the rate and the

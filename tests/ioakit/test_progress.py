@@ -193,3 +193,10 @@ def test_papers_shows_jobs_k_of_n_and_clears_before_each_job(tty, monkeypatch):
     assert "papers:  [....................] 0/2 jobs  running first" in err
     assert "papers:  [##########..........] 1/2 jobs  running second" in err
     assert "summary: OK — 2/2 checks hold" in out and "\r" not in out
+
+
+def test_refine_says_which_check_runs(tty):
+    assert main(["refine", "VS-machine", "WeakVS-machine"]) == 0
+    out, err = tty.readouterr()
+    assert "refine VS-machine → WeakVS-machine:  trace inclusion" in err
+    assert "\r" not in out and out.startswith("OK — VS-machine refines WeakVS-machine")
