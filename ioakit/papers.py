@@ -266,7 +266,7 @@ def run_all(
             r = _cut_steps(c.run())
         except KeyboardInterrupt:
             why = "interrupted (Ctrl-C); later checks not run"
-            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-")
+            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-", claim_name=c.name)
             out.append(r)
             if progress is not None:
                 progress(r)

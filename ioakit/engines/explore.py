@@ -681,10 +681,10 @@ class _Stop(Exception):
 
 
 _CHUNK = 4096
-PROGRESS_INTERVAL = 0.2
-"""Seconds between calls of ``Explorer.progress``'s callback (a few a second)."""
 """Frontier states expanded per call of the generated layer function: between calls the
 explorer checks properties, the state limit and the progress clock."""
+PROGRESS_INTERVAL = 0.2
+"""Seconds between calls of ``Explorer.progress``'s callback (a few a second)."""
 
 
 SETTLE_STRETCH = 2048
