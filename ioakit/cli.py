@@ -552,7 +552,8 @@ def _prove(
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
         w = max([len("invariant"), *(len(p.name) for p in props)])
-        text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
+        if props:
+            text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
         for i, p in enumerate(props):
             if bar is not None:
                 bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")

@@ -36,6 +36,7 @@ from ioakit.results import Verdict
 
 if TYPE_CHECKING:  # the prover imports z3; the invariant language lark: loaded on first use
     from ioakit.engines.prove import BMCResult, InductionResult
+    from ioakit.engines.prove_steps import StepProofResult
     from ioakit.invariants import CheckReport, InvariantSet
     from ioakit.refinement.refine import RefineResult
 
@@ -252,13 +253,16 @@ def assert_invariants(
 
 @dataclass(frozen=True)
 class ProofReport:
-    """What ``prove`` ran: the BMC result and/or the induction result, and their one verdict
-    (a proof by induction settles what a depth-bounded BMC left undecided, as in ``ioakit prove``)."""
+    """What ``prove`` ran: the BMC result and/or the induction result, the file's step items
+    as one-step obligations from the states satisfying its invariants (``steps``), and their one
+    verdict (a proof by induction settles what a depth-bounded BMC left undecided, and a failed
+    step obligation is UNKNOWN — its pre-state may be unreachable —, as in ``ioakit prove``)."""
 
     machine: str
     scope: dict[str, int]
     bmc: BMCResult | None
     induction: InductionResult | None
+    steps: StepProofResult | None = None
 
     @property
     def proved(self) -> bool:
@@ -273,12 +277,14 @@ class ProofReport:
         parts = [r.verdict for r in (self.bmc, self.induction) if r is not None]
         if Verdict.VIOLATED in parts:
             return Verdict.VIOLATED
+        if self.steps is not None and self.steps.verdict is not Verdict.OK:
+            return Verdict.UNKNOWN
         if self.proved or all(v is Verdict.OK for v in parts):
             return Verdict.OK
         return Verdict.UNKNOWN
 
     def show(self) -> str:
-        return "\n".join(r.show() for r in (self.bmc, self.induction) if r is not None)
+        return "\n".join(r.show() for r in (self.bmc, self.induction, self.steps) if r is not None)
 
 
 def _support(m: Machine, files: Sequence[str | Path], targets: InvariantSet) -> tuple[list[Property], dict[str, Any]]:
@@ -316,7 +322,8 @@ def prove(
     """The invariants of ``inv_file`` proved with Z3 on ``model`` at ``scope`` — ``ioakit prove``:
     bounded model checking to depth ``bmc`` and/or induction (the default when no ``bmc`` is
     given; ``induction=True`` with ``bmc`` runs both), ``support`` files' invariants proved
-    together with them.
+    together with them; the file's ``step`` items as one-step obligations from the states
+    satisfying its invariants (and the support).
 
     Fails on a violation (BMC's shortest violating run, or a start state violating an
     invariant), and on UNKNOWN unless ``allow_unknown``: a counterexample to induction (shown:
@@ -336,7 +343,8 @@ def prove(
     prover = Prover(m, timeout, allow_bound_hits=allow_bound_hits, **limit)
     b = prover.bmc(invs.properties, bmc, support=sup) if bmc is not None else None
     ind = prover.induction(invs.properties, support=sup) if induction else None
-    report = ProofReport(m.name, m.scope.as_dict(), b, ind)
+    steps = prover.check_steps(invs.step_properties, assume=[*invs.properties, *sup]) if invs.steps else None
+    report = ProofReport(m.name, m.scope.as_dict(), b, ind, steps)
     where = f"{m.name} at {_scope_text(report.scope)}"
 
     def quote(name: str) -> str:
@@ -381,12 +389,25 @@ def _why_unknown(report: ProofReport, quote: Callable[[str], str]) -> str:
             elif it.outcome is Outcome.UNKNOWN:
                 out.append(f"{it.name}: induction undecided — {it.reason}")
                 out.append(quote(it.name))
+    if report.steps is not None:
+        for si in report.steps.items:
+            if si.verdict is Verdict.VIOLATED:
+                out.append(
+                    f"step item {si.name}: its one-step obligation fails from a state satisfying the invariants "
+                    "(which may be unreachable: this is not a violation; `check` explores the reachable steps)"
+                )
+                out.append(quote(si.name))
+                if si.counterexample is not None:
+                    out.extend("  " + ln for ln in si.counterexample.show().splitlines())
+            elif si.verdict is not Verdict.OK:
+                out.append(f"step item {si.name}: undecided — {si.reason}")
+                out.append(quote(si.name))
     if b is not None and b.verdict is Verdict.UNKNOWN:
         for bi in b.items:
             if bi.verdict is Verdict.UNKNOWN:
                 out.append(f"{bi.name}: BMC undecided beyond depth {bi.depth} — {bi.reason}")
                 out.append(quote(bi.name))
-    cut = any(r is not None and r.cut_possible for r in (b, ind))
+    cut = any(r is not None and r.cut_possible for r in (b, ind, report.steps))
     hint = "allow_unknown=True accepts an undecided result"
     if cut:
         hint = "allow_bound_hits=True accepts steps cut off by the scope's bounds; " + hint

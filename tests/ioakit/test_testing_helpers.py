@@ -181,6 +181,40 @@ def test_recorded_traces(ioakit, tmp_path):
         ioakit.assert_trace(tmp_path / "missing.jsonl")
 
 
+STEPS_INV = """machine TwoPhaseCommit
+
+step decision_stays "ours":
+  "Once the TM decided, its decision stays."
+  tm != init implies tm' == tm
+
+step rm_fixed "ours (false on purpose)":
+  "No RM ever changes state."
+  rm' == rm
+"""
+
+
+def test_step_items_are_checked_and_proved_too(tmp_path):
+    (tmp_path / "twopc.py").write_text(_doc_files()["twopc.py"], encoding="utf-8")
+    (tmp_path / "steps.inv").write_text(STEPS_INV, encoding="utf-8")
+    model, inv = f"{tmp_path / 'twopc.py'}:TwoPhaseCommit", tmp_path / "steps.inv"
+    assert testing.check(model, inv, only=["decision_stays"], scope={"rms": 2}).verdict is Verdict.OK
+    p = testing.prove(model, inv, only=["decision_stays"], scope={"rms": 2})
+    assert p.verdict is Verdict.OK and p.steps is not None and p.steps.verdict is Verdict.OK
+    with pytest.raises(testing.CheckFailed) as e:
+        testing.check(model, inv, only=["rm_fixed"], scope={"rms": 2})
+    text = str(e.value)
+    assert f"rm_fixed VIOLATED on TwoPhaseCommit at rms=2 (step item of {inv})" in text
+    assert "|   rm' == rm" in text and "violating step: the last one of the run, prepare(r=r1)" in text
+    # a failed one-step obligation may start in an unreachable state: UNKNOWN, never a pass
+    with pytest.raises(testing.CheckFailed) as e:
+        testing.prove(model, inv, only=["rm_fixed"], scope={"rms": 2})
+    text = str(e.value)
+    assert "UNKNOWN — not proved" in text and "step item rm_fixed: its one-step obligation fails" in text
+    assert "step counterexample: rm_fixed broken by" in text
+    p = testing.prove(model, inv, only=["rm_fixed"], scope={"rms": 2}, allow_unknown=True)
+    assert p.verdict is Verdict.UNKNOWN and p.steps is not None and p.steps.verdict is Verdict.VIOLATED
+
+
 def test_bad_input_is_a_user_error():
     with pytest.raises(UserError, match="no-such-machine"):
         testing.check("no-such-machine", "vs_lemma_4_1")
