@@ -215,6 +215,17 @@ def test_step_items_are_checked_and_proved_too(tmp_path):
     assert p.verdict is Verdict.UNKNOWN and p.steps is not None and p.steps.verdict is Verdict.VIOLATED
 
 
+def test_a_z3_timeout_is_unknown_not_a_pass():
+    big = {"processors": 3, "initial_members": 3, "view_ids": 3}
+    with pytest.raises(testing.CheckFailed) as e:
+        testing.prove("VS-machine", "vs_lemma_4_1", scope=big, timeout=0.001, only=["lemma_4_1_1"])
+    text = str(e.value)
+    assert "UNKNOWN — not proved" in text and "lemma_4_1_1: induction undecided — timeout" in text
+    assert "forall g in G: g in created_viewids implies exists! S subset P: (g, S) in created" in text
+    p = testing.prove("VS-machine", "vs_lemma_4_1", scope=big, timeout=0.001, only=["lemma_4_1_1"], allow_unknown=True)
+    assert p.verdict is Verdict.UNKNOWN and not p.proved
+
+
 def test_bad_input_is_a_user_error():
     with pytest.raises(UserError, match="no-such-machine"):
         testing.check("no-such-machine", "vs_lemma_4_1")
