@@ -128,7 +128,9 @@ def invariant_set(m: Machine, inv_file: str | Path, only: Iterable[str] | None =
     known = {i.name for i in invs.invariants} | {s.name for s in invs.steps}
     unknown = [n for n in wanted if n not in known]
     if unknown:
-        raise UserError(f"{invs.filename} has no invariant named {', '.join(unknown)} (it has {', '.join(known)})")
+        raise UserError(
+            f"{invs.filename} has no invariant named {', '.join(unknown)} (it has {', '.join(sorted(known))})"
+        )
     keep = set(wanted)
     infos = [i for i in invs.invariants if i.name in keep]
     return replace(
@@ -144,8 +146,8 @@ def _scope_text(scope: Mapping[str, Any]) -> str:
 
 
 def _quote(invs: InvariantSet, name: str) -> str:
-    """The invariant ``name`` as written: ``file:line: invariant name "reference"`` and its
-    source lines (the description and the formula), indented."""
+    """The invariant (or step item) ``name`` as written: ``file:line:``, then its source lines
+    (``invariant name "reference":``, the description, the formula), each after ``| ``."""
     __tracebackhide__ = True
     info: Any = next((i for i in [*invs.invariants, *invs.steps] if i.name == name), None)
     if info is None:
