@@ -100,9 +100,9 @@ def build_machine(name: str, scope_text: str = "", scope_file: str | None = None
 def _build_reporting_cost(args: argparse.Namespace) -> Machine:
     """``build_machine`` for ``explore`` / ``check``; with ``--progress`` (and not ``--json``) the
     code the explorer runs is generated at once, and what tracing and generation cost (time, and
-    how much the process's peak memory grew) is printed on stderr."""
+    how much the process's peak memory grew) is printed on stderr (not with ``--quiet``)."""
     m = build_machine(args.machine, args.scope, args.scope_file)
-    if args.progress and not args.json:
+    if args.progress and not args.json and not args.quiet:
         compiled = m.compiled()
         compiled.layer  # noqa: B018 -- generated now, so that its cost is known
         print(f"{m.name}: built in {m.build_cost}, {compiled.generation_summary()}", file=sys.stderr)
