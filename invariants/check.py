@@ -19,6 +19,7 @@ The CLI's ``ioakit check MACHINE FILE --scope ...`` is these two calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -145,11 +146,17 @@ class CheckReport:
 
 
 def check_invariants(
-    machine: Machine, invset: InvariantSet, max_states: int | None = None, *, allow_bound_hits: bool = False
+    machine: Machine,
+    invset: InvariantSet,
+    max_states: int | None = None,
+    *,
+    allow_bound_hits: bool = False,
+    progress: Callable[[int, int, float], None] | None = None,
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
+    ``progress`` is the explorer's display hook (``Explorer.progress``).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -169,6 +176,7 @@ def check_invariants(
             .check_steps(invset.step_properties)
             .max_states(max_states)
             .allow_bound_hits(allow_bound_hits)
+            .progress(progress)
             .run()
         )
     except CodegenLimitError as e:
@@ -217,8 +225,8 @@ def _too_deep_to_run(machine: Machine, invset: InvariantSet, e: CodegenLimitErro
 
 
 def format_check_report(report: CheckReport) -> str:
-    """A human-readable report: a summary line, one line per invariant, and for each violated
-    invariant its shortest execution and violating state."""
+    """A human-readable report: a summary line, a table with one line per invariant, then for
+    each violated invariant its shortest execution and violating state."""
     scope = ",".join(f"{k}={v}" for k, v in report.scope.items())
     rep = report.explore
     if report.complete:
@@ -235,16 +243,18 @@ def format_check_report(report: CheckReport) -> str:
     if rep.bound_hits and rep.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
     width = max((len(o.name) for o in report.outcomes), default=0)
-    for o in report.outcomes:
+    for o in report.outcomes:  # the table: one line per invariant (and its vacuity notes)
         ref = f"  [{o.reference}]" if o.reference else ""
         lines.append(f"  {o.status.upper() if o.status != HOLDS else o.status:<10} {o.name:<{width}}{ref}".rstrip())
         for v in o.vacuous:
             never = "in every explored state" if report.complete else "in the states explored so far"
             what = "is empty" if v.startswith("range") else "is false"
             lines.append(f"             vacuous: {v} {what} {never}")
+    for o in report.outcomes:  # then each violation's shortest execution, so the table reads at a glance
         if o.counterexample is not None:
             cex = o.counterexample
             m = cex.machine
+            lines.append(f"  {o.name} violated{f' [{o.reference}]' if o.reference else ''}:")
             lines.append(f"             shortest execution ({len(cex)} step{'s' if len(cex) != 1 else ''}):")
             lines.extend("           " + ln for ln in cex.show().splitlines())
             if o.step:

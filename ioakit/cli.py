@@ -32,6 +32,7 @@ from ioakit.results import (
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
     from ioakit.engines.prove import BMCResult, InductionResult
+    from ioakit.progress import Progress
 
 __all__ = ["EXIT_INTERNAL", "EXIT_OK", "EXIT_UNKNOWN", "EXIT_USAGE", "EXIT_VIOLATED", "UsageError", "main"]
 
@@ -100,23 +101,29 @@ def build_machine(name: str, scope_text: str = "", scope_file: str | None = None
 def _build_reporting_cost(args: argparse.Namespace) -> Machine:
     """``build_machine`` for ``explore`` / ``check``; with ``--progress`` (and not ``--json``) the
     code the explorer runs is generated at once, and what tracing and generation cost (time, and
-    how much the process's peak memory grew) is printed on stderr."""
+    how much the process's peak memory grew) is printed on stderr (not with ``--quiet``)."""
     m = build_machine(args.machine, args.scope, args.scope_file)
-    if args.progress and not args.json:
+    if args.progress and not args.json and not args.quiet:
         compiled = m.compiled()
         compiled.layer  # noqa: B018 -- generated now, so that its cost is known
         print(f"{m.name}: built in {m.build_cost}, {compiled.generation_summary()}", file=sys.stderr)
     return m
 
 
-def _progress(enabled: bool) -> Callable[[int, int, float], None] | None:
-    if not enabled:
+def _progress_line(args: argparse.Namespace, label: str, **kw: Any) -> Progress:
+    """The status line of a long command on stderr (``ioakit.progress``): shown when stderr is a
+    terminal, or forced by ``--progress`` (explore, check); never with ``--quiet``."""
+    from ioakit.progress import Progress, wanted
+
+    on = wanted(quiet=getattr(args, "quiet", False), force=getattr(args, "progress", False))
+    return Progress(label, enabled=on, **kw)
+
+
+def _explore_progress(bar: Progress) -> Callable[[int, int, float], None] | None:
+    """``Explorer.progress``'s callback drawing on ``bar`` (None when nothing is shown)."""
+    if not bar.enabled:
         return None
-
-    def report(states: int, depth: int, seconds: float) -> None:
-        print(f"\r  … {states:,} states, depth {depth}, {seconds:.0f} s", end="", file=sys.stderr, flush=True)
-
-    return report
+    return lambda states, depth, seconds: bar.update(states, depth=depth)
 
 
 def _emit(args: argparse.Namespace, report: Report) -> None:
@@ -185,17 +192,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
     m = _build_reporting_cost(args)
     props = [] if args.no_invariants else registry.default_properties(m)
-    r = (
-        Explorer(m)
-        .check(props)
-        .max_states(args.max_states)
-        .max_depth(args.max_depth)
-        .allow_bound_hits(args.allow_bound_hits)
-        .progress(_progress(args.progress and not args.json))
-        .run()
-    )
-    if args.progress and not args.json:
-        print(file=sys.stderr)
+    with _progress_line(args, f"explore {m.name}", unit="states", total=args.max_states) as bar:
+        r = (
+            Explorer(m)
+            .check(props)
+            .max_states(args.max_states)
+            .max_depth(args.max_depth)
+            .allow_bound_hits(args.allow_bound_hits)
+            .progress(_explore_progress(bar))
+            .run()
+        )
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -206,12 +212,19 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     _refuse_existing_itf(args)
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
-    r = (
-        Explorer(m)
-        .check(props)
-        .allow_bound_hits(args.allow_bound_hits)
-        .simulate(steps=args.steps, runs=args.runs, seed=args.seed, keep_executions=bool(args.record or args.itf))
-    )
+    with _progress_line(args, f"simulate {m.name}", unit="runs", total=args.runs) as bar:
+        r = (
+            Explorer(m)
+            .check(props)
+            .allow_bound_hits(args.allow_bound_hits)
+            .simulate(
+                steps=args.steps,
+                runs=args.runs,
+                seed=args.seed,
+                keep_executions=bool(args.record or args.itf),
+                progress=(lambda done, runs, states: bar.update(done, states=states)) if bar.enabled else None,
+            )
+        )
     if args.record and not r.interrupted:  # after Ctrl-C nothing but the partial report is written
         spec = registry.get_spec(args.machine)
         _record_runs(m, r, args.record, spec if getattr(spec, "history_automaton", None) else None)
@@ -323,19 +336,21 @@ def cmd_refine(args: argparse.Namespace) -> int:
         raise UsageError("a trace carries its own scope (its header): --scope does not go with --trace")
     if args.assume and not args.z3:
         raise UsageError("--assume gives invariants to Z3's step obligation: it needs --z3")
-    r = refine(
-        args.impl,
-        args.spec,
-        given_scope(args.scope, args.scope_file),
-        mapping=args.mapping,
-        trace=args.trace,
-        z3=args.z3,
-        assume=args.assume,
-        timeout_s=args.timeout,
-        max_states=args.max_states,
-        allow_bound_hits=args.allow_bound_hits,
-        inclusion=not args.no_inclusion,
-    )
+    with _progress_line(args, f"refine {args.impl} → {args.spec}", rate=False) as bar:
+        r = refine(
+            args.impl,
+            args.spec,
+            given_scope(args.scope, args.scope_file),
+            mapping=args.mapping,
+            trace=args.trace,
+            z3=args.z3,
+            assume=args.assume,
+            timeout_s=args.timeout,
+            max_states=args.max_states,
+            allow_bound_hits=args.allow_bound_hits,
+            inclusion=not args.no_inclusion,
+            progress=bar.note if bar.enabled else None,
+        )
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -344,17 +359,23 @@ def cmd_papers(args: argparse.Namespace) -> int:
     from ioakit import papers
     from ioakit.backends.symbolic import z3_version
 
+    bar = _progress_line(args, "papers", unit="jobs", rate=False)
+
     def show(r: papers.JobResult) -> None:
+        bar.clear()  # the job's lines go to stdout, maybe the same terminal
         if not args.json:
             print(r.show(), flush=True)
+
+    def started(k: int, n: int, name: str) -> None:
+        bar.update(k, total=n, running=name)
 
     if not args.json:
         print(f"ioakit {__import__('ioakit').__version__} — checking the bundled paper models (z3 {z3_version()})")
         print("  [scope]: the parameters that differ from the machine's defaults (`ioakit list`)")
     from ioakit.engines.prove import interruptible
 
-    with interruptible():
-        report = papers.MainJob(tuple(papers.run_all(show)))
+    with interruptible(), bar:
+        report = papers.MainJob(tuple(papers.run_all(show, started)))
     _emit(args, report)
     return report.verdict.exit_code
 
@@ -602,7 +623,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     _refuse_existing_itf(args)
     m = _build_reporting_cost(args)
     invs = load_invariant_file(m, args.file)
-    report = check_invariants(m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits)
+    with _progress_line(args, f"check {m.name}", unit="states", total=args.max_states) as bar:
+        report = check_invariants(
+            m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits, progress=_explore_progress(bar)
+        )
     if args.itf:
         _write_itf(args, "ioakit check", report.outcomes, None)
     _emit(args, report)
@@ -649,8 +673,8 @@ def cmd_prove(args: argparse.Namespace) -> int:
     steps = list(getattr(invs, "step_properties", ()))
     if args.only:
         steps = [p for p in steps if p.name in set(args.only.split(","))]
-    with interruptible():
-        return _prove(args, m, props, support, steps)
+    with interruptible(), _progress_line(args, f"prove {m.name}", rate=False) as bar:
+        return _prove(args, m, props, support, steps, bar)
 
 
 def _support_properties(m: Machine, files: Sequence[str], targets: Sequence[Property]) -> list[Property]:
@@ -673,6 +697,7 @@ def _prove(
     props: list[Property],
     support: Sequence[Property] = (),
     steps: Sequence[Any] = (),
+    bar: Progress | None = None,
 ) -> int:
     """``ioakit prove`` without ``--table``: BMC and/or induction (``support`` proved with the
     targets), per-invariant supports; the file's step items as one-step obligations from the
@@ -692,7 +717,8 @@ def _prove(
     parts: list[Any] = []  # the engines' results, for --junit
     proved = not_inductive = False
     if args.bmc is not None:
-        b = prover.bmc(props, args.bmc, support=support)
+        bmc_progress = (lambda k, depth: bar.update(k, total=depth, note="BMC depth")) if bar and bar.enabled else None
+        b = prover.bmc(props, args.bmc, support=support, progress=bmc_progress)
         parts.append(b)
         out["bmc"] = b.to_json()
         text.append(b.show())
@@ -700,6 +726,8 @@ def _prove(
         conclusions.append(_bmc_conclusion(b))
         proved = b.verdict is Verdict.OK and b.complete
     if args.induction:
+        if bar is not None:
+            bar.note(f"induction on {len(props) + len(support)} invariant(s)")
         ind = prover.induction(props, support=support)
         parts.append(ind)
         out["induction"] = ind.to_json()
@@ -709,16 +737,21 @@ def _prove(
         proved = proved or ind.outcome is Outcome.INDUCTIVE
         not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
         alone = []
-        for p in props:
+        w = max([len("invariant"), *(len(p.name) for p in props)])
+        if props:
+            text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
+        for i, p in enumerate(props):
+            if bar is not None:
+                bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
             a = prover.inductive_alone(p)
             entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
-            line = f"  {p.name:<20} inductive alone: {_fmt_yes(a.inductive)}"
+            line = f"  {p.name:<{w}}  {_fmt_yes(a.inductive):<15}"
             if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:
                 sup = prover.minimal_support([*props, *support], p)
                 entry["support"] = sup.to_json()
-                line += f"; {sup.describe()}"
+                line += f"  {sup.describe()}"
             alone.append(entry)
-            text.append(line)
+            text.append(line.rstrip())
         out["per_invariant"] = alone
         if args.cti_dot and ind.ctis:
             from ioakit.render import witness_dot, write_picture
@@ -854,6 +887,11 @@ def make_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", help="print one JSON object (machine-readable)")
     common.add_argument("--compact", action="store_true", help="with --json: on one line")
+    common.add_argument(
+        "--quiet",
+        action="store_true",
+        help="no progress line on stderr (shown by default when stderr is a terminal; never on stdout)",
+    )
     junit = argparse.ArgumentParser(add_help=False)  # for the commands that judge something
     junit.add_argument(
         "--junit", metavar="FILE", help="also write the result as JUnit XML to FILE (for CI; docs/ci.md)"
@@ -875,7 +913,8 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--progress",
         action="store_true",
-        help="print what tracing and code generation cost, then progress every second, on stderr",
+        help="print what tracing and code generation cost, then progress, on stderr even when it is not a "
+        "terminal (one line a second)",
     )
     _bound_args(p)
 
@@ -884,7 +923,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
-    p.add_argument("--progress", action="store_true", help="print what tracing and code generation cost on stderr")
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="print what tracing and code generation cost, then progress, on stderr even when it is not a terminal",
+    )
     p.add_argument("--itf", metavar="OUT", help="write the first counterexample as an ITF trace (traces/ITF.md)")
     p.add_argument("--force", action="store_true", help="overwrite --itf's file if it exists")
     _bound_args(p)

@@ -40,6 +40,8 @@ class JobResult:
     """For a documented finding: the claim that checks the fixed variant (``Claim.fixed_by``)."""
     paper: str = ""
     """The key of the paper whose claim this is (set by ``run_all``; JUnit groups by it)."""
+    claim_name: str = ""
+    """The name of the registry's claim this job checks (``Claim.name``, set by ``run_all``)."""
 
     @property
     def judged(self) -> Verdict:
@@ -75,6 +77,7 @@ class JobResult:
             "refuted": self.expected is Verdict.VIOLATED and self.verdict is Verdict.VIOLATED,
             "fixed_by": self.fixed_by,
             "judged": self.judged.value,
+            "claim_name": self.claim_name,
             "detail": self.detail,
             "scope": self.scope,
             "scope_text": self.scope_text,
@@ -247,24 +250,33 @@ def _cut_steps(r: JobResult) -> JobResult:
     return r
 
 
-def run_all(progress: Callable[[JobResult], None] | None = None) -> list[JobResult]:
-    """Run every registered paper's claims, in registry order; ``progress`` sees each result.
+def run_all(
+    progress: Callable[[JobResult], None] | None = None,
+    started: Callable[[int, int, str], None] | None = None,
+) -> list[JobResult]:
+    """Run every registered paper's claims, in registry order; ``progress`` sees each result,
+    ``started(k, n, name)`` each job as it starts (the k-th of n, from 0: a display hook).
 
     Ctrl-C stops the run: the jobs finished so far are returned followed by one INCOMPLETE job
     named ``interrupted`` (the remaining ones are not run)."""
     out = []
-    for paper, c in claims():
+    todo = list(claims())
+    for k, (paper, c) in enumerate(todo):
         key = getattr(paper, "key", "")
+        if started is not None:
+            started(k, len(todo), c.name)
         try:
             r = _cut_steps(c.run())
         except KeyboardInterrupt:
             why = "interrupted (Ctrl-C); later checks not run"
-            r = JobResult("interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-", paper=key)
+            r = JobResult(
+                "interrupted", c.name, Verdict.INCOMPLETE, why, 0.0, scope_text="-", paper=key, claim_name=c.name
+            )
             out.append(r)
             if progress is not None:
                 progress(r)
             break
-        r = replace(r, paper=key)
+        r = replace(r, paper=key, claim_name=c.name)
         if c.expected is not Verdict.OK:
             r = replace(r, expected=c.expected, fixed_by=c.fixed_by)
         out.append(r)
@@ -282,7 +294,8 @@ def overall(results: list[JobResult]) -> Verdict:
 class MainJob:
     """The main job's report (``ioakit papers``): every job run, and their combined verdict.
 
-    ``show()`` is the summary line (the jobs' own lines are printed as they finish)."""
+    ``show()`` is a table of every check and the summary line (the jobs' own lines, with their
+    details and claims, are printed as they finish)."""
 
     jobs: tuple[JobResult, ...]
 
@@ -295,7 +308,29 @@ class MainJob:
 
         return {"verdict": self.verdict.value, "z3_version": z3_version(), "jobs": [r.to_json() for r in self.jobs]}
 
+    def table(self) -> str:
+        """Every check on one aligned line: its verdict, how it was judged against the verdict
+        the project expects (OK for a documented finding found again), time, the claim's name,
+        the check run and its scope."""
+        wc = max([len("claim"), *(len(r.claim_name) for r in self.jobs)])
+        w = max([len("check"), *(len(r.name) for r in self.jobs)])
+        lines = [f"  {'verdict':<10}  {'judged':<10}  {'seconds':>7}  {'claim':<{wc}}  {'check':<{w}}  scope"]
+        for r in self.jobs:
+            line = (
+                f"  {r.verdict.value:<10}  {r.judged.value:<10}  {r.seconds:>7.1f}  {r.claim_name:<{wc}}  "
+                f"{r.name:<{w}}  {r.scope_text}"
+            )
+            if r.expected is not Verdict.OK:
+                line += f"  (expected finding: {'as documented' if r.judged is Verdict.OK else 'CHANGED'})"
+            lines.append(line)
+        return "\n".join(lines)
+
     def show(self) -> str:
+        """The table of every check (after a blank line: the jobs' own lines come before), then
+        the summary line."""
+        return "\n" + self.table() + "\n" + self.summary()
+
+    def summary(self) -> str:
         n_ok = sum(r.judged is Verdict.OK for r in self.jobs)
         findings = sum(r.expected is not Verdict.OK and r.judged is Verdict.OK for r in self.jobs)
         extra = f" ({findings} of them documented findings against a paper's claim)" if findings else ""

@@ -10,8 +10,8 @@ the mappings apply (a single run says nothing about the other runs).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +56,10 @@ class RefineResult:
             ]
         else:
             out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
+        names = [_part_name(p) for p in self.parts]
+        w = max(len(n) for n in [*names, "check"])
+        out.append(f"  {'check':<{w}}  verdict")
+        out.extend(f"  {n:<{w}}  {_part_verdict(p).value}" for n, p in zip(names, self.parts))
         for p in self.parts:
             text = p.show() if hasattr(p, "failure") else _inclusion_text(p)
             out.append("\n".join("  " + line for line in text.splitlines()))
@@ -70,6 +74,13 @@ class RefineResult:
             "trace": self.trace,
             "checks": [{**p.to_json(), "verdict": _part_verdict(p).value} for p in self.parts],
         }
+
+
+def _part_name(p: Any) -> str:
+    """A check's name in the summary table: trace inclusion, or a mapping and how it was checked."""
+    if hasattr(p, "left_in_right"):
+        return f"trace inclusion: traces({p.left}) ⊆ traces({p.right})"
+    return f"mapping {p.mapping} ({p.method})"
 
 
 def _part_verdict(p: Any) -> Verdict:
@@ -181,8 +192,15 @@ def refine(
     max_states: int | None = None,
     allow_bound_hits: bool = False,
     inclusion: bool = True,
+    progress: Callable[[str], None] | None = None,
 ) -> RefineResult:
-    """Run the checks of ``ioakit refine`` (see the module docstring)."""
+    """Run the checks of ``ioakit refine`` (see the module docstring); ``progress(text)`` is
+    told which check starts (a display hook)."""
+
+    def starting(text: str) -> None:
+        if progress is not None:
+            progress(text)
+
     from ioakit.refinement.check import check_exhaustive, check_symbolic, check_trace
     from ioakit.registry import get_spec
 
@@ -213,6 +231,7 @@ def refine(
             raise UserError("a trace carries its own scope (its header); do not give --scope with --trace")
         impl = impl_spec.build(scope)
         for d in decls:
+            starting(f"mapping {d.name} along {trace}")
             parts.append(check_trace(bind(d, impl), header, events, str(trace)))
             header, events = read_trace(trace)
         return RefineResult(impl_spec.name, spec_spec.name, tuple(parts), trace=str(trace))
@@ -225,6 +244,7 @@ def refine(
         # implementation (processors, values, max_inputs: the same environment)
         shared = {p.name for p in spec_spec.parameters} & {p.name for p in impl_spec.parameters}
         sscope = {k: impl.scope[k] for k in shared} | spec_scope
+        starting("trace inclusion")
         parts.append(compare_traces(impl, spec_spec.build(sscope), allow_bound_hits=allow_bound_hits))
     props = []
     if assume:
@@ -235,8 +255,10 @@ def refine(
             props += list(load_invariants(find_invariant_file(f), impl).properties)
     for d in decls:
         mp = bind(d, impl)
+        starting(f"mapping {d.name} (exhaustive)")
         parts.append(check_exhaustive(mp, max_states=max_states, allow_bound_hits=allow_bound_hits))
         if z3:
+            starting(f"mapping {d.name} (Z3)")
             parts.append(check_symbolic(mp, props, timeout_s=timeout_s))
     if not parts:
         raise UserError("nothing to check: trace inclusion was switched off and no mapping applies")

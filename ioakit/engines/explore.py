@@ -401,7 +401,8 @@ class Explorer:
         return self
 
     def progress(self, fn: Callable[[int, int, float], None] | None) -> Explorer:
-        """``fn(states, depth, seconds)`` is called about once a second during long runs."""
+        """``fn(states, depth, seconds)`` is called after the first chunk of states and then every
+        ``PROGRESS_INTERVAL`` seconds (``ioakit.progress`` throttles what it draws)."""
         self._progress = fn
         return self
 
@@ -429,7 +430,7 @@ class Explorer:
         interrupted = False
         depth = 0
         t0 = time.perf_counter()
-        next_tick = t0 + 1.0
+        next_tick = t0
         new: list[tuple[Any, ...]] = []
         checked = 0
         try:
@@ -466,7 +467,7 @@ class Explorer:
                     checked = len(new)
                     if self._progress is not None and time.perf_counter() >= next_tick:
                         self._progress(len(seen), depth, time.perf_counter() - t0)
-                        next_tick = time.perf_counter() + 1.0
+                        next_tick = time.perf_counter() + PROGRESS_INTERVAL
                 if new:
                     depth += 1
                 frontier = new
@@ -568,8 +569,18 @@ class Explorer:
         return list(seen)
 
     # -- seeded random simulation ---------------------------------------------------------------
-    def simulate(self, steps: int, runs: int, seed: int, keep_executions: bool = False) -> SimulationReport:
+    def simulate(
+        self,
+        steps: int,
+        runs: int,
+        seed: int,
+        keep_executions: bool = False,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> SimulationReport:
         """``runs`` random walks of at most ``steps`` steps each, from a seeded generator.
+
+        ``progress(runs_done, runs, distinct_states)`` is called after each run (cheap: the
+        caller throttles what it shows).
 
         The same seed gives the same runs. A run ends early at a deadlock. A violation's
         execution is the shortest violating prefix found among the runs. An enabled step that
@@ -621,6 +632,8 @@ class Explorer:
                 if keep_executions:
                     kept.append(Execution(m, start, tuple(trail)))
                 done += 1
+                if progress is not None:
+                    progress(done, runs, len(seen))
         except KeyboardInterrupt:
             interrupted = True
         incomplete = interrupted or (bound_hits > 0 and not self._allow_bound_hits)
@@ -673,6 +686,8 @@ class _Stop(Exception):
 _CHUNK = 4096
 """Frontier states expanded per call of the generated layer function: between calls the
 explorer checks properties, the state limit and the progress clock."""
+PROGRESS_INTERVAL = 0.2
+"""Seconds between calls of ``Explorer.progress``'s callback (a few a second)."""
 
 
 SETTLE_STRETCH = 2048

@@ -1418,6 +1418,7 @@ class Prover:
         check_complete: bool = False,
         *,
         support: Sequence[Property] = (),
+        progress: Callable[[int, int], None] | None = None,
     ) -> BMCResult:
         """No violation of each invariant in executions of length ≤ ``depth`` from a start state.
 
@@ -1438,6 +1439,8 @@ class Prover:
         Once depth k is shown violation-free for an invariant, it holds in state k of *every*
         path, so it is asserted there for the deeper queries: this prunes nothing real and makes
         Z3 several times faster on deep bounds.
+
+        ``progress(k, depth)`` is called as each depth k is started (a display hook).
         """
         if depth < 0:
             raise UserError(f"the BMC depth must be >= 0, got {depth}")
@@ -1479,6 +1482,8 @@ class Prover:
         for k in range(depth + 1):
             if not remaining:
                 break
+            if progress is not None:
+                progress(k, depth)
             if k > 0:
                 st = symbolic.fresh_state(m, f"s{k}")
                 a = z3.Int(f"act{k - 1}")

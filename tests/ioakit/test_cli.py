@@ -492,10 +492,17 @@ def test_papers_shows_each_checks_scope(capsys, monkeypatch):
     )
     code, out, _ = run(capsys, "papers")
     assert code == 0
-    lines = [ln for ln in out.splitlines() if "explore TO-machine" in ln]
+    lines = [ln for ln in out.splitlines() if "explore TO-machine" in ln and "states" in ln]  # the jobs' lines
     assert len(lines) == 2
     assert "[default scope] 2,065 states" in lines[0]
     assert "[processors=1,values=1,max_inputs=2] " in lines[1]
+    # the summary table: one aligned line per check, its scope in the last column
+    table = [ln for ln in out.splitlines() if "explore TO-machine" in ln and "states" not in ln]
+    assert len(table) == 2 and all(ln.split()[:2] == ["OK", "OK"] for ln in table)
+    assert table[0].endswith("  default scope") and table[1].endswith("  processors=1,values=1,max_inputs=2")
+    header = next(ln for ln in out.splitlines() if ln.strip().startswith("verdict"))
+    assert header.index("check") == table[0].index("explore") == table[1].index("explore")
+    assert header.index("scope") == table[0].index("default scope") == table[1].index("processors=1")
     code, out, _ = run(capsys, "papers", "--json")
     assert [j["scope"] for j in json.loads(out)["jobs"]] == [TO_SCOPE, small]
 
