@@ -501,32 +501,12 @@ def _render_cti(args: argparse.Namespace, m: Machine, data: dict[str, Any]) -> i
 
 
 def cmd_trace(args: argparse.Namespace) -> int:
-    from ioakit.traces import TraceFormatError, read_trace
-
     if args.to_itf or args.machine or args.file.endswith(".json"):
         return _trace_itf(args)
     if args.scope or args.scope_file or args.invariants or args.ignore_actions:
         raise UsageError("--scope, --invariants and --ignore-actions go with an ITF trace (--machine or FILE.json)")
 
-    try:
-        header, events = read_trace(args.file)
-    except OSError as e:  # not an ioakit error: the file system's, said as an input error
-        raise UsageError(f"{args.file}: {e.strerror}") from None
-    try:
-        checker = registry.trace_check(header.automaton)
-    except registry.RegistryError as e:
-        raise UsageError(f"{args.file}: {e}") from None  # the file is the input at fault: name it
-    try:
-        result: Any = checker.check(header, events)
-    except TraceFormatError as e:
-        if e.path == args.file:
-            raise
-        # a checker reading events that carry no path (a history's well-formedness): locate it in the file
-        raise TraceFormatError(args.file, e.line, e.message) from None
-    except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
-        raise TraceFormatError(args.file, 1, str(e)) from None
-    except OSError as e:
-        raise UsageError(f"{args.file}: {e.strerror}") from None
+    header, checker, result = registry.judge_trace_file(args.file)
     claim = checker.claim
     # a third-party checker may give only ``holds`` (registry.TraceCheck): its verdict is OK / VIOLATED
     verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)

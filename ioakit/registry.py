@@ -334,6 +334,37 @@ def trace_check(automaton: str) -> TraceCheck:
     raise RegistryError(f"no trace checker for automaton {automaton!r}; registered: {', '.join(names)}")
 
 
+def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
+    """Read the trace file ``path`` and judge it with the checker registered for its automaton:
+    ``(header, checker, result)``. Every problem is an input error naming the file: one it
+    cannot read, an automaton without a checker, and a malformed line — also one found by a
+    checker reading events that carry no path (located in the file), or a header the checker
+    cannot use (line 1). ``ioakit trace`` and ``ioakit.testing.assert_trace`` both judge through it."""
+    from ioakit.traces import TraceFormatError, read_trace
+
+    try:
+        header, events = read_trace(path)
+    except OSError as e:  # not an ioakit error: the file system's, said as an input error
+        raise RegistryError(f"{path}: {e.strerror}") from None
+    try:
+        checker = trace_check(header.automaton)
+    except RegistryError as e:
+        raise RegistryError(f"{path}: {e}") from None  # the file is the input at fault: name it
+    try:
+        result = checker.check(header, events)
+    except TraceFormatError as e:
+        if e.path == path:
+            raise
+        raise TraceFormatError(path, e.line, e.message) from None
+    except ValueError as e:  # a header the checker cannot read (e.g. no initial members): line 1
+        if isinstance(e, UserError):
+            raise
+        raise TraceFormatError(path, 1, str(e)) from None
+    except OSError as e:
+        raise RegistryError(f"{path}: {e.strerror}") from None
+    return header, checker, result
+
+
 def claims() -> Iterator[tuple[Paper, Claim]]:
     """The main job's checks: each paper's claims in registry order."""
     for p in papers():

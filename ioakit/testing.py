@@ -528,18 +528,8 @@ def assert_trace(path: str | Path, *, allow_unknown: bool = False) -> TraceRepor
     history without a stabilization marker) unless ``allow_unknown``. A file that cannot be
     read, or whose automaton has no checker, is an input error."""
     __tracebackhide__ = True
-    from ioakit.traces import read_trace
-
     file = str(path)
-    try:
-        header, events = read_trace(file)
-    except OSError as e:
-        raise UserError(f"{file}: {e.strerror}") from None
-    try:
-        checker = registry.trace_check(header.automaton)
-    except registry.RegistryError as e:
-        raise UserError(f"{file}: {e}") from None
-    result = checker.check(header, events)
+    header, checker, result = registry.judge_trace_file(file)
     verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)
     report = TraceReport(file, header.automaton, checker.claim, verdict, result)
     if verdict is Verdict.OK or (verdict is Verdict.UNKNOWN and allow_unknown):
