@@ -322,7 +322,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     specs = [registry.get_spec(n) for n in (args.left, args.right)]
     scopes = split_scope(specs[0], specs[1], given_scope(args.scope, args.scope_file))
     left, right = (sp.build(sc) for sp, sc in zip(specs, scopes))
-    r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits)
+    with _progress_line(args, f"compare {left.name} {right.name}", unit="pairs") as bar:
+        shown = (lambda pairs, queued: bar.update(pairs, queued=queued)) if bar.enabled else None
+        r = compare_traces(left, right, allow_bound_hits=args.allow_bound_hits, progress=shown)
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -633,7 +635,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
     support = [p for p in included if p.name not in targets]
     support += _support_properties(m, args.support or [], [*props, *support])
     if args.table:
-        with interruptible():
+        with interruptible(), _progress_line(args, f"prove --table {m.name}", rate=False) as bar:
             depth = args.bmc if args.bmc is not None else 10
             t = lemma_table(
                 m,
@@ -644,6 +646,7 @@ def cmd_prove(args: argparse.Namespace) -> int:
                 allow_bound_hits=args.allow_bound_hits,
                 support=support,
                 explore_limit=args.explore_limit,
+                progress=bar.note if bar.enabled else None,
             )
         text = t.to_markdown() if args.format == "markdown" else render_json(t)
         _emit(args, SimpleReport(t.verdict, t.to_json(), text, parts=(t,)))

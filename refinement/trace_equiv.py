@@ -25,12 +25,16 @@ from __future__ import annotations
 import json
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose
 from ioakit.lang.automaton import Kind, Machine
 from ioakit.results import Verdict
+
+PROGRESS_EVERY = 2048
+"""Macro-state pairs between two calls of ``compare_traces``'s progress callback."""
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,18 @@ class _Det:
         return {lab: self.closure(js) for lab, js in nxt.items()}
 
 
-def compare_traces(left: Machine, right: Machine, *, allow_bound_hits: bool = False) -> TraceComparison:
+def compare_traces(
+    left: Machine,
+    right: Machine,
+    *,
+    allow_bound_hits: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> TraceComparison:
     """Decide ``traces(left) ⊆ traces(right)`` and the converse, with shortest witnesses.
 
     With ``allow_bound_hits`` the verdict is about the bounded machines even when steps were cut
-    off by the scope's bounds (see the module docstring)."""
+    off by the scope's bounds (see the module docstring). ``progress(pairs, queued)`` is called
+    every ``PROGRESS_EVERY`` macro-state pairs (a status line; never part of the result)."""
     t0 = time.perf_counter()
     labels: dict[str, int] = {}
     A, B = _Det(left, labels), _Det(right, labels)
@@ -250,8 +261,12 @@ def compare_traces(left: Machine, right: Machine, *, allow_bound_hits: bool = Fa
             out.append(names[lab])
         return tuple(reversed(out))
 
+    popped = 0
     while queue and (left_only is None or right_only is None):
         pair = queue.popleft()
+        popped += 1
+        if progress is not None and popped % PROGRESS_EVERY == 0:
+            progress(len(parent), len(queue))
         ma, mb = A.moves(pair[0]), B.moves(pair[1])
         for lab in sorted(set(ma) | set(mb)):
             if lab not in mb:

@@ -22,7 +22,7 @@ import argparse
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -229,6 +229,7 @@ def lemma_table(
     allow_bound_hits: bool = False,
     support: Sequence[Property] = (),
     explore_limit: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Table:
     """Explore, BMC, and prove each invariant alone and relative to a minimum support.
 
@@ -237,22 +238,28 @@ def lemma_table(
     ``allow_bound_hits`` (``ioakit.engines.bounds``). ``support``: support invariants, explored,
     BMC-checked and proved together with the items (``Prover.induction``); the rows are the items,
     and each item's minimum support may use them. ``explore_limit``: the prover's
-    (``Prover.explore_limit``; default ``DEFAULT_EXPLORE_LIMIT``).
+    (``Prover.explore_limit``; default ``DEFAULT_EXPLORE_LIMIT``). ``progress(phase)`` is told
+    each phase (exploring, BMC, induction, each row) for a status line.
     """
+    say = progress or (lambda _phase: None)
     t0 = time.perf_counter()
     props = list(props)
     names = {p.name for p in props}
     support = [p for p in support if p.name not in names]
+    say("exploring")
     ex = Explorer(machine).check([*props, *support]).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
     limit = {} if explore_limit is None else {"explore_limit": explore_limit}
     prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits, **limit)
     t1 = time.perf_counter()
+    say(f"BMC to depth {bmc_depth}")
     b = prover.bmc(props, bmc_depth, support=support)
     t2 = time.perf_counter()
+    say("induction on the conjunction")
     whole = prover.induction(props, support=support)
     t3 = time.perf_counter()
     rows = []
-    for p in props:
+    for i, p in enumerate(props):
+        say(f"row {i + 1}/{len(props)}: {p.name} alone, and its minimum support")
         rows.append(
             Row(
                 p.name,

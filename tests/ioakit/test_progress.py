@@ -200,3 +200,20 @@ def test_refine_says_which_check_runs(tty):
     out, err = tty.readouterr()
     assert "refine VS-machine → WeakVS-machine:  trace inclusion" in err
     assert "\r" not in out and out.startswith("OK — VS-machine refines WeakVS-machine")
+
+
+def test_compare_shows_pairs_and_the_table_its_phases(tty, monkeypatch):
+    from ioakit.refinement import trace_equiv
+
+    monkeypatch.setattr(trace_equiv, "PROGRESS_EVERY", 1)  # VS vs WeakVS has a few hundred pairs
+    assert main(["compare", "VS-machine", "WeakVS-machine"]) == 0
+    out, err = tty.readouterr()
+    assert "compare VS-machine WeakVS-machine:  " in err and " pairs  queued " in err and "\r" not in out
+    assert main(["compare", "VS-machine", "WeakVS-machine", "--quiet"]) == 0
+    assert tty.readouterr().err == ""
+    argv = ["prove", "TO-machine", "to_machine", "--table", "--bmc", "2"]
+    code = main(argv)
+    err = tty.readouterr().err
+    assert code in (0, 3)
+    for phase in ("exploring", "BMC to depth 2", "induction on the conjunction", "row 1/"):
+        assert phase in err, err
