@@ -197,6 +197,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             Explorer(m)
             .check(props)
             .max_states(args.max_states)
+            .max_memory(args.max_memory)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
             .progress(_explore_progress(bar))
@@ -607,7 +608,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     invs = load_invariant_file(m, args.file)
     with _progress_line(args, f"check {m.name}", unit="states", total=args.max_states) as bar:
         report = check_invariants(
-            m, invs, max_states=args.max_states, allow_bound_hits=args.allow_bound_hits, progress=_explore_progress(bar)
+            m,
+            invs,
+            max_states=args.max_states,
+            allow_bound_hits=args.allow_bound_hits,
+            progress=_explore_progress(bar),
+            max_memory=args.max_memory,
         )
     if args.itf:
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -891,6 +897,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("machine")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument(
+        "--max-memory",
+        type=_int_at_least(1),
+        metavar="MB",
+        help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
+    )
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument(
@@ -906,6 +918,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="invariant file (.inv), or the name of a shipped lemma file (e.g. vs_lemma_4_1)")
     _scope_args(p)
     p.add_argument("--max-states", type=_int_at_least(1), help="stop with INCOMPLETE (exit 3) after this many states")
+    p.add_argument(
+        "--max-memory",
+        type=_int_at_least(1),
+        metavar="MB",
+        help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
+    )
     p.add_argument(
         "--progress",
         action="store_true",

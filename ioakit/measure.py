@@ -15,7 +15,7 @@ import sys
 import time
 import tracemalloc
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 
@@ -75,3 +75,47 @@ def measure() -> Iterator[Meter]:
         elif not tracing and start is not None:
             peak = max(0, (_max_rss() or 0) - start)
         meter.cost = Cost(seconds, peak)
+
+
+# -- the memory guard of long runs ---------------------------------------------------------------
+
+MEMORY_SHARE = 0.8
+"""The default limit of a long run's resident memory: this share of what the machine (or the
+process's cgroup, when it is limited) has, so that a run too large for the machine stops with a
+report instead of being killed by the kernel with none."""
+
+
+def rss_bytes() -> int | None:
+    """The process's resident memory now (Linux ``/proc/self/statm``), or ``None`` elsewhere."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            pages = int(f.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def memory_available_bytes() -> int | None:
+    """What the process may use at most: the smaller of physical memory and a cgroup limit."""
+    import os
+
+    sizes = []
+    with suppress(OSError, ValueError, AttributeError):
+        sizes.append(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            with open(path) as f:
+                text = f.read().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 1 << 60:
+            sizes.append(int(text))
+    return min(sizes) if sizes else None
+
+
+def default_memory_limit_bytes() -> int | None:
+    """``MEMORY_SHARE`` of ``memory_available_bytes()`` (``None``: no guard where unknown)."""
+    avail = memory_available_bytes()
+    return None if avail is None else int(avail * MEMORY_SHARE)

@@ -29,6 +29,7 @@ from ioakit.engines.steps import StepChecks
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
 from ioakit.lang.steps import StepProperty
+from ioakit.measure import default_memory_limit_bytes, rss_bytes
 from ioakit.results import Verdict
 
 
@@ -365,6 +366,7 @@ class Explorer:
         self._props: list[Property] = []
         self._steps: list[StepProperty] = []
         self._max_states: int | None = None
+        self._max_memory: int | None = default_memory_limit_bytes()
         self._max_depth: int | None = None
         self._stop_on_violation = False
         self._allow_bound_hits = False
@@ -379,6 +381,15 @@ class Explorer:
         pass over the reached states after the search (a violation's counterexample is a shortest
         execution ending in the violating step), by ``simulate`` on each step of each run."""
         self._steps.extend(props)
+        return self
+
+    def max_memory(self, megabytes: int | None) -> Explorer:
+        """Stop with INCOMPLETE once the process's resident memory exceeds ``megabytes``
+        (default: ``ioakit.measure.MEMORY_SHARE`` of the machine's memory), so that a scope too
+        large for the machine ends in a report, not in the kernel's out-of-memory kill. ``None``
+        keeps the default."""
+        if megabytes is not None:
+            self._max_memory = megabytes * 1_000_000
         return self
 
     def max_states(self, n: int | None) -> Explorer:
@@ -462,6 +473,11 @@ class Explorer:
                             seen.popitem()
                         del new[len(new) - excess :]
                         raise _Stop(f"max-states {cap} reached")
+                    if self._max_memory is not None and (rss_bytes() or 0) > self._max_memory:
+                        raise _Stop(
+                            f"memory limit of {self._max_memory / 1e6:,.0f} MB reached at {len(seen):,} states "
+                            "(raise it with --max-memory MB, or narrow the scope)"
+                        )
                     checks.scan(new, checked)
                     witnesses.scan(new, checked)
                     checked = len(new)
