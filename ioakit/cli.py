@@ -210,6 +210,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
     _refuse_existing_itf(args)
+    if args.record:
+        _check_record_folder(args.record)
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
     with _progress_line(args, f"simulate {m.name}", unit="runs", total=args.runs) as bar:
@@ -260,8 +262,10 @@ def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Na
 
 def _refuse_existing_itf(args: argparse.Namespace) -> None:
     """``--itf OUT`` naming an existing file without ``--force``: refused before any work."""
-    if args.itf and not args.force and os.path.exists(args.itf):
-        raise UsageError(f"{args.itf} exists; not overwriting it (use --force)")
+    if args.itf:
+        from ioakit.files import new_output_path
+
+        new_output_path(args.itf, args.itf, args.force)
 
 
 def _write_itf(
@@ -281,6 +285,28 @@ def _write_itf(
     print(f"{by}: wrote {args.itf} (ITF, {len(ex) + 1} states: {what})", file=sys.stderr)
 
 
+def _check_record_folder(directory: str) -> None:
+    """``simulate --record DIR``, checked before the runs: DIR is a folder (made if missing, its
+    parent must exist: a mistyped path is noticed, not honoured) holding no ``run-*.jsonl`` yet —
+    recorded traces are never overwritten, nor are the runs lost after they were made."""
+    from pathlib import Path
+
+    d = Path(directory)
+    what = f"--record {directory}"
+    try:
+        if d.exists() and not d.is_dir():
+            raise UsageError(f"{what}: is a file, not a folder")
+        if not d.exists():
+            if not d.parent.is_dir():
+                raise UsageError(f"{what}: the folder {d.parent} does not exist (create it first)")
+            d.mkdir()
+        taken = sorted(d.glob("run-*.jsonl"))
+    except OSError as e:
+        raise UsageError(f"{what}: cannot use that folder: {e.strerror}") from None
+    if taken:
+        raise UsageError(f"{taken[0]} exists; not overwriting recorded traces (choose another --record)")
+
+
 def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any = None) -> None:
     """Write each simulated run as a trace file ``run-NNNN.jsonl`` (with state snapshots); the runs
     of an algorithm implementing an abstraction with histories (``history``: e.g. Figure 5, a
@@ -291,7 +317,7 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
     from ioakit.traces import Event, TraceHeader, write_trace
 
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    _check_record_folder(directory)
     for i, ex in enumerate(r.executions):
         if history is not None:  # an algorithm of an abstraction: its runs are recorded as histories
             auto = history.history_automaton
@@ -423,6 +449,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     ``render.is_trace_file``)."""
     from ioakit import render
 
+    render.check_picture_path(args.output, args.force)  # before any work: a result is never lost
     if render.is_trace_file(args.machine):
         machine_only = ["vars", "project", "mapping", "around", "invariants", "cti", "only", "scope_file"]
         given = [f"--{o.replace('_', '-')}" for o in machine_only if getattr(args, o)]
@@ -619,6 +646,10 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from ioakit.engines.prove import interruptible
     from ioakit.engines.table import lemma_table
 
+    if args.cti_dot:  # a missing folder or an existing file is refused before the proof runs
+        from ioakit.render import check_picture_path
+
+        check_picture_path(args.cti_dot, args.force)
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
     props = list(invs.properties)

@@ -22,10 +22,27 @@ def writable_path(path: str | Path, what: str) -> Path:
     itself a folder; else a ``UserError`` that starts with ``what`` (e.g. ``--junit r.xml``)."""
     p = Path(path)
     folder = p.parent
-    if not folder.is_dir():
-        raise UserError(f"{what}: the folder {folder} does not exist (create it first)")
-    if p.is_dir():
-        raise UserError(f"{what}: is a folder, not a file")
+    try:  # a name too long for the file system makes even these questions fail
+        if not folder.is_dir():
+            raise UserError(f"{what}: the folder {folder} does not exist (create it first)")
+        if p.is_dir():
+            raise UserError(f"{what}: is a folder, not a file")
+    except OSError as e:
+        raise UserError(f"{what}: cannot write there: {e.strerror}") from None
+    return p
+
+
+def new_output_path(path: str | Path, what: str, force: bool) -> Path:
+    """``path`` checked as :func:`writable_path` does, and not an existing file unless ``force``:
+    the check a command makes before its work, so that a result is never computed and then lost
+    for want of a place to write it."""
+    p = writable_path(path, what)
+    try:
+        exists = p.exists()
+    except OSError as e:
+        raise UserError(f"{what}: cannot write there: {e.strerror}") from None
+    if exists and not force:
+        raise UserError(f"{p} exists; not overwriting it (use --force)")
     return p
 
 
