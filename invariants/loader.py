@@ -140,10 +140,46 @@ class InvariantSet:
         return iter(self.properties)
 
 
+MAX_FILE_BYTES = 1_000_000
+"""The largest invariant file read (1 MB; the shipped ones are under 40 KB): parsing is linear but
+not fast, and a file this size is a generated one gone wrong, not a lemma list."""
+
+MAX_LINE_CHARS = 10_000
+"""The longest line of an invariant file (10,000 characters): write a long formula over several
+lines or split it with definitions."""
+
+
+def _check_size(src: SourceFile) -> SourceFile:
+    """``src`` unless a line is longer than ``MAX_LINE_CHARS`` (a located error at its first
+    character past the limit)."""
+    if len(src.text) > MAX_LINE_CHARS:
+        for n, line in enumerate(src.text.split("\n"), 1):
+            if len(line) > MAX_LINE_CHARS:
+                at = Span(n, MAX_LINE_CHARS + 1, n, MAX_LINE_CHARS + 2)
+                raise InvariantSyntaxError(
+                    f"line {n} has {len(line):,} characters; at most {MAX_LINE_CHARS:,} are accepted "
+                    "(break the formula over several lines, or name parts of it with definitions)",
+                    at,
+                    src,
+                )
+    return src
+
+
 def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
-    """A ``Path`` is read from disk; a ``str`` is the text itself."""
+    """A ``Path`` is read from disk; a ``str`` is the text itself. Either is refused above
+    ``MAX_FILE_BYTES``, or with a line above ``MAX_LINE_CHARS``."""
     if isinstance(source, Path):
         name = filename or str(source)
+        try:
+            size = source.stat().st_size
+        except OSError:
+            size = 0  # read_text below reports why the file cannot be read
+        if size > MAX_FILE_BYTES:
+            raise InvariantFileError(
+                f"the invariant file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read",
+                None,
+                SourceFile(name, ""),
+            )
         try:
             text = source.read_text(encoding="utf-8")
         except OSError as e:
@@ -152,10 +188,16 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
             ) from None
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
-        return SourceFile(name, text, source)
+        return _check_size(SourceFile(name, text, source))
     if not isinstance(source, str):
         raise TypeError(f"load_invariants needs a str (text) or a Path, got {type(source).__name__}")
-    return SourceFile(filename or "<string>", source)
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise InvariantFileError(
+            f"the invariant text has more than {MAX_FILE_BYTES:,} bytes; at most that many are read",
+            None,
+            SourceFile(filename or "<string>", ""),
+        )
+    return _check_size(SourceFile(filename or "<string>", source))
 
 
 def _check_machine_line(
