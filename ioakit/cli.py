@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
-from ioakit.errors import UserError, is_interrupt
+from ioakit.errors import UserError, is_interrupt, printable
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
 from ioakit.results import (
     EXIT_INTERNAL,
@@ -620,10 +620,15 @@ def _trace_itf(args: argparse.Namespace) -> int:
 
 def load_invariant_file(m: Machine, path: str) -> Any:
     """Parse and type-check an invariant file (a path, or a shipped file's name) against ``m``;
-    located errors are input errors (exit 2)."""
+    located errors are input errors (exit 2). A file with neither an invariant nor a step
+    property is one too: checking nothing must not read as OK (``the conjunction of 0
+    invariants is inductive``)."""
     from ioakit.invariants import load_invariants
 
-    return load_invariants(registry.find_invariant_file(path), m)
+    invs = load_invariants(registry.find_invariant_file(path), m)
+    if not invs.properties and not invs.steps:
+        raise UsageError(f"{path}: nothing to check: the file has no `invariant` and no `step` item")
+    return invs
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -1103,7 +1108,10 @@ def error_text(command: str, message: str) -> str:
 
     A located message (``file:line:col: error: …``, the invariant DSL's format) already says
     ``error:``; it gets only the ``ioakit COMMAND:`` prefix, so the word is not printed twice.
+    The message is made ``printable``: user text it quotes shows control characters escaped and
+    overlong lines cut.
     """
+    message = printable(message, keep_tabs=True)
     first = message.split("\n", 1)[0]
     if ": error: " in first or first.startswith("error: "):
         return f"ioakit {command}: {message}"
