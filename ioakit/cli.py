@@ -13,7 +13,7 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
@@ -53,6 +53,8 @@ def _int_at_least(least: int) -> Callable[[str], int]:
     """An argparse type: an integer ≥ ``least`` (else a usage error, exit 2)."""
 
     def parse(text: str) -> int:
+        if len(text) > 18 and text.strip().lstrip("+-").isdigit():
+            raise argparse.ArgumentTypeError(f"a number of {len(text.strip()):,} digits is too large")
         try:
             v = int(text)
         except ValueError:
@@ -64,14 +66,22 @@ def _int_at_least(least: int) -> Callable[[str], int]:
     return parse
 
 
+MAX_TIMEOUT = 1_000_000.0
+"""The longest timeout accepted, in seconds (about 11 days): Z3 takes milliseconds as a 32-bit
+count, and ``inf`` was an internal error (``OverflowError``) rather than a usage error."""
+
+
 def _positive_float(text: str) -> float:
-    """An argparse type: a number > 0 (a Z3 timeout)."""
+    """An argparse type: a number > 0 and at most ``MAX_TIMEOUT`` (a Z3 timeout, seconds); ``nan``
+    and ``inf`` are refused."""
     try:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not v > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not v <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT:,.0f} seconds, got {text}")
     return v
 
 
@@ -897,8 +907,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its usage errors printed through ``errors.printable`` (cut to 300
+    characters a line, control characters escaped): argparse quotes the bad value, and a
+    5,000-digit ``--seed`` or an escape sequence must not come back verbatim."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message, limit=300)}\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="ioakit",
         description="Executable I/O-automaton specs of distributed-algorithms papers: explore, check, prove.",
         epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete, 4 internal error",
