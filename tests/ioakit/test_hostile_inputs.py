@@ -406,6 +406,15 @@ OUTPUTS = [
     ),
     Case(
         "output path",
+        "cti-dot-proc",
+        _out("prove", "TO-machine", "{d}/weak.inv", "--induction", "--cti-dot", "/proc/x.dot"),
+        2,
+        "cannot write",
+        NOT_INDUCTIVE,
+    ),
+    Case("output path", "junit-proc", _out("explore", "TO-machine", "--junit", "/proc/j.xml"), 2, "cannot write"),
+    Case(
+        "output path",
         "record-onto-file",
         _out("simulate", "TO-machine", "--runs", "1", "--record", "{d}/rec"),
         2,
@@ -546,7 +555,7 @@ def test_corpus_counts() -> None:
     counts: dict[str, int] = {}
     for c in CASES:
         counts[c.category] = counts.get(c.category, 0) + 1
-    assert counts == {"invariant file": 20, "scope": 11, "scope file": 10, "flag": 17, "output path": 23}
+    assert counts == {"invariant file": 20, "scope": 11, "scope file": 10, "flag": 17, "output path": 25}
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
     for category, n in counts.items():
         assert f"| {category} | {n} |" in doc
