@@ -884,7 +884,12 @@ def check_picture_path(path: str | Path, force: bool = False) -> Path:
     fmt = p.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
         raise RenderError(f"{p}: unknown picture format {fmt!r}; use one of {', '.join('.' + f for f in FORMATS)}")
-    return new_output_path(p, str(p), force)
+    try:
+        return new_output_path(p, str(p), force)
+    except RenderError:
+        raise
+    except UserError as e:  # the picture's own error type, as callers catch it
+        raise RenderError(str(e)) from None
 
 
 def write_picture(dot_text: str, path: str | Path, force: bool = False) -> Path:
