@@ -48,6 +48,9 @@ is explorable with ten thousand processors, and a domain of a million names is b
 memory taken) before any other check could speak. A model whose parameter really goes higher
 declares ``max=`` on it."""
 
+MAX_SCOPE_FILE_BYTES = 100_000
+"""The largest scope file read (100 KB): a scope is a flat table of a few integers."""
+
 MAX_ACTION_INSTANCES = 20_000
 """The most action instances a machine is traced into (the sum over its families of the product
 of their enumerated parameters' domain sizes), refused before tracing: TO-machine with 1,000
@@ -149,6 +152,10 @@ def load_scope_file(path: str | Path) -> dict[str, int]:
     """Read a scope from a ``.toml`` or ``.json`` file (a flat table of integers)."""
     p = Path(path)
     try:
+        if p.stat().st_size > MAX_SCOPE_FILE_BYTES:
+            raise ScopeError(
+                f"{p}: a scope file is a flat table of a few integers; this one has over {MAX_SCOPE_FILE_BYTES:,} bytes"
+            )
         raw = p.read_bytes()
     except OSError as e:
         raise ScopeError(f"{p}: cannot read scope file: {e.strerror}") from None
@@ -158,6 +165,10 @@ def load_scope_file(path: str | Path) -> dict[str, int]:
         raise ScopeError(f"{p}: {e}") from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as e:
         raise ScopeError(f"{p}: not a valid {p.suffix.lstrip('.') or 'scope'} file: {e}") from None
+    except RecursionError:  # arrays nested thousands deep: the parsers recurse
+        raise ScopeError(
+            f"{p}: a scope file is a flat table of integer parameters (this one nests too deeply)"
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
         raise ScopeError(f"{p}: a scope file is a flat table of integer parameters")
     return dict(data)

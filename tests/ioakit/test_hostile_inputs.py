@@ -293,6 +293,30 @@ SCOPES = [
         "flat table of integer",
         _write("s.json", "[1, 2]"),
     ),
+    Case(
+        "scope file",
+        "json-1e4-deep",
+        _explore_scope_file("s.json"),
+        2,
+        "nests too deeply",
+        _write("s.json", '{"processors": ' + "[" * 10_000 + "]" * 10_000 + "}"),
+    ),
+    Case(
+        "scope file",
+        "toml-1e4-deep",
+        _explore_scope_file("s.toml"),
+        2,
+        "nests too deeply",
+        _write("s.toml", "processors = " + "[" * 10_000 + "]" * 10_000 + "\n"),
+    ),
+    Case(
+        "scope file",
+        "over-100KB",
+        _explore_scope_file("s.json"),
+        2,
+        "over 100,000 bytes",
+        _write("s.json", '{"processors": 2' + " " * 100_000 + "}"),
+    ),
     Case("scope file", "missing", _explore_scope_file("absent.json"), 2, "cannot read scope file"),
 ]
 
@@ -555,7 +579,7 @@ def test_corpus_counts() -> None:
     counts: dict[str, int] = {}
     for c in CASES:
         counts[c.category] = counts.get(c.category, 0) + 1
-    assert counts == {"invariant file": 20, "scope": 11, "scope file": 10, "flag": 17, "output path": 25}
+    assert counts == {"invariant file": 20, "scope": 11, "scope file": 13, "flag": 17, "output path": 25}
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
     for category, n in counts.items():
         assert f"| {category} | {n} |" in doc
