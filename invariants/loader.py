@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -170,22 +171,21 @@ def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
     ``MAX_FILE_BYTES``, or with a line above ``MAX_LINE_CHARS``."""
     if isinstance(source, Path):
         name = filename or str(source)
-        try:
-            size = source.stat().st_size
-        except OSError:
-            size = 0  # read_text below reports why the file cannot be read
-        if size > MAX_FILE_BYTES:
-            raise InvariantFileError(
-                f"the invariant file has {size:,} bytes; at most {MAX_FILE_BYTES:,} are read",
-                None,
-                SourceFile(name, ""),
-            )
-        try:
-            text = source.read_text(encoding="utf-8")
+        try:  # at most one byte past the limit is read: /dev/zero or a FIFO is not a file to slurp
+            with source.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
         except OSError as e:
             raise InvariantFileError(
                 f"cannot read the invariant file: {e.strerror or e}", None, SourceFile(name, "")
             ) from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise InvariantFileError(
+                f"the invariant file has more than {MAX_FILE_BYTES:,} bytes; at most that many are read",
+                None,
+                SourceFile(name, ""),
+            )
+        try:  # as read_text: UTF-8, universal newlines
+            text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
         return _check_size(SourceFile(name, text, source))

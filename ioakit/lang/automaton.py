@@ -152,13 +152,13 @@ def load_scope_file(path: str | Path) -> dict[str, int]:
     """Read a scope from a ``.toml`` or ``.json`` file (a flat table of integers)."""
     p = Path(path)
     try:
-        if p.stat().st_size > MAX_SCOPE_FILE_BYTES:
-            raise ScopeError(
-                f"{p}: a scope file is a flat table of a few integers; this one has over {MAX_SCOPE_FILE_BYTES:,} bytes"
-            )
-        raw = p.read_bytes()
+        with p.open("rb") as f:  # one byte past the limit at most: /dev/zero is not slurped
+            raw = f.read(MAX_SCOPE_FILE_BYTES + 1)
     except OSError as e:
         raise ScopeError(f"{p}: cannot read scope file: {e.strerror}") from None
+    if len(raw) > MAX_SCOPE_FILE_BYTES:
+        size = f"over {MAX_SCOPE_FILE_BYTES:,} bytes"
+        raise ScopeError(f"{p}: a scope file is a flat table of a few integers; this one has {size}")
     try:
         data = tomllib.loads(raw.decode()) if p.suffix == ".toml" else json.loads(raw, object_pairs_hook=_no_duplicates)
     except ScopeError as e:

@@ -179,7 +179,7 @@ INVARIANT_FILES = [
         "over-1MB",
         _check("big.inv"),
         2,
-        f"at most {MAX_FILE_BYTES:,} are read",
+        f"more than {MAX_FILE_BYTES:,} bytes",
         _write("big.inv", _inv("# padding\n" * (MAX_FILE_BYTES // 10 + 1))),
     ),
     Case(
@@ -206,6 +206,8 @@ INVARIANT_FILES = [
         "unknown name",
         _write("un2.inv", _inv("invariant x: " + "z" * 9000 + " > 0")),
     ),
+    Case("invariant file", "dev-zero", lambda d: ["check", "TO-machine", "/dev/zero"], 2, "more than 1,000,000 bytes"),
+    Case("invariant file", "a-folder", _check("f.inv"), 2, "Is a directory", lambda d: (d / "f.inv").mkdir()),
     Case("invariant file", "missing-file", _check("absent.inv"), 2, "absent.inv"),
 ]
 
@@ -316,6 +318,13 @@ SCOPES = [
         2,
         "over 100,000 bytes",
         _write("s.json", '{"processors": 2' + " " * 100_000 + "}"),
+    ),
+    Case(
+        "scope file",
+        "dev-zero",
+        lambda d: ["explore", "TO-machine", "--scope-file", "/dev/zero"],
+        2,
+        "over 100,000 bytes",
     ),
     Case("scope file", "missing", _explore_scope_file("absent.json"), 2, "cannot read scope file"),
 ]
@@ -550,6 +559,8 @@ def _snapshot(d: Path) -> dict[str, bytes | None]:
 def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if "/proc/" in " ".join(case.argv(tmp_path)) and not Path("/proc").is_dir():
         pytest.skip("no /proc on this system")
+    if "/dev/zero" in case.argv(tmp_path) and not Path("/dev/zero").exists():
+        pytest.skip("no /dev/zero on this system")
     case.setup(tmp_path)
     before = _snapshot(tmp_path)
     code = main(case.argv(tmp_path))
@@ -579,7 +590,7 @@ def test_corpus_counts() -> None:
     counts: dict[str, int] = {}
     for c in CASES:
         counts[c.category] = counts.get(c.category, 0) + 1
-    assert counts == {"invariant file": 20, "scope": 11, "scope file": 13, "flag": 17, "output path": 25}
+    assert counts == {"invariant file": 22, "scope": 11, "scope file": 14, "flag": 17, "output path": 25}
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
     for category, n in counts.items():
         assert f"| {category} | {n} |" in doc
