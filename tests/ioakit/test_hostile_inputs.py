@@ -594,3 +594,41 @@ def test_corpus_counts() -> None:
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
     for category, n in counts.items():
         assert f"| {category} | {n} |" in doc
+
+
+def test_full_disk_is_an_input_error_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A disk that fills up while a picture is written (ENOSPC from the flush to disk): exit 2
+    naming the reason, no half-written picture and no temporary file left behind."""
+    import errno
+
+    import ioakit.files
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(ioakit.files.os, "fsync", full)
+    code = main(["render", "TO-machine", *SMALL, "-o", str(tmp_path / "g.dot")])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert "No space left on device" in err and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_action_instance_limit_follows_the_environment(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``IOAKIT_MAX_ACTION_INSTANCES`` moves the limit both ways; a value that is not an integer is
+    an input error, not a silent default."""
+    from ioakit import registry
+
+    spec = registry.get_spec("TO-machine")
+    monkeypatch.setenv("IOAKIT_MAX_ACTION_INSTANCES", "10")
+    assert main(["explore", "TO-machine"]) == 2
+    assert "more than 10 action instances" in capsys.readouterr().err
+    monkeypatch.setenv("IOAKIT_MAX_ACTION_INSTANCES", "30000")
+    assert len(spec.build({"processors": 100, "max_inputs": 0}).actions) > 20_000
+    monkeypatch.setenv("IOAKIT_MAX_ACTION_INSTANCES", "lots")
+    assert main(["explore", "TO-machine"]) == 2
+    assert "IOAKIT_MAX_ACTION_INSTANCES='lots' is not an integer" in capsys.readouterr().err
