@@ -610,7 +610,7 @@ def test_full_disk_is_an_input_error_and_leaves_nothing(
 
     monkeypatch.setattr(ioakit.files.os, "fsync", full)
     code = main(["render", "TO-machine", *SMALL, "-o", str(tmp_path / "g.dot")])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code == 2
     assert "No space left on device" in err and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
