@@ -216,6 +216,20 @@ SCOPES = [
     Case("scope", "zero", _explore_scope("processors=0"), 2, "must be >= 1"),
     Case("scope", "processors=10**6", _explore_scope("processors=1000000"), 2, f"above {MAX_SCOPE_VALUE:,}"),
     Case("scope", "processors=1000", _explore_scope("processors=1000"), 2, "action instances"),
+    Case(
+        "scope",
+        "VStoTO-processors=10000",
+        lambda d: ["explore", "VStoTO-system", "--scope", "processors=10000"],
+        2,
+        "must be in 1..12",
+    ),
+    Case(
+        "scope",
+        "paxos-max_ops=100",
+        lambda d: ["explore", "round-based-register-fig5", "--scope", "max_ops=100"],
+        2,
+        "must be in 0..30",
+    ),
     Case("scope", "5000-digits", _explore_scope(f"processors={BIG}"), 2, "5,000 digits"),
     Case("scope", "float", _explore_scope("processors=1.5"), 2, "is not an integer"),
     Case("scope", "boolean", _explore_scope("processors=true"), 2, "is not an integer"),
@@ -590,7 +604,7 @@ def test_corpus_counts() -> None:
     counts: dict[str, int] = {}
     for c in CASES:
         counts[c.category] = counts.get(c.category, 0) + 1
-    assert counts == {"invariant file": 22, "scope": 11, "scope file": 14, "flag": 17, "output path": 25}
+    assert counts == {"invariant file": 22, "scope": 13, "scope file": 14, "flag": 17, "output path": 25}
     doc = (Path(__file__).resolve().parents[2] / "docs" / "reliability.md").read_text(encoding="utf-8")
     for category, n in counts.items():
         assert f"| {category} | {n} |" in doc
