@@ -324,7 +324,9 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
     ``history``), which ``ioakit trace`` judges."""
     from pathlib import Path
 
-    from ioakit.traces import Event, TraceHeader, write_trace
+    from ioakit.files import write_atomically
+    from ioakit.traces import Event, TraceHeader
+    from ioakit.traces.format import dumps_trace
 
     d = Path(directory)
     _check_record_folder(directory)
@@ -342,10 +344,10 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
                 for e in ex.events(with_states=True)
             ]
         path = d / f"run-{i:04d}.jsonl"
-        try:
-            write_trace(path, header, events)
-        except FileExistsError:
-            raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)") from None
+        if path.exists():
+            raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)")
+        # atomically (ioakit.files): a full disk or Ctrl-C half-way leaves no half-written run
+        write_atomically(path, dumps_trace(header, events), f"--record {directory}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
