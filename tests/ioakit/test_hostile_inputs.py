@@ -646,3 +646,14 @@ def test_action_instance_limit_follows_the_environment(
     monkeypatch.setenv("IOAKIT_MAX_ACTION_INSTANCES", "lots")
     assert main(["explore", "TO-machine"]) == 2
     assert "IOAKIT_MAX_ACTION_INSTANCES='lots' is not an integer" in capsys.readouterr().err
+
+
+def test_junit_replaces_an_existing_file_on_purpose(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The one writing option that needs no ``--force``: CI rewrites its JUnit file on every run
+    (docs/ci.md), so yesterday's file is replaced, never read as today's result."""
+    out = tmp_path / "j.xml"
+    out.write_text("stale")
+    assert main(["explore", "TO-machine", "--junit", str(out)]) == 0
+    capsys.readouterr()
+    assert out.read_text(encoding="utf-8").startswith("<?xml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["j.xml"]  # no temporary file left
