@@ -17,7 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ioakit.errors import UserError
+from ioakit.errors import UserError, printable
+
+MAX_EXCERPT = 120
+"""Characters of a source line shown under a message: a longer line is cut around the caret,
+each cut marked ``…`` (a one-line 16 MB formula must not come back as a 16 MB message)."""
 
 
 @dataclass(frozen=True)
@@ -123,18 +127,18 @@ class InvariantError(UserError):
         src = self.source
         name = self.filename
         if self.span is None or self.span.line == 0 or src is None:
-            head = f"{name}: error: {self.message}"
+            head = f"{name}: error: {printable(self.message)}"
             lines = [head]
         else:
             sp = self.span
-            lines = [f"{name}:{sp.line}:{sp.column}: error: {self.message}"]
+            lines = [f"{name}:{sp.line}:{sp.column}: error: {printable(self.message)}"]
             lines += _excerpt(src, sp)
         for n in self.notes:
             nm = n.source.name if n.source is not None else name
             if n.span is not None and n.span.line > 0:
-                lines.append(f"{nm}:{n.span.line}:{n.span.column}: info: {n.message}")
+                lines.append(f"{nm}:{n.span.line}:{n.span.column}: info: {printable(n.message)}")
             else:
-                lines.append(f"{nm}: info: {n.message}")
+                lines.append(f"{nm}: info: {printable(n.message)}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -142,16 +146,27 @@ class InvariantError(UserError):
 
 
 def _excerpt(src: SourceFile, sp: Span) -> list[str]:
-    """The source line of ``sp`` and a caret line under it (tabs copied so columns align)."""
+    """The source line of ``sp`` and a caret line under it (tabs copied so columns align).
+
+    Control characters are shown escaped (``\\x1b``: a file must not drive the terminal), the
+    caret moved to match; a line longer than ``MAX_EXCERPT`` is cut around the caret."""
     text = src.line(sp.line)
     gutter = f"{sp.line:>4} | "
-    start = max(sp.column - 1, 0)
+    start = min(max(sp.column - 1, 0), len(text))
     if sp.end_line == sp.line and sp.end_column > sp.column:
         width = sp.end_column - sp.column
     else:
         width = max(len(text.rstrip()) - start, 1)
-    pad = "".join(c if c == "\t" else " " for c in text[:start])
-    return [gutter + text, " " * (len(gutter) - 2) + "| " + pad + "^" * max(width, 1)]
+    lo = 0 if len(text) <= MAX_EXCERPT else max(0, min(start - MAX_EXCERPT // 3, len(text) - MAX_EXCERPT))
+    hi = min(len(text), lo + MAX_EXCERPT)
+    width = max(1, min(width, hi - start))
+    before = printable(text[lo:start], keep_tabs=True)
+    marked = printable(text[start : start + width], keep_tabs=True)
+    after = printable(text[start + width : hi], keep_tabs=True)
+    head = "…" if lo > 0 else ""
+    tail = "…" if hi < len(text) else ""
+    pad = "".join(c if c == "\t" else " " for c in head + before)
+    return [gutter + head + before + marked + after + tail, " " * (len(gutter) - 2) + "| " + pad + "^" * len(marked)]
 
 
 class InvariantSyntaxError(InvariantError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import io
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -140,22 +141,63 @@ class InvariantSet:
         return iter(self.properties)
 
 
+MAX_FILE_BYTES = 1_000_000
+"""The largest invariant file read (1 MB; the shipped ones are under 40 KB): parsing is linear but
+not fast, and a file this size is a generated one gone wrong, not a lemma list."""
+
+MAX_LINE_CHARS = 10_000
+"""The longest line of an invariant file (10,000 characters): write a long formula over several
+lines or split it with definitions."""
+
+
+def _check_size(src: SourceFile) -> SourceFile:
+    """``src`` unless a line is longer than ``MAX_LINE_CHARS`` (a located error at its first
+    character past the limit)."""
+    if len(src.text) > MAX_LINE_CHARS:
+        for n, line in enumerate(src.text.split("\n"), 1):
+            if len(line) > MAX_LINE_CHARS:
+                at = Span(n, MAX_LINE_CHARS + 1, n, MAX_LINE_CHARS + 2)
+                raise InvariantSyntaxError(
+                    f"line {n} has {len(line):,} characters; at most {MAX_LINE_CHARS:,} are accepted "
+                    "(break the formula over several lines, or name parts of it with definitions)",
+                    at,
+                    src,
+                )
+    return src
+
+
 def read_source(source: str | Path, filename: str | None = None) -> SourceFile:
-    """A ``Path`` is read from disk; a ``str`` is the text itself."""
+    """A ``Path`` is read from disk; a ``str`` is the text itself. Either is refused above
+    ``MAX_FILE_BYTES``, or with a line above ``MAX_LINE_CHARS``."""
     if isinstance(source, Path):
         name = filename or str(source)
-        try:
-            text = source.read_text(encoding="utf-8")
+        try:  # at most one byte past the limit is read: /dev/zero or a FIFO is not a file to slurp
+            with source.open("rb") as f:
+                raw = f.read(MAX_FILE_BYTES + 1)
         except OSError as e:
             raise InvariantFileError(
                 f"cannot read the invariant file: {e.strerror or e}", None, SourceFile(name, "")
             ) from None
+        if len(raw) > MAX_FILE_BYTES:
+            raise InvariantFileError(
+                f"the invariant file has more than {MAX_FILE_BYTES:,} bytes; at most that many are read",
+                None,
+                SourceFile(name, ""),
+            )
+        try:  # as read_text: UTF-8, universal newlines
+            text = io.TextIOWrapper(io.BytesIO(raw), encoding="utf-8").read()
         except UnicodeDecodeError as e:
             raise InvariantFileError(f"not a UTF-8 text file ({e.reason})", None, SourceFile(name, "")) from None
-        return SourceFile(name, text, source)
+        return _check_size(SourceFile(name, text, source))
     if not isinstance(source, str):
         raise TypeError(f"load_invariants needs a str (text) or a Path, got {type(source).__name__}")
-    return SourceFile(filename or "<string>", source)
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+        raise InvariantFileError(
+            f"the invariant text has more than {MAX_FILE_BYTES:,} bytes; at most that many are read",
+            None,
+            SourceFile(filename or "<string>", ""),
+        )
+    return _check_size(SourceFile(filename or "<string>", source))
 
 
 def _check_machine_line(

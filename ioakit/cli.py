@@ -13,11 +13,11 @@ import dataclasses
 import os
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
-from ioakit.errors import UserError, is_interrupt
+from ioakit.errors import UserError, is_interrupt, printable
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
 from ioakit.results import (
     EXIT_INTERNAL,
@@ -53,6 +53,8 @@ def _int_at_least(least: int) -> Callable[[str], int]:
     """An argparse type: an integer ≥ ``least`` (else a usage error, exit 2)."""
 
     def parse(text: str) -> int:
+        if len(text) > 18 and text.strip().lstrip("+-").isdigit():
+            raise argparse.ArgumentTypeError(f"a number of {len(text.strip()):,} digits is too large")
         try:
             v = int(text)
         except ValueError:
@@ -64,14 +66,22 @@ def _int_at_least(least: int) -> Callable[[str], int]:
     return parse
 
 
+MAX_TIMEOUT = 1_000_000.0
+"""The longest timeout accepted, in seconds (about 11 days): Z3 takes milliseconds as a 32-bit
+count, and ``inf`` was an internal error (``OverflowError``) rather than a usage error."""
+
+
 def _positive_float(text: str) -> float:
-    """An argparse type: a number > 0 (a Z3 timeout)."""
+    """An argparse type: a number > 0 and at most ``MAX_TIMEOUT`` (a Z3 timeout, seconds); ``nan``
+    and ``inf`` are refused."""
     try:
         v = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not v > 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    if not v <= MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_TIMEOUT:,.0f} seconds, got {text}")
     return v
 
 
@@ -211,6 +221,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
     _refuse_existing_itf(args)
+    if args.record:
+        _check_record_folder(args.record)
     m = build_machine(args.machine, args.scope, args.scope_file)
     props = [] if args.no_invariants else registry.default_properties(m)
     with _progress_line(args, f"simulate {m.name}", unit="runs", total=args.runs) as bar:
@@ -261,8 +273,10 @@ def _shrink(m: Machine, props: list[Any], r: SimulationReport, args: argparse.Na
 
 def _refuse_existing_itf(args: argparse.Namespace) -> None:
     """``--itf OUT`` naming an existing file without ``--force``: refused before any work."""
-    if args.itf and not args.force and os.path.exists(args.itf):
-        raise UsageError(f"{args.itf} exists; not overwriting it (use --force)")
+    if args.itf:
+        from ioakit.files import new_output_path
+
+        new_output_path(args.itf, args.itf, args.force)
 
 
 def _write_itf(
@@ -282,6 +296,28 @@ def _write_itf(
     print(f"{by}: wrote {args.itf} (ITF, {len(ex) + 1} states: {what})", file=sys.stderr)
 
 
+def _check_record_folder(directory: str) -> None:
+    """``simulate --record DIR``, checked before the runs: DIR is a folder (made if missing, its
+    parent must exist: a mistyped path is noticed, not honoured) holding no ``run-*.jsonl`` yet —
+    recorded traces are never overwritten, nor are the runs lost after they were made."""
+    from pathlib import Path
+
+    d = Path(directory)
+    what = f"--record {directory}"
+    try:
+        if d.exists() and not d.is_dir():
+            raise UsageError(f"{what}: is a file, not a folder")
+        if not d.exists():
+            if not d.parent.is_dir():
+                raise UsageError(f"{what}: the folder {d.parent} does not exist (create it first)")
+            d.mkdir()
+        taken = sorted(d.glob("run-*.jsonl"))
+    except OSError as e:
+        raise UsageError(f"{what}: cannot use that folder: {e.strerror}") from None
+    if taken:
+        raise UsageError(f"{taken[0]} exists; not overwriting recorded traces (choose another --record)")
+
+
 def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any = None) -> None:
     """Write each simulated run as a trace file ``run-NNNN.jsonl`` (with state snapshots); the runs
     of an algorithm implementing an abstraction with histories (``history``: e.g. Figure 5, a
@@ -289,10 +325,12 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
     ``history``), which ``ioakit trace`` judges."""
     from pathlib import Path
 
-    from ioakit.traces import Event, TraceHeader, write_trace
+    from ioakit.files import write_atomically
+    from ioakit.traces import Event, TraceHeader
+    from ioakit.traces.format import dumps_trace
 
     d = Path(directory)
-    d.mkdir(parents=True, exist_ok=True)
+    _check_record_folder(directory)
     for i, ex in enumerate(r.executions):
         if history is not None:  # an algorithm of an abstraction: its runs are recorded as histories
             auto = history.history_automaton
@@ -307,10 +345,10 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
                 for e in ex.events(with_states=True)
             ]
         path = d / f"run-{i:04d}.jsonl"
-        try:
-            write_trace(path, header, events)
-        except FileExistsError:
-            raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)") from None
+        if path.exists():
+            raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)")
+        # atomically (ioakit.files): a full disk or Ctrl-C half-way leaves no half-written run
+        write_atomically(path, dumps_trace(header, events), f"--record {directory}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -424,6 +462,7 @@ def cmd_render(args: argparse.Namespace) -> int:
     ``render.is_trace_file``)."""
     from ioakit import render
 
+    render.check_picture_path(args.output, args.force)  # before any work: a result is never lost
     if render.is_trace_file(args.machine):
         machine_only = ["vars", "project", "mapping", "around", "invariants", "cti", "only", "scope_file"]
         given = [f"--{o.replace('_', '-')}" for o in machine_only if getattr(args, o)]
@@ -594,10 +633,15 @@ def _trace_itf(args: argparse.Namespace) -> int:
 
 def load_invariant_file(m: Machine, path: str) -> Any:
     """Parse and type-check an invariant file (a path, or a shipped file's name) against ``m``;
-    located errors are input errors (exit 2)."""
+    located errors are input errors (exit 2). A file with neither an invariant nor a step
+    property is one too: checking nothing must not read as OK (``the conjunction of 0
+    invariants is inductive``)."""
     from ioakit.invariants import load_invariants
 
-    return load_invariants(registry.find_invariant_file(path), m)
+    invs = load_invariants(registry.find_invariant_file(path), m)
+    if not invs.properties and not invs.steps:
+        raise UsageError(f"{path}: nothing to check: the file has no `invariant` and no `step` item")
+    return invs
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -625,6 +669,10 @@ def cmd_prove(args: argparse.Namespace) -> int:
     from ioakit.engines.prove import interruptible
     from ioakit.engines.table import lemma_table
 
+    if args.cti_dot:  # a missing folder or an existing file is refused before the proof runs
+        from ioakit.render import check_picture_path
+
+        check_picture_path(args.cti_dot, args.force)
     m = build_machine(args.machine, args.scope, args.scope_file)
     invs = load_invariant_file(m, args.file)
     props = list(invs.properties)
@@ -867,8 +915,18 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, its usage errors printed through ``errors.printable`` (cut to 300
+    characters a line, control characters escaped): argparse quotes the bad value, and a
+    5,000-digit ``--seed`` or an escape sequence must not come back verbatim."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {printable(message, limit=300)}\n")
+
+
 def make_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(
+    ap = _Parser(
         prog="ioakit",
         description="Executable I/O-automaton specs of distributed-algorithms papers: explore, check, prove.",
         epilog="exit status: 0 holds, 1 violated, 2 usage/input error, 3 unknown/incomplete, 4 internal error",
@@ -1090,7 +1148,10 @@ def error_text(command: str, message: str) -> str:
 
     A located message (``file:line:col: error: …``, the invariant DSL's format) already says
     ``error:``; it gets only the ``ioakit COMMAND:`` prefix, so the word is not printed twice.
+    The message is made ``printable``: user text it quotes shows control characters escaped and
+    overlong lines cut.
     """
+    message = printable(message, keep_tabs=True)
     first = message.split("\n", 1)[0]
     if ": error: " in first or first.startswith("error: "):
         return f"ioakit {command}: {message}"

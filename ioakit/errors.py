@@ -26,6 +26,39 @@ The command line catches ``UserError`` once, in ``ioakit.cli.main``; nothing re-
 
 from __future__ import annotations
 
+MAX_MESSAGE_LINE = 2000
+"""Characters of one line of an error message printed at most (``printable``): a message quoting a
+user's 16 MB token must not echo it back."""
+
+
+def _escaped(c: str) -> str:
+    """``c`` as Python writes it in a string literal (``\\x1b``, ``\\u202e``)."""
+    return repr(c)[1:-1]
+
+
+def printable(text: str, *, keep_tabs: bool = False, limit: int = MAX_MESSAGE_LINE) -> str:
+    """``text`` safe to print on a terminal: control characters (C0 but the newline, DEL, C1) and
+    the bidirectional overrides escaped as ``\\x1b``, so that a file quoted in a message can
+    neither retitle the terminal nor reorder what is shown; each line cut after ``limit``
+    characters with ``… (N more characters)``. Tabs are kept with ``keep_tabs`` (source excerpts,
+    where they align the caret)."""
+    out = []
+    for line in text.split("\n"):
+        if len(line) > limit:
+            line = f"{line[:limit]}… ({len(line) - limit:,} more characters)"
+        out.append(
+            "".join(
+                _escaped(c)
+                if (ord(c) < 32 and not (keep_tabs and c == "\t"))
+                or 0x7F <= ord(c) < 0xA0
+                or 0x202A <= ord(c) <= 0x202E
+                or 0x2066 <= ord(c) <= 0x2069
+                else c
+                for c in line
+            )
+        )
+    return "\n".join(out)
+
 
 class IoakitError(Exception):
     """Root of every exception ioakit raises on purpose."""

@@ -22,10 +22,41 @@ def writable_path(path: str | Path, what: str) -> Path:
     itself a folder; else a ``UserError`` that starts with ``what`` (e.g. ``--junit r.xml``)."""
     p = Path(path)
     folder = p.parent
-    if not folder.is_dir():
-        raise UserError(f"{what}: the folder {folder} does not exist (create it first)")
-    if p.is_dir():
-        raise UserError(f"{what}: is a folder, not a file")
+    try:  # a name too long for the file system makes even these questions fail
+        if not folder.is_dir():
+            raise UserError(f"{what}: the folder {folder} does not exist (create it first)")
+        if p.is_dir():
+            raise UserError(f"{what}: is a folder, not a file")
+    except OSError as e:
+        raise UserError(f"{what}: cannot write there: {e.strerror}") from None
+    return p
+
+
+def probe_writable(path: str | Path, what: str) -> Path:
+    """``path`` checked as :func:`writable_path` does, and a temporary file of the kind
+    :func:`write_atomically` makes actually created (then removed) beside it: a folder that exists
+    but takes no files (``/proc``, read-only) or a name too long is refused before the work."""
+    p = writable_path(path, what)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent)
+    except OSError as e:
+        raise UserError(f"{what}: cannot write in {p.parent}: {e.strerror}") from None
+    os.close(fd)
+    Path(tmp).unlink(missing_ok=True)
+    return p
+
+
+def new_output_path(path: str | Path, what: str, force: bool) -> Path:
+    """``path`` checked as :func:`probe_writable` does, and not an existing file unless ``force``:
+    the check a command makes before its work, so that a result is never computed and then lost
+    for want of a place to write it."""
+    p = probe_writable(path, what)
+    try:
+        exists = p.exists()
+    except OSError as e:
+        raise UserError(f"{what}: cannot write there: {e.strerror}") from None
+    if exists and not force:
+        raise UserError(f"{p} exists; not overwriting it (use --force)")
     return p
 
 

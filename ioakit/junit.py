@@ -42,7 +42,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ioakit.files import writable_path, write_atomically
+from ioakit.files import probe_writable, write_atomically
 from ioakit.results import Report, SimpleReport, Verdict
 
 __all__ = ["JUnitCase", "JUnitSuite", "check_writable", "suites_for", "to_xml", "write_junit"]
@@ -532,8 +532,9 @@ def to_xml(suites: Sequence[JUnitSuite], name: str = "ioakit") -> str:
 
 def check_writable(path: str | Path) -> Path:
     """The path a JUnit file will be written to, refused early (``UserError``, exit 2) when its
-    folder does not exist or it names a folder: a long check should not run for nothing."""
-    return writable_path(path, f"--junit {path}")
+    folder does not exist, takes no files, or it names a folder: a long check should not run for
+    nothing."""
+    return probe_writable(path, f"--junit {path}")
 
 
 def write_junit(path: str | Path, suites: Sequence[JUnitSuite], name: str = "ioakit") -> Path:

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ioakit.backends.codegen import compile_predicates
 from ioakit.engines.explore import Execution, Property
 from ioakit.errors import UserError
-from ioakit.files import writable_path, write_atomically
+from ioakit.files import new_output_path, writable_path, write_atomically
 from ioakit.lang.automaton import Machine
 
 if TYPE_CHECKING:  # loaded lazily by the calls that use them (z3, refinement, traces)
@@ -876,17 +876,29 @@ def trace_chart(path: str, max_events: int = 200) -> tuple[str, TraceHeader]:
 # -- files -----------------------------------------------------------------------------------------
 
 
+def check_picture_path(path: str | Path, force: bool = False) -> Path:
+    """``path`` if a picture can be written there: a known format (.dot .svg .png .pdf), an
+    existing folder, not an existing file unless ``force``; else a ``UserError``. Commands call it
+    before their work (``prove --cti-dot``), so a result is never lost for want of a place."""
+    p = Path(path)
+    fmt = p.suffix.lstrip(".").lower()
+    if fmt not in FORMATS:
+        raise RenderError(f"{p}: unknown picture format {fmt!r}; use one of {', '.join('.' + f for f in FORMATS)}")
+    try:
+        return new_output_path(p, str(p), force)
+    except RenderError:
+        raise
+    except UserError as e:  # the picture's own error type, as callers catch it
+        raise RenderError(str(e)) from None
+
+
 def write_picture(dot_text: str, path: str | Path, force: bool = False) -> Path:
     """Write ``dot_text`` to ``path``; the suffix picks the format (.dot .svg .png .pdf).
 
     Refuses to overwrite an existing file unless ``force``; writes atomically (``ioakit.files``).
     """
-    p = Path(path)
+    p = check_picture_path(path, force)
     fmt = p.suffix.lstrip(".").lower()
-    if fmt not in FORMATS:
-        raise RenderError(f"{p}: unknown picture format {fmt!r}; use one of {', '.join('.' + f for f in FORMATS)}")
-    if p.exists() and not force:
-        raise RenderError(f"{p} exists; not overwriting it (use --force)")
     if fmt == "dot":
         return write_atomically(p, dot_text, str(p))
     dot = shutil.which("dot")

@@ -80,7 +80,9 @@ from ioakit.lang.types import (
 from ioakit.specs.fls.vs_machine import VSMachine
 
 PARAMETERS = (
-    ScopeParam("processors", 2, "number of processors |P| (p1, p2, ...)", min=1),
+    # max=12: the quorum system is built from all 2^n subsets of the processors (quorum_system),
+    # 4,096 at 12; the largest scope explored anywhere is 4 (--scope processors=1000 never ended)
+    ScopeParam("processors", 2, "number of processors |P| (p1, p2, ...)", min=1, max=12),
     ScopeParam("initial_members", 2, "|P0|: the first processors form the initial view ⟨g0, P0⟩", min=0),
     ScopeParam("view_ids", 2, "|G|: view ids g0 < g1 < ..., g0 the initial one", min=1),
     ScopeParam("values", 1, "number of data values |A| (a1, a2, ...)", min=1),

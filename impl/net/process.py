@@ -62,10 +62,10 @@ from ioakit.lang.types import BoolT, EnumT, IntT, MapT, RecordT, SchemaError, Se
 REORDER = ScopeParam(
     "reorder", 1, "1: a destination's in-flight messages are delivered in any order; 0: FIFO channels", 0, 1
 )
-LOSS = ScopeParam("loss", 0, "messages the network may lose, in total", min=0)
-DUPLICATION = ScopeParam("duplication", 0, "extra copies of messages the network may deliver, in total", min=0)
-CRASHES = ScopeParam("crashes", 1, "crash events the environment may cause, in total", min=0)
-RECOVERIES = ScopeParam("recoveries", 0, "recovery events the environment may cause, in total", min=0)
+LOSS = ScopeParam("loss", 0, "messages the network may lose, in total", min=0, max=20)
+DUPLICATION = ScopeParam("duplication", 0, "extra copies of messages the network may deliver, in total", min=0, max=20)
+CRASHES = ScopeParam("crashes", 1, "crash events the environment may cause, in total", min=0, max=20)
+RECOVERIES = ScopeParam("recoveries", 0, "recovery events the environment may cause, in total", min=0, max=20)
 STABLE_STORAGE = ScopeParam("stable_storage", 1, "1: variables declared stable survive a crash; 0: they do not", 0, 1)
 NETWORK_PARAMETERS = (REORDER, LOSS, DUPLICATION)
 """The link faults of Section 2.2 (and ordering), for a model's ``parameters``."""

@@ -35,7 +35,7 @@ from ioakit.lang.types import BoolT, EnumT, SetT, Type
 from ioakit.specs.paxos.monitors import HISTORY
 from ioakit.specs.paxos.signature import PROCESSES, history_events
 
-LEADER_OPS = ScopeParam("max_ops", 3, "leader() invocations the environment makes, in total", min=0)
+LEADER_OPS = ScopeParam("max_ops", 3, "leader() invocations the environment makes, in total", min=0, max=30)
 
 
 def _well_formed(first: Any, D: Any) -> bool:

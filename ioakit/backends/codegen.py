@@ -182,8 +182,12 @@ def _has_bounds(t: Type) -> bool:
 
 
 def _literal(v: Any) -> bool:
-    """Whether ``repr(v)`` is a Python literal for ``v`` (bools, ints, None, tuples of those)."""
-    if v is None or isinstance(v, bool | int):
+    """Whether ``repr(v)`` is a Python literal for ``v`` (bools, ints, None, tuples of those); an
+    int of thousands of digits (a folded product of literals) is not: Python refuses to ``repr``
+    one over 4,300 digits, so it is passed to the code by name, as other constants are."""
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v.bit_length() <= 10_000
+    if v is None or isinstance(v, bool):
         return True
     return type(v) is tuple and all(_literal(x) for x in v)
 

@@ -118,12 +118,27 @@ def _conj(cs: list[z3.BoolRef]) -> z3.BoolRef:
 # -- constants, fresh variables, well-formedness, evaluation -----------------------------------
 
 
+def _int_val(v: int) -> Any:
+    """``z3.IntVal(v)``; for an int of thousands of digits (a folded product of literals) too:
+    Z3 takes the decimal text, which Python refuses to write over 4,300 digits unless asked."""
+    if v.bit_length() <= 13_000:  # under 4,000 digits
+        return z3.IntVal(v)
+    import sys
+
+    before = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        return z3.IntVal(v)
+    finally:
+        sys.set_int_max_str_digits(before)
+
+
 def from_const(t: Type, v: Any) -> Sym:
     """The symbolic structure of a concrete value."""
     if isinstance(t, BoolT):
         return z3.BoolVal(bool(v))
     if isinstance(t, IntT | EnumT):
-        return z3.IntVal(v)
+        return _int_val(v)
     if isinstance(t, RecordT):
         return tuple(from_const(ft, x) for (_, ft), x in zip(t.fields, v))
     if isinstance(t, SeqT):

@@ -40,7 +40,41 @@ from ioakit.measure import Cost, measure
 
 from . import ir
 from .ir import StateProxy, Term, TraceError
-from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type, same_shape
+from .types import BoolT, Domain, EnumT, IntT, SchemaError, Type, same_shape, universe_size
+
+MAX_SCOPE_VALUE = 10_000
+"""The ceiling of a scope parameter declared without its own ``ScopeParam(max=...)``: no machine
+is explorable with ten thousand processors, and a domain of a million names is built (and the
+memory taken) before any other check could speak. A model whose parameter really goes higher
+declares ``max=`` on it."""
+
+MAX_SCOPE_FILE_BYTES = 100_000
+"""The largest scope file read (100 KB): a scope is a flat table of a few integers."""
+
+MAX_ACTION_INSTANCES = 20_000
+"""The most action instances a machine is traced into (the sum over its families of the product
+of their enumerated parameters' domain sizes), refused before tracing: TO-machine with 1,000
+processors would trace 2,002,000 and take gigabytes before saying anything. 20,000 traces in a few
+seconds; the environment variable ``IOAKIT_MAX_ACTION_INSTANCES`` raises it."""
+
+
+def max_action_instances() -> int:
+    """``MAX_ACTION_INSTANCES``, or the environment's ``IOAKIT_MAX_ACTION_INSTANCES`` (an integer)."""
+    import os
+
+    text = os.environ.get("IOAKIT_MAX_ACTION_INSTANCES", "")
+    try:
+        return max(int(text), 1) if text.strip() else MAX_ACTION_INSTANCES
+    except ValueError:
+        raise UserError(f"IOAKIT_MAX_ACTION_INSTANCES={text[:40]!r} is not an integer") from None
+
+
+def _show_int(v: int) -> str:
+    """``v`` for a message; a number too long to print usefully (or at all: Python refuses to
+    format one of more than 4,300 digits) is described by its length."""
+    if abs(v) < 10**18:
+        return str(v)
+    return f"a number of about {int(abs(v).bit_length() * 0.30103) + 1:,} digits"
 
 
 class Kind(StrEnum):
@@ -93,6 +127,8 @@ def parse_scope_text(text: str) -> dict[str, int]:
         if "=" not in item:
             raise ScopeError(f"scope item {item!r} is not of the form name=value")
         k, v = (x.strip() for x in item.split("=", 1))
+        if len(v) > 18 and v.lstrip("+-").isdigit():
+            raise ScopeError(f"scope parameter {k[:40]}: a number of {len(v):,} digits (at most {MAX_SCOPE_VALUE:,})")
         if k in out:
             raise ScopeError(f"scope parameter {k} given twice ({k}={out[k]} and {item!r})")
         try:
@@ -116,15 +152,23 @@ def load_scope_file(path: str | Path) -> dict[str, int]:
     """Read a scope from a ``.toml`` or ``.json`` file (a flat table of integers)."""
     p = Path(path)
     try:
-        raw = p.read_bytes()
+        with p.open("rb") as f:  # one byte past the limit at most: /dev/zero is not slurped
+            raw = f.read(MAX_SCOPE_FILE_BYTES + 1)
     except OSError as e:
         raise ScopeError(f"{p}: cannot read scope file: {e.strerror}") from None
+    if len(raw) > MAX_SCOPE_FILE_BYTES:
+        size = f"over {MAX_SCOPE_FILE_BYTES:,} bytes"
+        raise ScopeError(f"{p}: a scope file is a flat table of a few integers; this one has {size}")
     try:
         data = tomllib.loads(raw.decode()) if p.suffix == ".toml" else json.loads(raw, object_pairs_hook=_no_duplicates)
     except ScopeError as e:
         raise ScopeError(f"{p}: {e}") from None
     except (tomllib.TOMLDecodeError, json.JSONDecodeError, UnicodeDecodeError, ValueError) as e:
         raise ScopeError(f"{p}: not a valid {p.suffix.lstrip('.') or 'scope'} file: {e}") from None
+    except RecursionError:  # arrays nested thousands deep: the parsers recurse
+        raise ScopeError(
+            f"{p}: a scope file is a flat table of integer parameters (this one nests too deeply)"
+        ) from None
     if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
         raise ScopeError(f"{p}: a scope file is a flat table of integer parameters")
     return dict(data)
@@ -440,7 +484,13 @@ class Spec:
             v = given.get(p.name, p.default)
             if v < p.min or (p.max is not None and v > p.max):
                 rng = f">= {p.min}" if p.max is None else f"in {p.min}..{p.max}"
-                raise ScopeError(f"scope parameter {p.name}={v} of {self.name} must be {rng}")
+                raise ScopeError(f"scope parameter {p.name}={_show_int(v)} of {self.name} must be {rng}")
+            if p.max is None and v > MAX_SCOPE_VALUE:
+                raise ScopeError(
+                    f"scope parameter {p.name}={_show_int(v)} of {self.name} is above {MAX_SCOPE_VALUE:,}, the "
+                    "ceiling of a parameter declared without max= (ioakit.lang.automaton.MAX_SCOPE_VALUE; a "
+                    "model that needs more declares ScopeParam(max=...))"
+                )
             out.append((p.name, v))
         sc = Scope(tuple(out))
         self.validate(sc)
@@ -521,8 +571,9 @@ class Spec:
         derived_fns = self.derived_vars()
         fams: list[ActionFamily] = []
         insts: list[ActionInstance] = []
-        for _, fn, ad in self.families():
-            fam = self.family(ad, d, (fn.__doc__ or "").strip())
+        declared = [(fn, ad, self.family(ad, d, (fn.__doc__ or "").strip())) for _, fn, ad in self.families()]
+        _check_instance_count(self.name, sc, [fam for _, _, fam in declared])
+        for fn, ad, fam in declared:
             fams.append(fam)
             for cargs in enumerate_args(fam, ad.where, self.name):
                 insts += trace_instances(self, fn, fam, cargs, variables, derived_fns)
@@ -539,6 +590,24 @@ class Spec:
         if environment and d.input_budget is not None:
             m = with_input_budget(m, d.input_budget)
         return m
+
+
+def _check_instance_count(name: str, sc: Scope, fams: Sequence[ActionFamily]) -> None:
+    """Refuse, before tracing, a scope whose action instances would exceed ``max_action_instances``
+    (an upper estimate: a signature restriction ``where`` may drop some, ``s.choose`` add some)."""
+    limit = max_action_instances()
+    total = 0
+    for fam in fams:
+        n = 1
+        for _, t in fam.enumerated:
+            n = min(n * universe_size(t, limit + 1), limit + 1)
+        total += n
+        if total > limit:
+            raise ScopeError(
+                f"{name} at scope {sc} would have more than {limit:,} action instances (the action family "
+                f"{fam.name} alone: {'over ' if n > limit else ''}{min(n, limit):,}); choose a smaller scope, or raise "
+                "the limit with the environment variable IOAKIT_MAX_ACTION_INSTANCES"
+            )
 
 
 def _bind_spec(fn: Callable[..., Any], spec: Spec) -> Callable[..., Any]:

@@ -158,7 +158,7 @@ class IntT(Type):
         return j
 
     def __str__(self) -> str:
-        return f"Int[{self.lo}..{self.hi}]"
+        return f"Int[{_bound_text(self.lo)}..{_bound_text(self.hi)}]"
 
 
 @dataclass(frozen=True)
@@ -774,6 +774,15 @@ def join(a: Type, b: Type) -> Type:
 
 UNBOUNDED_CARD = 2**31 - 1
 """Cardinality bound of a set whose element type has no finite enumeration (``SetT.max_card``)."""
+
+
+def _bound_text(v: int) -> str:
+    """An integer bound for a type's name: a huge one (a folded product of literals) by its
+    length, since Python refuses to format an int of more than 4,300 digits and the type rules
+    format their messages eagerly."""
+    if abs(v) < 10**30:
+        return str(v)
+    return f"{'-' if v < 0 else ''}<{int(abs(v).bit_length() * 0.30103) + 1:,}-digit number>"
 
 
 def universe_size(t: Type, cap: int) -> int:
