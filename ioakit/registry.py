@@ -350,8 +350,8 @@ def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
         raise RegistryError(f"{path}: {e.strerror}") from None
     try:
         checker = trace_check(header.automaton)
-    except RegistryError as e:
-        raise RegistryError(f"{path}: {e}") from None  # the file is the input at fault: name it
+    except RegistryError as e:  # the header's "automaton" is at fault: name its line
+        raise TraceFormatError(path, 1, str(e)) from None
     from ioakit.traces.validate import validated_events
 
     try:

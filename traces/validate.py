@@ -31,6 +31,7 @@ The validation streams: :func:`validated_events` wraps the lazy event iterator o
 from __future__ import annotations
 
 import functools
+import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ _MAX_SHOWN: Final = 200
 _ALIASES: Final = {"P": "processors", "G": "view_ids", "M": "messages", "A": "values"}
 """The paper's names of scope members (FORMAT.md section 2) → the machines' parameter names."""
 _PAXOS: Final = frozenset({"round-based-register", "round-based-consensus", "weak-leader-election"})
+_VS_LIKE: Final = frozenset({"VS-machine", "WeakVS-machine"})
 _PROCESS: Final = re.compile(r"p([1-9][0-9]{0,5})")
 _VALUE: Final = re.compile(r"v[1-9][0-9]{0,5}")
 
@@ -81,13 +83,15 @@ def header_scope(header: TraceHeader, path: str) -> dict[str, Any]:
     """The header's scope with every member bounded (:data:`MAX_SCOPE_VALUE`), or a line-1 error.
 
     Integers must lie in 0 … MAX_SCOPE_VALUE, arrays hold at most MAX_SCOPE_VALUE elements, and
-    strings at most 200 characters; other members (objects, ⊥, booleans) are refused, since no
-    scope member is one. Checked before anything that grows with a scope value is built."""
+    strings at most 200 characters; other members (objects, ⊥, booleans, fractions) are refused,
+    since no scope member is one. Checked before anything that grows with a scope value is built."""
     out: dict[str, Any] = {}
     for key, value in header.scope.items():
-        if isinstance(value, bool) or value is None or isinstance(value, dict | float):
+        if isinstance(value, bool) or (isinstance(value, int) and value < 0):
+            raise TraceFormatError(path, 1, f"scope.{key} must be a non-negative integer, got {json.dumps(value)}")
+        if value is None or isinstance(value, dict | float):
             raise TraceFormatError(path, 1, f"scope.{key} must be an integer, an array or a string")
-        if isinstance(value, int) and not 0 <= value <= MAX_SCOPE_VALUE:
+        if isinstance(value, int) and value > MAX_SCOPE_VALUE:
             raise TraceFormatError(
                 path, 1, f"scope.{key} = {_short(str(value))} is outside 0..{MAX_SCOPE_VALUE} (the format's limit)"
             )
@@ -108,10 +112,15 @@ def _machine_scope(spec: Any, scope: Mapping[str, Any], path: str) -> dict[str, 
     given: dict[str, int] = {}
     for key, value in scope.items():
         name = _ALIASES.get(key, key)
-        if name not in names or not isinstance(value, int):
+        if name not in names:
             continue
+        if not isinstance(value, int):
+            raise TraceFormatError(
+                path, 1, f"scope.{key} must be a non-negative integer, got {_short(json.dumps(value))}"
+            )
         if name in given and given[name] != value:
-            raise TraceFormatError(path, 1, f"scope.{key} = {value} disagrees with scope.{name} = {given[name]}")
+            first = next(k for k in scope if _ALIASES.get(k, k) == name)
+            raise TraceFormatError(path, 1, f"scope.{first} = {given[name]} and scope.{key} = {value} disagree")
         given[name] = value
     p0 = scope.get("P0")
     prefix = isinstance(p0, list) and p0 == [f"p{i}" for i in range(1, len(p0) + 1)]
@@ -174,6 +183,13 @@ def signature_of(header: TraceHeader, path: str) -> Signature | None:
         spec = get_spec(header.automaton)
     except UserError:
         return None
+    if header.automaton in _VS_LIKE:  # P0 first: its own messages (FORMAT.md section 2)
+        from ioakit.traces.fls.checkers import vs_initial_members
+
+        try:
+            vs_initial_members(scope)
+        except ValueError as e:
+            raise TraceFormatError(path, 1, str(e)) from None
     given = _machine_scope(spec, scope, path)
     try:
         sc = spec.scope(given)
