@@ -315,3 +315,34 @@ def test_a_shipped_example_still_passes(capsys: pytest.CaptureFixture[str]) -> N
     example = Path(__file__).resolve().parents[2] / "traces" / "examples" / "vs-machine-execution.jsonl"
     code, out, err = _run(example, capsys)
     assert code == 0 and err == "" and "holds" in out
+
+
+@pytest.mark.parametrize("command", ["render", "to-itf"])
+@pytest.mark.parametrize(
+    ("lines", "line", "fragment"),
+    [
+        ((header(VS, initial_members=100_000_000), GPSND), 1, "outside 0..64"),
+        ((j(VS), ev("frobnicate", "input")), 2, "no action 'frobnicate'"),
+        ((j(VS), ev("gpsnd", "input", m="m1", p="p99")), 2, "p99"),
+    ],
+    ids=["header blow-up", "unknown action", "p99"],
+)
+def test_the_other_readers_of_trace_files_validate_too(
+    command: str, lines: tuple[str, ...], line: int, fragment: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ioakit render FILE.jsonl`` and ``ioakit trace FILE.jsonl --to-itf`` read the same files."""
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out_file = tmp_path / ("chart.dot" if command == "render" else "out.itf.json")
+    argv = (
+        ["render", str(path), "-o", str(out_file)]
+        if command == "render"
+        else ["trace", str(path), "--to-itf", str(out_file)]
+    )
+    start = time.perf_counter()
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert time.perf_counter() - start < 5.0
+    assert "Traceback" not in out + err
+    assert code == 2 and f"{path}:{line}: " in err and fragment in err, (code, out, err)
+    assert not out_file.exists()
