@@ -49,6 +49,7 @@ def header(base: dict, **scope: object) -> str:
 
 GPSND = ev("gpsnd", "input", m="m1", p="p1")
 GPRCV = ev("gprcv", "output", m="m1", p="p1", q="p2")
+READ_RETURN = ev("read-return", "output", p="p1", status="abort", v=None)
 
 
 @dataclass(frozen=True)
@@ -189,7 +190,13 @@ CASES = [
         1,
         "digits",
     ),
+    Case("nested header", (j(VS)[:-2] + ',"x":' + "[" * 70 + "]" * 70 + "}}",), 2, 1, "nested deeper than 64"),
+    Case("scope member an object", (header(VS, x={"a": 1}),), 2, 1, "must be an integer, an array or a string"),
+    # --- well-formed events in an impossible order: a verdict, never "holds" --------------------
+    Case("delivery before any send", (j(VS), GPRCV), 1, None, "VIOLATED"),
+    Case("brcv before any bcast", (j(TO), ev("brcv", "output", a="a1", p="p1", q="p2")), 1, None, "VIOLATED"),
     # --- Deconstructing Paxos histories ----------------------------------------------------------
+    Case("paxos: response first", (j(REG), READ_RETURN), 2, 2, "no pending read"),
     Case("paxos: p99 when processes = 2", (j(REG), ev("read", "input", p="p99", k=1)), 2, 2, "p1 ... p2"),
     Case("paxos: not a process name", (j(REG), ev("read", "input", p="alice", k=1)), 2, 2, "not a process name"),
     Case("paxos: not a value name", (j(REG), ev("write", "input", p="p1", k=1, v="banana")), 2, 2, "not a value name"),
@@ -233,7 +240,7 @@ def test_hostile_trace(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
     assert "Traceback" not in err + out
     assert code == case.exit, (code, out, err)
     if case.line is None:
-        assert err == ""
+        assert err == "" and case.fragment in out, (out, err)
     else:
         assert f"{path}:{case.line}: " in err, err
         assert case.fragment in err, err
