@@ -130,9 +130,11 @@ def _machine_scope(spec: Any, scope: Mapping[str, Any], path: str) -> dict[str, 
 
 
 @functools.lru_cache(maxsize=16)
-def _system_type_names(name: str) -> tuple[tuple[str, str, tuple[tuple[str, str], ...], str | None], ...]:
-    """A System's families (name, kind, (parameter, type name) pairs, location), from one build
-    at its default scope: a System's families are made while its actions are traced."""
+def _system_type_names(name: str) -> tuple[tuple[str, str, tuple[tuple[str, str, Any], ...], str | None], ...]:
+    """A System's families (name, kind, (parameter, type name, type) triples, location), from one
+    build at its default scope: a System's families are made while its actions are traced. The
+    type name is ``""`` for a type the System does not name (then the default scope's type is
+    used: no shipped System has one, ``tests/traces/test_validate.py``)."""
     from ioakit.registry import get_spec
 
     spec = get_spec(name)
@@ -142,7 +144,7 @@ def _system_type_names(name: str) -> tuple[tuple[str, str, tuple[tuple[str, str]
         by_type.setdefault(t, tname)
     out = []
     for fam in machine.families:
-        params = tuple((pname, by_type.get(t, "")) for pname, t in fam.params)
+        params = tuple((pname, by_type.get(t, ""), t) for pname, t in fam.params)
         out.append((fam.name, fam.kind.value, params, fam.location))
     return tuple(out)
 
@@ -163,10 +165,8 @@ def _families(spec: Any, sc: Any) -> list[_Family]:
     out = []
     for fname, kind, params, location in _system_type_names(spec.name):
         resolved = []
-        for pname, tname in params:
-            if tname not in d.types:
-                raise TraceFormatError("<signature>", 1, f"{spec.name}: parameter {pname} of {fname} has no named type")
-            resolved.append((pname, d.types[tname]))
+        for pname, tname, default_type in params:
+            resolved.append((pname, d.types.get(tname, default_type)))
         out.append(_Family(fname, kind, tuple(resolved), location))
     return out
 
@@ -194,8 +194,6 @@ def signature_of(header: TraceHeader, path: str) -> Signature | None:
     try:
         sc = spec.scope(given)
         families = _families(spec, sc)
-    except TraceFormatError as e:
-        raise TraceFormatError(path, 1, e.message) from None
     except UserError as e:
         raise TraceFormatError(path, 1, f"scope of {header.automaton}: {e}") from None
     table: dict[str, _Family] = {}

@@ -353,3 +353,17 @@ def test_the_other_readers_of_trace_files_validate_too(
     assert "Traceback" not in out + err
     assert code == 2 and f"{path}:{line}: " in err and fragment in err, (code, out, err)
     assert not out_file.exists()
+
+
+def test_refine_along_a_trace_bounds_the_header_scope_before_building(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ioakit refine IMPL SPEC --trace FILE`` builds IMPL at the header's scope: bounded first."""
+    path = tmp_path / "run.jsonl"
+    path.write_text(header(VSTOTO, processors=100_000_000) + "\n", encoding="utf-8")
+    start = time.perf_counter()
+    code = main(["refine", "VStoTO-system", "TO-machine", "--trace", str(path)])
+    out, err = capsys.readouterr()
+    assert time.perf_counter() - start < 5.0
+    assert "Traceback" not in out + err
+    assert code == 2 and f"{path}:1: " in err and "outside 0..64" in err, (code, out, err)
