@@ -39,12 +39,17 @@ from typing import Any, Final
 
 from ioakit.traces.format import Event, TraceFormatError, TraceHeader
 
-__all__ = ["MAX_SCOPE_VALUE", "Signature", "header_scope", "signature_of", "validated_events"]
+__all__ = ["MAX_EVENTS", "MAX_SCOPE_VALUE", "Signature", "header_scope", "signature_of", "validated_events"]
 
 MAX_SCOPE_VALUE: Final = 64
 """The largest integer a trace header's scope member may hold (and the most elements of an array
 member such as ``P0``): far above what any shipped machine is explored at, far below what would
 make building the automaton's signature (maps over P × G, …) cost memory."""
+
+MAX_EVENTS: Final = 10_000_000
+"""The most events of a judged trace: the checkers keep a little per event (Lemma 4.2's ``cause``,
+a history's operations), so the file's length, not only its lines, is bounded (about a GB of
+events; the reader itself streams, and refinement along a trace does not go through this)."""
 
 _MAX_SHOWN: Final = 200
 _ALIASES: Final = {"P": "processors", "G": "view_ids", "M": "messages", "A": "values"}
@@ -263,20 +268,29 @@ def _paxos_problem(event: Event, processes: int | None) -> str | None:
     return None
 
 
-def validated_events(header: TraceHeader, events: Iterable[Event], path: str) -> Iterator[Event]:
+def validated_events(
+    header: TraceHeader, events: Iterable[Event], path: str, *, max_events: int = MAX_EVENTS
+) -> Iterator[Event]:
     """``events`` (event 0 on file line 2) passed through unchanged, each checked against the
-    header's automaton first (module docstring); the signature is built, and the header's scope
-    checked, on this call — before the first event is read."""
+    header's automaton first (module docstring), at most ``max_events`` of them; the signature is
+    built, and the header's scope checked, on this call — before the first event is read."""
     if header.automaton in _PAXOS:
         scope = header_scope(header, path)
         processes = scope.get("processes")
         if processes is not None and not isinstance(processes, int):
             raise TraceFormatError(path, 1, "scope.processes must be an integer")
-        return _paxos_events(events, processes, path)
+        return _paxos_events(_counted(events, max_events, path), processes, path)
     sig = signature_of(header, path)
     if sig is None:
-        return iter(events)
-    return _checked(events, sig, path)
+        return _counted(events, max_events, path)
+    return _checked(_counted(events, max_events, path), sig, path)
+
+
+def _counted(events: Iterable[Event], max_events: int, path: str) -> Iterator[Event]:
+    for index, event in enumerate(events):
+        if index >= max_events:
+            raise TraceFormatError(path, index + 2, f"more than {max_events:,} events (the limit of a judged trace)")
+        yield event
 
 
 def _checked(events: Iterable[Event], sig: Signature, path: str) -> Iterator[Event]:

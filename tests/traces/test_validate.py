@@ -97,3 +97,13 @@ def test_an_automaton_the_registry_does_not_know_gets_the_scope_bound_only() -> 
     assert list(validated_events(header, events, "t.jsonl")) == events
     with pytest.raises(TraceFormatError, match=r"outside 0\.\.64"):
         validated_events(TraceHeader(automaton="somebody-elses", scope={"n": 100}), events, "t.jsonl")
+
+
+@pytest.mark.parametrize("automaton", ["TO-machine", "round-based-register", "somebody-elses"])
+def test_a_judged_trace_has_at_most_max_events(automaton: str) -> None:
+    header = TraceHeader(automaton=automaton, scope={})
+    crash = Event("crash", "input", {"p": "p1"}) if automaton == "round-based-register" else None
+    event = crash or Event("bcast", "input", {"a": "a1", "p": "p1"})
+    assert len(list(validated_events(header, [event] * 3, "t.jsonl", max_events=3))) == 3
+    with pytest.raises(TraceFormatError, match=r"^t\.jsonl:5: more than 3 events"):
+        list(validated_events(header, [event] * 4, "t.jsonl", max_events=3))
