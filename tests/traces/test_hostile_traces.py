@@ -367,3 +367,13 @@ def test_refine_along_a_trace_bounds_the_header_scope_before_building(
     assert time.perf_counter() - start < 5.0
     assert "Traceback" not in out + err
     assert code == 2 and f"{path}:1: " in err and "outside 0..64" in err, (code, out, err)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_an_endless_file_without_a_newline(capsys: pytest.CaptureFixture[str]) -> None:
+    """/dev/zero has no end and no newline: the reader stops after MAX_LINE_BYTES, at line 1."""
+    start = time.perf_counter()
+    code, out, err = _run(Path("/dev/zero"), capsys)
+    assert time.perf_counter() - start < 5.0
+    assert "Traceback" not in out + err
+    assert code == 2 and "/dev/zero:1: line longer than" in err, err
