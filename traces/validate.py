@@ -39,12 +39,26 @@ from typing import Any, Final
 
 from ioakit.traces.format import Event, TraceFormatError, TraceHeader
 
-__all__ = ["MAX_EVENTS", "MAX_SCOPE_VALUE", "Signature", "header_scope", "signature_of", "validated_events"]
+__all__ = [
+    "MAX_BUDGET",
+    "MAX_EVENTS",
+    "MAX_SCOPE_VALUE",
+    "Signature",
+    "header_scope",
+    "signature_of",
+    "validated_events",
+]
 
 MAX_SCOPE_VALUE: Final = 64
 """The largest integer a trace header's scope member may hold (and the most elements of an array
 member such as ``P0``): far above what any shipped machine is explored at, far below what would
 make building the automaton's signature (maps over P × G, …) cost memory."""
+
+MAX_BUDGET: Final = 10**9
+"""The largest value of an environment budget, a scope member named ``max_…`` (``max_inputs``,
+``max_ops``): a budget only bounds a counter (``with_input_budget``), so a long recorded run may
+need a large one and it costs nothing to declare (``tests/ioakit/test_sigint.py`` records 1.2
+million inputs)."""
 
 MAX_EVENTS: Final = 10_000_000
 """The most events of a judged trace: the checkers keep a little per event (Lemma 4.2's ``cause``,
@@ -87,18 +101,20 @@ def _short(text: str) -> str:
 def header_scope(header: TraceHeader, path: str) -> dict[str, Any]:
     """The header's scope with every member bounded (:data:`MAX_SCOPE_VALUE`), or a line-1 error.
 
-    Integers must lie in 0 … MAX_SCOPE_VALUE, arrays hold at most MAX_SCOPE_VALUE elements, and
-    strings at most 200 characters; other members (objects, ⊥, booleans, fractions) are refused,
-    since no scope member is one. Checked before anything that grows with a scope value is built."""
+    Integers must lie in 0 … MAX_SCOPE_VALUE (0 … MAX_BUDGET for a budget ``max_…``), arrays hold
+    at most MAX_SCOPE_VALUE elements, strings at most 200 characters; other members (objects, ⊥,
+    booleans, fractions) are refused, since no scope member is one. Checked before anything that
+    grows with a scope value is built."""
     out: dict[str, Any] = {}
     for key, value in header.scope.items():
         if isinstance(value, bool) or (isinstance(value, int) and value < 0):
             raise TraceFormatError(path, 1, f"scope.{key} must be a non-negative integer, got {json.dumps(value)}")
         if value is None or isinstance(value, dict | float):
             raise TraceFormatError(path, 1, f"scope.{key} must be an integer, an array or a string")
-        if isinstance(value, int) and value > MAX_SCOPE_VALUE:
+        limit = MAX_BUDGET if key.startswith("max_") else MAX_SCOPE_VALUE
+        if isinstance(value, int) and value > limit:
             raise TraceFormatError(
-                path, 1, f"scope.{key} = {_short(str(value))} is outside 0..{MAX_SCOPE_VALUE} (the format's limit)"
+                path, 1, f"scope.{key} = {_short(str(value))} is outside 0..{limit} (the format's limit)"
             )
         if isinstance(value, list) and len(value) > MAX_SCOPE_VALUE:
             raise TraceFormatError(

@@ -107,3 +107,15 @@ def test_a_judged_trace_has_at_most_max_events(automaton: str) -> None:
     assert len(list(validated_events(header, [event] * 3, "t.jsonl", max_events=3))) == 3
     with pytest.raises(TraceFormatError, match=r"^t\.jsonl:5: more than 3 events"):
         list(validated_events(header, [event] * 4, "t.jsonl", max_events=3))
+
+
+def test_a_budget_may_be_large_a_domain_may_not() -> None:
+    """max_inputs only bounds a counter: a recorded run of a million inputs is judged; a domain
+    of a million processors is refused."""
+    ok = TraceHeader(automaton="TO-machine", scope={"processors": 1, "max_inputs": 10**6})
+    event = Event("bcast", "input", {"a": "a1", "p": "p1"})
+    assert list(validated_events(ok, [event], "t.jsonl")) == [event]
+    with pytest.raises(TraceFormatError, match=r"max_inputs = 1000000001 is outside 0\.\.1000000000"):
+        validated_events(TraceHeader(automaton="TO-machine", scope={"max_inputs": 10**9 + 1}), [], "t.jsonl")
+    with pytest.raises(TraceFormatError, match=r"processors = 1000000 is outside 0\.\.64"):
+        validated_events(TraceHeader(automaton="TO-machine", scope={"processors": 10**6}), [], "t.jsonl")
