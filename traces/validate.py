@@ -262,6 +262,10 @@ def _event_problem(event: Event, sig: Signature) -> str | None:
 def _paxos_problem(event: Event, processes: int | None) -> str | None:
     """The process and value names of a Deconstructing Paxos history event (FORMAT.md 5a): the
     rest of its contract is checked by :func:`ioakit.traces.paxos.operations.parse_history`."""
+    if event.kind == "time" and "t" in event.args:  # skipped whatever its name, but never negative
+        t = event.args["t"]
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t < float("inf"):
+            return f"time passage needs a finite t > 0, got {_short(repr(t))}"
     if event.kind not in ("input", "output"):
         return None
     for name in ("p", "l"):

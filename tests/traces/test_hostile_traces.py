@@ -196,6 +196,8 @@ CASES = [
     Case("delivery before any send", (j(VS), GPRCV), 1, None, "VIOLATED"),
     Case("brcv before any bcast", (j(TO), ev("brcv", "output", a="a1", p="p1", q="p2")), 1, None, "VIOLATED"),
     # --- Deconstructing Paxos histories ----------------------------------------------------------
+    Case("paxos: negative time passage", (j(REG), ev("tick", "time", t=-2)), 2, 2, "t > 0"),
+    Case("paxos: internal steps are skipped", (j(REG), ev("deliver", "internal", anything=[1, 2])), 0, None, "holds"),
     Case("paxos: response first", (j(REG), READ_RETURN), 2, 2, "no pending read"),
     Case("paxos: p99 when processes = 2", (j(REG), ev("read", "input", p="p99", k=1)), 2, 2, "p1 ... p2"),
     Case("paxos: not a process name", (j(REG), ev("read", "input", p="alice", k=1)), 2, 2, "not a process name"),
