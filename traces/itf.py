@@ -859,6 +859,8 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
         header, events = read_trace(path)
     except OSError as e:
         raise UserError(f"{p}: {e.strerror}") from None
+    if ":" in header.automaton:  # a trace file is data: its header never makes ioakit import a file
+        raise TraceFormatError(p, 1, f"the automaton {header.automaton!r} is a reference to code, not a machine name")
     try:
         spec = registry.get_spec(header.automaton)
     except registry.RegistryError as e:

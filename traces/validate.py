@@ -45,6 +45,7 @@ __all__ = [
     "MAX_SCOPE_VALUE",
     "Signature",
     "header_scope",
+    "registered_spec",
     "signature_of",
     "validated_events",
 ]
@@ -57,8 +58,8 @@ make building the automaton's signature (maps over P × G, …) cost memory."""
 MAX_BUDGET: Final = 10**9
 """The largest value of an environment budget, a scope member named ``max_…`` (``max_inputs``,
 ``max_ops``): a budget only bounds a counter (``with_input_budget``), so a long recorded run may
-need a large one and it costs nothing to declare (``tests/ioakit/test_sigint.py`` records 1.2
-million inputs)."""
+need a large one and it costs nothing to declare (``tests/ioakit/test_sigint.py`` records
+600,000 inputs)."""
 
 MAX_EVENTS: Final = 10_000_000
 """The most events of a judged trace: the checkers keep a little per event (Lemma 4.2's ``cause``,
@@ -192,17 +193,27 @@ def _families(spec: Any, sc: Any) -> list[_Family]:
     return out
 
 
+def registered_spec(automaton: str) -> Any | None:
+    """The registered machine (a paper's, or an ``ioakit.machines`` entry point) called
+    ``automaton``, or ``None``. Never ``file.py:Class`` / ``module:Class``: a trace file is data,
+    and the name in its header must not make ioakit import (run) a file or module it names."""
+    from ioakit.registry import machine_classes
+
+    for name, cls in machine_classes().items():
+        if name.lower() == automaton.lower():
+            return cls()
+    return None
+
+
 def signature_of(header: TraceHeader, path: str) -> Signature | None:
     """The signature of the header's automaton at the header's scope (line-1 errors for a scope
     the automaton refuses); ``None`` for an automaton the registry does not know as a machine
     (a third-party checker's: only the scope bound applies)."""
-    from ioakit.errors import UserError
-    from ioakit.registry import get_spec
+    from ioakit.errors import IoakitError, UserError, model_code_error
 
     scope = header_scope(header, path)
-    try:
-        spec = get_spec(header.automaton)
-    except UserError:
+    spec = registered_spec(header.automaton)
+    if spec is None:
         return None
     if header.automaton in _VS_LIKE:  # P0 first: its own messages (FORMAT.md section 2)
         from ioakit.traces.fls.checkers import vs_initial_members
@@ -217,6 +228,10 @@ def signature_of(header: TraceHeader, path: str) -> Signature | None:
         families = _families(spec, sc)
     except UserError as e:
         raise TraceFormatError(path, 1, f"scope of {header.automaton}: {e}") from None
+    except IoakitError:
+        raise
+    except Exception as e:  # a registered model's own declaration failed: located in its file
+        raise model_code_error(e, f"{header.automaton}: declare") from e
     table: dict[str, _Family] = {}
     for fam in families:
         table.setdefault(fam.name.replace("-", "_"), fam)

@@ -406,3 +406,28 @@ def test_recorded_runs_pass_the_validation(machine: str, tmp_path: Path, capsys:
         code, out, err = _run(run, capsys)
         assert code in (0, 1) and err == "", (run.read_text()[:500], err)
         assert f"{run}: " in out and " trace — " in out  # judged: a verdict per property
+
+
+@pytest.mark.parametrize("command", ["trace", "render", "to-itf"])
+def test_a_header_naming_code_never_imports_it(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A trace file is data: ``"automaton": "evil.py:Evil"`` must not run evil.py."""
+    marker = tmp_path / "ran"
+    evil = tmp_path / "evil.py"
+    evil.write_text(f"open({str(marker)!r}, 'w').write('imported')\n", encoding="utf-8")
+    path = tmp_path / "t.jsonl"
+    path.write_text(j({**VS, "automaton": f"{evil}:Evil"}) + "\n" + GPSND + "\n", encoding="utf-8")
+    out_file = tmp_path / ("chart.dot" if command == "render" else "out.itf.json")
+    argv = {
+        "trace": ["trace", str(path)],
+        "render": ["render", str(path), "-o", str(out_file)],
+        "to-itf": ["trace", str(path), "--to-itf", str(out_file)],
+    }[command]
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    assert not marker.exists(), "the header's automaton was imported"
+    assert code in (0, 2), (code, out, err)
+    if command != "render":  # render draws any automaton's trace: the events are only bounded
+        assert code == 2 and f"{path}:1: " in err
