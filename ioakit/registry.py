@@ -339,7 +339,9 @@ def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
     ``(header, checker, result)``. Every problem is an input error naming the file: one it
     cannot read, an automaton without a checker, and a malformed line — also one found by a
     checker reading events that carry no path (located in the file), or a header the checker
-    cannot use (line 1). ``ioakit trace`` and ``ioakit.testing.assert_trace`` both judge through it."""
+    cannot use (line 1), and an event that is not an action of the header's automaton at its
+    scope (``ioakit.traces.validate``, checked before the checker sees it). ``ioakit trace`` and
+    ``ioakit.testing.assert_trace`` both judge through it."""
     from ioakit.traces import TraceFormatError, read_trace
 
     try:
@@ -348,10 +350,13 @@ def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
         raise RegistryError(f"{path}: {e.strerror}") from None
     try:
         checker = trace_check(header.automaton)
-    except RegistryError as e:
-        raise RegistryError(f"{path}: {e}") from None  # the file is the input at fault: name it
+    except RegistryError as e:  # the header's "automaton" is at fault: name its line
+        raise TraceFormatError(path, 1, str(e)) from None
+    from ioakit.traces.validate import validated_events
+
     try:
-        result = checker.check(header, events)
+        # every event checked against the header's automaton before any property is judged
+        result = checker.check(header, validated_events(header, events, path))
     except TraceFormatError as e:
         if e.path == path:
             raise

@@ -865,9 +865,11 @@ def trace_chart(path: str, max_events: int = 200) -> tuple[str, TraceHeader]:
     """The message chart (DOT) of the trace file at ``path`` and its header; a missing or
     malformed file is an input error naming it."""
     from ioakit.traces.format import read_trace
+    from ioakit.traces.validate import validated_events
 
     try:
         header, events = read_trace(path)
+        events = validated_events(header, events, path)  # no chart of events the automaton has not
         return message_chart_dot(header, events, max_events=max_events, source=path), header
     except OSError as e:
         raise RenderError(f"{path}: {e.strerror or e}") from None

@@ -225,8 +225,11 @@ def refine(
         header, events = read_trace(trace)
         if header.automaton != impl_spec.name:
             raise UserError(f"{trace}:1: the trace is of {header.automaton}, not {impl_spec.name}")
+        from ioakit.traces.validate import header_scope
+
         params = {p.name for p in impl_spec.parameters}
-        scope = {k: v for k, v in header.scope.items() if k in params and isinstance(v, int)}
+        bounded = header_scope(header, str(trace))  # before the build that grows with it
+        scope = {k: v for k, v in bounded.items() if k in params and isinstance(v, int)}
         if given:
             raise UserError("a trace carries its own scope (its header); do not give --scope with --trace")
         impl = impl_spec.build(scope)

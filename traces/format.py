@@ -71,6 +71,15 @@ _HEADER_KEYS: Final = frozenset({"format", "version", "automaton", "scope", "cre
 _EVENT_KEYS: Final = frozenset({"action", "kind", "args", "time", "state", "at"})
 _EXTENSION_PREFIX: Final = "x-"
 
+MAX_LINE_BYTES: Final = 4 * 1024 * 1024
+"""The longest line a reader accepts (4 MiB; a state snapshot of the shipped machines is a few KB):
+a longer one is an error before it is held in memory whole."""
+MAX_DEPTH: Final = 64
+"""The deepest nesting of JSON arrays and objects in a line (the deepest value of the shipped
+machines, a VStoTO summary in a snapshot, is about 10 levels deep)."""
+MAX_INT_DIGITS: Final = 100
+"""The most digits of a JSON integer (Python would convert up to 4300 and then raise)."""
+
 
 class TraceFormatError(UserError):
     """A trace file (or string) that does not follow ``FORMAT.md``.
@@ -266,9 +275,33 @@ def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return obj
 
 
+def _bounded_int(text: str) -> int:
+    if len(text) > MAX_INT_DIGITS + 1:  # (a sign)
+        raise _LineJSONError(f"an integer of {len(text)} digits (at most {MAX_INT_DIGITS})")
+    return int(text)
+
+
 _DECODER: Final = json.JSONDecoder(
-    object_pairs_hook=_no_duplicate_keys, parse_float=_finite_float, parse_constant=_reject_constant
+    object_pairs_hook=_no_duplicate_keys,
+    parse_float=_finite_float,
+    parse_int=_bounded_int,
+    parse_constant=_reject_constant,
 )
+
+
+def _too_deep(obj: Any) -> bool:
+    """Whether ``obj`` nests arrays/objects more than :data:`MAX_DEPTH` levels (iteratively: no
+    recursion on hostile input)."""
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
 
 
 def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
@@ -281,6 +314,8 @@ def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
     else:
         text = raw
     text = text.rstrip("\r\n")
+    if text.startswith("\ufeff"):
+        raise TraceFormatError(path, line, "a byte order mark (BOM) starts the line: save it as UTF-8 without BOM")
     if not text or text.isspace():  # (isspace stops at the first other character: no copy)
         raise TraceFormatError(path, line, "empty line (every line must be one JSON object)")
     start = len(text) - len(text.lstrip()) if text[0].isspace() else 0
@@ -290,10 +325,16 @@ def _parse_line(raw: bytes | str, path: str, line: int) -> dict[str, Any]:
         raise TraceFormatError(path, line, f"invalid JSON: {err}") from None
     except json.JSONDecodeError as err:
         raise TraceFormatError(path, line, f"invalid JSON: {err.msg} at column {err.colno}") from None
+    except RecursionError:
+        raise TraceFormatError(path, line, f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except ValueError as err:  # e.g. a number Python cannot convert
+        raise TraceFormatError(path, line, f"invalid JSON: {err}") from None
     if end < len(text) and not text[end:].isspace():
         raise TraceFormatError(path, line, f"invalid JSON: extra data at column {end + 1}")
     if not isinstance(obj, dict):
         raise TraceFormatError(path, line, f"expected a JSON object, got {_show(obj)}")
+    if text.count("[") + text.count("{") > MAX_DEPTH and _too_deep(obj):
+        raise TraceFormatError(path, line, f"JSON nested deeper than {MAX_DEPTH} levels")
     return obj
 
 
@@ -371,6 +412,8 @@ class _TimeCheck:
     def check(self, time: float | None, path: str, line: int) -> None:
         if time is None:
             return
+        if time < 0:
+            raise TraceFormatError(path, line, f"time {time} is negative; times are non-negative")
         if self.last is not None and time < self.last:
             raise TraceFormatError(
                 path,
@@ -418,7 +461,7 @@ class TraceReader:
             raise
 
     def _read_header(self) -> TraceHeader:
-        first = self._file.readline()
+        first = self._readline(1)
         self._line = 1
         if not first:
             raise TraceFormatError(self.path, 1, "missing header: the file is empty")
@@ -434,14 +477,24 @@ class TraceReader:
         times = _TimeCheck()
         path = self.path
         try:
-            for raw in self._file:
-                self._line += 1
-                line = self._line
+            while True:
+                line = self._line + 1
+                raw = self._readline(line)
+                if not raw:
+                    break
+                self._line = line
                 event = _event_from_object(_parse_line(raw, path, line), path, line)
                 times.check(event.time, path, line)
                 yield event
         finally:
             self.close()
+
+    def _readline(self, line: int) -> bytes | str:
+        """The next line, at most :data:`MAX_LINE_BYTES` long (a longer one is an error)."""
+        raw = self._file.readline(MAX_LINE_BYTES + 1)
+        if len(raw) > MAX_LINE_BYTES:
+            raise TraceFormatError(self.path, line, f"line longer than {MAX_LINE_BYTES} bytes (the format's limit)")
+        return raw
 
     def close(self) -> None:
         """Close the underlying file if this reader opened it."""

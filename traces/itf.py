@@ -859,12 +859,18 @@ def trace_file_to_itf(path: str | Path) -> tuple[Any, dict[str, Any]]:
         header, events = read_trace(path)
     except OSError as e:
         raise UserError(f"{p}: {e.strerror}") from None
+    if ":" in header.automaton:  # a trace file is data: its header never makes ioakit import a file
+        raise TraceFormatError(p, 1, f"the automaton {header.automaton!r} is a reference to code, not a machine name")
     try:
         spec = registry.get_spec(header.automaton)
     except registry.RegistryError as e:
         raise TraceFormatError(p, 1, str(e)) from None
+    from ioakit.traces.validate import header_scope, validated_events
+
+    scope = header_scope(header, p)  # bounded before the build that grows with it
+    events = validated_events(header, events, p)  # every event an action of the header's automaton
     params = {sp.name for sp in spec.parameters}
-    m = spec.build({k: v for k, v in header.scope.items() if k in params and _int_or_none(v) is not None})
+    m = spec.build({k: v for k, v in scope.items() if k in params and _int_or_none(v) is not None})
     if header.start_state is not None:
         start = _decode_snapshot(m, header.start_state, p, 1)
         if isinstance(start, dict):
