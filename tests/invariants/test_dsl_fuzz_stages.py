@@ -105,7 +105,16 @@ to_seqs: st.SearchStrategy[str] = st.deferred(
 to_aseqs = _ops("pending[p]", "pending[q]", "tail(pending[p])", "append(pending[q], a1)")
 to_bools: st.SearchStrategy[str] = st.deferred(
     lambda: grow(
-        _ops("true", "false", "queue == empty", "pending[p] == empty", "(a1, p) in queue", "(a2, q) in queue"),
+        _ops(
+            "true",
+            "false",
+            "queue == empty",
+            "pending[p] == empty",
+            "(a1, p) in queue",
+            "(a2, q) in queue",
+            "queue[next[p]] == queue[1]",  # out of range: the element type's first value
+            "queue[0] == queue[len(queue) + 1]",
+        ),
         st.builds("({} {} {})".format, to_ints, _ops("==", "!=", "<", "<=", ">", ">="), to_ints),
         st.builds("({} == {})".format, to_procs, to_procs),
         st.builds("({} == {})".format, to_vals, to_vals),
@@ -175,6 +184,8 @@ vs_bools: st.SearchStrategy[str] = st.deferred(
             "queue[g] == empty",
             "view(g, v.set) in created",
             "(g, {p}) in created",
+            "queue[current_viewid[p]] == empty",
+            "next[p, current_viewid[q]] == 1",
         ),
         st.builds("({} {} {})".format, vs_ints, _ops("==", "!=", "<", "<=", ">", ">="), vs_ints),
         st.builds("({} {} {})".format, vs_gids, _ops("==", "<", "<="), vs_gids),
