@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import random
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from hypothesis.extra.lark import from_lark
 
 from ioakit.invariants import InvariantError, lemma_file, load_invariants
@@ -29,16 +30,27 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=list(Heal
 SHIPPED = str(lemma_file("vs_lemma_4_1"))
 
 
+def _stage(name: str) -> None:
+    if currently_in_test_context():  # event() exists only inside a Hypothesis test
+        event(f"stage: {name}")
+
+
 def load_or_error(text: str) -> object:
-    """Load ``text``; any exception but an ``InvariantError`` fails the test."""
+    """Load ``text``; any exception but an ``InvariantError`` fails the test. The stage reached
+    (the error's class, or ``loaded``) is a Hypothesis event: ``--hypothesis-show-statistics``
+    shows how few of these generators' examples get past the parser (``test_dsl_fuzz_stages.py``
+    is the generator that does)."""
     try:
-        return load_invariants(text, VS, filename="fuzz.inv")
+        loaded = load_invariants(text, VS, filename="fuzz.inv")
     except InvariantError as e:
+        _stage(type(e).__name__)
         msg = str(e)
         # located in the file, or in the shipped file it includes (a name defined twice)
         assert msg.startswith(("fuzz.inv", SHIPPED)), msg
         assert "internal error" not in msg, msg
         return e
+    _stage("loaded")
+    return loaded
 
 
 TOKEN_SOUP = [
