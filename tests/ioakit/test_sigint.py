@@ -36,10 +36,37 @@ class Stopped:
     seconds: float  # from the signal to the exit
 
 
-def stopped(argv: list[str], delay: float = 2.0) -> list[Stopped]:
-    """Run ``ioakit ARGV`` twice at once, send SIGINT to one and SIGTERM to the other after
-    ``delay`` seconds (time to import and start), and return how each ended. SIGTERM is handled
-    as Ctrl-C by ``ioakit.cli.main``."""
+def handles_sigterm(pid: int) -> bool | None:
+    """Whether process ``pid`` has a handler for SIGTERM yet (Linux: the SigCgt mask of
+    ``/proc/PID/status``); None where that cannot be read."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("SigCgt:"):
+            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
+    return None
+
+
+def wait_until_running(p: subprocess.Popen[str], fallback: float = 3.0) -> None:
+    """Wait until ``ioakit.cli.main`` runs the command in ``p`` (its SIGTERM handler is installed:
+    imports and argument parsing are done), or ``fallback`` seconds where that cannot be seen."""
+    deadline = time.monotonic() + 30
+    while p.poll() is None and time.monotonic() < deadline:
+        ready = handles_sigterm(p.pid)
+        if ready is None:
+            time.sleep(fallback)
+            return
+        if ready:
+            return
+        time.sleep(0.02)
+
+
+def stopped(argv: list[str], delay: float = 1.5) -> list[Stopped]:
+    """Run ``ioakit ARGV`` twice at once; once each runs its command, wait ``delay`` seconds more
+    (time to get into the long work), send SIGINT to one and SIGTERM to the other, and return how
+    each ended. SIGTERM is handled as Ctrl-C by ``ioakit.cli.main``."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.pop("IOAKIT_DEBUG", None)
     sigs = (signal.SIGINT, signal.SIGTERM)
@@ -49,6 +76,8 @@ def stopped(argv: list[str], delay: float = 2.0) -> list[Stopped]:
         )
         for _ in sigs
     ]
+    for p in procs:
+        wait_until_running(p)
     time.sleep(delay)
     ends = []
     for p, sig in zip(procs, sigs, strict=True):
@@ -58,6 +87,26 @@ def stopped(argv: list[str], delay: float = 2.0) -> list[Stopped]:
         out, err = p.communicate(timeout=120)
         ends.append(Stopped(sig, p.returncode, out, err, time.monotonic() - t0))
     return ends
+
+
+def test_the_readiness_probe_sees_the_handler() -> None:
+    """``handles_sigterm`` is what ``stopped`` waits on: false for a process without a handler,
+    true once one is installed (so a signal is never sent before ``main`` can report it)."""
+    code = (
+        "import signal, sys, time; time.sleep(0.3); "
+        "signal.signal(signal.SIGTERM, lambda *a: sys.exit(0)); time.sleep(5)"
+    )
+    p = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        first = handles_sigterm(p.pid)
+        if first is None:
+            pytest.skip("no /proc/PID/status here")
+        assert first is False
+        wait_until_running(p)  # type: ignore[arg-type]
+        assert handles_sigterm(p.pid) is True
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
 
 
 def interrupted(argv: list[str], delay: float = 2.0) -> tuple[int, str, str]:
@@ -120,7 +169,7 @@ def test_simulate_interrupted_json_is_a_partial_report(tmp_path):
 )
 def test_other_commands_interrupted_exit_3_without_traceback(argv):
     """SIGINT and SIGTERM alike (two processes at once, so the pair costs the time of one)."""
-    assert_stopped_incomplete(stopped(argv, delay=3.0))
+    assert_stopped_incomplete(stopped(argv))
 
 
 def test_trace_interrupted_exit_3(tmp_path):
@@ -133,7 +182,7 @@ def test_trace_interrupted_exit_3(tmp_path):
     brcv = json.dumps({"action": "brcv", "kind": "output", "args": {"a": "a1", "p": "p1", "q": "p1"}})
     lines += [bcast, brcv] * n
     Path(path).write_text("\n".join(lines) + "\n")
-    assert_stopped_incomplete(stopped(["trace", str(path)], delay=2.0))
+    assert_stopped_incomplete(stopped(["trace", str(path)], delay=1.0))
 
 
 def test_sigterm_handler_is_restored_after_main():
