@@ -9,10 +9,13 @@ Human output by default; ``--json`` prints one JSON object on stdout.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import os
+import signal
 import sys
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from ioakit import registry
@@ -1179,6 +1182,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         except UserError as e:
             print(error_text(args.command, str(e)), file=sys.stderr)
             return EXIT_USAGE
+    with _sigterm_as_interrupt():
+        return _run_command(args)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM (``kill``, a CI runner's timeout, a container stop) is handled as Ctrl-C: the
+    command stops with its partial report, INCOMPLETE, exit 3, instead of dying without one. Only
+    in the main thread (where Python allows signal handlers); the previous handler is restored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """Run the parsed command; errors and interrupts become exit statuses (see ``main``)."""
     try:
         return COMMANDS[args.command](args)
     except UserError as e:

@@ -728,6 +728,8 @@ class _Checks:
         self.first_hit: list[tuple[Any, ...] | None] = [None] * len(terms)
         self.open = list(range(len(terms)))
         self._scan: Callable[[Sequence[tuple[Any, ...]], int], int] | None = None
+        self._scan_for: tuple[int, ...] = ()
+        """The open predicates ``_scan`` was generated for."""
         self.singles_left = SETTLE_STRETCH
         """States still to test with the single predicates before the scan is (re)generated: the
         first stretch too, so a small state space never pays for a scan, and a large one
@@ -736,6 +738,9 @@ class _Checks:
 
     def any_violated(self) -> bool:
         return any(v is not None for v in self.first_hit)
+
+    def _compiled_scan(self) -> Callable[[Sequence[tuple[Any, ...]], int], int]:
+        return compile_scan(self.m, [self.terms[j] for j in self.open], self.find)
 
     def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
         """Settle the predicates that the states from ``start`` on violate (or witness).
@@ -763,9 +768,12 @@ class _Checks:
                 start = upto
                 if self.singles_left > 0 or not self.open:
                     return
-                self._scan = compile_scan(self.m, [self.terms[j] for j in self.open], self.find)
+                self._scan, self._scan_for = self._compiled_scan(), tuple(self.open)
                 self.stretch *= 2
-            assert self._scan is not None
+            if self._scan is None or self._scan_for != tuple(self.open):
+                # Ctrl-C landed in the generation above (the report still scans the interrupted
+                # chunk): generate the scan for the predicates open now
+                self._scan, self._scan_for = self._compiled_scan(), tuple(self.open)
             i = self._scan(states, start)
             if i < 0:
                 return

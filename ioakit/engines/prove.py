@@ -156,7 +156,7 @@ def interruptible() -> Iterator[None]:
                 return
             if not data:
                 return
-            if signal.SIGINT in data:
+            if signal.SIGINT in data or signal.SIGTERM in data:  # SIGTERM: handled as Ctrl-C by the CLI
                 _interrupt_z3()
 
     previous_hook = sys.unraisablehook

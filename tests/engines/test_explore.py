@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -60,7 +61,7 @@ PINNED: list[tuple[str, dict[str, int], int, int, int, int]] = [
     ("WeakVS-machine", {"view_ids": 3}, 23_731, 68_324, 18, 2_096),
     ("WeakVS-machine", {"processors": 3, "initial_members": 1, "view_ids": 3, "max_inputs": 0}, 567, 1_462, 5, 64),
 ]
-PINNED_SLOW: list[tuple[str, dict[str, int], int, int, int, int]] = [
+PINNED_BENCH: list[tuple[str, dict[str, int], int, int, int, int]] = [
     ("TO-machine", TO_BENCH, 294_579, 941_508, 20, 1_296),
     ("VS-machine", VS_BENCH, 40_822, 120_953, 20, 2_103),
     ("WeakVS-machine", VS_BENCH, 40_822, 120_953, 20, 2_103),
@@ -91,8 +92,7 @@ def test_pinned_state_counts(row: tuple[str, dict[str, int], int, int, int, int]
     _check_pinned(*row)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("row", PINNED_SLOW, ids=_id)
+@pytest.mark.parametrize("row", PINNED_BENCH, ids=_id)
 def test_pinned_state_counts_at_the_benchmark_scopes(row: tuple[str, dict[str, int], int, int, int, int]) -> None:
     _check_pinned(*row)
 
@@ -112,21 +112,51 @@ def test_reachable_states_equal_an_independent_search_of_the_figure(row: tuple[A
     )
 
 
-@pytest.mark.parametrize("row", PINNED_SLOW, ids=_id)
+@pytest.mark.parametrize("row", PINNED_BENCH, ids=_id)
 def test_the_benchmark_scope_counts_are_those_of_the_independent_search(row: tuple[Any, ...]) -> None:
     """The counts pinned at the benchmark scopes (and printed in the README) are re-derived by the
-    oracle in the default run (about a second); the explorer itself runs there under ``-m slow``
-    and in ``benchmarks/explore_speed.py``, which compares the two."""
+    oracle; the explorer's own counts and reachable sets are compared with them below (all in
+    the default run: about 4 s for the three scopes), and ``benchmarks/explore_speed.py`` times
+    the two."""
     name, scope, states, transitions, depth, dead = row
     r = _reference(name, scope)
     assert (r.states, r.transitions, r.depth, r.deadlocks) == (states, transitions, depth, dead)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("row", PINNED_SLOW, ids=_id)
+@pytest.mark.parametrize("row", PINNED_BENCH, ids=_id)
 def test_reachable_states_at_the_benchmark_scopes_equal_the_independent_search(row: tuple[Any, ...]) -> None:
     name, scope = row[0], row[1]
     assert set(Explorer(get_spec(name).build(scope)).reachable()) == _reference(name, scope).reachable
+
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def _readme_pinned_rows() -> list[tuple[str, dict[str, int], int, int, int]]:
+    """The README's table of pinned counts (after "Pinned exact counts"), a ``same`` scope being
+    the row above's: (machine, scope as written, states, transitions, depth)."""
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("Pinned exact counts") :].split("\n\n")[1]
+    rows: list[tuple[str, dict[str, int], int, int, int]] = []
+    for line in table.splitlines()[2:]:
+        name, scope, states, transitions, depth = (c.strip() for c in line.strip("|").split("|"))
+        sc = rows[-1][1] if scope == "same" else {k: int(v) for k, v in (kv.split("=") for kv in scope.split(", "))}
+        rows.append((name, sc, *(int(x.replace(",", "")) for x in (states, transitions, depth))))
+    return rows
+
+
+def test_readme_pinned_counts_are_the_ones_tested_by_default() -> None:
+    """Every row of the README's pinned table (which says "tests fail if they change") is a row
+    of ``PINNED`` or ``PINNED_BENCH``, both run in the default set, not only under ``-m slow``."""
+    rows = _readme_pinned_rows()
+    assert len(rows) == 5, rows
+    tested = {
+        (name, tuple(sorted(get_spec(name).scope(sc).as_dict().items())), st, tr, d)
+        for name, sc, st, tr, d, _ in [*PINNED, *PINNED_BENCH]
+    }
+    for name, sc, st, tr, d in rows:
+        key = (name, tuple(sorted(get_spec(name).scope(sc).as_dict().items())), st, tr, d)
+        assert key in tested, key
 
 
 def _perturbed(s: tuple[Any, ...], rng: random.Random) -> tuple[Any, ...]:

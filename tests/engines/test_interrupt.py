@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ioakit.engines.explore import Explorer, Property, Verdict
+from ioakit.engines.explore import Explorer, Property, Verdict, properties_from
 from ioakit.registry import get_spec
+from ioakit.specs.fls.lemmas import TO_FACTS
 
 
 def _interrupt_after(monkeypatch, m, calls_before: int, states_in_last: int | None):
@@ -48,3 +49,27 @@ def test_states_found_before_the_interrupt_are_checked(monkeypatch):
     assert r.verdict is Verdict.VIOLATED
     cex = r.results[0].counterexample
     assert len(cex) == depth and len(cex.final[0]) == 3
+
+
+def test_interrupt_inside_the_scan_generation_still_reports(monkeypatch):
+    """Regression (found by the real-signal test under load): Ctrl-C landing while the checks'
+    scan was being generated left no scan, and the report's pass over the interrupted chunk
+    failed an assertion (``ioakit check``: an internal error, exit 4, instead of INCOMPLETE)."""
+    import ioakit.engines.explore as explore
+
+    real = explore.compile_scan
+    calls = {"n": 0}
+
+    def interrupted_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(explore, "compile_scan", interrupted_once)
+    m = get_spec("TO-machine").build({})  # 2,065 states: the scan is generated after the first 2,048
+    props = properties_from(m, TO_FACTS)
+    r = Explorer(m).check(props).run()
+    assert calls["n"] >= 2  # interrupted once, generated again for the report's last pass
+    assert r.verdict is Verdict.INCOMPLETE and r.reason == "interrupted (Ctrl-C)"
+    assert all(res.verdict is not Verdict.VIOLATED for res in r.results)
