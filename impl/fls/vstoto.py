@@ -50,6 +50,7 @@ from typing import Any
 
 from ioakit.lang import ir
 from ioakit.lang.automaton import (
+    MAX_BUDGET,
     Decl,
     Scope,
     ScopeError,
@@ -86,7 +87,7 @@ PARAMETERS = (
     ScopeParam("initial_members", 2, "|P0|: the first processors form the initial view ⟨g0, P0⟩", min=0),
     ScopeParam("view_ids", 2, "|G|: view ids g0 < g1 < ..., g0 the initial one", min=1),
     ScopeParam("values", 1, "number of data values |A| (a1, a2, ...)", min=1),
-    ScopeParam("max_inputs", 1, "total number of bcast inputs the environment may issue", min=0),
+    ScopeParam("max_inputs", 1, "total number of bcast inputs the environment may issue", min=0, max=MAX_BUDGET),
     ScopeParam("quorums", 0, "quorum system: 0 = majorities, 1 = every set containing p1", min=0, max=1),
 )
 

@@ -48,6 +48,11 @@ is explorable with ten thousand processors, and a domain of a million names is b
 memory taken) before any other check could speak. A model whose parameter really goes higher
 declares ``max=`` on it."""
 
+MAX_BUDGET = 10**9
+"""The ``max=`` of a shipped budget parameter (``max_inputs``): a budget bounds a counter, not a
+domain, so a large one costs nothing until it is used (a trace of 600,000 broadcasts needs
+``max_inputs`` ≥ 600,000); the ceiling keeps its value a machine integer."""
+
 MAX_SCOPE_FILE_BYTES = 100_000
 """The largest scope file read (100 KB): a scope is a flat table of a few integers."""
 

@@ -10,7 +10,7 @@ client at p"); it is easy to swap them by mistake.
 
 from __future__ import annotations
 
-from ioakit.lang.automaton import Decl, Scope, ScopeParam, Spec, input, internal, output
+from ioakit.lang.automaton import MAX_BUDGET, Decl, Scope, ScopeParam, Spec, input, internal, output
 from ioakit.lang.types import Domain, EnumT, IntT, MapT, SeqT, TupleT
 
 
@@ -30,7 +30,7 @@ class TOMachine(Spec):
     parameters = (
         ScopeParam("processors", 2, "number of processors |P| (p1, p2, ...)", min=1),
         ScopeParam("values", 2, "number of data values |A| (a1, a2, ...)", min=1),
-        ScopeParam("max_inputs", 3, "total number of bcast inputs the environment may issue", min=0),
+        ScopeParam("max_inputs", 3, "total number of bcast inputs the environment may issue", min=0, max=MAX_BUDGET),
     )
 
     def declare(self, sc: Scope) -> Decl:

@@ -22,6 +22,7 @@ Encoding choices (each faithful to the figure):
 from __future__ import annotations
 
 from ioakit.lang.automaton import (
+    MAX_BUDGET,
     Decl,
     Scope,
     ScopeError,
@@ -58,7 +59,7 @@ class VSMachine(Spec):
         ScopeParam("initial_members", 2, "|P0|: the first processors form the initial view", min=0),
         ScopeParam("view_ids", 2, "|G|: view ids g0 < g1 < ..., g0 the initial one", min=1),
         ScopeParam("messages", 1, "number of messages |M| (m1, m2, ...)", min=1),
-        ScopeParam("max_inputs", 2, "total number of gpsnd inputs the environment may issue", min=0),
+        ScopeParam("max_inputs", 2, "total number of gpsnd inputs the environment may issue", min=0, max=MAX_BUDGET),
     )
 
     def __init__(self, messages: Type | None = None, queue_len: int | None = None, pending_len: int | None = None):
