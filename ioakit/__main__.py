@@ -1,7 +1,5 @@
-"""``python -m ioakit``: the command line."""
+"""``python -m ioakit``: the command line (``ioakit.cli.entry``: ``main``, then a prompt exit)."""
 
-import sys
+from ioakit.cli import entry
 
-from ioakit.cli import main
-
-sys.exit(main())
+entry()

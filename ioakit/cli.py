@@ -756,64 +756,84 @@ def _prove(
     conclusions: list[str] = []
     parts: list[Any] = []  # the engines' results, for --junit
     proved = not_inductive = False
-    if args.bmc is not None:
-        bmc_progress = (lambda k, depth: bar.update(k, total=depth, note="BMC depth")) if bar and bar.enabled else None
-        b = prover.bmc(props, args.bmc, support=support, progress=bmc_progress)
-        parts.append(b)
-        out["bmc"] = b.to_json()
-        text.append(b.show())
-        verdicts.append(b.verdict)
-        conclusions.append(_bmc_conclusion(b))
-        proved = b.verdict is Verdict.OK and b.complete
-    if args.induction:
-        if bar is not None:
-            bar.note(f"induction on {len(props) + len(support)} invariant(s)")
-        ind = prover.induction(props, support=support)
-        parts.append(ind)
-        out["induction"] = ind.to_json()
-        text.append(ind.show())
-        verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
-        conclusions.append(_induction_conclusion(ind))
-        proved = proved or ind.outcome is Outcome.INDUCTIVE
-        not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
-        alone = []
-        w = max([len("invariant"), *(len(p.name) for p in props)])
-        if props:
-            text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
-        for i, p in enumerate(props):
-            if bar is not None:
-                bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
-            a = prover.inductive_alone(p)
-            entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
-            line = f"  {p.name:<{w}}  {_fmt_yes(a.inductive):<15}"
-            if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:
-                sup = prover.minimal_support([*props, *support], p)
-                entry["support"] = sup.to_json()
-                line += f"  {sup.describe()}"
-            alone.append(entry)
-            text.append(line.rstrip())
-        out["per_invariant"] = alone
-        if args.cti_dot and ind.ctis:
-            from ioakit.render import witness_dot, write_picture
-
-            write_picture(witness_dot(ind.ctis[0]), args.cti_dot, force=args.force)
-            text.append(f"  counterexample to induction drawn in {args.cti_dot}")
     step_ok = True
-    if steps:
-        sr = prover.check_steps(steps, assume=[*props, *support])
-        parts.append(sr)
-        out["steps"] = sr.to_json()
-        text.append(sr.show())
-        step_ok = sr.verdict is Verdict.OK
-        if not step_ok:
-            conclusions.append(
-                "a step item's one-step obligation "
-                + (
-                    "fails from a state satisfying the invariants (it may be unreachable)"
-                    if sr.verdict is Verdict.VIOLATED
-                    else "is undecided"
+    interrupted: str | None = None  # the phase Ctrl-C stopped: the report says what was done before it
+    phase = "BMC"
+    try:
+        if args.bmc is not None:
+            bmc_progress = None
+            if bar and bar.enabled:
+                bmc_progress = lambda k, depth: bar.update(k, total=depth, note="BMC depth")  # noqa: E731
+            b = prover.bmc(props, args.bmc, support=support, progress=bmc_progress)
+            parts.append(b)
+            out["bmc"] = b.to_json()
+            text.append(b.show())
+            verdicts.append(b.verdict)
+            conclusions.append(_bmc_conclusion(b))
+            proved = b.verdict is Verdict.OK and b.complete
+            if b.interrupted:  # its partial report is in; stop here as Ctrl-C elsewhere does
+                raise KeyboardInterrupt
+        phase = "induction"
+        if args.induction:
+            if bar is not None:
+                bar.note(f"induction on {len(props) + len(support)} invariant(s)")
+            ind = prover.induction(props, support=support)
+            parts.append(ind)
+            out["induction"] = ind.to_json()
+            text.append(ind.show())
+            verdicts.append(ind.verdict)  # a CTI is not a violation: UNKNOWN (exit 3; ``Outcome.verdict``)
+            conclusions.append(_induction_conclusion(ind))
+            proved = proved or ind.outcome is Outcome.INDUCTIVE
+            not_inductive = ind.outcome is Outcome.NOT_INDUCTIVE
+            if ind.interrupted:
+                raise KeyboardInterrupt
+            phase = "the table of each invariant alone"
+            alone: list[dict[str, Any]] = []
+            out["per_invariant"] = alone  # the rows done, should Ctrl-C stop the table
+            w = max([len("invariant"), *(len(p.name) for p in props)])
+            if props:
+                text.append(f"  {'invariant':<{w}}  inductive alone  support (smallest set of the others it needs)")
+            for i, p in enumerate(props):
+                if bar is not None:
+                    bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
+                a = prover.inductive_alone(p)
+                entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
+                line = f"  {p.name:<{w}}  {_fmt_yes(a.inductive):<15}"
+                if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:
+                    sup = prover.minimal_support([*props, *support], p)
+                    entry["support"] = sup.to_json()
+                    line += f"  {sup.describe()}"
+                alone.append(entry)
+                text.append(line.rstrip())
+            if args.cti_dot and ind.ctis:
+                from ioakit.render import witness_dot, write_picture
+
+                write_picture(witness_dot(ind.ctis[0]), args.cti_dot, force=args.force)
+                text.append(f"  counterexample to induction drawn in {args.cti_dot}")
+        phase = "the step obligations"
+        if steps:
+            sr = prover.check_steps(steps, assume=[*props, *support])
+            parts.append(sr)
+            out["steps"] = sr.to_json()
+            text.append(sr.show())
+            step_ok = sr.verdict is Verdict.OK
+            if not step_ok:
+                conclusions.append(
+                    "a step item's one-step obligation "
+                    + (
+                        "fails from a state satisfying the invariants (it may be unreachable)"
+                        if sr.verdict is Verdict.VIOLATED
+                        else "is undecided"
+                    )
                 )
-            )
+    except BaseException as e:
+        if not (isinstance(e, KeyboardInterrupt) or is_interrupt(e)):
+            raise
+        interrupted = phase
+    if interrupted is not None:
+        step_ok = False  # nothing that was not run is claimed
+        conclusions.append(f"interrupted (Ctrl-C) during {interrupted}; later phases not run — a partial report")
+    out["interrupted"] = interrupted is not None
     if Verdict.VIOLATED in verdicts:
         verdict = Verdict.VIOLATED
     elif not step_ok:
@@ -1184,6 +1204,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_USAGE
     with _sigterm_as_interrupt():
         return _run_command(args)
+
+
+def entry() -> NoReturn:
+    """The ``ioakit`` console script and ``python -m ioakit``: :func:`main`, then the process
+    ends at once with its status. Python's own teardown frees every object one by one — over 2 s
+    after a proof of VStoTO-system interrupted while its invariants were compiled — so the
+    process would outlive its report by that much (a Ctrl-C must end it within a second). Nothing
+    is pending at that point: every file was written atomically and closed, and the two output
+    streams are flushed here. A Ctrl-C landing after the report (as ``main`` returns) changes
+    nothing: the status is the report's."""
+    code = EXIT_INTERNAL
+    try:
+        code = main()
+    except KeyboardInterrupt:  # after main's own handling: its report is already out
+        code = EXIT_UNKNOWN
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(BaseException):  # a closed pipe, or Ctrl-C again
+                stream.flush()
+    os._exit(code)
 
 
 @contextlib.contextmanager

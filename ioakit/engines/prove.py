@@ -230,6 +230,13 @@ _INTERRUPTED = threading.Event()
 """Set by ``interruptible``'s watcher when Ctrl-C arrives; cleared when the context ends."""
 
 
+def _stopped_by_interrupt(e: BaseException) -> bool:
+    """Whether ``e``, caught inside a prover method, is Ctrl-C (or SIGTERM, which the CLI turns
+    into it): a ``KeyboardInterrupt``, or an error Z3 raised because it was interrupted
+    (``canceled``). Such a method then reports what it had established, with no more Z3 queries."""
+    return isinstance(e, KeyboardInterrupt) or is_interrupt(e) or _INTERRUPTED.is_set()
+
+
 def _check(solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
     """``solver.check`` that raises ``KeyboardInterrupt`` when Ctrl-C arrived before or during it
     (even if Python's own ``KeyboardInterrupt`` was lost, e.g. raised inside a Z3 object's
@@ -591,6 +598,13 @@ class BMCResult:
     """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
     support: tuple[str, ...] = ()
     """Names of the items that are support invariants (checked like the targets, listed apart)."""
+    interrupted_at: int | None = None
+    """Ctrl-C stopped the run while depth ``interrupted_at`` was checked: the items not violated
+    by then are UNKNOWN beyond the depth each reached (a partial report)."""
+
+    @property
+    def interrupted(self) -> bool:
+        return self.interrupted_at is not None
 
     def item(self, name: str) -> BMCItem:
         for it in self.items:
@@ -605,6 +619,8 @@ class BMCResult:
             Verdict.OK: "no violation" + (" — complete: no longer execution exists" if self.complete else ""),
             Verdict.VIOLATED: "VIOLATED",
         }.get(self.verdict, "UNKNOWN")
+        if self.interrupted:
+            head += f" — interrupted (Ctrl-C) at depth {self.interrupted_at}: a partial report"
         lines = [head]
         w = max((len(i.name) for i in self.items), default=0)
         ordered = [it for it in self.items if it.name not in self.support]
@@ -632,6 +648,8 @@ class BMCResult:
             "seconds": round(self.seconds, 4),
             "verdict": self.verdict.value,
             "complete": self.complete,
+            "interrupted": self.interrupted,
+            "interrupted_at_depth": self.interrupted_at,
             "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
             "cut_possible": self.cut_possible,
             "bound_hits_allowed": self.bound_hits_allowed,
@@ -752,6 +770,8 @@ class InductionResult:
     """A step cut off by the bounds was not ruled out (``bound_hit`` names it when one was found)."""
     support: tuple[str, ...] = ()
     """Names of the items that are support invariants (proved with the targets, listed apart)."""
+    interrupted: bool = False
+    """Ctrl-C stopped the run: the items are what was settled before it (a partial report)."""
 
     @property
     def targets(self) -> tuple[ItemInduction, ...]:
@@ -851,8 +871,11 @@ class InductionResult:
             Outcome.NOT_INDUCTIVE: "NOT INDUCTIVE — counterexamples to induction below (their pre-states may "
             "be unreachable: this is not a violation)",
             Outcome.VIOLATED_INITIALLY: "VIOLATED — an invariant is false in a start state",
-            Outcome.UNKNOWN: "UNKNOWN — Z3 did not decide",
+            Outcome.UNKNOWN: "UNKNOWN — "
+            + ("interrupted (Ctrl-C): a partial report" if self.interrupted else "Z3 did not decide"),
         }[self.outcome]
+        if self.interrupted and self.outcome is not Outcome.UNKNOWN:
+            head += " — interrupted (Ctrl-C): a partial report"
         lines = [head]
         w = max((len(i.name) for i in self.items), default=0)
         for group, items in (("", self.targets), ("support, proved with them:", self.support_items)):
@@ -886,6 +909,7 @@ class InductionResult:
             "bound_hit": self.bound_hit.to_json() if self.bound_hit else None,
             "cut_possible": self.cut_possible,
             "bound_hits_allowed": self.bound_hits_allowed,
+            "interrupted": self.interrupted,
             "invariants": [self.item_json(i) for i in self.items],
         }
 
@@ -1180,61 +1204,68 @@ class Prover:
         supports = [p for p in _unique(support) if p.name not in targets]
         props = [*props, *supports]
         assumed = list(_unique([*assume, *props]))
-        init = self._initiation(props)
-        s = self._step_solver()
-        s.add(*(self._at(p, "pre") for p in assumed))
-        _, act, _, _ = self._step_frame()
-        families: dict[str, list[int]] = {}
-        for k, inst in enumerate(m.actions):
-            families.setdefault(inst.name, []).append(k)
+        init: list[tuple[Verdict, Execution | None, str | None]] = []
+        items: list[ItemInduction] = []
+        try:
+            init = self._initiation(props)
+            s = self._step_solver()
+            s.add(*(self._at(p, "pre") for p in assumed))
+            _, act, _, _ = self._step_frame()
+            families: dict[str, list[int]] = {}
+            for k, inst in enumerate(m.actions):
+                families.setdefault(inst.name, []).append(k)
 
-        s.push()
-        s.add(z3.Or([z3.Not(self._at(p, "post")) for p in props]) if props else z3.BoolVal(False))
-        first = _check(s)
-        first_reason = _unknown_reason(s, self.timeout_s) if first == z3.unknown else None
-        s.pop()
+            s.push()
+            s.add(z3.Or([z3.Not(self._at(p, "post")) for p in props]) if props else z3.BoolVal(False))
+            first = _check(s)
+            first_reason = _unknown_reason(s, self.timeout_s) if first == z3.unknown else None
+            s.pop()
 
-        items = []
-        for p, (iv, iex, ireason) in zip(props, init):
-            ctis: list[CTI] = []
-            reason = ireason
-            cons = Verdict.OK
-            if first != z3.unsat:
-                s.push()
-                s.add(z3.Not(self._at(p, "post")))
-                while True:
-                    r = _check(s)
-                    if r == z3.unsat:
-                        break
-                    if r == z3.unknown:
-                        reason = _unknown_reason(s, self.timeout_s) + (
-                            "; more breaking action families may exist" if ctis else ""
-                        )
-                        cons = Verdict.UNKNOWN
-                        break
-                    cti = self._cti(s.model(), assumed, props)
-                    ctis.append(cti)
-                    s.add(*(act != k for k in families[cti.family]))
-                s.pop()
-                if ctis:
-                    cons = Verdict.VIOLATED
-            elif first_reason:  # pragma: no cover - unsat has no reason
-                reason = first_reason
-            verdict = _overall([iv, cons])
-            ctis.sort(key=lambda c: c.action)  # declaration order of the action families
-            items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
-        hit, possible = None, False
-        if not self.allow_bound_hits and any(it.inductive is Verdict.OK for it in items):
-            pre, k, cut = self._frame_cut()
-            cs = self._solver()
-            cs.add(*pre.wf, *(self._at(p, "pre") for p in assumed), cut)
-            possible, hit = self._settle_cut(cs, k, pre.vars)
-            if possible:
-                why = self._cut_reason(hit, "a state satisfying the invariants")
-                items = [
-                    replace(it, inductive=Verdict.UNKNOWN, reason=why) if it.inductive is Verdict.OK else it
-                    for it in items
-                ]
+            items = []
+            for p, (iv, iex, ireason) in zip(props, init):
+                ctis: list[CTI] = []
+                reason = ireason
+                cons = Verdict.OK
+                if first != z3.unsat:
+                    s.push()
+                    s.add(z3.Not(self._at(p, "post")))
+                    while True:
+                        r = _check(s)
+                        if r == z3.unsat:
+                            break
+                        if r == z3.unknown:
+                            reason = _unknown_reason(s, self.timeout_s) + (
+                                "; more breaking action families may exist" if ctis else ""
+                            )
+                            cons = Verdict.UNKNOWN
+                            break
+                        cti = self._cti(s.model(), assumed, props)
+                        ctis.append(cti)
+                        s.add(*(act != k for k in families[cti.family]))
+                    s.pop()
+                    if ctis:
+                        cons = Verdict.VIOLATED
+                elif first_reason:  # pragma: no cover - unsat has no reason
+                    reason = first_reason
+                verdict = _overall([iv, cons])
+                ctis.sort(key=lambda c: c.action)  # declaration order of the action families
+                items.append(ItemInduction(p.name, p.reference, verdict, iv, iex, tuple(ctis), reason))
+            hit, possible = None, False
+            if not self.allow_bound_hits and any(it.inductive is Verdict.OK for it in items):
+                pre, k, cut = self._frame_cut()
+                cs = self._solver()
+                cs.add(*pre.wf, *(self._at(p, "pre") for p in assumed), cut)
+                possible, hit = self._settle_cut(cs, k, pre.vars)
+                if possible:
+                    why = self._cut_reason(hit, "a state satisfying the invariants")
+                    items = [
+                        replace(it, inductive=Verdict.UNKNOWN, reason=why) if it.inductive is Verdict.OK else it
+                        for it in items
+                    ]
+        except BaseException as e:  # Ctrl-C: what was settled so far, and no more queries
+            if not _stopped_by_interrupt(e):
+                raise
+            return self._induction_interrupted(props, assume, supports, t0, init, items)
         return InductionResult(
             m.name,
             m.scope.as_dict(),
@@ -1247,6 +1278,45 @@ class Prover:
             bound_hits_allowed=self.allow_bound_hits,
             cut_possible=possible,
             support=tuple(p.name for p in supports),
+        )
+
+    def _induction_interrupted(
+        self,
+        props: Sequence[Property],
+        assume: Sequence[Property],
+        supports: Sequence[Property],
+        t0: float,
+        init: Sequence[tuple[Verdict, Execution | None, str | None]],
+        items: Sequence[ItemInduction],
+    ) -> InductionResult:
+        """The partial report of an induction stopped by Ctrl-C: a start state violating an item
+        and the CTIs found stand; an item found preserved is UNKNOWN unless bound hits are
+        accepted (the steps cut off by the scope's bounds were not checked), and is never
+        ``proved`` (the conjunction was not settled); the rest are UNKNOWN."""
+        m = self.machine
+        settled = {it.name: it for it in items}
+        out = []
+        for j, p in enumerate(props):
+            it = settled.get(p.name)
+            if it is None:
+                iv, iex, _ = init[j] if j < len(init) else (Verdict.UNKNOWN, None, None)
+                it = ItemInduction(p.name, p.reference, Verdict.UNKNOWN, iv, iex, (), "interrupted (Ctrl-C)")
+            elif it.inductive is Verdict.OK and not self.allow_bound_hits:
+                why = "interrupted (Ctrl-C) before the steps cut off by the scope's bounds were checked"
+                it = replace(it, inductive=Verdict.UNKNOWN, reason=why)
+            out.append(it)
+        verdict = _overall(i.inductive for i in out)
+        return InductionResult(
+            m.name,
+            m.scope.as_dict(),
+            self.timeout_s,
+            time.perf_counter() - t0,
+            Verdict.UNKNOWN if verdict is Verdict.OK else verdict,
+            tuple(out),
+            tuple(p.name for p in _unique(assume)),
+            bound_hits_allowed=self.allow_bound_hits,
+            support=tuple(p.name for p in supports),
+            interrupted=True,
         )
 
     def inductive_alone(self, prop: Property) -> InductionResult:
@@ -1479,81 +1549,91 @@ class Prover:
             return ex
 
         built = 0
-        for k in range(depth + 1):
-            if not remaining:
-                break
-            if progress is not None:
-                progress(k, depth)
-            if k > 0:
-                st = symbolic.fresh_state(m, f"s{k}")
-                a = z3.Int(f"act{k - 1}")
-                s.add(*st.wf, _transition(m, states[-1].vars, a, st.vars))
-                states.append(st)
-                acts.append(a)
-            built = k
-            fs = {j: symbolic.predicate(props[j].term, states[k].vars) for j in remaining}
-            pending = list(remaining)
-            while pending:
-                s.push()
-                s.add(z3.Or([z3.Not(fs[j]) for j in pending]))
-                r = _check(s)
-                if r == z3.sat:
-                    model = s.model()
-                    bad = [j for j in pending if z3.is_false(model.eval(fs[j], model_completion=True))]
-                    if not bad:
-                        raise ProverInternalError("Z3 model violates none of the invariants it was asked about")
-                    for j in bad:
-                        traces[j] = violation(model, k, j)
-                    pending = [j for j in pending if j not in bad]
-                    s.pop()
-                elif r == z3.unsat:
-                    s.pop()
-                    for j in pending:
-                        reached[j] = k
-                        s.add(fs[j])  # holds at depth k on every path: a sound hint for deeper queries
-                    pending = []
-                else:
-                    why = _unknown_reason(s, self.timeout_s)
-                    s.pop()
-                    if len(pending) == 1:
-                        reasons[pending[0]] = why
-                        pending = []
-                        continue
-                    proved: list[int] = []
-                    for j in pending:  # retry one by one
-                        s.push()
-                        s.add(z3.Not(fs[j]))
-                        r1 = _check(s)
-                        if r1 == z3.sat:
-                            traces[j] = violation(s.model(), k, j)
-                        elif r1 == z3.unsat:
-                            reached[j] = k
-                            proved.append(j)
-                        else:
-                            reasons[j] = _unknown_reason(s, self.timeout_s)
+        try:
+            for k in range(depth + 1):
+                if not remaining:
+                    break
+                if progress is not None:
+                    progress(k, depth)
+                if k > 0:
+                    st = symbolic.fresh_state(m, f"s{k}")
+                    a = z3.Int(f"act{k - 1}")
+                    s.add(*st.wf, _transition(m, states[-1].vars, a, st.vars))
+                    states.append(st)
+                    acts.append(a)
+                built = k
+                fs = {j: symbolic.predicate(props[j].term, states[k].vars) for j in remaining}
+                pending = list(remaining)
+                while pending:
+                    s.push()
+                    s.add(z3.Or([z3.Not(fs[j]) for j in pending]))
+                    r = _check(s)
+                    if r == z3.sat:
+                        model = s.model()
+                        bad = [j for j in pending if z3.is_false(model.eval(fs[j], model_completion=True))]
+                        if not bad:
+                            raise ProverInternalError("Z3 model violates none of the invariants it was asked about")
+                        for j in bad:
+                            traces[j] = violation(model, k, j)
+                        pending = [j for j in pending if j not in bad]
                         s.pop()
-                    s.add(*(fs[j] for j in proved))
-                    pending = []
-            remaining = [j for j in remaining if j not in traces and j not in reasons]
+                    elif r == z3.unsat:
+                        s.pop()
+                        for j in pending:
+                            reached[j] = k
+                            s.add(fs[j])  # holds at depth k on every path: a sound hint for deeper queries
+                        pending = []
+                    else:
+                        why = _unknown_reason(s, self.timeout_s)
+                        s.pop()
+                        if len(pending) == 1:
+                            reasons[pending[0]] = why
+                            pending = []
+                            continue
+                        proved: list[int] = []
+                        for j in pending:  # retry one by one
+                            s.push()
+                            s.add(z3.Not(fs[j]))
+                            r1 = _check(s)
+                            if r1 == z3.sat:
+                                traces[j] = violation(s.model(), k, j)
+                            elif r1 == z3.unsat:
+                                reached[j] = k
+                                proved.append(j)
+                            else:
+                                reasons[j] = _unknown_reason(s, self.timeout_s)
+                            s.pop()
+                        s.add(*(fs[j] for j in proved))
+                        pending = []
+                remaining = [j for j in remaining if j not in traces and j not in reasons]
+        except BaseException as e:  # Ctrl-C: what the depths checked so far established, and no more queries
+            if not _stopped_by_interrupt(e):
+                raise
+            return self._bmc_interrupted(props, depth, t0, len(states) - 1, reached, traces, supports)
 
         # a step cut off by the bounds from a state at depth d < K hides executions longer than d:
         # the depths claimed (each item's ``reached``) are cut back to the first such d
         cut_at, hit = None, None
-        claimed = max((reached[j] for j in range(len(props)) if j not in traces), default=-1)
-        if not self.allow_bound_hits:
-            for d in range(min(claimed, depth)):
-                s.push()
-                k, cut = self._cut(states[d].vars, f"cut{d}")
-                s.add(cut)
-                possible, found = self._settle_cut(s, k, states[d].vars)
-                s.pop()
-                if possible:
-                    cut_at, hit = d, found
-                    break
-        complete = False
-        if check_complete and remaining and built == depth and cut_at is None:
-            r = _check(s)  # is there any execution of length `depth` at all?
-            complete = r == z3.unsat
+        try:
+            claimed = max((reached[j] for j in range(len(props)) if j not in traces), default=-1)
+            if not self.allow_bound_hits:
+                for d in range(min(claimed, depth)):
+                    s.push()
+                    k, cut = self._cut(states[d].vars, f"cut{d}")
+                    s.add(cut)
+                    possible, found = self._settle_cut(s, k, states[d].vars)
+                    s.pop()
+                    if possible:
+                        cut_at, hit = d, found
+                        break
+            complete = False
+            if check_complete and remaining and built == depth and cut_at is None:
+                r = _check(s)  # is there any execution of length `depth` at all?
+                complete = r == z3.unsat
+        except BaseException as e:
+            if not _stopped_by_interrupt(e):
+                raise
+            return self._bmc_interrupted(props, depth, t0, built, reached, traces, supports)
         items = []
         for j, p in enumerate(props):
             if j in traces:
@@ -1578,6 +1658,43 @@ class Prover:
             bound_hits_allowed=self.allow_bound_hits,
             cut_possible=cut_at is not None,
             support=tuple(p.name for p in supports),
+        )
+
+    def _bmc_interrupted(
+        self,
+        props: Sequence[Property],
+        depth: int,
+        t0: float,
+        at: int,
+        reached: dict[int, int],
+        traces: dict[int, Execution],
+        supports: Sequence[Property],
+    ) -> BMCResult:
+        """The partial report of a BMC stopped by Ctrl-C while depth ``at`` was checked: each
+        violation found (a shortest execution, replayed) stands; every other item is UNKNOWN beyond
+        the depth it reached, no violation in the executions of the bounded machine up to it —
+        whether a step cut off by the scope's bounds hides a longer one was not asked."""
+        m = self.machine
+        cut = "" if self.allow_bound_hits else "; steps cut off by the scope's bounds were not checked"
+        items = []
+        for j, p in enumerate(props):
+            if j in traces:
+                items.append(BMCItem(p.name, p.reference, Verdict.VIOLATED, reached[j], traces[j], prop=p))
+            else:
+                why = f"interrupted (Ctrl-C) at depth {at}; no violation in executions of length ≤ {reached[j]}{cut}"
+                items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=why, prop=p))
+        return BMCResult(
+            m.name,
+            m.scope.as_dict(),
+            depth,
+            self.timeout_s,
+            time.perf_counter() - t0,
+            _overall(i.verdict for i in items),
+            False,
+            tuple(items),
+            bound_hits_allowed=self.allow_bound_hits,
+            support=tuple(p.name for p in supports),
+            interrupted_at=at,
         )
 
 
