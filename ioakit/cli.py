@@ -520,7 +520,7 @@ def _render_cti(args: argparse.Namespace, m: Machine, data: dict[str, Any]) -> i
     """``ioakit render M --cti FILE``: induction on FILE's invariants (``--only``), the first
     counterexample to induction drawn; none (inductive, false initially, undecided) draws nothing
     and says why, with ``ioakit prove``'s verdict and exit status."""
-    from ioakit.engines.prove import Prover, interruptible
+    from ioakit.engines.prove import Prover, interruptible, settled
     from ioakit.render import witness_dot, write_picture
 
     props = list(load_invariant_file(m, args.cti).properties)
@@ -531,7 +531,7 @@ def _render_cti(args: argparse.Namespace, m: Machine, data: dict[str, Any]) -> i
             raise UsageError(f"{args.cti} has no invariant named {', '.join(sorted(unknown))}")
         props = [p for p in props if p.name in wanted]
     with interruptible():
-        ind = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits).induction(props)
+        ind = settled(Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits).induction(props))
     data.update(picture="counterexample to induction", file=args.cti, outcome=ind.outcome.value)
     if not ind.ctis:
         data["output"] = None
@@ -743,7 +743,7 @@ def _prove(
     targets), per-invariant supports; the file's step items as one-step obligations from the
     states satisfying its invariants (a failed obligation may start in an unreachable state:
     UNKNOWN, like a counterexample to induction)."""
-    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.prove import Outcome, Prover, settled
 
     limit = {} if args.explore_limit is None else {"explore_limit": args.explore_limit}
     prover = Prover(m, args.timeout, allow_bound_hits=args.allow_bound_hits, **limit)
@@ -796,7 +796,7 @@ def _prove(
             for i, p in enumerate(props):
                 if bar is not None:
                     bar.note(f"each invariant alone, {i + 1}/{len(props)}: {p.name}")
-                a = prover.inductive_alone(p)
+                a = settled(prover.inductive_alone(p))
                 entry: dict[str, Any] = {"name": p.name, "inductive_alone": a.inductive.value}
                 line = f"  {p.name:<{w}}  {_fmt_yes(a.inductive):<15}"
                 if a.inductive is Verdict.VIOLATED and len(props) + len(support) > 1:

@@ -210,7 +210,7 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str, su
     ``support``: shipped invariant files whose invariants are proved *together with* the file's
     (``Prover.induction(..., support=...)``) and then assumed, e.g. ``vs_bounds`` so that Z3 rules
     out steps cut off by the scope's bounds without exploring the bounded machine."""
-    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.prove import Outcome, Prover, settled
     from ioakit.invariants import load_invariants
 
     t0 = time.perf_counter()
@@ -218,10 +218,10 @@ def induction_job(machine: str, scope: dict[str, int], file: str, claim: str, su
     props = list(load_invariants(invariant_file(file), m).properties)
     sup = [p for f in support for p in load_invariants(invariant_file(f), m).properties]
     prover = Prover(m, 60.0)
-    r = prover.induction(props, support=sup)
+    r = settled(prover.induction(props, support=sup))
     # "alone": each item preserved with no other item assumed; with supports, they are assumed
     # too (proved with the conjunction when ``r`` is OK), so Z3 rules out the cut steps by itself
-    alone = [p.name.rsplit("_", 1)[-1] for p in props if prover.induction([p], sup).inductive is Verdict.OK]
+    alone = [p.name.rsplit("_", 1)[-1] for p in props if settled(prover.induction([p], sup)).inductive is Verdict.OK]
     word = {
         Outcome.INDUCTIVE: "inductive",
         Outcome.NOT_INDUCTIVE: "NOT inductive (not a violation: a CTI's pre-state may be unreachable)",

@@ -332,7 +332,7 @@ def prove(
     not a violation, the invariants need strengthening or ``support``), a Z3 timeout, or a step
     cut off by the scope's bounds that was not ruled out (``allow_bound_hits`` accepts those)."""
     __tracebackhide__ = True
-    from ioakit.engines.prove import Outcome, Prover
+    from ioakit.engines.prove import Outcome, Prover, settled
 
     m = machine(model, scope)
     invs = invariant_set(m, inv_file, only)
@@ -343,8 +343,8 @@ def prove(
         raise UserError("prove needs induction=True or a BMC depth bmc=K")
     limit = {} if explore_limit is None else {"explore_limit": explore_limit}
     prover = Prover(m, timeout, allow_bound_hits=allow_bound_hits, **limit)
-    b = prover.bmc(invs.properties, bmc, support=sup) if bmc is not None else None
-    ind = prover.induction(invs.properties, support=sup) if induction else None
+    b = settled(prover.bmc(invs.properties, bmc, support=sup)) if bmc is not None else None
+    ind = settled(prover.induction(invs.properties, support=sup)) if induction else None
     steps = prover.check_steps(invs.step_properties, assume=[*invs.properties, *sup]) if invs.steps else None
     report = ProofReport(m.name, m.scope.as_dict(), b, ind, steps)
     where = f"{m.name} at {_scope_text(report.scope)}"

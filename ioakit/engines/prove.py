@@ -124,6 +124,15 @@ def _interrupt_z3() -> None:
         z3.main_ctx().interrupt()
 
 
+def _clear_z3_cancel() -> None:
+    """Consume a cancel request Z3 did not: ``Z3_interrupt`` sent while no check was running
+    (Ctrl-C during Python work between two checks) stays pending in the context, and every later
+    ``push`` of every solver then fails with "push canceled" — a library session (pytest, a
+    notebook) would be unable to prove anything after one Ctrl-C. An empty check consumes it."""
+    with contextlib.suppress(Exception):
+        z3.Solver().check()
+
+
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
     """Make Ctrl-C stop a running Z3 check at once and raise ``KeyboardInterrupt``.
@@ -192,8 +201,10 @@ def interruptible() -> Iterator[None]:
             sys.unraisablehook = previous_hook
         signal.set_wakeup_fd(old)
         os.close(w)
-        t.join(timeout=1.0)
+        t.join(timeout=1.0)  # the watcher may still be interrupting Z3: only then is it cleared
         os.close(r)
+        if interrupted or _INTERRUPTED.is_set():
+            _clear_z3_cancel()
         _INTERRUPTED.clear()
 
 
@@ -235,6 +246,19 @@ def _stopped_by_interrupt(e: BaseException) -> bool:
     into it): a ``KeyboardInterrupt``, or an error Z3 raised because it was interrupted
     (``canceled``). Such a method then reports what it had established, with no more Z3 queries."""
     return isinstance(e, KeyboardInterrupt) or is_interrupt(e) or _INTERRUPTED.is_set()
+
+
+_R = TypeVar("_R")
+
+
+def settled(result: _R) -> _R:
+    """``result`` (of ``Prover.bmc`` or ``Prover.induction``), or ``KeyboardInterrupt`` if it is
+    the partial report of a run Ctrl-C stopped. For callers that go on to more work with it (a
+    table's next row, the next claim): they must stop as Ctrl-C asks, not carry on with a
+    partial result as if it were whole."""
+    if getattr(result, "interrupted", False):
+        raise KeyboardInterrupt
+    return result
 
 
 def _check(solver: z3.Solver, *assumptions: z3.BoolRef) -> z3.CheckSatResult:
@@ -1609,7 +1633,8 @@ class Prover:
         except BaseException as e:  # Ctrl-C: what the depths checked so far established, and no more queries
             if not _stopped_by_interrupt(e):
                 raise
-            return self._bmc_interrupted(props, depth, t0, len(states) - 1, reached, traces, supports)
+            at = max(len(states) - 1, max(reached.values(), default=-1) + 1)  # the depth under way
+            return self._bmc_interrupted(props, depth, t0, min(at, depth), reached, traces, supports)
 
         # a step cut off by the bounds from a state at depth d < K hides executions longer than d:
         # the depths claimed (each item's ``reached``) are cut back to the first such d
@@ -1681,7 +1706,12 @@ class Prover:
             if j in traces:
                 items.append(BMCItem(p.name, p.reference, Verdict.VIOLATED, reached[j], traces[j], prop=p))
             else:
-                why = f"interrupted (Ctrl-C) at depth {at}; no violation in executions of length ≤ {reached[j]}{cut}"
+                done = (
+                    f"no violation in executions of length ≤ {reached[j]}"
+                    if reached[j] >= 0
+                    else "the start states not yet checked"
+                )
+                why = f"interrupted (Ctrl-C) at depth {at}; {done}{cut}"
                 items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=why, prop=p))
         return BMCResult(
             m.name,

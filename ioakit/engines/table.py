@@ -32,7 +32,7 @@ from ioakit.errors import UserError
 from ioakit.lang.automaton import Machine, parse_scope_text
 from ioakit.results import render_json
 
-from .prove import DEFAULT_TIMEOUT_S, BMCItem, InductionResult, ItemInduction, Outcome, Prover, SupportResult
+from .prove import DEFAULT_TIMEOUT_S, BMCItem, InductionResult, ItemInduction, Outcome, Prover, SupportResult, settled
 
 DEFAULT_BMC_DEPTH = 10
 DEFAULT_MAX_STATES = 2_000_000
@@ -252,10 +252,10 @@ def lemma_table(
     prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits, **limit)
     t1 = time.perf_counter()
     say(f"BMC to depth {bmc_depth}")
-    b = prover.bmc(props, bmc_depth, support=support)
+    b = settled(prover.bmc(props, bmc_depth, support=support))
     t2 = time.perf_counter()
     say("induction on the conjunction")
-    whole = prover.induction(props, support=support)
+    whole = settled(prover.induction(props, support=support))
     t3 = time.perf_counter()
     rows = []
     for i, p in enumerate(props):
@@ -267,7 +267,7 @@ def lemma_table(
                 p.description,
                 ex.result(p.name).verdict,
                 b.item(p.name),
-                prover.inductive_alone(p).items[0],
+                settled(prover.inductive_alone(p)).items[0],
                 prover.minimal_support([*props, *support], p),
             )
         )
