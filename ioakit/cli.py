@@ -34,6 +34,8 @@ from ioakit.results import (
 )
 
 if TYPE_CHECKING:  # the prover imports z3: loaded only by the commands that use it
+    from pathlib import Path
+
     from ioakit.engines.prove import BMCResult, InductionResult
     from ioakit.progress import Progress
 
@@ -325,33 +327,47 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
     """Write each simulated run as a trace file ``run-NNNN.jsonl`` (with state snapshots); the runs
     of an algorithm implementing an abstraction with histories (``history``: e.g. Figure 5, a
     ``round-based-register``: ``history`` is its spec) as that abstraction's histories (the spec's
-    ``history``), which ``ioakit trace`` judges."""
+    ``history``), which ``ioakit trace`` judges.
+
+    All or nothing: each file is written atomically, and if one cannot be (a full disk, Ctrl-C),
+    the runs this call already wrote are removed too, so DIR never holds a partial recording that
+    reads as the whole of a run that failed."""
     from pathlib import Path
 
+    _check_record_folder(directory)
+    written: list[Path] = []
+    try:
+        for i, ex in enumerate(r.executions):
+            written.append(_record_run(m, r, Path(directory) / f"run-{i:04d}.jsonl", ex, history, directory))
+    except BaseException:
+        for path in written:  # new files only: an existing run file is refused, never replaced
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _record_run(m: Machine, r: SimulationReport, path: Path, ex: Any, history: Any, directory: str) -> Path:
+    """Write the run ``ex`` to ``path`` for :func:`_record_runs` (``directory``: as given to
+    ``--record``, for messages); returns ``path``."""
     from ioakit.files import write_atomically
     from ioakit.traces import Event, TraceHeader
     from ioakit.traces.format import dumps_trace
 
-    d = Path(directory)
-    _check_record_folder(directory)
-    for i, ex in enumerate(r.executions):
-        if history is not None:  # an algorithm of an abstraction: its runs are recorded as histories
-            auto = history.history_automaton
-            header = TraceHeader(auto, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
-            events = history.history(ex.events())
-        else:
-            header = TraceHeader(
-                m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)
-            )
-            events = [
-                Event(e["action"], e["kind"], e["args"], state=e["state"], at=e.get("at"))
-                for e in ex.events(with_states=True)
-            ]
-        path = d / f"run-{i:04d}.jsonl"
-        if path.exists():
-            raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)")
-        # atomically (ioakit.files): a full disk or Ctrl-C half-way leaves no half-written run
-        write_atomically(path, dumps_trace(header, events), f"--record {directory}")
+    if history is not None:  # an algorithm of an abstraction: its runs are recorded as histories
+        auto = history.history_automaton
+        header = TraceHeader(auto, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
+        events = history.history(ex.events())
+    else:
+        header = TraceHeader(
+            m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)
+        )
+        events = [
+            Event(e["action"], e["kind"], e["args"], state=e["state"], at=e.get("at"))
+            for e in ex.events(with_states=True)
+        ]
+    if path.exists():
+        raise UsageError(f"{path} exists; not overwriting recorded traces (choose another --record)")
+    # atomically (ioakit.files): a full disk or Ctrl-C half-way leaves no half-written run
+    return write_atomically(path, dumps_trace(header, events), f"--record {directory}")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:

@@ -21,11 +21,13 @@ Why these choices:
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -561,11 +563,21 @@ def event_to_json(event: Event) -> str:
     return _dumps(event.to_json_object())
 
 
+def _exists(path: str) -> str:
+    """The message of :class:`TraceWriter` refusing to replace ``path``."""
+    return f"{path}: trace file exists; pass overwrite=True to replace it"
+
+
 class TraceWriter:
     """Streams a header and events to a path or an open text file, one JSON line each.
 
-    Refuses to replace an existing file unless ``overwrite=True`` (the file is opened in
-    exclusive-create mode, so the check cannot race). Every event is validated as the reader
+    Refuses to replace an existing file unless ``overwrite=True``. A path is written atomically,
+    like every file ioakit writes (``ioakit.files``): the lines stream into a temporary file
+    ``.NAME.*.tmp`` beside it, which :meth:`close` puts in place (``os.replace`` with
+    ``overwrite=True``; else a hard link, which fails rather than replace a file that appeared
+    meanwhile, so the check cannot race). A write that fails (a full disk) or is interrupted, or a
+    ``with`` block left by an exception, removes the temporary file: the destination is then the
+    old file or none, never half a trace. Every event is validated as the reader
     would validate it (kinds, field types, non-decreasing ``time``, JSON-encodable values), so a
     writer never produces a file the reader rejects; errors are :class:`TraceFormatError` naming
     the line that would have been written.
@@ -574,13 +586,20 @@ class TraceWriter:
     def __init__(
         self, target: str | os.PathLike[str] | TextIO, header: TraceHeader, *, overwrite: bool = False
     ) -> None:
+        self._tmp: str | None = None  # the temporary file a path is streamed to, until close()
+        self._overwrite = overwrite
         if isinstance(target, str | os.PathLike):
             self.path = os.fspath(target)
+            if not overwrite and os.path.lexists(self.path):
+                raise FileExistsError(_exists(self.path))
+            folder, name = os.path.split(os.path.abspath(self.path))
+            fd, self._tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
             try:
-                mode = "w" if overwrite else "x"
-                self._file: TextIO = open(self.path, mode, encoding="utf-8", newline="\n")  # noqa: SIM115
-            except FileExistsError:
-                raise FileExistsError(f"{self.path}: trace file exists; pass overwrite=True to replace it") from None
+                self._file: TextIO = open(fd, "w", encoding="utf-8", newline="\n")  # noqa: SIM115 - closed by close()
+            except BaseException:
+                os.close(fd)
+                self._discard()
+                raise
             self._owns = True
         else:
             self.path = str(getattr(target, "name", "<stream>"))
@@ -591,7 +610,7 @@ class TraceWriter:
         try:
             self._write_line(header.to_json_object())
         except BaseException:
-            self.close()
+            self.discard()
             raise
 
     @property
@@ -610,7 +629,11 @@ class TraceWriter:
                 f"value is not JSON-encodable ({err}); see FORMAT.md 'Values' (sets are sorted lists, maps objects)",
             ) from None
         self._times.check(time, self.path, line)
-        self._file.write(text + "\n")
+        try:
+            self._file.write(text + "\n")
+        except BaseException:  # a full disk, or Ctrl-C: no half trace is ever put in place
+            self.discard()
+            raise
         self._line = line
 
     def write(self, event: Event) -> None:
@@ -626,12 +649,46 @@ class TraceWriter:
         return count
 
     def close(self) -> None:
-        """Flush, and close the file if this writer opened it."""
-        if self._owns:
+        """Flush; for a path, put the whole file in place (see the class docstring). If that
+        fails (an ``OSError``, or ``FileExistsError`` when a file appeared at the path meanwhile
+        and ``overwrite`` is false), the temporary file is removed and the error raised."""
+        if not self._owns:
             if not self._file.closed:
-                self._file.close()
-        elif not self._file.closed:
+                self._file.flush()
+            return
+        if self._tmp is None:  # closed or discarded already
+            return
+        try:
             self._file.flush()
+            os.fsync(self._file.fileno())
+            self._file.close()
+            os.chmod(self._tmp, 0o644)  # mkstemp's 0600 would hide the trace from other users
+            if self._overwrite:
+                os.replace(self._tmp, self.path)
+            else:
+                try:
+                    os.link(self._tmp, self.path)  # fails if the path exists: never replaces a file
+                except FileExistsError:
+                    raise FileExistsError(_exists(self.path)) from None
+                os.unlink(self._tmp)
+            self._tmp = None
+        except BaseException:
+            self.discard()
+            raise
+
+    def discard(self) -> None:
+        """Close without putting anything in place: the temporary file of a path is removed, so
+        the destination stays as it was (the old file, or none)."""
+        if self._owns and not self._file.closed:
+            with contextlib.suppress(OSError):  # the flush of a full disk fails again: the file goes anyway
+                self._file.close()
+        self._discard()
+
+    def _discard(self) -> None:
+        if self._tmp is not None:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._tmp)
+            self._tmp = None
 
     def __enter__(self) -> TraceWriter:
         return self
@@ -639,7 +696,10 @@ class TraceWriter:
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc_type is None:
+            self.close()
+        else:
+            self.discard()
 
 
 def write_trace(
