@@ -14,6 +14,8 @@ honest.
 from __future__ import annotations
 
 import json
+import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -564,6 +566,17 @@ OUTPUTS = [
 CASES = INVARIANT_FILES + SCOPES + FLAGS + OUTPUTS
 
 
+CASE_SECONDS = 60.0
+"""The most a case may take (the slowest valid one, a 21,600-digit folded product, takes a few seconds)."""
+CASE_PEAK_GROWTH_KIB = 1024 * 1024
+"""The most a case may raise this process's peak resident memory by (1 GiB)."""
+
+
+def _peak_rss_kib() -> int:
+    """This process's peak resident memory so far, in KiB (``ru_maxrss``: KiB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _snapshot(d: Path) -> dict[str, bytes | None]:
     """Every file (its bytes) and folder (``None``) under ``d``."""
     return {str(p.relative_to(d)): (p.read_bytes() if p.is_file() else None) for p in sorted(d.rglob("*"))}
@@ -577,8 +590,13 @@ def test_hostile_input(case: Case, tmp_path: Path, capsys: pytest.CaptureFixture
         pytest.skip("no /dev/zero on this system")
     case.setup(tmp_path)
     before = _snapshot(tmp_path)
+    peak_before, start = _peak_rss_kib(), time.perf_counter()
     code = main(case.argv(tmp_path))
+    seconds, grown = time.perf_counter() - start, _peak_rss_kib() - peak_before
     out, err = capsys.readouterr()
+    # the blow-ups this corpus was built from took 3.6-7.8 GB or minutes before saying anything
+    assert seconds < CASE_SECONDS, f"took {seconds:.1f} s"
+    assert grown < CASE_PEAK_GROWTH_KIB, f"the process's peak memory grew by {grown / 1024:,.0f} MiB"
     assert code == case.code, f"exit {code}, expected {case.code}; stderr: {err[:500]!r}"
     assert case.fragment in out + err, f"{case.fragment!r} not in stdout {out[:300]!r} / stderr {err[:500]!r}"
     assert "Traceback" not in err and "internal error" not in err
