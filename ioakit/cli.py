@@ -570,6 +570,9 @@ def cmd_trace(args: argparse.Namespace) -> int:
 
     for pr in result.properties:
         lines.append(f"  {pr.name:<22} {mark(pr)}")
+    interrupted = isinstance(result, registry.InterruptedTraceCheck)
+    if interrupted:  # Ctrl-C: the partial report (``judge_trace_file``)
+        lines.append(f"  {verdict.value} — {result.explanation}")
     # checks of assumptions that are not properties of the specification: shown, never in the verdict
     assumptions = tuple(getattr(result, "assumptions", ()))
     for pr in assumptions:
@@ -591,6 +594,8 @@ def cmd_trace(args: argparse.Namespace) -> int:
             for pr in result.properties
         ],
     }
+    if interrupted:
+        data.update(interrupted=True, complete=False, events_read=result.events_read, reason=result.explanation)
     if assumptions:
         data["assumptions"] = [
             {"name": pr.name, "verdict": pr_verdict(pr).value, "holds": pr.holds, "explanation": pr.explanation}
