@@ -248,7 +248,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         _write_itf(args, "ioakit simulate", r.results, r.executions[0] if r.executions else None, seed=r.seed)
     _emit(args, r)
     if args.shrink and not args.json and r.verdict is Verdict.VIOLATED and not r.interrupted:
-        _shrink(m, props, r, args)
+        try:
+            _shrink(m, props, r, args)
+        except KeyboardInterrupt:  # the violation reported above stands: exit 1, not "nothing claimed"
+            print("shrink: interrupted (Ctrl-C) before a shrunk run was found; the violation reported above stands")
     return r.verdict.exit_code
 
 
