@@ -162,6 +162,7 @@ class TraceComparison:
             "verdict": self.verdict.value,
             "complete": not (self.left_bound_hits or self.right_bound_hits or self.interrupted),
             "interrupted": self.interrupted,
+            "interrupted_while": self.interrupted_while,
             "reason": self.reason,
             "equivalent": self.equivalent,
             # after an interrupt, no witness found is not an inclusion: null (unknown)
