@@ -326,12 +326,12 @@ def test_an_interrupt_caught_inside_exec_of_a_string_does_not_kill_python_m(tmp_
     module = tmp_path / "interrupted_in_exec.py"
     module.write_text(
         "import os, signal, sys\n"
+        "from ioakit.cli import _forget_handled_interrupts\n"  # imported first: imports run exec(string) too
         "try:\n"
         "    exec('import os, signal\\nos.kill(os.getpid(), signal.SIGINT)\\nfor i in range(10**6): pass')\n"
         "except KeyboardInterrupt:\n"
         "    print('caught', flush=True)\n"
         "if sys.argv[1:] == ['forget']:\n"
-        "    from ioakit.cli import _forget_handled_interrupts\n"
         "    _forget_handled_interrupts()\n"
         "sys.exit(3)\n"
     )
