@@ -112,6 +112,11 @@ def test_lemma_table_interrupted_in_a_row_keeps_the_rows_completed(monkeypatch):
     j = t.to_json()
     assert j["verdict"] == "INCOMPLETE" and j["interrupted"] is True and j["complete"] is False
     assert [r["name"] for r in j["interrupted_rows"]] == [props[1].name] and len(j["rows"]) == 1
+    from ioakit.junit import suites_for
+    from ioakit.results import SimpleReport
+
+    (suite,) = suites_for(SimpleReport(t.verdict, j, text, parts=(t,)), "prove")  # as `prove --table --junit`
+    assert (props[1].name, Verdict.INCOMPLETE) in [(c.name, c.verdict) for c in suite.cases]
 
 
 def _counting(real: Any, calls: list[str]) -> Any:

@@ -101,6 +101,13 @@ def test_refine_interrupted_in_a_check_runs_no_later_check(monkeypatch):
     j = r.to_json()
     assert j["interrupted"] is True and j["complete"] is False and j["not_run"] == ["mapping vstoto-f (Z3)"]
     assert j["checks"][0]["interrupted"] is True and j["checks"][0]["states"] >= 50
+    from ioakit.junit import suites_for
+
+    (suite,) = suites_for(r, "refine")  # CI sees the check not run, not a pass
+    assert [(c.name, c.verdict) for c in suite.cases] == [
+        ("mapping vstoto-f (exhaustive)", Verdict.INCOMPLETE),
+        ("mapping vstoto-f (Z3)", Verdict.INCOMPLETE),
+    ]
 
 
 def test_refine_interrupted_before_a_check_reports_is_never_ok(monkeypatch):
