@@ -670,7 +670,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             progress=_explore_progress(bar),
             max_memory=args.max_memory,
         )
-    if args.itf:
+    if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
     _emit(args, report)
     return report.verdict.exit_code

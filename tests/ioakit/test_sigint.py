@@ -348,3 +348,22 @@ def test_an_interrupt_caught_inside_exec_of_a_string_does_not_kill_python_m(tmp_
     assert plain.returncode == -signal.SIGINT
     forgot = run("forget")
     assert (forgot.returncode, forgot.stdout) == (3, "caught\n"), forgot.stderr
+
+
+def test_check_interrupted_after_a_violation_is_violated_and_writes_no_itf(tmp_path):
+    """A violation found before the signal stays VIOLATED (exit 1), the report says the
+    exploration was interrupted, and ``--itf`` writes nothing after the interrupt."""
+    inv = tmp_path / "false.inv"
+    inv.write_text(
+        'machine VS-machine\n\ninvariant never_a_view "false":\n'
+        "  forall p in P: current_viewid[p] == bot or current_viewid[p] == g0\n"
+    )
+    outs = [tmp_path / "int.itf.json", tmp_path / "term.itf.json"]
+    argv = ["check", "VS-machine", str(inv), "--scope", BIG_VS, "--itf"]
+    ends = stopped([*argv, str(outs[0])], sigterm_argv=[*argv, str(outs[1])])
+    for e in ends:
+        tail = (e.signal.name, e.out[-2000:], e.err[-2000:])
+        assert e.code == 1 and "Traceback" not in e.err, tail
+        assert "INCOMPLETE: interrupted (Ctrl-C)" in e.out and "VIOLATED   never_a_view" in e.out, tail
+        assert "wrote" not in e.err and e.seconds < STOP_WITHIN, tail
+    assert not any(o.exists() for o in outs)
