@@ -126,7 +126,8 @@ def _inclusion_text(r: Any) -> str:
     if v is Verdict.VIOLATED:
         head = f"{v.value} — trace inclusion: {r.left} has a trace that {r.right} lacks"
     if v is Verdict.INCOMPLETE:
-        head = f"{v.value} — trace inclusion of {r.left} in {r.right}: not decided, steps were cut off by the bounds"
+        why = "interrupted (Ctrl-C)" if r.interrupted else "steps were cut off by the bounds"
+        head = f"{v.value} — trace inclusion of {r.left} in {r.right}: not decided, {why}"
     lines = [head, f"  {r.left_states:,} / {r.right_states:,} states, {r.macro_pairs:,} pairs in {r.seconds:.2f} s"]
     if v is Verdict.VIOLATED:
         w = r.witness_left_only or ()
@@ -140,8 +141,11 @@ def _inclusion_text(r: Any) -> str:
                 + "; not a violation: the cut steps may allow it"
             )
         lines.append(f"  {r.reason}")
-    elif r.reason:  # cut steps accepted: say that the verdict is about the bounded machines
-        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    else:
+        if r.interrupted:  # a trace the spec lacks, found before Ctrl-C: what was compared
+            lines.append(f"  {r.interruption}")
+        if r.bound_reason:  # cut steps accepted: say that the verdict is about the bounded machines
+            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.bound_reason}")
     return "\n".join(lines)
 
 

@@ -127,3 +127,16 @@ def test_refine_interrupted_before_a_check_reports_is_never_ok(monkeypatch):
     printed = refine("VStoTO-system", "TO-machine", {}, inclusion=False, z3=True)
     assert printed.parts[0].verdict is Verdict.VIOLATED and printed.interrupted == "mapping vstoto-f (Z3)"
     assert printed.verdict is Verdict.VIOLATED and printed.to_json()["interrupted"] is True
+
+
+def test_refine_interrupted_in_trace_inclusion_says_so_and_runs_no_mapping(monkeypatch):
+    _interrupt_moves_after(monkeypatch, 6)  # 3 of the 9 macro-state pairs compared
+    r = refine("VStoTO-system-label-normal", "TO-machine", {})
+    (inclusion,) = r.parts
+    assert inclusion.interrupted and inclusion.compared == 3
+    assert r.verdict is Verdict.INCOMPLETE and r.interrupted == "trace inclusion"
+    assert r.not_run == ("mapping vstoto-f (exhaustive)",)
+    text = r.show()
+    assert "trace inclusion of VStoTO-system-label-normal in TO-machine: not decided, interrupted (Ctrl-C)" in text
+    assert "no difference found among the 3 macro-state pairs compared before the interrupt" in text
+    assert "cut off" not in text
