@@ -121,6 +121,9 @@ class Table:
     """The items whose rows were not completed because of the interrupt."""
     bmc_run: bool = True
     """BMC ran to the end (false when interrupted before or during it)."""
+    conjunction_run: bool = True
+    """The conjunction's induction ran to the end (false when interrupted before or during it:
+    ``conjunction`` is then INCOMPLETE)."""
     violations_found: tuple[str, ...] = ()
     """Items or supports that exploration or BMC found violated before an interrupt, outside the
     completed rows (a violation found is a fact, interrupted or not)."""
@@ -165,7 +168,7 @@ class Table:
             if self.cut_reason
             else "**unknown** (Z3 timed out or answered unknown)",
         )
-        if self.interrupted is not None and not self.rows:  # stopped before or during its proof
+        if not self.conjunction_run:  # Ctrl-C before or during its proof
             conj = "**not decided** (interrupted before its proof ended)"
         explored = f"{self.states:,} reachable states" + ("" if self.explore_complete else " (INCOMPLETE)")
         # "all 1 items" read oddly: one item is named; several are "the conjunction of all N items"
@@ -249,6 +252,7 @@ class Table:
             "interrupted": self.interrupted is not None,
             "interrupted_phase": self.interrupted,
             "bmc_run": self.bmc_run,
+            "conjunction_run": self.conjunction_run,
             "interrupted_rows": [r.to_json() for r in self.interrupted_rows],
             "violations_found": list(self.violations_found),
         }
@@ -389,6 +393,7 @@ def lemma_table(
             if p.name not in done
         ),
         bmc_run=bmc_run,
+        conjunction_run=whole_done,
         violations_found=tuple(violations),
     )
 

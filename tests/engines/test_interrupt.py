@@ -105,7 +105,8 @@ def test_lemma_table_interrupted_in_a_row_keeps_the_rows_completed(monkeypatch):
     assert calls == ["alone", props[0].name, "alone", props[1].name]  # nothing after the interrupt
     assert t.verdict is Verdict.INCOMPLETE and t.interrupted == f"row 2/2 ({props[1].name})"
     assert [r.name for r in t.rows] == [props[0].name] and [r.name for r in t.interrupted_rows] == [props[1].name]
-    assert t.conjunction is Verdict.OK and t.bmc_run
+    assert t.conjunction is Verdict.OK and t.bmc_run and t.conjunction_run
+    assert "not decided" not in t.to_markdown()  # the conjunction was proved before the interrupt
     text = t.to_markdown()
     assert "**Interrupted (Ctrl-C)** during row 2/2" in text and "1 of 2 rows completed" in text
     assert text.splitlines()[-1].endswith("| holds | interrupted | interrupted | — | interrupted |")
@@ -142,7 +143,7 @@ def test_lemma_table_interrupted_in_the_induction_keeps_a_violation_found(monkey
     monkeypatch.setattr(Prover, "induction", induction)
     t = lemma_table(m, [*props, short], bmc_depth=2)
     assert t.interrupted == "induction on the conjunction" and not t.rows and len(t.interrupted_rows) == 3
-    assert t.bmc_run and t.conjunction is Verdict.INCOMPLETE
+    assert t.bmc_run and t.conjunction is Verdict.INCOMPLETE and not t.conjunction_run
     assert t.verdict is Verdict.VIOLATED
     assert "**not decided** (interrupted before its proof ended)" in t.to_markdown()
     t = lemma_table(m, props, bmc_depth=2)
