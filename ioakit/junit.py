@@ -215,6 +215,9 @@ def _prove_suites(r: SimpleReport) -> list[JUnitSuite]:
                     "" if v is Verdict.OK else why,
                 )
             )
+            for pending in part.interrupted_rows:  # Ctrl-C stopped the table before these rows
+                why = f"interrupted (Ctrl-C) during {part.interrupted}: the row was not completed"
+                cases.append(JUnitCase(pending.name, classname, Verdict.INCOMPLETE, f"INCOMPLETE: {why}", why))
         elif isinstance(part, BMCResult):
             seconds += part.seconds
             for it in part.items:
@@ -363,6 +366,13 @@ def _refine_suite(r: Any) -> JUnitSuite:
         else:
             msg = f"{p.verdict.value}: {p.reason or 'not decided'}"
         cases.append(JUnitCase(name, classname, p.verdict, msg, p.show(), p.seconds))
+    if r.interrupted is not None:  # Ctrl-C: the check it stopped (if it left no report) and those not run
+        stopped = [] if r.parts and getattr(r.parts[-1], "interrupted", False) else [r.interrupted]
+        for name in [*stopped, *r.not_run]:
+            why = f"interrupted (Ctrl-C) during {r.interrupted}: " + (
+                "stopped before a result" if name == r.interrupted else "not run"
+            )
+            cases.append(JUnitCase(name, classname, Verdict.INCOMPLETE, f"INCOMPLETE: {why}", why))
     extra = [("spec", r.spec)] + ([("trace", r.trace)] if r.trace else [])
     seconds = sum(c.seconds for c in cases)
     return JUnitSuite(f"refine {r.impl} {r.spec}", tuple(cases), seconds, _props("refine", r.impl, scope, *extra))
@@ -451,7 +461,7 @@ def _suites_for(report: Report, command: str) -> list[JUnitSuite]:
     if isinstance(report, MainJob):
         return _papers_suites(report) or [_single_suite(report, command)]
     if isinstance(report, RefineResult):
-        return [_refine_suite(report)] if report.parts else [_single_suite(report, command)]
+        return [_refine_suite(report)] if report.parts or report.interrupted else [_single_suite(report, command)]
     if isinstance(report, TraceComparison):
         return [_compare_suite(report)]
     if isinstance(report, SimpleReport) and command == "prove":

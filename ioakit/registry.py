@@ -334,6 +334,44 @@ def trace_check(automaton: str) -> TraceCheck:
     raise RegistryError(f"no trace checker for automaton {automaton!r}; registered: {', '.join(names)}")
 
 
+@dataclass(frozen=True)
+class InterruptedTraceCheck:
+    """What ``judge_trace_file`` returns when Ctrl-C stopped the checker: how many events had
+    been read — each checked as an action of the header's automaton at its scope — and no
+    property judged (a checker judges its properties at the end of the trace: a prefix's verdict
+    would need the checker to run to the prefix's end), so the verdict is INCOMPLETE."""
+
+    automaton: str
+    events_read: int
+    properties: tuple[Any, ...] = ()
+    assumptions: tuple[Any, ...] = ()
+    holds: bool = False
+    verdict: Verdict = Verdict.INCOMPLETE
+    interrupted: bool = True
+
+    @property
+    def explanation(self) -> str:
+        """The partial report in words."""
+        return (
+            f"interrupted (Ctrl-C) after the first {self.events_read:,} events were read (file lines 2–"
+            f"{self.events_read + 1:,}), each a well-formed action of {self.automaton} at its scope; the rest of "
+            "the file was not read and no property was judged: nothing is claimed"
+        )
+
+
+class _Counted:
+    """An iterable of events counting how many were taken (for an interrupted check's report)."""
+
+    def __init__(self, events: Any) -> None:
+        self.events = events
+        self.taken = 0
+
+    def __iter__(self) -> Iterator[Any]:
+        for e in self.events:
+            yield e
+            self.taken += 1
+
+
 def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
     """Read the trace file ``path`` and judge it with the checker registered for its automaton:
     ``(header, checker, result)``. Every problem is an input error naming the file: one it
@@ -341,7 +379,8 @@ def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
     checker reading events that carry no path (located in the file), or a header the checker
     cannot use (line 1), and an event that is not an action of the header's automaton at its
     scope (``ioakit.traces.validate``, checked before the checker sees it). ``ioakit trace`` and
-    ``ioakit.testing.assert_trace`` both judge through it."""
+    ``ioakit.testing.assert_trace`` both judge through it. Ctrl-C (or SIGTERM, turned into it
+    by ``ioakit.cli.main``) while the checker runs gives an ``InterruptedTraceCheck``."""
     from ioakit.traces import TraceFormatError, read_trace
 
     try:
@@ -354,9 +393,12 @@ def judge_trace_file(path: str) -> tuple[Any, TraceCheck, Any]:
         raise TraceFormatError(path, 1, str(e)) from None
     from ioakit.traces.validate import validated_events
 
+    counted = _Counted(validated_events(header, events, path))
     try:
         # every event checked against the header's automaton before any property is judged
-        result = checker.check(header, validated_events(header, events, path))
+        result = checker.check(header, counted)
+    except KeyboardInterrupt:
+        result = InterruptedTraceCheck(header.automaton, counted.taken)
     except TraceFormatError as e:
         if e.path == path:
             raise

@@ -530,6 +530,8 @@ def assert_trace(path: str | Path, *, allow_unknown: bool = False) -> TraceRepor
     __tracebackhide__ = True
     file = str(path)
     header, checker, result = registry.judge_trace_file(file)
+    if isinstance(result, registry.InterruptedTraceCheck):  # Ctrl-C stops the test run, as it would have
+        raise KeyboardInterrupt
     verdict = getattr(result, "verdict", None) or (Verdict.OK if result.holds else Verdict.VIOLATED)
     report = TraceReport(file, header.automaton, checker.claim, verdict, result)
     if verdict is Verdict.OK or (verdict is Verdict.UNKNOWN and allow_unknown):

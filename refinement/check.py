@@ -169,14 +169,16 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
             reason="stopped at the first failing step",
         )
 
-    for s0 in m.start_states:
-        seen.setdefault(s0, None)
-        f = mp.check_start(s0)
-        if f is not None:
-            return fail(f, ())
-    frontier = list(seen)
-    fcache = {s: mp.f_where_defined(s)[1] for s in frontier}  # defined: check_start
+    started = False  # the start states checked: the search of the steps began
     try:
+        for s0 in m.start_states:
+            seen.setdefault(s0, None)
+            f = mp.check_start(s0)  # the first f computed: its code is generated now (seconds, for FLS's f)
+            if f is not None:
+                return fail(f, ())
+        frontier = list(seen)
+        fcache = {s: mp.f_where_defined(s)[1] for s in frontier}  # defined: check_start
+        started = True
         while frontier:
             new: list[tuple[Any, ...]] = []
             ncache: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -213,6 +215,10 @@ def check_exhaustive(mp: Mapping, *, max_states: int | None = None, allow_bound_
         complete, reason = False, str(e)
     except KeyboardInterrupt:
         complete, reason, interrupted = False, "interrupted (Ctrl-C)", True
+        if not started:
+            reason += " while the start states were checked (f's code is generated then): no step checked"
+        else:
+            reason += f": no failing step among the {steps:,} steps checked before it; nothing is claimed of the rest"
     verdict = Verdict.OK if complete else Verdict.INCOMPLETE
     if bound_hits:
         cut = cut_reason(bound_hits, first_hit, allow_bound_hits)

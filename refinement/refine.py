@@ -6,6 +6,10 @@ decides the theorem itself at the scope): ``refine`` runs trace inclusion (exact
 shortest offending trace; ``refinement.trace_equiv``) and each mapping exhaustively
 (``refinement.check``), plus Z3's step obligation with ``z3=True``. Along a recorded trace only
 the mappings apply (a single run says nothing about the other runs).
+
+Ctrl-C (or SIGTERM, turned into it by ``ioakit.cli.main``) stops ``refine`` with the checks
+finished so far, the one interrupted (its partial report where it makes one: an exhaustive
+mapping check counts the states and steps checked) and the ones not started: never OK.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ioakit.errors import UserError
+from ioakit.errors import UserError, is_interrupt
 from ioakit.lang.automaton import Machine, ScopeError, Spec
 from ioakit.results import Verdict
 
@@ -28,13 +32,21 @@ class RefineResult:
     impl: str
     spec: str
     parts: tuple[Any, ...]
+    """``TraceComparison`` (trace inclusion) and ``RefinementReport`` (a mapping, one way each)."""
     trace: str | None = None
     """The recorded run checked (``--trace``): the verdict is about that run only."""
-    """``TraceComparison`` (trace inclusion) and ``RefinementReport`` (a mapping, one way each)."""
+    interrupted: str | None = None
+    """The check Ctrl-C stopped (its partial report, if it made one, is the last of ``parts``),
+    or None."""
+    not_run: tuple[str, ...] = ()
+    """The checks not started because of the interrupt."""
 
     @property
     def verdict(self) -> Verdict:
-        return Verdict.combine(_part_verdict(p) for p in self.parts)
+        """The parts' verdicts combined; after an interrupt at best INCOMPLETE (a violation found
+        before it stays VIOLATED)."""
+        v = Verdict.combine(_part_verdict(p) for p in self.parts)
+        return Verdict.INCOMPLETE if self.interrupted is not None and v is Verdict.OK else v
 
     def show(self) -> str:
         word = {
@@ -57,9 +69,18 @@ class RefineResult:
         else:
             out = [f"{self.verdict.value} — {self.impl} {word} {self.spec}"]
         names = [_part_name(p) for p in self.parts]
-        w = max(len(n) for n in [*names, "check"])
+        w = max(len(n) for n in [*names, *self.not_run, self.interrupted or "", "check"])
         out.append(f"  {'check':<{w}}  verdict")
         out.extend(f"  {n:<{w}}  {_part_verdict(p).value}" for n, p in zip(names, self.parts))
+        if self.interrupted is not None:
+            reported = bool(self.parts) and getattr(self.parts[-1], "interrupted", False)
+            if not reported:  # stopped before the check made a report of its own
+                out.append(f"  {self.interrupted:<{w}}  INCOMPLETE (interrupted before any result)")
+            out.extend(f"  {n:<{w}}  not run (interrupted)" for n in self.not_run)
+            out.append(
+                f"  interrupted (Ctrl-C) during {self.interrupted}: {len(self.parts) - reported} check(s) finished "
+                f"before it, {len(self.not_run)} not run; nothing is claimed about the checks not finished"
+            )
         for p in self.parts:
             text = p.show() if hasattr(p, "failure") else _inclusion_text(p)
             out.append("\n".join("  " + line for line in text.splitlines()))
@@ -72,6 +93,11 @@ class RefineResult:
             "spec": self.spec,
             "verdict": self.verdict.value,
             "trace": self.trace,
+            # every check ran to its end: not interrupted, none stopped short (INCOMPLETE)
+            "complete": self.interrupted is None and self.verdict is not Verdict.INCOMPLETE,
+            "interrupted": self.interrupted is not None,
+            "interrupted_check": self.interrupted,
+            "not_run": list(self.not_run),
             "checks": [{**p.to_json(), "verdict": _part_verdict(p).value} for p in self.parts],
         }
 
@@ -100,7 +126,8 @@ def _inclusion_text(r: Any) -> str:
     if v is Verdict.VIOLATED:
         head = f"{v.value} — trace inclusion: {r.left} has a trace that {r.right} lacks"
     if v is Verdict.INCOMPLETE:
-        head = f"{v.value} — trace inclusion of {r.left} in {r.right}: not decided, steps were cut off by the bounds"
+        why = "interrupted (Ctrl-C)" if r.interrupted else "steps were cut off by the bounds"
+        head = f"{v.value} — trace inclusion of {r.left} in {r.right}: not decided, {why}"
     lines = [head, f"  {r.left_states:,} / {r.right_states:,} states, {r.macro_pairs:,} pairs in {r.seconds:.2f} s"]
     if v is Verdict.VIOLATED:
         w = r.witness_left_only or ()
@@ -114,8 +141,11 @@ def _inclusion_text(r: Any) -> str:
                 + "; not a violation: the cut steps may allow it"
             )
         lines.append(f"  {r.reason}")
-    elif r.reason:  # cut steps accepted: say that the verdict is about the bounded machines
-        lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    else:
+        if r.interrupted:  # a trace the spec lacks, found before Ctrl-C: what was compared
+            lines.append(f"  {r.interruption}")
+        if r.bound_reason:  # cut steps accepted: say that the verdict is about the bounded machines
+            lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.bound_reason}")
     return "\n".join(lines)
 
 
@@ -211,7 +241,6 @@ def refine(
             raise UserError(f"mapping {d.name} maps to {d.spec}, not {spec_spec.name}")
         if not d.applies_to(impl_spec.name):
             raise UserError(f"mapping {d.name} is written for {', '.join(d.impl)}, not {impl_spec.name}")
-    parts: list[Any] = []
     if trace is not None:
         from ioakit.traces.format import read_trace
 
@@ -222,7 +251,7 @@ def refine(
             )
         if not Path(trace).is_file():
             raise UserError(f"{trace}: no such trace file")
-        header, events = read_trace(trace)
+        header, _ = read_trace(trace)
         if header.automaton != impl_spec.name:
             raise UserError(f"{trace}:1: the trace is of {header.automaton}, not {impl_spec.name}")
         from ioakit.traces.validate import header_scope
@@ -233,13 +262,24 @@ def refine(
         if given:
             raise UserError("a trace carries its own scope (its header); do not give --scope with --trace")
         impl = impl_spec.build(scope)
-        for d in decls:
-            starting(f"mapping {d.name} along {trace}")
-            parts.append(check_trace(bind(d, impl), header, events, str(trace)))
-            header, events = read_trace(trace)
-        return RefineResult(impl_spec.name, spec_spec.name, tuple(parts), trace=str(trace))
+
+        def along(d: Any) -> Any:
+            h, evs = read_trace(trace)  # type: ignore[arg-type]  # not None here
+            return check_trace(bind(d, impl), h, evs, str(trace))
+
+        checks = [(f"mapping {d.name} along {trace}", lambda d=d: along(d)) for d in decls]
+        parts, stopped, not_run = _run_checks(checks, starting)
+        return RefineResult(impl_spec.name, spec_spec.name, tuple(parts), str(trace), stopped, not_run)
     impl_scope, spec_scope = split_scope(impl_spec, spec_spec, given or {})
     impl = impl_spec.build(impl_scope)
+    props = []  # the assumed invariants are read before any check: a bad file is refused at once
+    if assume:
+        from ioakit.invariants.loader import load_invariants
+        from ioakit.registry import find_invariant_file
+
+        for f in assume:
+            props += list(load_invariants(find_invariant_file(f), impl).properties)
+    checks: list[tuple[str, Callable[[], Any]]] = []
     if inclusion:
         from ioakit.refinement.trace_equiv import compare_traces
 
@@ -247,22 +287,57 @@ def refine(
         # implementation (processors, values, max_inputs: the same environment)
         shared = {p.name for p in spec_spec.parameters} & {p.name for p in impl_spec.parameters}
         sscope = {k: impl.scope[k] for k in shared} | spec_scope
-        starting("trace inclusion")
-        parts.append(compare_traces(impl, spec_spec.build(sscope), allow_bound_hits=allow_bound_hits))
-    props = []
-    if assume:
-        from ioakit.invariants.loader import load_invariants
-        from ioakit.registry import find_invariant_file
+        checks.append(
+            (
+                "trace inclusion",
+                lambda: compare_traces(impl, spec_spec.build(sscope), allow_bound_hits=allow_bound_hits),
+            )
+        )
+    bound: dict[str, Any] = {}
 
-        for f in assume:
-            props += list(load_invariants(find_invariant_file(f), impl).properties)
+    def mapping_of(d: Any) -> Any:
+        """``d`` bound to the implementation, once for both of its checks."""
+        if d.name not in bound:
+            bound[d.name] = bind(d, impl)
+        return bound[d.name]
+
     for d in decls:
-        mp = bind(d, impl)
-        starting(f"mapping {d.name} (exhaustive)")
-        parts.append(check_exhaustive(mp, max_states=max_states, allow_bound_hits=allow_bound_hits))
+        checks.append(
+            (
+                f"mapping {d.name} (exhaustive)",
+                lambda d=d: check_exhaustive(mapping_of(d), max_states=max_states, allow_bound_hits=allow_bound_hits),
+            )
+        )
         if z3:
-            starting(f"mapping {d.name} (Z3)")
-            parts.append(check_symbolic(mp, props, timeout_s=timeout_s))
-    if not parts:
+            checks.append(
+                (f"mapping {d.name} (Z3)", lambda d=d: check_symbolic(mapping_of(d), props, timeout_s=timeout_s))
+            )
+    if not checks:
         raise UserError("nothing to check: trace inclusion was switched off and no mapping applies")
-    return RefineResult(impl_spec.name, spec_spec.name, tuple(parts))
+    parts, stopped, not_run = _run_checks(checks, starting)
+    return RefineResult(impl_spec.name, spec_spec.name, tuple(parts), None, stopped, not_run)
+
+
+def _run_checks(
+    checks: Sequence[tuple[str, Callable[[], Any]]], starting: Callable[[str], None]
+) -> tuple[list[Any], str | None, tuple[str, ...]]:
+    """Run the named checks in order: ``(reports, interrupted check or None, checks not run)``.
+
+    Ctrl-C stops the run (no later check starts, so no further Z3 query is made): a check that
+    caught it itself returns a report marked ``interrupted``, kept as the last report; one that
+    did not (a Z3 check, code generation) leaves no report, only its name."""
+    parts: list[Any] = []
+    for i, (name, run) in enumerate(checks):
+        starting(name)
+        try:
+            part = run()
+        except KeyboardInterrupt:
+            return parts, name, tuple(n for n, _ in checks[i + 1 :])
+        except Exception as e:  # Ctrl-C surfacing through Z3's ctypes calls
+            if not is_interrupt(e):
+                raise
+            return parts, name, tuple(n for n, _ in checks[i + 1 :])
+        parts.append(part)
+        if getattr(part, "interrupted", False):
+            return parts, name, tuple(n for n, _ in checks[i + 1 :])
+    return parts, None, ()

@@ -17,6 +17,11 @@ missing from a side that cut steps may be a trace of that machine. The compariso
 INCOMPLETE, except for a witness trace missing from a side that cut nothing (a real difference,
 VIOLATED); ``allow_bound_hits`` makes the verdict about the bounded machines instead.
 
+Ctrl-C (or SIGTERM, turned into it by ``ioakit.cli.main``) ends the search with a partial
+result: INCOMPLETE, saying how many macro-state pairs were compared with no difference found
+(nothing is claimed about the rest); a witness found before the interrupt stays a difference —
+both machines were explored completely before the product search began, so it is exact.
+
 External actions are matched by name and JSON arguments, as in composition.
 """
 
@@ -59,17 +64,26 @@ class TraceComparison:
     first_bound_hit_left: BoundHit | None = None
     first_bound_hit_right: BoundHit | None = None
     bound_hits_allowed: bool = False
+    interrupted: bool = False
+    """Ctrl-C ended the comparison: ``left_in_right`` / ``right_in_left`` then only say that no
+    witness was found among the ``compared`` pairs."""
+    compared: int = 0
+    """Macro-state pairs whose every external action was compared (all of them, unless
+    interrupted)."""
+    interrupted_while: str | None = None
+    """What was running when interrupted: exploring a machine, or the product search."""
 
     @property
     def equivalent(self) -> bool:
         """The computed trace sets are equal (about the bounded machines when steps were cut:
-        read ``verdict`` for what is established about the machines)."""
-        return self.left_in_right and self.right_in_left
+        read ``verdict`` for what is established about the machines); never after an interrupt."""
+        return self.left_in_right and self.right_in_left and not self.interrupted
 
     @property
     def verdict(self) -> Verdict:
         """OK: the trace sets are equal; VIOLATED: a trace of one machine that the other lacks;
-        INCOMPLETE: steps were cut off by the bounds, so neither can be concluded.
+        INCOMPLETE: steps were cut off by the bounds, or Ctrl-C stopped the search before a
+        difference was found, so neither can be concluded.
 
         A witness found on one side is a real trace of that machine (every step taken is a real
         step); it is missing from the other only if the other cut nothing."""
@@ -77,6 +91,8 @@ class TraceComparison:
         real_right_only = self.witness_right_only is not None and (not self.left_bound_hits or self.bound_hits_allowed)
         if real_left_only or real_right_only:
             return Verdict.VIOLATED
+        if self.interrupted:
+            return Verdict.INCOMPLETE
         if (self.left_bound_hits or self.right_bound_hits) and not self.bound_hits_allowed:
             return Verdict.INCOMPLETE
         return Verdict.OK if self.equivalent else Verdict.VIOLATED
@@ -86,10 +102,12 @@ class TraceComparison:
         """The verdict on "every finite trace of left is one of right" alone (a refinement's
         trace inclusion): VIOLATED only with a witness that is real on both sides (left's steps
         are real steps; right lacks the trace only if right cut nothing), INCOMPLETE when steps
-        were cut and nothing is established, else OK."""
+        were cut or Ctrl-C stopped the search, and nothing is established, else OK."""
         allowed = self.bound_hits_allowed
         if not self.left_in_right and (not self.right_bound_hits or allowed):
             return Verdict.VIOLATED
+        if self.interrupted:
+            return Verdict.INCOMPLETE
         if (self.left_bound_hits or self.right_bound_hits) and not allowed:
             return Verdict.INCOMPLETE
         return Verdict.OK
@@ -97,6 +115,14 @@ class TraceComparison:
     @property
     def reason(self) -> str | None:
         """Why the comparison is incomplete (or about the bounded machines only), or None."""
+        parts = [self.interruption] if self.interrupted else []
+        if self.bound_reason:
+            parts.append(self.bound_reason)
+        return "; ".join(parts) or None
+
+    @property
+    def bound_reason(self) -> str | None:
+        """The steps cut off by the scope's bounds on each side, in words, or None."""
         parts = []
         for side, n, first in (
             (self.left, self.left_bound_hits, self.first_bound_hit_left),
@@ -105,6 +131,24 @@ class TraceComparison:
             if n:
                 parts.append(f"{side}: {cut_reason(n, first, self.bound_hits_allowed)}")
         return "; ".join(parts) or None
+
+    @property
+    def interruption(self) -> str:
+        """What an interrupted comparison established, in words ("" when not interrupted)."""
+        if not self.interrupted:
+            return ""
+        if self.interrupted_while != "the product search":
+            reached = f"{self.left_states:,} / {self.right_states:,} states reached"
+            return (
+                f"interrupted (Ctrl-C) while {self.interrupted_while} ({reached}), before any trace was compared; "
+                "nothing is claimed"
+            )
+        found = " (apart from the difference shown)" if not (self.left_in_right and self.right_in_left) else ""
+        return (
+            f"interrupted (Ctrl-C): no difference found{found} among the {self.compared:,} macro-state pairs "
+            f"compared before the interrupt ({self.macro_pairs - self.compared:,} reached but not compared); "
+            "nothing is claimed about the rest"
+        )
 
     def show(self) -> str:
         """Human-readable result (``format_compare``)."""
@@ -116,16 +160,20 @@ class TraceComparison:
             "right": self.right,
             "scope": self.scope,
             "verdict": self.verdict.value,
-            "complete": not (self.left_bound_hits or self.right_bound_hits),
+            "complete": not (self.left_bound_hits or self.right_bound_hits or self.interrupted),
+            "interrupted": self.interrupted,
+            "interrupted_while": self.interrupted_while,
             "reason": self.reason,
             "equivalent": self.equivalent,
-            "left_in_right": self.left_in_right,
-            "right_in_left": self.right_in_left,
+            # after an interrupt, no witness found is not an inclusion: null (unknown)
+            "left_in_right": False if not self.left_in_right else None if self.interrupted else True,
+            "right_in_left": False if not self.right_in_left else None if self.interrupted else True,
             "witness_left_only": list(self.witness_left_only) if self.witness_left_only is not None else None,
             "witness_right_only": list(self.witness_right_only) if self.witness_right_only is not None else None,
             "left_states": self.left_states,
             "right_states": self.right_states,
             "macro_pairs": self.macro_pairs,
+            "macro_pairs_compared": self.compared,
             "bound_hits": {"left": self.left_bound_hits, "right": self.right_bound_hits},
             "bound_hits_allowed": self.bound_hits_allowed,
             "first_bound_hit": {
@@ -152,8 +200,10 @@ def format_compare(r: TraceComparison) -> str:
     else:
         word = "EQUAL" if r.verdict is Verdict.OK else "DIFFERENT"
         text.append(f"  {word} — exact at this scope ({figures})")
-        if r.reason:
-            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+        if r.interrupted:
+            text.append(f"  {r.interruption}")
+        if r.bound_reason:
+            text.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.bound_reason}")
     for side, w in ((f"{r.left} only", r.witness_left_only), (f"{r.right} only", r.witness_right_only)):
         if w is not None:
             text.append(f"  shortest trace of {side}: " + " · ".join(w))
@@ -161,10 +211,25 @@ def format_compare(r: TraceComparison) -> str:
 
 
 class _Det:
-    """The external-trace automaton of a machine, determinised lazily."""
+    """The external-trace automaton of a machine, determinised lazily: ``explore()`` first
+    builds the machine's reachable state graph (``states`` counts the states reached so far,
+    also when Ctrl-C stopped it half-way)."""
 
-    def __init__(self, m: Machine, labels: dict[str, int]) -> None:
+    def __init__(self, m: Machine) -> None:
         self.m = m
+        self.ids: dict[tuple[Any, ...], int] = {}
+        self.bound_hits = 0
+        self.first_bound_hit: BoundHit | None = None
+
+    @property
+    def states(self) -> int:
+        """States of the machine reached so far (all of them once ``explore`` returned)."""
+        return len(self.ids)
+
+    def explore(self, labels: dict[str, int]) -> None:
+        """Build the reachable state graph, split into internal and external (labelled) steps;
+        external labels are numbered in ``labels``, shared by the two machines compared."""
+        m = self.m
         succ = m.compiled().successors
 
         def label_id(k: int, pre: tuple[Any, ...]) -> int:
@@ -176,12 +241,10 @@ class _Det:
         ext_label = [
             -1 if a.kind is Kind.INTERNAL else -2 if a.bound else label_id(k, ()) for k, a in enumerate(m.actions)
         ]
-        ids: dict[tuple[Any, ...], int] = {}
+        ids = self.ids
         internal: list[list[int]] = []
         external: list[list[tuple[int, int]]] = []
         todo = list(m.start_states)
-        self.bound_hits = 0
-        self.first_bound_hit: BoundHit | None = None
         for s in todo:
             ids.setdefault(s, len(ids))
         while todo:
@@ -210,7 +273,6 @@ class _Det:
             external.append([])
         self.internal = internal
         self.external = external
-        self.states = len(ids)
         self.start = self.closure({ids[s] for s in m.start_states})
 
     def closure(self, xs: set[int]) -> frozenset[int]:
@@ -246,13 +308,13 @@ def compare_traces(
     every ``PROGRESS_EVERY`` macro-state pairs (a status line; never part of the result)."""
     t0 = time.perf_counter()
     labels: dict[str, int] = {}
-    A, B = _Det(left, labels), _Det(right, labels)
-    names = {v: k for k, v in labels.items()}
-    start = (A.start, B.start)
-    parent: dict[tuple[frozenset[int], frozenset[int]], tuple[Any, int] | None] = {start: None}
-    queue = deque([start])
+    A, B = _Det(left), _Det(right)
+    names: dict[int, str] = {}
+    parent: dict[tuple[frozenset[int], frozenset[int]], tuple[Any, int] | None] = {}
     left_only: tuple[str, ...] | None = None
     right_only: tuple[str, ...] | None = None
+    compared = 0
+    interrupted_while: str | None = None
 
     def trace_to(pair: Any, last: int) -> tuple[str, ...]:
         out = [names[last]]
@@ -261,24 +323,35 @@ def compare_traces(
             out.append(names[lab])
         return tuple(reversed(out))
 
-    popped = 0
-    while queue and (left_only is None or right_only is None):
-        pair = queue.popleft()
-        popped += 1
-        if progress is not None and popped % PROGRESS_EVERY == 0:
-            progress(len(parent), len(queue))
-        ma, mb = A.moves(pair[0]), B.moves(pair[1])
-        for lab in sorted(set(ma) | set(mb)):
-            if lab not in mb:
-                left_only = left_only or trace_to(pair, lab)
-                continue
-            if lab not in ma:
-                right_only = right_only or trace_to(pair, lab)
-                continue
-            nxt = (ma[lab], mb[lab])
-            if nxt not in parent:
-                parent[nxt] = (pair, lab)
-                queue.append(nxt)
+    phase = f"exploring {left.name}"
+    try:
+        A.explore(labels)
+        phase = f"exploring {right.name}"
+        B.explore(labels)
+        phase = "the product search"
+        names.update((v, k) for k, v in labels.items())
+        start = (A.start, B.start)
+        parent[start] = None
+        queue = deque([start])
+        while queue and (left_only is None or right_only is None):
+            pair = queue.popleft()
+            if progress is not None and (compared + 1) % PROGRESS_EVERY == 0:
+                progress(len(parent), len(queue))
+            ma, mb = A.moves(pair[0]), B.moves(pair[1])
+            for lab in sorted(set(ma) | set(mb)):
+                if lab not in mb:
+                    left_only = left_only or trace_to(pair, lab)
+                    continue
+                if lab not in ma:
+                    right_only = right_only or trace_to(pair, lab)
+                    continue
+                nxt = (ma[lab], mb[lab])
+                if nxt not in parent:
+                    parent[nxt] = (pair, lab)
+                    queue.append(nxt)
+            compared += 1  # every external action of this pair compared
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM: report what was compared (the module docstring)
+        interrupted_while = phase
     return TraceComparison(
         left=left.name,
         right=right.name,
@@ -297,4 +370,7 @@ def compare_traces(
         first_bound_hit_left=A.first_bound_hit,
         first_bound_hit_right=B.first_bound_hit,
         bound_hits_allowed=allow_bound_hits,
+        interrupted=interrupted_while is not None,
+        compared=compared,
+        interrupted_while=interrupted_while,
     )

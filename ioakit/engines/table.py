@@ -10,6 +10,11 @@ results into proofs (each item's support is itself proved by the conjunction).
 
 All proofs are about the machine bounded by the scope (see ``ioakit.engines.prove``).
 
+Ctrl-C (or SIGTERM, turned into it by ``ioakit.cli.main``) stops the table at once, with no
+further Z3 query: the rows completed are kept, the rest are marked interrupted (only their
+exploration column, the explorer's own partial verdict, is shown), and the verdict is
+INCOMPLETE — VIOLATED if exploration or BMC had found a violation before the interrupt.
+
 Regenerate (``table_for`` is the call for the CLI's ``ioakit prove … --table``)::
 
     python -m ioakit.engines.table VS-machine                         # default scope, markdown
@@ -28,7 +33,7 @@ from typing import Any
 
 from ioakit.backends import symbolic
 from ioakit.engines.explore import Explorer, Property, Verdict
-from ioakit.errors import UserError
+from ioakit.errors import UserError, is_interrupt
 from ioakit.lang.automaton import Machine, parse_scope_text
 from ioakit.results import render_json
 
@@ -65,6 +70,26 @@ class Row:
 
 
 @dataclass(frozen=True)
+class InterruptedRow:
+    """An invariant whose row Ctrl-C stopped before it was completed: what exploration said of
+    it (the explorer's own verdict, partial if the exploration was interrupted) and nothing more."""
+
+    name: str
+    reference: str
+    description: str
+    explored: Verdict
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "reference": self.reference,
+            "description": self.description,
+            "reachable": self.explored.value,
+            "interrupted": True,
+        }
+
+
+@dataclass(frozen=True)
 class Table:
     """The lemma table of a machine at a scope (see the module docstring)."""
 
@@ -90,16 +115,31 @@ class Table:
     """Support invariants proved together with the items (in the conjunction, not in the rows)."""
     support_found: tuple[Verdict, ...] = ()
     """Exploration and BMC verdicts of the support invariants (a violated support is reported)."""
+    interrupted: str | None = None
+    """The phase Ctrl-C stopped (exploring, BMC, the conjunction's induction, a row), or None."""
+    interrupted_rows: tuple[InterruptedRow, ...] = ()
+    """The items whose rows were not completed because of the interrupt."""
+    bmc_run: bool = True
+    """BMC ran to the end (false when interrupted before or during it)."""
+    conjunction_run: bool = True
+    """The conjunction's induction ran to the end (false when interrupted before or during it:
+    ``conjunction`` is then INCOMPLETE)."""
+    violations_found: tuple[str, ...] = ()
+    """Items or supports that exploration or BMC found violated before an interrupt, outside the
+    completed rows (a violation found is a fact, interrupted or not)."""
 
     @property
     def verdict(self) -> Verdict:
         """VIOLATED if exploration or BMC found a violation of an item or a support; OK if every
         item and support holds (exploration and BMC) and the conjunction (with the supports) is
-        inductive; otherwise UNKNOWN (including a conjunction that is not inductive: a CTI is not
-        a violation)."""
+        inductive; INCOMPLETE if interrupted before that was settled; otherwise UNKNOWN
+        (including a conjunction that is not inductive: a CTI is not a violation)."""
         found = [*(r.explored for r in self.rows), *(r.bmc.verdict for r in self.rows), *self.support_found]
-        if Verdict.VIOLATED in found:
+        found += [r.explored for r in self.interrupted_rows]
+        if Verdict.VIOLATED in found or self.violations_found:
             return Verdict.VIOLATED
+        if self.interrupted is not None:
+            return Verdict.INCOMPLETE
         if self.conjunction is Verdict.OK and all(v is Verdict.OK for v in found):
             return Verdict.OK
         return Verdict.UNKNOWN
@@ -117,7 +157,7 @@ class Table:
     def to_markdown(self) -> str:
         """The table as GitHub markdown, with a header stating machine, scope, Z3 version and how
         long each part took."""
-        short = {r.name: _short(r) for r in self.rows}
+        short = {r.name: _short(r) for r in (*self.rows, *self.interrupted_rows)}
         scope = ", ".join(f"{k}={v}" for k, v in self.scope.items())
         conj = {
             Verdict.OK: f"**inductive** (proved in {self.conjunction_seconds:.2f} s)",
@@ -128,22 +168,26 @@ class Table:
             if self.cut_reason
             else "**unknown** (Z3 timed out or answered unknown)",
         )
+        if not self.conjunction_run:  # Ctrl-C before or during its proof
+            conj = "**not decided** (interrupted before its proof ended)"
         explored = f"{self.states:,} reachable states" + ("" if self.explore_complete else " (INCOMPLETE)")
         # "all 1 items" read oddly: one item is named; several are "the conjunction of all N items"
-        subject = (
-            f"Item {short[self.rows[0].name]}"
-            if len(self.rows) == 1
-            else f"The conjunction of all {len(self.rows)} items"
-        )
+        n_items = len(self.rows) + len(self.interrupted_rows)
+        first = (self.rows or self.interrupted_rows)[0].name
+        subject = f"Item {short[first]}" if n_items == 1 else f"The conjunction of all {n_items} items"
         if self.support:
             subject += f" with the support invariant(s) {', '.join(self.support)} (proved with them)"
+        stopped = self.interrupted is not None
         lines = [
             f"Machine **{self.machine}**, scope `{scope}`; Z3 {self.z3_version}; "
             f"Z3 timeout {self.timeout_s:g} s per check.",
             "",
             f"- Exhaustive exploration: {explored}, {self.explore_seconds:.2f} s.",
-            f"- BMC to depth {self.bmc_depth} from the start state: {self.bmc_seconds:.2f} s.",
+            f"- BMC to depth {self.bmc_depth} from the start state: {self.bmc_seconds:.2f} s."
+            if self.bmc_run
+            else f"- BMC to depth {self.bmc_depth} from the start state: not run to the end (interrupted).",
             f"- {subject} is {conj}.",
+            *([f"- **Interrupted (Ctrl-C)** during {self.interrupted}: {self._interruption()}."] if stopped else []),
             *([f"- **Steps cut off by the scope's bounds**: {self.cut_reason}."] if self.cut_reason else []),
             "",
             f"| item | statement | reachable | BMC ≤ {self.bmc_depth} | inductive alone | broken alone by "
@@ -164,7 +208,23 @@ class Table:
                 f"| {short[r.name]} | {_cell(r.description)} | {reach} | {bmc} | {alone} | {breakers} | "
                 f"{_support_cell(r.support, short)} |"
             )
+        for r in self.interrupted_rows:
+            reach = {Verdict.OK: "holds", Verdict.VIOLATED: "VIOLATED"}.get(r.explored, r.explored.value.lower())
+            lines.append(
+                f"| {short[r.name]} | {_cell(r.description)} | {reach} | interrupted | interrupted | — | interrupted |"
+            )
         return "\n".join(lines)
+
+    def _interruption(self) -> str:
+        """What an interrupted table established, in words."""
+        n = len(self.rows) + len(self.interrupted_rows)
+        text = (
+            f"{len(self.rows)} of {n} rows completed; the rows marked interrupted claim nothing beyond their "
+            "reachable column"
+        )
+        if self.violations_found:
+            text += f"; violations found before the interrupt: {', '.join(self.violations_found)}"
+        return text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -186,6 +246,15 @@ class Table:
             "support": list(self.support),
             "support_found": [v.value for v in self.support_found],
             "rows": [r.to_json() for r in self.rows],
+            "verdict": self.verdict.value,
+            # every phase ran to its end over the whole reachable state space (no cut step)
+            "complete": self.interrupted is None and self.explore_complete and self.cut_reason is None,
+            "interrupted": self.interrupted is not None,
+            "interrupted_phase": self.interrupted,
+            "bmc_run": self.bmc_run,
+            "conjunction_run": self.conjunction_run,
+            "interrupted_rows": [r.to_json() for r in self.interrupted_rows],
+            "violations_found": list(self.violations_found),
         }
 
 
@@ -249,28 +318,55 @@ def lemma_table(
     say("exploring")
     ex = Explorer(machine).check([*props, *support]).max_states(max_states).allow_bound_hits(allow_bound_hits).run()
     limit = {} if explore_limit is None else {"explore_limit": explore_limit}
-    prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits, **limit)
-    t1 = time.perf_counter()
-    say(f"BMC to depth {bmc_depth}")
-    b = settled(prover.bmc(props, bmc_depth, support=support))
-    t2 = time.perf_counter()
-    say("induction on the conjunction")
-    whole = settled(prover.induction(props, support=support))
-    t3 = time.perf_counter()
-    rows = []
-    for i, p in enumerate(props):
-        say(f"row {i + 1}/{len(props)}: {p.name} alone, and its minimum support")
-        rows.append(
-            Row(
-                p.name,
-                p.reference,
-                p.description,
-                ex.result(p.name).verdict,
-                b.item(p.name),
-                settled(prover.inductive_alone(p)).items[0],
-                prover.minimal_support([*props, *support], p),
-            )
-        )
+    t1 = t2 = t3 = time.perf_counter()
+    b: Any = None
+    whole: Any = None
+    rows: list[Row] = []
+    phase: str | None = "exploring" if ex.interrupted else None  # the explorer stopped with a partial report
+    if phase is None:
+        try:
+            phase = f"BMC to depth {bmc_depth}"
+            prover = Prover(machine, timeout_s, allow_bound_hits=allow_bound_hits, **limit)
+            t1 = time.perf_counter()
+            say(phase)
+            b = prover.bmc(props, bmc_depth, support=support)
+            t2 = time.perf_counter()
+            if getattr(b, "interrupted", False):  # a partial BMC result: no further Z3 query
+                raise KeyboardInterrupt
+            phase = "induction on the conjunction"
+            say(phase)
+            whole = prover.induction(props, support=support)
+            t3 = time.perf_counter()
+            if getattr(whole, "interrupted", False):
+                raise KeyboardInterrupt
+            for i, p in enumerate(props):
+                phase = f"row {i + 1}/{len(props)} ({p.name})"
+                say(f"row {i + 1}/{len(props)}: {p.name} alone, and its minimum support")
+                rows.append(
+                    Row(
+                        p.name,
+                        p.reference,
+                        p.description,
+                        ex.result(p.name).verdict,
+                        b.item(p.name),
+                        settled(prover.inductive_alone(p)).items[0],  # a partial result stops here
+                        prover.minimal_support([*props, *support], p),
+                    )
+                )
+            phase = None
+        except KeyboardInterrupt:
+            pass  # ``phase`` names what was stopped
+        except Exception as e:  # Ctrl-C surfacing through Z3's ctypes calls
+            if not is_interrupt(e):
+                raise
+    done = {r.name for r in rows}
+    bmc_run = b is not None and not getattr(b, "interrupted", False)
+    violations: list[str] = []
+    if phase is not None and b is not None:  # a (partial) BMC result: its violations are real
+        for p in [*props, *support]:
+            if p.name not in done and _bmc_verdict(b, p.name) is Verdict.VIOLATED:
+                violations.append(p.name)
+    whole_done = whole is not None and not getattr(whole, "interrupted", False)
     return Table(
         machine.name,
         machine.scope.as_dict(),
@@ -280,15 +376,34 @@ def lemma_table(
         ex.seconds,
         bmc_depth,
         t2 - t1,
-        whole.inductive,
+        whole.inductive if whole_done else Verdict.INCOMPLETE,
         t3 - t2,
         tuple(rows),
         time.perf_counter() - t0,
-        cut_reason=ex.reason if ex.bound_hits else _cut_reason(whole),
+        cut_reason=ex.reason if ex.bound_hits else _cut_reason(whole) if whole_done else None,
         bound_hits_allowed=allow_bound_hits,
         support=tuple(p.name for p in support),
-        support_found=tuple(v for p in support for v in (ex.result(p.name).verdict, b.item(p.name).verdict)),
+        support_found=tuple(
+            v for p in support for v in (ex.result(p.name).verdict, *((b.item(p.name).verdict,) if bmc_run else ()))
+        ),
+        interrupted=phase,
+        interrupted_rows=tuple(
+            InterruptedRow(p.name, p.reference, p.description, ex.result(p.name).verdict)
+            for p in props
+            if p.name not in done
+        ),
+        bmc_run=bmc_run,
+        conjunction_run=whole_done,
+        violations_found=tuple(violations),
     )
+
+
+def _bmc_verdict(b: Any, name: str) -> Verdict | None:
+    """The verdict of a (possibly partial) BMC result on ``name``, None if it has none."""
+    try:
+        return b.item(name).verdict
+    except KeyError:
+        return None
 
 
 def table_for(
