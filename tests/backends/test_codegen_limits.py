@@ -91,3 +91,27 @@ def test_run_generated_runs_good_code_and_keeps_other_syntax_errors() -> None:
 def test_the_repr_of_a_too_deep_term_is_still_printable() -> None:
     # the error path may print the term: repr must not recurse either
     assert ir.format_term(_sum(3000), 50).endswith("…")
+
+
+def test_large_generated_source_is_compiled_in_pieces_that_keep_their_line_numbers() -> None:
+    """Generated code over ``CHUNK_CHARS`` is compiled a few top-level definitions at a time (so
+    Ctrl-C is handled between pieces); every function is defined, later ones may call earlier
+    ones, and a traceback names the line of the whole source."""
+    import traceback
+
+    from ioakit.backends import codegen
+
+    n = 2 * codegen.CHUNK_CHARS // 40
+    src = "".join(f"def f{k}(x):\n    return x + {k}\n" for k in range(n))
+    src += f"def bad():\n    return 1 // 0\ndef last():\n    return f{n - 1}(1)\n"
+    pieces = codegen._chunks(src)
+    assert len(pieces) >= 2 and "".join(p for p, _ in pieces) == src
+    assert all(p.startswith("def ") for p, _ in pieces)
+    ns: dict[str, object] = {}
+    codegen.run_generated(src, "<test>", ns)
+    assert ns["last"]() == n and ns["f0"](5) == 5  # type: ignore[operator]
+    try:
+        ns["bad"]()  # type: ignore[operator]
+    except ZeroDivisionError as e:
+        line = traceback.extract_tb(e.__traceback__)[-1].lineno
+    assert line == 2 * n + 2  # the line of `return 1 // 0` in the whole source
