@@ -1670,20 +1670,7 @@ class Prover:
                 items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=reasons[j], prop=p))
             else:
                 items.append(BMCItem(p.name, p.reference, Verdict.OK, reached[j], prop=p))
-        return BMCResult(
-            m.name,
-            m.scope.as_dict(),
-            depth,
-            self.timeout_s,
-            time.perf_counter() - t0,
-            _overall(i.verdict for i in items),
-            complete,
-            tuple(items),
-            bound_hit=hit,
-            bound_hits_allowed=self.allow_bound_hits,
-            cut_possible=cut_at is not None,
-            support=tuple(p.name for p in supports),
-        )
+        return self._bmc_result(depth, t0, items, supports, complete, bound_hit=hit, cut_possible=cut_at is not None)
 
     def _bmc_interrupted(
         self,
@@ -1699,7 +1686,6 @@ class Prover:
         violation found (a shortest execution, replayed) stands; every other item is UNKNOWN beyond
         the depth it reached, no violation in the executions of the bounded machine up to it —
         whether a step cut off by the scope's bounds hides a longer one was not asked."""
-        m = self.machine
         cut = "" if self.allow_bound_hits else "; steps cut off by the scope's bounds were not checked"
         items = []
         for j, p in enumerate(props):
@@ -1713,6 +1699,19 @@ class Prover:
                 )
                 why = f"interrupted (Ctrl-C) at depth {at}; {done}{cut}"
                 items.append(BMCItem(p.name, p.reference, Verdict.UNKNOWN, reached[j], reason=why, prop=p))
+        return self._bmc_result(depth, t0, items, supports, False, interrupted_at=at)
+
+    def _bmc_result(
+        self,
+        depth: int,
+        t0: float,
+        items: Sequence[BMCItem],
+        supports: Sequence[Property],
+        complete: bool,
+        **extra: Any,
+    ) -> BMCResult:
+        """A ``BMCResult`` of this prover's machine and settings, its verdict from the items."""
+        m = self.machine
         return BMCResult(
             m.name,
             m.scope.as_dict(),
@@ -1720,11 +1719,11 @@ class Prover:
             self.timeout_s,
             time.perf_counter() - t0,
             _overall(i.verdict for i in items),
-            False,
+            complete,
             tuple(items),
             bound_hits_allowed=self.allow_bound_hits,
             support=tuple(p.name for p in supports),
-            interrupted_at=at,
+            **extra,
         )
 
 

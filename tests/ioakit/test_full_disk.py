@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sigwait import wait_until_running
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX resource limits and signals")
 
@@ -264,34 +265,6 @@ def test_real_full_disk_keeps_the_old_picture(tiny_disk: Path) -> None:
 # Ctrl-C while a big picture is drawn.
 
 BIG = ["--scope", "processors=2,view_ids=3,max_inputs=1", "--max-states", "5000"]  # 1,871 states: dot takes ~4 s
-
-
-def handles_sigterm(pid: int) -> bool | None:
-    """Whether process ``pid`` has a SIGTERM handler yet (``ioakit.cli.main`` installs one when
-    its command starts), from the SigCgt mask of ``/proc/PID/status``; None where unreadable.
-    A copy of tests/ioakit/test_sigint.py's helper (the tests folder is not a package)."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("SigCgt:"):
-            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
-    return None
-
-
-def wait_until_running(p: subprocess.Popen[str], fallback: float = 3.0) -> None:
-    """Wait until ``p`` runs its command (imports and argument parsing done), or ``fallback``
-    seconds where that cannot be seen."""
-    deadline = time.monotonic() + 30
-    while p.poll() is None and time.monotonic() < deadline:
-        ready = handles_sigterm(p.pid)
-        if ready is None:
-            time.sleep(fallback)
-            return
-        if ready:
-            return
-        time.sleep(0.02)
 
 
 def _interrupt_render(out: Path, extra: list[str]) -> subprocess.CompletedProcess[str]:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sigwait import handles_sigterm, wait_until_running
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
 
@@ -39,33 +40,6 @@ class Stopped:
     out: str
     err: str
     seconds: float  # from the signal to the exit
-
-
-def handles_sigterm(pid: int) -> bool | None:
-    """Whether process ``pid`` has a handler for SIGTERM yet (Linux: the SigCgt mask of
-    ``/proc/PID/status``); None where that cannot be read."""
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return None
-    for line in status.splitlines():
-        if line.startswith("SigCgt:"):
-            return bool(int(line.split()[1], 16) & (1 << (signal.SIGTERM - 1)))
-    return None
-
-
-def wait_until_running(p: subprocess.Popen[str], fallback: float = 3.0) -> None:
-    """Wait until ``ioakit.cli.main`` runs the command in ``p`` (its SIGTERM handler is installed:
-    imports and argument parsing are done), or ``fallback`` seconds where that cannot be seen."""
-    deadline = time.monotonic() + 30
-    while p.poll() is None and time.monotonic() < deadline:
-        ready = handles_sigterm(p.pid)
-        if ready is None:
-            time.sleep(fallback)
-            return
-        if ready:
-            return
-        time.sleep(0.02)
 
 
 def stopped(argv: list[str], delay: float = 1.5, sigterm_argv: list[str] | None = None) -> list[Stopped]:
