@@ -153,12 +153,14 @@ def check_invariants(
     allow_bound_hits: bool = False,
     progress: Callable[[int, int, float], None] | None = None,
     max_memory: int | None = None,
+    workers: int = 1,
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
-    memory limit (``Explorer.max_memory``; default: most of the machine's memory).
+    memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``workers``
+    the processes that search (``Explorer.workers``).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -178,6 +180,7 @@ def check_invariants(
             .check_steps(invset.step_properties)
             .max_states(max_states)
             .max_memory(max_memory)
+            .workers(workers)
             .allow_bound_hits(allow_bound_hits)
             .progress(progress)
             .run()

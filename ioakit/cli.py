@@ -213,6 +213,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             .check(props)
             .max_states(args.max_states)
             .max_memory(args.max_memory)
+            .workers(args.workers)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
             .progress(_explore_progress(bar))
@@ -685,6 +686,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             allow_bound_hits=args.allow_bound_hits,
             progress=_explore_progress(bar),
             max_memory=args.max_memory,
+            workers=args.workers,
         )
     if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -1008,6 +1010,13 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
     )
+    p.add_argument(
+        "--workers",
+        type=_int_at_least(1),
+        default=1,
+        metavar="N",
+        help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
+    )
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument(
@@ -1028,6 +1037,13 @@ def make_parser() -> argparse.ArgumentParser:
         type=_int_at_least(1),
         metavar="MB",
         help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
+    )
+    p.add_argument(
+        "--workers",
+        type=_int_at_least(1),
+        default=1,
+        metavar="N",
+        help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
     )
     p.add_argument(
         "--progress",

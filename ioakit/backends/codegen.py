@@ -721,6 +721,7 @@ class Compiled:
     """The generated source of ``successors`` (``steps.source(k)``: of one instance's step)."""
     machine: Any = field(default=None, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
+    _partition_layer: Layer | None = field(default=None, repr=False)
     _canonical: _Canonical | None = field(default=None, repr=False)
     """The hash-consed terms ``successors`` was generated from, reused for the layer."""
     cost: Cost | None = field(default=None, repr=False)
@@ -732,6 +733,14 @@ class Compiled:
         if self._layer is None:
             self._layer = compile_layer(self.machine, self._canonical)
         return self._layer
+
+    @property
+    def partition_layer(self) -> Layer:
+        """The inner loop of a worker of the partitioned search (``compile_partition_layer``),
+        built on first use."""
+        if self._partition_layer is None:
+            self._partition_layer = compile_partition_layer(self.machine, self._canonical)
+        return self._partition_layer
 
     @property
     def layer_cost(self) -> Cost | None:
@@ -1406,6 +1415,73 @@ def _compile_layer(m: Any, canonical: _Canonical | None) -> Layer:
     run_generated(src, f"<ioakit generated layer: {m.name}>", ns)
     fn: Layer = ns["layer"]
     fn.source = src  # type: ignore[attr-defined]
+    return fn
+
+
+def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
+    """The inner loop of one worker of a partitioned breadth-first search
+    (``ioakit.engines.parallel``): the same successors as ``compile_layer``, but each post-state
+    goes to its owner, ``hash(state) % W``. States are known by their fingerprint ``hash(state)``
+    (computed once per step). A state this worker owns (``ME``) is looked up in its own ``seen``
+    (fingerprint → the parent's code ``index * W + ME``) and, when new, appended to ``own`` (its
+    states in breadth-first order); a state another worker owns is queued once per level
+    (``sent``) in ``outs[owner]``, its fingerprint in ``fps[owner]`` and the parent's code in
+    ``pcs[owner]``, for the owner to look up.
+
+    ``layer(own, lo, hi, seen, sent, outs, fps, pcs, W, ME)`` expands ``own[lo:hi]`` and returns
+    (transitions, bound hits, deadlocks, first bound-hit instance or -1, states expanded)."""
+    with measure() as meter:
+        ns = _namespace()
+        consts: dict[Any, str] = {}
+
+        def sink(k: str, post: str, bounds: str) -> list[str]:
+            take = [
+                "_t = " + post,
+                "nt += 1",
+                "_h = hash(_t)",
+                "_o = _h % W",
+                "if _o == ME:",
+                "    if _h not in seen:",
+                "        seen[_h] = _pc",
+                "        push(_t)",
+                "elif _h not in sent:",
+                "    sent.add(_h)",
+                "    outs[_o].append(_t)",
+                "    fps[_o].append(_h)",
+                "    pcs[_o].append(_pc)",
+            ]
+            if bounds == "True":
+                return take
+            cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
+            return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
+
+        body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
+        lines = [
+            "def layer(own, lo, hi, seen, sent, outs, fps, pcs, W, ME):",
+            "    push = own.append",
+            "    nt = nb = nd = 0",
+            "    fb = -1",
+            "    _U = _UNSET",
+            "    done = 0",
+            "    for _i in range(lo, hi):",
+            "        s = own[_i]",
+            "        _pc = _i * W + ME",
+            "        before = nt + nb",
+        ]
+        lines += _prologue(m, shared, "        ")
+        lines += [f"        {line}" for line in body]
+        lines += [
+            "        done += 1",
+            "        if nt + nb == before:",
+            "            nd += 1",
+            "    return nt, nb, nd, fb, done",
+        ]
+        src = "\n".join(lines) + "\n"
+        ns["_UNSET"] = _UNSET
+        run_generated(src, f"<ioakit generated partition layer: {m.name}>", ns)
+        fn: Layer = ns["layer"]
+        fn.source = src  # type: ignore[attr-defined]
+    fn.cost = meter.cost  # type: ignore[attr-defined]
     return fn
 
 

@@ -15,6 +15,7 @@ DSL's vacuity report). Steps that would leave the scope's bounds are not taken b
 
 from __future__ import annotations
 
+import gc
 import itertools
 import random
 import sys
@@ -181,6 +182,8 @@ class ExploreReport:
     """The caller accepted cut steps (``allow_bound_hits``): the verdict is about the bounded
     machine; ``complete`` stays false all the same, since not every enabled step was taken."""
     interrupted: bool = False
+    workers: int = 1
+    """Processes that ran the search (``Explorer.workers``)."""
 
     @property
     def states_per_second(self) -> float:
@@ -228,6 +231,7 @@ class ExploreReport:
             "bound_hits_allowed": self.bound_hits_allowed,
             "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "interrupted": self.interrupted,
+            "workers": self.workers,
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
@@ -358,6 +362,32 @@ def format_simulation(r: SimulationReport) -> str:
     return "\n".join(lines)
 
 
+@dataclass
+class _Search:
+    """What an executor of the breadth-first search hands to ``Explorer._report``: the counts,
+    how it ended, the first state violating (``first_violation``) or witnessing
+    (``first_witness``) each predicate and the first breaking step of each step property — each
+    at the least depth where one exists — and ``parent`` (a reached state's breadth-first parent,
+    None for a start state), from which counterexamples are rebuilt."""
+
+    parent: Callable[[tuple[Any, ...]], tuple[Any, ...] | None]
+    states: int
+    transitions: int
+    depth: int
+    seconds: float
+    complete: bool
+    reason: str | None
+    interrupted: bool
+    bound_hits: int
+    first_bound_hit: BoundHit | None
+    deadlocks: int
+    first_violation: list[tuple[Any, ...] | None]
+    first_witness: list[tuple[Any, ...] | None]
+    first_step_hit: list[Any]
+    steps_judged: bool
+    workers: int = 1
+
+
 class Explorer:
     """Builder for explorations of one machine. Methods return ``self`` for chaining."""
 
@@ -371,6 +401,18 @@ class Explorer:
         self._stop_on_violation = False
         self._allow_bound_hits = False
         self._progress: Callable[[int, int, float], None] | None = None
+        self._workers = 1
+
+    def workers(self, n: int | None) -> Explorer:
+        """Run ``run`` on ``n`` processes (``ioakit.engines.parallel``; ``None``: every core this
+        process may use). Same states, transitions, depth, verdicts and counterexample lengths as
+        one process. Where processes cannot be forked, one process runs it."""
+        from ioakit.engines import parallel
+
+        if n is not None and n < 1:
+            raise ValueError(f"workers must be at least 1, got {n}")
+        self._workers = parallel.default_workers() if n is None else n
+        return self
 
     def check(self, props: Iterable[Property]) -> Explorer:
         self._props.extend(props)
@@ -419,13 +461,16 @@ class Explorer:
 
     # -- exhaustive breadth-first search --------------------------------------------------------
     def run(self) -> ExploreReport:
+        if self._workers > 1:
+            from ioakit.engines import parallel
+
+            if parallel.available():
+                return parallel.run_parallel(self, self._workers)
         m = self.machine
         compiled = m.compiled()
         layer = compiled.layer
-        succ = compiled.successors
         props = self._props
         checks = _Checks(m, [p.term for p in props], find=False)
-        witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
         witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
 
         # ``seen`` maps every reached state to its breadth-first parent (None for start states);
@@ -444,6 +489,8 @@ class Explorer:
         next_tick = t0
         new: list[tuple[Any, ...]] = []
         checked = 0
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the states form no cycles: ``GC_NOTE``
         try:
             if len(seen) > cap:
                 for _ in range(len(seen) - cap):
@@ -491,6 +538,9 @@ class Explorer:
             complete, reason = False, str(e)
         except KeyboardInterrupt:
             complete, reason, interrupted = False, "interrupted (Ctrl-C)", True
+        finally:
+            if gc_was_enabled:
+                gc.enable()
         if not complete and checked < len(new):  # the states of the interrupted chunk
             checks.scan(new, checked)
             witnesses.scan(new, checked)
@@ -507,19 +557,47 @@ class Explorer:
                 steps_judged, interrupted = False, True
                 why = "interrupted (Ctrl-C) while checking step properties"
                 reason = why if reason is None else f"{reason}; {why}"
-        seconds = time.perf_counter() - t0
+        return self._report(
+            _Search(
+                parent=seen.__getitem__,
+                states=len(seen),
+                transitions=transitions,
+                depth=depth,
+                seconds=time.perf_counter() - t0,
+                complete=complete,
+                reason=reason,
+                interrupted=interrupted,
+                bound_hits=bound_hits,
+                first_bound_hit=first_bound_hit,
+                deadlocks=deadlocks,
+                first_violation=list(checks.first_hit),
+                first_witness=list(witnesses.first_hit),
+                first_step_hit=list(step_checks.first_hit),
+                steps_judged=steps_judged,
+            )
+        )
+
+    def _report(self, r: _Search) -> ExploreReport:
+        """The report of a search, whichever executor ran it (``run`` here, the workers of
+        ``ioakit.engines.parallel``): verdicts, shortest counterexamples rebuilt from the parent
+        links, what was cut off."""
+        m = self.machine
+        succ = m.compiled().successors
+        props = self._props
+        witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
+        reason, complete = r.reason, r.complete
         # steps cut off by the bounds: not every enabled step was taken, so the exploration is not
         # complete; it is still *judged* complete (OK possible) when the caller accepted the cuts
         judged_complete = complete
-        if bound_hits:
-            cut = cut_reason(bound_hits, first_bound_hit, self._allow_bound_hits)
+        if r.bound_hits:
+            cut = cut_reason(r.bound_hits, r.first_bound_hit, self._allow_bound_hits)
             reason = cut if reason is None else f"{reason}; {cut}"
             complete = False
             judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
             chain = [t]
-            while (u := seen[chain[-1]]) is not None:
+            while (u := r.parent(chain[-1])) is not None:
                 chain.append(u)
             chain.reverse()
             steps = []
@@ -530,41 +608,42 @@ class Explorer:
 
         results = []
         for j, p in enumerate(props):
-            bad = checks.first_hit[j]
+            bad = r.first_violation[j]
             if bad is not None:
                 v, cex = Verdict.VIOLATED, path(bad)
             else:
                 v, cex = (Verdict.OK if judged_complete else Verdict.INCOMPLETE), None
-            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and witnesses.first_hit[w] is None)
+            vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and r.first_witness[w] is None)
             results.append(PropertyResult(p.name, p.reference, v, cex, vac))
-        for sp, hit in zip(self._steps, step_checks.first_hit):
+        for sp, hit in zip(self._steps, r.first_step_hit):
             if hit is not None:
                 pre, k, post = hit
                 reach = path(pre)
                 v, cex = Verdict.VIOLATED, Execution(m, reach.start, (*reach.steps, (k, post)))
             else:
-                v, cex = (Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE), None
+                v, cex = (Verdict.OK if judged_complete and r.steps_judged else Verdict.INCOMPLETE), None
             results.append(PropertyResult(sp.name, sp.reference, v, cex, step=True))
-        if any(r.verdict is Verdict.VIOLATED for r in results):
+        if any(x.verdict is Verdict.VIOLATED for x in results):
             verdict = Verdict.VIOLATED
         else:
-            verdict = Verdict.OK if judged_complete and steps_judged else Verdict.INCOMPLETE
+            verdict = Verdict.OK if judged_complete and r.steps_judged else Verdict.INCOMPLETE
         return ExploreReport(
             machine=m.name,
             scope=m.scope.as_dict(),
             verdict=verdict,
-            states=len(seen),
-            transitions=transitions,
-            depth=depth,
-            seconds=seconds,
+            states=r.states,
+            transitions=r.transitions,
+            depth=r.depth,
+            seconds=r.seconds,
             complete=complete,
             reason=reason,
             results=tuple(results),
-            bound_hits=bound_hits,
-            first_bound_hit=first_bound_hit,
-            deadlocks=deadlocks,
+            bound_hits=r.bound_hits,
+            first_bound_hit=r.first_bound_hit,
+            deadlocks=r.deadlocks,
             bound_hits_allowed=self._allow_bound_hits,
-            interrupted=interrupted,
+            interrupted=r.interrupted,
+            workers=r.workers,
         )
 
     def reachable(self) -> list[tuple[Any, ...]]:
@@ -702,6 +781,11 @@ class _Stop(Exception):
 _CHUNK = 4096
 """Frontier states expanded per call of the generated layer function: between calls the
 explorer checks properties, the state limit and the progress clock."""
+GC_NOTE = """Python's cycle collector is paused while the search runs: the states are tuples
+of immutable values, which form no cycles, so every collection would only traverse the millions
+of states kept in ``seen`` to find nothing (a full collection walks every tracked object). Pausing
+it made the search of TO-machine at processors=3, values=2, max_inputs=4 about 20 % faster
+(0.47 s against 0.59 s of CPU for the same 294,579 states). It is resumed afterwards."""
 PROGRESS_INTERVAL = 0.2
 """Seconds between calls of ``Explorer.progress``'s callback (a few a second)."""
 

@@ -1,0 +1,393 @@
+"""The breadth-first search of ``Explorer.run`` on several processes (``Explorer.workers(n)``,
+``ioakit explore --workers N``): the same states, transitions, depth, deadlocks, verdicts and
+counterexample lengths as one process.
+
+Each state has an owner, ``hash(state) % W``, the only worker that stores it, looks it up and
+expands it. The search goes level by level: every worker expands the states of the current level
+it owns with a generated inner loop (``ioakit.backends.codegen.compile_partition_layer``); a
+successor it owns is looked up in its own table at once, a successor another worker owns is
+sent to that worker at the end of the level (the states, pickled: a TO-machine state is about
+23 bytes), which keeps the new ones. The levels are the breadth-first levels, so the first level
+at which a predicate is violated is the length of a shortest counterexample, as with one process;
+the order of the states within a level differs, so a counterexample may be another one of the
+same length. Parents are kept as codes ``index * W + worker`` (the parent's place in its owner's
+list of states), from which the coordinating process rebuilds counterexamples by asking the
+workers.
+
+The workers are forked from the coordinating process after the machine is compiled (so they
+share its generated code and, with it, ``hash``: ``PYTHONHASHSEED`` is inherited); ``fork`` is
+POSIX-only, and elsewhere the search runs in one process. Ctrl-C (or SIGTERM through the CLI) is
+handled by the coordinator alone (the workers ignore SIGINT): it stops the workers and reports
+the levels completed.
+
+Differences from one process, said in the report where they matter: ``max_states`` is checked at
+the end of a level (the level that crosses the cap is completed, so more states than the cap may
+be reported, all of them real), and the memory limit applies to the sum of the workers' resident
+memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import multiprocessing
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+from array import array
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING, Any
+
+from ioakit.engines.bounds import BoundHit, find_and_diagnose
+from ioakit.engines.steps import StepChecks
+from ioakit.measure import rss_bytes
+
+if TYPE_CHECKING:
+    from ioakit.engines.explore import Explorer, ExploreReport
+
+State = tuple[Any, ...]
+
+CHUNK = 4096
+"""States expanded per call of the generated loop (between calls: the memory check)."""
+
+
+def available() -> bool:
+    """Whether this platform can fork workers (POSIX)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def default_workers() -> int:
+    """The cores this process may run on (its CPU affinity where known)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class _Worker:
+    """One worker's part of the search: the states it owns, in breadth-first order (``own``),
+    their parents' codes (``seen``), and its checks of the explorer's predicates."""
+
+    def __init__(self, explorer: Explorer, layer: Any, me: int, w: int, peers: dict[int, Connection]) -> None:
+        from ioakit.engines.explore import _Checks
+
+        m = explorer.machine
+        self.explorer, self.me, self.w, self.peers = explorer, me, w, peers
+        self.layer = layer
+        self.seen: dict[int, int] = {}  # fingerprint -> the parent's code (-1: a start state)
+        self.own: list[State] = []
+        for s0 in dict.fromkeys(m.start_states):
+            if hash(s0) % w == me:
+                self.seen[hash(s0)] = -1
+                self.own.append(s0)
+        props = explorer._props
+        self.checks = _Checks(m, [p.term for p in props], find=False)
+        self.witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
+        self.lo = 0  # the first state of the current level in ``own``
+
+    def start(self) -> dict[str, Any]:
+        self.checks.scan(self.own, 0)
+        self.witnesses.scan(self.own, 0)
+        return self._level_report(0, 0, 0, None, len(self.own))
+
+    def level(self) -> dict[str, Any]:
+        """Expand the current level, exchange the states owned elsewhere, check the new ones."""
+        m = self.explorer.machine
+        hi = len(self.own)
+        sent: set[int] = set()
+        outs: list[list[State]] = [[] for _ in range(self.w)]
+        fps = [array("q") for _ in range(self.w)]
+        pcs = [array("q") for _ in range(self.w)]
+        nt = nb = nd = 0
+        hit: BoundHit | None = None
+        for c in range(self.lo, hi, CHUNK):
+            e = min(c + CHUNK, hi)
+            t, b, d, fb, _ = self.layer(self.own, c, e, self.seen, sent, outs, fps, pcs, self.w, self.me)
+            nt, nb, nd = nt + t, nb + b, nd + d
+            if fb >= 0 and hit is None:
+                hit = find_and_diagnose(m, fb, self.own[c:e])
+        del sent
+        self._exchange(outs, fps, pcs)
+        self.checks.scan(self.own, hi)
+        self.witnesses.scan(self.own, hi)
+        self.lo = hi
+        return self._level_report(nt, nb, nd, hit, len(self.own) - hi)
+
+    def _exchange(self, outs: list[list[State]], fps: list[array[int]], pcs: list[array[int]]) -> None:
+        """Three rounds with every peer: the fingerprints of the states it owns (with their
+        parents' codes); a byte mask of those it did not know (it keeps them); the states of the
+        mask, which it appends to its breadth-first list. Only new states travel (pickled). In
+        each round a thread sends while this one receives, so that two workers sending to each
+        other at once cannot both block on full pipes."""
+        peers = sorted(self.peers)
+        asked = self._round({o: fps[o].tobytes() + pcs[o].tobytes() for o in peers})
+        masks = self._round({o: self._grant(asked[o]) for o in peers})  # in peer order: ties to the lowest
+        taken = {o: pickle.dumps([t for t, keep in zip(outs[o], masks[o]) if keep], protocol=5) for o in peers}
+        outs.clear()
+        for data in self._round(taken).values():
+            self.own.extend(pickle.loads(data))
+
+    def _round(self, payloads: dict[int, bytes]) -> dict[int, bytes]:
+        """Send each peer its payload while receiving each peer's."""
+        sender = threading.Thread(target=lambda: [self.peers[o].send_bytes(payloads[o]) for o in sorted(payloads)])
+        sender.start()
+        try:
+            return {o: self.peers[o].recv_bytes() for o in sorted(self.peers)}
+        finally:
+            sender.join()
+
+    def _grant(self, data: bytes) -> bytes:
+        """A peer's fingerprints and parent codes: keep the new ones; the mask of those kept."""
+        half = len(data) // 2
+        req, codes = array("q"), array("q")
+        req.frombytes(data[:half])
+        codes.frombytes(data[half:])
+        seen = self.seen
+        mask = bytearray(len(req))
+        for i, h in enumerate(req):
+            if h not in seen:
+                seen[h] = codes[i]
+                mask[i] = 1
+        return bytes(mask)
+
+    def _level_report(self, nt: int, nb: int, nd: int, hit: BoundHit | None, new: int) -> dict[str, Any]:
+        return {
+            "new": new,
+            "transitions": nt,
+            "bound_hits": nb,
+            "deadlocks": nd,
+            "first_bound_hit": hit,
+            "violations": list(self.checks.first_hit),
+            "witnesses": [h is not None for h in self.witnesses.first_hit],
+            "rss": rss_bytes() or 0,
+        }
+
+    def step_hits(self) -> list[Any]:
+        """The first breaking step of each step property out of this worker's states, in its
+        breadth-first order (each one's depth is settled by the coordinator)."""
+        sc = StepChecks(self.explorer.machine, self.explorer._steps)
+        sc.scan(self.own)
+        return list(sc.first_hit)
+
+    def serve(self, conn: Connection) -> None:
+        """Answer the coordinator's requests until told to stop."""
+        while True:
+            cmd, arg = conn.recv()
+            if cmd == "start":
+                conn.send(self.start())
+            elif cmd == "level":
+                conn.send(self.level())
+            elif cmd == "parent":
+                conn.send(self.seen[hash(arg)])
+            elif cmd == "state":
+                conn.send(self.own[arg])
+            elif cmd == "steps":
+                conn.send(self.step_hits())
+            else:
+                return
+
+
+def _worker_main(
+    explorer: Explorer, layer: Any, me: int, w: int, conn: Connection, peers: dict[int, Connection]
+) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the coordinator's to handle
+    gc.disable()  # as in ``Explorer.run`` (``explore.GC_NOTE``): a worker's states form no cycles
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        _Worker(explorer, layer, me, w, peers).serve(conn)
+    except (EOFError, BrokenPipeError, ConnectionResetError):  # the coordinator went away
+        pass
+    finally:
+        sys.stdout.flush()
+        os._exit(0)
+
+
+class _Pool:
+    """The forked workers, their connections to the coordinator, and their shutdown."""
+
+    def __init__(self, explorer: Explorer, w: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        layer = explorer.machine.compiled().partition_layer  # built once, before the fork
+        links: dict[tuple[int, int], Connection] = {}
+        for a in range(w):
+            for b in range(a + 1, w):
+                x, y = ctx.Pipe()
+                links[(a, b)], links[(b, a)] = x, y
+        self.conns: list[Connection] = []
+        self.procs = []
+        for me in range(w):
+            mine, theirs = ctx.Pipe()
+            peers = {o: links[(me, o)] for o in range(w) if o != me}
+            p = ctx.Process(target=_worker_main, args=(explorer, layer, me, w, theirs, peers), daemon=True)
+            p.start()
+            self.conns.append(mine)
+            self.procs.append(p)
+        for c in links.values():
+            c.close()
+
+    def all(self, cmd: str) -> list[dict[str, Any]]:
+        for c in self.conns:
+            c.send((cmd, None))
+        return [c.recv() for c in self.conns]
+
+    def ask(self, worker: int, cmd: str, arg: Any) -> Any:
+        self.conns[worker].send((cmd, arg))
+        return self.conns[worker].recv()
+
+    def close(self) -> None:
+        for c in self.conns:
+            with contextlib.suppress(OSError):
+                c.send(("stop", None))
+        for p in self.procs:
+            p.join(timeout=2)
+            if p.is_alive():
+                p.kill()
+                p.join()
+
+    def kill(self) -> None:
+        for p in self.procs:
+            if p.is_alive():
+                p.kill()
+        for p in self.procs:
+            p.join()
+
+
+def run_parallel(explorer: Explorer, w: int) -> ExploreReport:
+    """``explorer.run()`` on ``w`` forked workers (see the module docstring)."""
+    from ioakit.engines.explore import _Search, _Stop
+
+    m = explorer.machine
+    m.compiled()  # compiled before the fork: the workers share it
+    props, n_witness = explorer._props, sum(len(p.witnesses) for p in explorer._props)
+    cap = explorer._max_states if explorer._max_states is not None else sys.maxsize
+    first_violation: list[State | None] = [None] * len(props)
+    found_witness = [False] * n_witness
+    states = transitions = bound_hits = deadlocks = depth = 0
+    first_bound_hit: BoundHit | None = None
+    complete, reason, interrupted = True, None, False
+    t0 = time.perf_counter()
+    next_tick = t0
+    pool = _Pool(explorer, w)
+    cache: dict[State, State | None] = {}
+
+    def parent(t: State) -> State | None:
+        if t not in cache:
+            code = pool.ask(hash(t) % w, "parent", t)
+            cache[t] = None if code < 0 else pool.ask(code % w, "state", code // w)
+        return cache[t]
+
+    def take(reports: Sequence[dict[str, Any]]) -> int:
+        nonlocal transitions, bound_hits, deadlocks, first_bound_hit
+        new = 0
+        for r in reports:  # in worker order: ties within a level go to the lowest worker
+            new += r["new"]
+            transitions += r["transitions"]
+            bound_hits += r["bound_hits"]
+            deadlocks += r["deadlocks"]
+            if first_bound_hit is None and r["first_bound_hit"] is not None:
+                first_bound_hit = r["first_bound_hit"]
+            for j, v in enumerate(r["violations"]):
+                if first_violation[j] is None and v is not None:
+                    first_violation[j] = v
+            for j, f in enumerate(r["witnesses"]):
+                found_witness[j] = found_witness[j] or f
+        return new
+
+    rebuilt: set[State] = set()  # violating states whose path to a start state is in ``cache``
+    step_hits: list[Any] = [None] * len(explorer._steps)
+    steps_judged = False
+    try:
+        try:
+            states = take(pool.all("start"))
+            for v in first_violation:
+                if v is not None:
+                    rebuilt.add(v)  # a start state: its path is itself
+            if states > cap:
+                raise _Stop(f"max-states {cap} reached (with {w} workers the level that crossed it is completed)")
+            while True:
+                if explorer._max_depth is not None and depth >= explorer._max_depth:
+                    complete, reason = False, f"max-depth {explorer._max_depth} reached"
+                    break
+                if explorer._stop_on_violation and any(v is not None for v in first_violation):
+                    complete, reason = False, "stopped at the first violation"
+                    break
+                reports = pool.all("level")
+                new = take(reports)
+                states += new
+                for v in first_violation:  # rebuilt at once: a later Ctrl-C stops the workers
+                    if v is not None and v not in rebuilt:
+                        _depth(parent, v)
+                        rebuilt.add(v)
+                if new == 0:
+                    break
+                depth += 1
+                if states > cap:
+                    raise _Stop(f"max-states {cap} reached (with {w} workers the level that crossed it is completed)")
+                used = sum(r["rss"] for r in reports) + (rss_bytes() or 0)
+                if explorer._max_memory is not None and used > explorer._max_memory:
+                    raise _Stop(
+                        f"memory limit of {explorer._max_memory / 1e6:,.0f} MB reached at {states:,} states "
+                        f"({w} workers; raise it with --max-memory MB, or narrow the scope)"
+                    )
+                if explorer._progress is not None and time.perf_counter() >= next_tick:
+                    from ioakit.engines.explore import PROGRESS_INTERVAL
+
+                    explorer._progress(states, depth, time.perf_counter() - t0)
+                    next_tick = time.perf_counter() + PROGRESS_INTERVAL
+        except _Stop as e:
+            complete, reason = False, str(e)
+        if explorer._steps:
+            hits = pool.all("steps")
+            for j in range(len(explorer._steps)):  # the hit whose pre-state is shallowest
+                cands = [h[j] for h in hits if h[j] is not None]
+                if cands:
+                    step_hits[j] = min(cands, key=lambda h: _depth(parent, h[0]))
+            steps_judged = True
+        else:
+            steps_judged = True
+        # counterexamples need the workers: rebuild the paths now (``_report`` walks ``parent``)
+        for v in [*first_violation, *(h[0] for h in step_hits if h is not None)]:
+            if v is not None:
+                _depth(parent, v)
+        pool.close()
+    except KeyboardInterrupt:
+        pool.kill()
+        interrupted, complete, steps_judged = True, False, False
+        reason = "interrupted (Ctrl-C)"
+        # a violation whose path was not rebuilt before the interrupt cannot be shown: dropped
+        first_violation = [v if v in rebuilt else None for v in first_violation]
+    except BaseException:
+        pool.kill()
+        raise
+    return explorer._report(
+        _Search(
+            parent=parent,
+            states=states,
+            transitions=transitions,
+            depth=depth,
+            seconds=time.perf_counter() - t0,
+            complete=complete,
+            reason=reason,
+            interrupted=interrupted,
+            bound_hits=bound_hits,
+            first_bound_hit=first_bound_hit,
+            deadlocks=deadlocks,
+            first_violation=first_violation,
+            first_witness=[() if f else None for f in found_witness],
+            first_step_hit=step_hits,
+            steps_judged=steps_judged,
+            workers=w,
+        )
+    )
+
+
+def _depth(parent: Any, t: State) -> int:
+    """The breadth-first depth of ``t`` (walking, and so caching, its parents)."""
+    d = 0
+    while (t := parent(t)) is not None:
+        d += 1
+    return d

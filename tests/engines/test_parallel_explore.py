@@ -1,0 +1,144 @@
+"""The search on several processes (``Explorer.workers``, ``ioakit.engines.parallel``) against one
+process, on every shipped machine: the same states, transitions, depth, deadlocks, bound hits,
+verdicts, vacuity witnesses and counterexample lengths; counterexamples that are real
+executions; step properties; the limits; Ctrl-C; ``--workers`` on the command line."""
+
+from __future__ import annotations
+
+import multiprocessing
+import signal
+import sys
+from typing import Any
+
+import pytest
+from test_step_properties import next_monotone, next_never_changes, to_machine, to_step
+
+from ioakit.cli import main
+from ioakit.engines import parallel
+from ioakit.engines.explore import Explorer, ExploreReport
+from ioakit.registry import default_properties, get_spec, machine_classes
+from ioakit.results import Verdict
+
+pytestmark = pytest.mark.skipif(not parallel.available(), reason="workers are forked (POSIX)")
+
+
+def summary(r: ExploreReport) -> tuple[Any, ...]:
+    """Everything that must not depend on the number of workers."""
+    return (
+        r.verdict,
+        r.states,
+        r.transitions,
+        r.depth,
+        r.deadlocks,
+        r.bound_hits,
+        r.complete,
+        tuple(
+            (x.name, x.verdict, None if x.counterexample is None else len(x.counterexample), x.vacuous)
+            for x in r.results
+        ),
+    )
+
+
+def assert_real(m: Any, r: ExploreReport) -> None:
+    """Each counterexample starts in a start state and each of its steps is a step of ``m``."""
+    succ = m.compiled().successors
+    for x in r.results:
+        ex = x.counterexample
+        if ex is None:
+            continue
+        assert ex.start in m.start_states
+        s = ex.start
+        for k, post in ex.steps:
+            assert (k, post) in list(succ(s)), (x.name, k)
+            s = post
+
+
+SHIPPED = sorted(machine_classes())
+SMALL = {"max_ops": 2, "rounds": 2, "processes": 2}
+"""A small scope for the Deconstructing Paxos machines (Figure 5 at its default scope has over
+a million states); the FLS machines keep their defaults."""
+
+
+def small(name: str) -> Any:
+    spec = get_spec(name)
+    params = {p.name for p in spec.parameters}
+    return spec.build({k: v for k, v in SMALL.items() if k in params})
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_every_shipped_machine_gives_the_same_report_on_two_workers(name: str) -> None:
+    m = small(name)
+    props = default_properties(m)
+    one = Explorer(m).check(props).run()
+    two = Explorer(m).check(props).workers(2).run()
+    assert two.workers == 2 and summary(two) == summary(one)
+    assert_real(m, two)
+
+
+@pytest.mark.parametrize("name", ["TO-machine", "VS-machine", "VStoTO-system", "weak-leader-election-fig7"])
+def test_three_workers_give_the_same_report(name: str) -> None:
+    m = small(name)
+    props = default_properties(m)
+    assert summary(Explorer(m).check(props).workers(3).run()) == summary(Explorer(m).check(props).run())
+
+
+def test_a_violation_has_a_shortest_counterexample_and_the_same_length() -> None:
+    m = small("round-based-consensus-fig6-bug-ignore-read")  # Agreement broken in 22 steps
+    props = default_properties(m)
+    one = Explorer(m).check(props).run()
+    for w in (2, 3):
+        r = Explorer(m).check(props).workers(w).run()
+        assert one.verdict is Verdict.VIOLATED and summary(r) == summary(one)
+        assert len(r.result("agreement").counterexample or ()) == 22
+        assert_real(m, r)
+
+
+def test_step_properties_with_workers() -> None:
+    m = to_machine()
+    props = [to_step("next_monotone", next_monotone), to_step("next_never_changes", next_never_changes)]
+    one = Explorer(m).check_steps(props).run()
+    two = Explorer(m).check_steps(props).workers(2).run()
+    assert summary(two) == summary(one)
+    ex = two.result("next_never_changes").counterexample
+    assert ex is not None and [m.actions[k].name for k, _ in ex.steps] == ["bcast", "to_order", "brcv"]
+
+
+def test_max_depth_and_max_states_with_workers() -> None:
+    m = get_spec("VS-machine").build({})
+    one = Explorer(m).max_depth(5).run()
+    two = Explorer(m).max_depth(5).workers(2).run()
+    assert summary(two) == summary(one) and not two.complete and "max-depth 5" in (two.reason or "")
+    capped = Explorer(m).max_states(100).workers(2).run()
+    assert capped.verdict is Verdict.INCOMPLETE and capped.states >= 100
+    assert "max-states 100 reached" in (capped.reason or "")
+
+
+def test_ctrl_c_stops_the_workers_with_a_partial_report() -> None:
+    m = get_spec("TO-machine").build({"processors": 3, "values": 2, "max_inputs": 5})
+    m.compiled()
+    previous = signal.signal(signal.SIGALRM, lambda *_: signal.raise_signal(signal.SIGINT))
+    signal.setitimer(signal.ITIMER_REAL, 1.0)
+    try:
+        r = Explorer(m).workers(2).run()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert r.interrupted and r.verdict is Verdict.INCOMPLETE and not r.complete
+    assert 0 < r.states < 3_367_923
+    assert multiprocessing.active_children() == []
+
+
+def test_workers_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explore", "VS-machine", "--workers", "2", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert '"workers": 2' in out and '"states": 2197' in out
+    assert main(["check", "VS-machine", "vs_lemma_4_1", "--workers", "2"]) == 0
+    assert main(["explore", "VS-machine", "--workers", "0"]) == 2
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="CPU affinity")
+def test_default_workers_is_the_cores_this_process_may_use() -> None:
+    import os
+
+    assert parallel.default_workers() == len(os.sched_getaffinity(0))
+    assert Explorer(to_machine()).workers(None)._workers == parallel.default_workers()
