@@ -229,6 +229,13 @@ class Symmetry:
             if involves(t, self.names):
                 keyed.append((i, order_key(t)))
         self._keyed = keyed
+        # per variable a permutation can change, in key order: for each group element the map
+        # of that variable's values (None: unchanged) — ``canon`` prunes the group variable by
+        # variable
+        self._columns = [
+            (i, key, [value_map(self.machine.variables[i][1], p) for p in self.elements]) for i, key in keyed
+        ]
+        self._all = list(range(len(self.elements)))
 
     @property
     def order(self) -> int:
@@ -262,15 +269,31 @@ class Symmetry:
         return tuple(s[i] if f is None else f(s[i]) for i, f in self._keyed)
 
     def canon(self, s: State) -> State:
-        """The orbit's representative: the image of ``s`` least in ``order_key``'s order (only the
-        variables a permutation can change are compared)."""
-        best, bk = s, self._key(s)
-        for f in self._maps[1:]:
-            img = f(s)
-            k = self._key(img)
-            if k < bk:
-                best, bk = img, k
-        return best
+        """The orbit's representative: the image of ``s`` least in ``order_key``'s order, comparing
+        only the variables a permutation can change, in state order.
+
+        Computed variable by variable: the group elements whose image of the first such variable
+        is least are kept, and only they are applied to the next one, and so on; the elements left
+        at the end give one and the same image (the key is injective), which is built from the
+        values already computed."""
+        cands = self._all
+        out = list(s)
+        for i, key, maps in self._columns:
+            x = s[i]
+            best_k: Any = None
+            keep: list[int] = []
+            best_v: Any = None
+            for g in cands:
+                f = maps[g]
+                v = x if f is None else f(x)
+                k = v if key is None else key(v)
+                if best_k is None or k < best_k:
+                    best_k, best_v, keep = k, v, [g]
+                elif k == best_k:
+                    keep.append(g)
+            out[i] = best_v
+            cands = keep
+        return tuple(out)
 
     def orbit(self, s: State) -> list[State]:
         """The distinct states of ``s``'s orbit, ``s`` first."""
