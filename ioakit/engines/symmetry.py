@@ -145,6 +145,61 @@ def value_map(t: Type, perm: Perm) -> Callable[[Any], Any] | None:
     return None
 
 
+def compiled_value_map(t: Type, perm: Perm) -> Callable[[Any], Any] | None:
+    """``value_map(t, perm)`` as one generated Python expression (comprehensions and index
+    tables instead of nested closures: canonicalisation applies it to every successor, once per
+    group element). None: the identity."""
+    ns: dict[str, Any] = {}
+    names = iter(range(1 << 30))
+
+    def table(v: Any) -> str:
+        n = f"_t{next(names)}"
+        ns[n] = v
+        return n
+
+    def code(t: Type, x: str) -> str | None:
+        if isinstance(t, EnumT):
+            p = perm.get(t.domain.name)
+            if p is None or all(i == j for i, j in enumerate(p)):
+                return None
+            tb = table(p)
+            return f"({x} if {x} < 0 else {tb}[{x}])" if t.bottom else f"{tb}[{x}]"
+        if isinstance(t, RecordT):
+            parts = [code(ft, f"{x}[{i}]") for i, (_, ft) in enumerate(t.fields)]
+            if all(c is None for c in parts):
+                return None
+            return "(" + "".join(f"{c or f'{x}[{i}]'}, " for i, c in enumerate(parts)) + ")"
+        if isinstance(t, SeqT | SetT):
+            y = f"_y{next(names)}"
+            c = code(t.elem, y)
+            if c is None:
+                return None
+            return f"{'tuple' if isinstance(t, SeqT) else 'frozenset'}([{c} for {y} in {x}])"
+        if isinstance(t, OptionT):
+            c = code(t.elem, x)
+            return None if c is None else f"(None if {x} is None else {c})"
+        if isinstance(t, MapT | BagT | UnionT):
+            f = value_map(t, perm)
+            if f is None:
+                return None
+            if isinstance(t, MapT):
+                keys = t.key_tuples()
+                kfs = [value_map(k, perm) for k in t.keys]
+                src = [0] * len(keys)
+                for j, k in enumerate(keys):
+                    src[t.flat_index(tuple(a if kf is None else kf(a) for kf, a in zip(kfs, k)))] = j
+                parts = [code(t.val, f"{x}[{i}]") or f"{x}[{i}]" for i in src]
+                return "(" + "".join(f"{c}, " for c in parts) + ")"
+            return f"{table(f)}({x})"
+        return None
+
+    body = code(t, "x")
+    if body is None:
+        return None
+    fn: Callable[[Any], Any] = eval(f"lambda x: {body}", ns)  # generated from types only
+    return fn
+
+
 def order_key(t: Type) -> Callable[[Any], Any] | None:
     """A total-order key of the concrete values of ``t`` (None: the values compare as they are):
     sets as their sorted keys, ⊥ of an option before every value."""
@@ -233,7 +288,8 @@ class Symmetry:
         # of that variable's values (None: unchanged) — ``canon`` prunes the group variable by
         # variable
         self._columns = [
-            (i, key, [value_map(self.machine.variables[i][1], p) for p in self.elements]) for i, key in keyed
+            (i, key, [compiled_value_map(self.machine.variables[i][1], p) for p in self.elements])
+            for i, key in keyed
         ]
         self._all = list(range(len(self.elements)))
 
@@ -256,7 +312,7 @@ class Symmetry:
         return ", ".join(parts) + f"; group of {self.order} permutations"
 
     def _state_map(self, perm: Perm) -> Callable[[State], State]:
-        fs = [value_map(t, perm) for _, t in self.machine.variables]
+        fs = [compiled_value_map(t, perm) for _, t in self.machine.variables]
         if all(f is None for f in fs):
             return lambda s: s
         return lambda s: tuple(x if f is None else f(x) for f, x in zip(fs, s))
