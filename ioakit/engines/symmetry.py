@@ -200,6 +200,43 @@ def compiled_value_map(t: Type, perm: Perm) -> Callable[[Any], Any] | None:
     return fn
 
 
+def compiled_order_key(t: Type) -> Callable[[Any], Any] | None:
+    """``order_key(t)`` as one generated Python expression (None: values compare as they are)."""
+    names = iter(range(1 << 30))
+
+    def code(t: Type, x: str) -> str | None:
+        if isinstance(t, SetT):
+            y = f"_y{next(names)}"
+            c = code(t.elem, y)
+            return f"tuple(sorted({x}))" if c is None else f"tuple(sorted([{c} for {y} in {x}]))"
+        if isinstance(t, OptionT):
+            c = code(t.elem, x)
+            return f"((0,) if {x} is None else (1, {c or x}))"
+        if isinstance(t, RecordT):
+            parts = [code(ft, f"{x}[{i}]") for i, (_, ft) in enumerate(t.fields)]
+            if all(c is None for c in parts):
+                return None
+            return "(" + "".join(f"{c or f'{x}[{i}]'}, " for i, c in enumerate(parts)) + ")"
+        if isinstance(t, SeqT | MapT):
+            y = f"_y{next(names)}"
+            c = code(t.elem if isinstance(t, SeqT) else t.val, y)
+            return None if c is None else f"tuple([{c} for {y} in {x}])"
+        if isinstance(t, UnionT):
+            f = order_key(t)
+            if f is None:
+                return None
+            ns["_union_key"] = f
+            return f"_union_key({x})"
+        return None
+
+    ns: dict[str, Any] = {}
+    body = code(t, "x")
+    if body is None:
+        return None
+    fn: Callable[[Any], Any] = eval(f"lambda x: {body}", ns)  # generated from types only
+    return fn
+
+
 def order_key(t: Type) -> Callable[[Any], Any] | None:
     """A total-order key of the concrete values of ``t`` (None: the values compare as they are):
     sets as their sorted keys, ⊥ of an option before every value."""
@@ -282,14 +319,13 @@ class Symmetry:
         keyed = []
         for i, (_, t) in enumerate(self.machine.variables):
             if involves(t, self.names):
-                keyed.append((i, order_key(t)))
+                keyed.append((i, compiled_order_key(t)))
         self._keyed = keyed
         # per variable a permutation can change, in key order: for each group element the map
         # of that variable's values (None: unchanged) — ``canon`` prunes the group variable by
         # variable
         self._columns = [
-            (i, key, [compiled_value_map(self.machine.variables[i][1], p) for p in self.elements])
-            for i, key in keyed
+            (i, key, [compiled_value_map(self.machine.variables[i][1], p) for p in self.elements]) for i, key in keyed
         ]
         self._all = list(range(len(self.elements)))
 
