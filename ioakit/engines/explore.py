@@ -26,7 +26,7 @@ from typing import Any
 from ioakit.backends.codegen import compile_predicates, compile_scan
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
-from ioakit.engines.symmetry import Symmetry, SymmetryError, check_symmetry, term_symmetric
+from ioakit.engines.symmetry import Symmetry, SymmetryError, checked_symmetry, term_symmetric
 from ioakit.errors import InternalError
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
@@ -454,7 +454,7 @@ class Explorer:
             checks: _Checks | _OrbitChecks = _Checks(m, [p.term for p in props], find=False)
             witnesses: _Checks | _OrbitChecks = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
         else:  # symmetry reduction: ``seen`` holds orbit representatives (``canonical_layer``)
-            layer = compiled.canonical_layer(sym.canon)
+            layer = sym.layer()
             checks = _OrbitChecks(m, [p.term for p in props], False, sym)
             witnesses = _OrbitChecks(m, [t for p in props for _, t in p.witnesses], True, sym)
 
@@ -613,7 +613,7 @@ class Explorer:
                 "symmetry reduction does not support step properties (they are judged on the steps out of "
                 "representatives only); check them without --symmetry"
             )
-        return check_symmetry(self.machine)
+        return checked_symmetry(self.machine)
 
     def reachable(self) -> list[tuple[Any, ...]]:
         """All reachable states (within ``max_states``), in breadth-first order, of the bounded

@@ -42,6 +42,7 @@ violation.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -328,6 +329,14 @@ class Symmetry:
             (i, key, [compiled_value_map(self.machine.variables[i][1], p) for p in self.elements]) for i, key in keyed
         ]
         self._all = list(range(len(self.elements)))
+        self._layer: Any = None
+
+    def layer(self) -> Any:
+        """The explorer's generated layer with ``canon`` applied to each post-state
+        (``Compiled.canonical_layer``), generated once per ``Symmetry``."""
+        if self._layer is None:
+            self._layer = self.machine.compiled().canonical_layer(self.canon)
+        return self._layer
 
     @property
     def order(self) -> int:
@@ -635,6 +644,17 @@ def check_symmetry(m: Machine, sym: Symmetry | None = None) -> Symmetry:
                     f"instance {what} (a constant element, a folded comparison of parameters, an unguarded "
                     f"out-of-range default or a signature restriction distinguishes them)"
                 )
+    return sym
+
+
+_CHECKED: weakref.WeakKeyDictionary[Machine, Symmetry] = weakref.WeakKeyDictionary()
+
+
+def checked_symmetry(m: Machine) -> Symmetry:
+    """``check_symmetry(m)``, done once per machine (the machine's actions do not change)."""
+    sym = _CHECKED.get(m)
+    if sym is None:
+        sym = _CHECKED[m] = check_symmetry(m)
     return sym
 
 
