@@ -255,3 +255,13 @@ def test_blocks_are_validated():
         d.symmetric("Q")
     d.symmetric(P, ["p3"], [0, 1])
     assert d.symmetries == {"P": ((0, 1),)}
+
+
+def test_every_operator_is_reviewed_for_permutations():
+    """An operator added to the term language later is refused on symmetric values until it is
+    reviewed: the list of commuting operators names every operator but the four order-based ones."""
+    from ioakit.engines.symmetry import _COMMUTING
+    from ioakit.lang.ops import OPS
+
+    assert set(OPS) - _COMMUTING == {"lt", "le", "seq_insort", "set_sorted"}
+    assert _COMMUTING - set(OPS) == {"var"}
