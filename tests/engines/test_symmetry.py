@@ -265,3 +265,28 @@ def test_every_operator_is_reviewed_for_permutations():
 
     assert set(OPS) - _COMMUTING == {"lt", "le", "seq_insort", "set_sorted"}
     assert _COMMUTING - set(OPS) == {"var"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("cls", "scope"),
+    [
+        (TOMachine, {"processors": 3, "values": 2, "max_inputs": 3}),
+        (TOMachine, {"processors": 4, "values": 1, "max_inputs": 3}),
+        (VSMachine, {"processors": 3, "initial_members": 3, "view_ids": 2, "messages": 1, "max_inputs": 2}),
+        (VSMachine, {"processors": 4, "initial_members": 2, "view_ids": 2, "messages": 1, "max_inputs": 1}),
+        (WeakVSMachine, {"processors": 3, "initial_members": 2, "view_ids": 3, "messages": 1, "max_inputs": 1}),
+    ],
+    ids=lambda x: getattr(x, "name", None) or str(x),
+)
+def test_orbits_and_verdicts_at_larger_scopes(cls, scope):
+    test_orbits_of_the_representatives_are_exactly_the_reachable_states(cls, scope)
+    test_same_verdicts_as_without_symmetry(cls, scope)
+
+
+def test_limits_and_interruptions_stay_incomplete():
+    m = TOMachine().build({"processors": 3, "values": 2, "max_inputs": 3})
+    r = Explorer(m).check(default_properties(m)).symmetry().max_states(100).run()
+    assert r.verdict is Verdict.INCOMPLETE and r.states == 100 and "max-states" in r.reason
+    r = Explorer(m).symmetry().max_depth(3).run()
+    assert r.verdict is Verdict.INCOMPLETE and r.depth == 3
