@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,7 +151,26 @@ def compiled_value_map(t: Type, perm: Perm) -> Callable[[Any], Any] | None:
     tables instead of nested closures: canonicalisation applies it to every successor, once per
     group element). None: the identity."""
     ns: dict[str, Any] = {}
-    names = iter(range(1 << 30))
+    body = _value_code(t, perm, "x", ns, itertools.count())
+    if body is None:
+        return None
+    fn: Callable[[Any], Any] = eval(f"lambda x: {body}", ns)  # generated from types only
+    return fn
+
+
+def compiled_images(t: Type, perms: Sequence[Perm]) -> Callable[[Any], list[Any]]:
+    """One generated function: a value of ``t`` -> the list of its images under each of
+    ``perms``, in order (a list display of the ``compiled_value_map`` expressions)."""
+    ns: dict[str, Any] = {}
+    names = itertools.count()
+    parts = [_value_code(t, p, "x", ns, names) or "x" for p in perms]
+    fn: Callable[[Any], list[Any]] = eval(f"lambda x: [{', '.join(parts)}]", ns)  # generated from types only
+    return fn
+
+
+def _value_code(t: Type, perm: Perm, x: str, ns: dict[str, Any], names: Iterator[int]) -> str | None:
+    """The expression of ``value_map(t, perm)`` applied to the expression ``x`` (None: ``x``
+    itself); index tables and helper functions are put into ``ns``."""
 
     def table(v: Any) -> str:
         n = f"_t{next(names)}"
@@ -194,11 +213,7 @@ def compiled_value_map(t: Type, perm: Perm) -> Callable[[Any], Any] | None:
             return f"{table(f)}({x})"
         return None
 
-    body = code(t, "x")
-    if body is None:
-        return None
-    fn: Callable[[Any], Any] = eval(f"lambda x: {body}", ns)  # generated from types only
-    return fn
+    return code(t, x)
 
 
 def compiled_order_key(t: Type) -> Callable[[Any], Any] | None:
@@ -328,7 +343,7 @@ class Symmetry:
         self._columns = [
             (i, key, [compiled_value_map(self.machine.variables[i][1], p) for p in self.elements]) for i, key in keyed
         ]
-        self._all = list(range(len(self.elements)))
+        self._first_images = compiled_images(self.machine.variables[keyed[0][0]][1], self.elements) if keyed else None
         self._layer: Any = None
 
     def layer(self) -> Any:
@@ -377,9 +392,20 @@ class Symmetry:
         is least are kept, and only they are applied to the next one, and so on; the elements left
         at the end give one and the same image (the key is injective), which is built from the
         values already computed."""
-        cands = self._all
         out = list(s)
-        for i, key, maps in self._columns:
+        if not self._columns:
+            return s
+        i, key, _ = self._columns[0]  # the first column: every element's image in one call
+        imgs = self._first_images(s[i])
+        keys = imgs if key is None else list(map(key, imgs))
+        least = min(keys)
+        cands = [g for g, k in enumerate(keys) if k == least]
+        out[i] = imgs[cands[0]]
+        for i, key, maps in self._columns[1:]:
+            if len(cands) == 1:
+                f = maps[cands[0]]
+                out[i] = s[i] if f is None else f(s[i])
+                continue
             x = s[i]
             best_k: Any = None
             keep: list[int] = []
