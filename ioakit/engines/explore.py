@@ -11,6 +11,8 @@ Breadth-first order makes the first violating state of each property one at mini
 so its counterexample is a shortest execution. Properties are checked on every state;
 a property also records whether some state *witnessed* it non-vacuously (used by the invariant
 DSL's vacuity report). Steps that would leave the scope's bounds are not taken but counted.
+With ``Explorer.symmetry()`` the search keeps one state per orbit of the symmetry the machine
+declares (``ioakit.engines.symmetry``), and maps counterexamples back to real executions.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ violation.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -66,9 +67,9 @@ State = tuple[Any, ...]
 Perm = dict[str, tuple[int, ...]]
 """One group element: domain name -> the image of each element index (``perm[d][i]``)."""
 
-MAX_GROUP = 40_320
-"""The largest group canonicalised by enumerating its elements (8!): beyond it canonicalisation
-would cost more per state than the reduction saves."""
+MAX_GROUP = 5_040
+"""The largest group canonicalised by enumerating its elements (7!): beyond it generating the
+canonicalisation and running it on every successor would cost more than the reduction saves."""
 
 
 class SymmetryError(UserError):
@@ -331,7 +332,6 @@ class Symmetry:
         ident = {d: tuple(range(len(doms[d]))) for d in self.blocks}
         self.generators = [{**ident, d: g} for d, bs in self.blocks.items() for g in _generators(len(doms[d]), bs)]
         self.names = frozenset(self.blocks)
-        self._maps = [self._state_map(p) for p in self.elements]
         keyed = []
         for i, (_, t) in enumerate(self.machine.variables):
             if involves(t, self.names):
@@ -352,6 +352,11 @@ class Symmetry:
         if self._layer is None:
             self._layer = self.machine.compiled().canonical_layer(self.canon)
         return self._layer
+
+    @functools.cached_property
+    def _maps(self) -> list[Callable[[State], State]]:
+        """The state map of every group element (for orbits and counterexamples: built on first use)."""
+        return [self._state_map(p) for p in self.elements]
 
     @property
     def order(self) -> int:
