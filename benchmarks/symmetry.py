@@ -24,6 +24,8 @@ SCOPES: list[tuple[str, dict[str, int]]] = [
     ("TO-machine", {"processors": 3, "values": 2, "max_inputs": 3}),
     ("TO-machine", {"processors": 3, "values": 2, "max_inputs": 4}),
     ("TO-machine", {"processors": 4, "values": 2, "max_inputs": 3}),
+    # a large group (6!·2! = 1,440): canonicalisation enumerates it for every successor
+    ("TO-machine", {"processors": 6, "values": 2, "max_inputs": 2}),
     # P0 = all three processors: one block, |G| = 3! · |M|! = 6
     ("VS-machine", {"processors": 3, "initial_members": 3, "view_ids": 2, "messages": 1, "max_inputs": 2}),
     # P0 = {p1, p2}: permutations within P0 and within {p3, p4} only, |G| = 2 · 2 = 4
