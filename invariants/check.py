@@ -154,13 +154,15 @@ def check_invariants(
     progress: Callable[[int, int, float], None] | None = None,
     max_memory: int | None = None,
     workers: int = 1,
+    symmetry: bool = False,
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
     memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``workers``
-    the processes that search (``Explorer.workers``).
+    the processes that search (``Explorer.workers``). ``symmetry``: explore orbit representatives
+    (``Explorer.symmetry``; refused with step items).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -182,6 +184,7 @@ def check_invariants(
             .max_memory(max_memory)
             .workers(workers)
             .allow_bound_hits(allow_bound_hits)
+            .symmetry(symmetry)
             .progress(progress)
             .run()
         )
@@ -248,6 +251,10 @@ def format_check_report(report: CheckReport) -> str:
     ]
     if rep.bound_hits and rep.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
+    if rep.symmetry is not None:
+        lines.append(f"  symmetry reduction: {rep.symmetry} — the states counted are orbit representatives")
+        if rep.orbit_checked:
+            lines.append(f"  checked on whole orbits (not symmetric): {', '.join(rep.orbit_checked)}")
     width = max((len(o.name) for o in report.outcomes), default=0)
     for o in report.outcomes:  # the table: one line per invariant (and its vacuity notes)
         ref = f"  [{o.reference}]" if o.reference else ""

@@ -99,6 +99,15 @@ def _bound_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _symmetry_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--symmetry",
+        action="store_true",
+        help="explore orbit representatives under the symmetry the machine declares (checked first; "
+        "docs/spec-api.md, Symmetry); counterexamples are real executions",
+    )
+
+
 def given_scope(scope_text: str = "", scope_file: str | None = None) -> dict[str, int]:
     """The scope parameters given on the command line (``--scope`` overrides ``--scope-file``)."""
     given: dict[str, int] = {}
@@ -216,6 +225,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             .workers(args.workers)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
+            .symmetry(args.symmetry)
             .progress(_explore_progress(bar))
             .run()
         )
@@ -687,6 +697,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             progress=_explore_progress(bar),
             max_memory=args.max_memory,
             workers=args.workers,
+            symmetry=args.symmetry,
         )
     if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -1026,6 +1037,7 @@ def make_parser() -> argparse.ArgumentParser:
         "terminal (one line a second)",
     )
     _bound_args(p)
+    _symmetry_arg(p)
 
     p = sub.add_parser("check", parents=[common, junit], help="check an invariant file on every reachable state")
     p.add_argument("machine")
@@ -1053,6 +1065,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--itf", metavar="OUT", help="write the first counterexample as an ITF trace (traces/ITF.md)")
     p.add_argument("--force", action="store_true", help="overwrite --itf's file if it exists")
     _bound_args(p)
+    _symmetry_arg(p)
 
     p = sub.add_parser("prove", parents=[common, junit], help="bounded proofs with Z3: BMC and induction (with CTIs)")
     p.add_argument("machine")

@@ -734,6 +734,12 @@ class Compiled:
             self._layer = compile_layer(self.machine, self._canonical)
         return self._layer
 
+    def canonical_layer(self, canon: Callable[[tuple[Any, ...]], tuple[Any, ...]]) -> Layer:
+        """A layer that passes each post-state through ``canon`` before looking it up in
+        ``seen`` (symmetry reduction, ``ioakit.engines.symmetry``: ``seen`` then holds orbit
+        representatives); generated anew for each call, not cached."""
+        return compile_layer(self.machine, self._canonical, canon=canon)
+
     @property
     def partition_layer(self) -> Layer:
         """The inner loop of a worker of the partitioned search (``compile_partition_layer``),
@@ -1365,25 +1371,38 @@ def _instance_function(m: Any, k: int, kind: str) -> tuple[Callable[[tuple[Any, 
     return ns[fn], text
 
 
-def compile_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
+def compile_layer(
+    m: Any, canonical: _Canonical | None = None, canon: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+) -> Layer:
     """Generate the explorer's inner loop for ``m`` (see ``Layer``): successors inlined, each
     post-state looked up in ``seen`` where it is built, and dispatch groups
     (``_dispatch_groups``) tested once per key rather than once per instance. The same terms
     as ``successors`` (``canonical``: their hash-consed form, when ``successors`` already built
     it); only the order in which steps are found differs. The function's ``source`` is its
-    text, its ``cost`` what generating it cost."""
+    text, its ``cost`` what generating it cost. With ``canon`` (the symmetry hook) each post-state
+    is replaced by ``canon(post)`` before the lookup."""
     with measure() as meter:
-        fn = _compile_layer(m, canonical)
+        fn = _compile_layer(m, canonical, canon)
     fn.cost = meter.cost  # type: ignore[attr-defined]
     return fn
 
 
-def _compile_layer(m: Any, canonical: _Canonical | None) -> Layer:
+def _compile_layer(
+    m: Any, canonical: _Canonical | None, canon: Callable[[tuple[Any, ...]], tuple[Any, ...]] | None = None
+) -> Layer:
     ns = _namespace()
     consts: dict[Any, str] = {}
+    # -- symmetry hook (ioakit.engines.symmetry): post-states canonicalised before the lookup --
+    if canon is not None:
+        ns["_canon"] = canon
+
+    def post_value(post: str) -> str:
+        return post if canon is None else f"_canon({post})"
+
+    # -- end of the symmetry hook --
 
     def sink(k: str, post: str, bounds: str) -> list[str]:
-        take = ["_t = " + post, "nt += 1", "if _t not in seen:", "    seen[_t] = s", "    push(_t)"]
+        take = ["_t = " + post_value(post), "nt += 1", "if _t not in seen:", "    seen[_t] = s", "    push(_t)"]
         if bounds == "True":
             return take
         cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]

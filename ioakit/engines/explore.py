@@ -11,6 +11,8 @@ Breadth-first order makes the first violating state of each property one at mini
 so its counterexample is a shortest execution. Properties are checked on every state;
 a property also records whether some state *witnessed* it non-vacuously (used by the invariant
 DSL's vacuity report). Steps that would leave the scope's bounds are not taken but counted.
+With ``Explorer.symmetry()`` the search keeps one state per orbit of the symmetry the machine
+declares (``ioakit.engines.symmetry``), and maps counterexamples back to real executions.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from typing import Any
 from ioakit.backends.codegen import compile_predicates, compile_scan
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
+from ioakit.engines.symmetry import Symmetry, SymmetryError, checked_symmetry, term_symmetric
+from ioakit.errors import InternalError, UserError
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
 from ioakit.lang.steps import StepProperty
@@ -184,6 +188,12 @@ class ExploreReport:
     interrupted: bool = False
     workers: int = 1
     """Processes that ran the search (``Explorer.workers``)."""
+    symmetry: str | None = None
+    """The symmetry reduction used (``Explorer.symmetry``), described; ``states``, ``transitions``
+    and ``deadlocks`` then count orbit representatives and their steps."""
+    orbit_checked: tuple[str, ...] = ()
+    """Under symmetry reduction: the properties that are not symmetric, checked on every state of
+    each representative's orbit."""
 
     @property
     def states_per_second(self) -> float:
@@ -232,6 +242,8 @@ class ExploreReport:
             "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "interrupted": self.interrupted,
             "workers": self.workers,
+            "symmetry": self.symmetry,
+            "orbit_checked": list(self.orbit_checked),
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
@@ -327,6 +339,10 @@ def format_explore(r: ExploreReport) -> str:
     )
     if r.bound_hits and r.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    if r.symmetry is not None:
+        lines.append(f"  symmetry reduction: {r.symmetry} — states counted are orbit representatives")
+        if r.orbit_checked:
+            lines.append(f"  checked on whole orbits (not symmetric): {', '.join(r.orbit_checked)}")
     width = max((len(x.name) for x in r.results), default=0)
     for x in r.results:
         line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
@@ -386,6 +402,10 @@ class _Search:
     first_step_hit: list[Any]
     steps_judged: bool
     workers: int = 1
+    symmetry: Any = None
+    """The checked symmetry (``ioakit.engines.symmetry.Symmetry``) whose representatives
+    ``parent`` links, or None."""
+    orbit_checked: tuple[str, ...] = ()
 
 
 class Explorer:
@@ -402,6 +422,7 @@ class Explorer:
         self._allow_bound_hits = False
         self._progress: Callable[[int, int, float], None] | None = None
         self._workers = 1
+        self._symmetry = False
 
     def workers(self, n: int | None) -> Explorer:
         """Run ``run`` on ``n`` processes (``ioakit.engines.parallel``; ``None``: every core this
@@ -412,6 +433,15 @@ class Explorer:
         if n is not None and n < 1:
             raise ValueError(f"workers must be at least 1, got {n}")
         self._workers = parallel.default_workers() if n is None else n
+        return self
+
+    def symmetry(self, flag: bool = True) -> Explorer:
+        """Explore orbit representatives under the symmetry the machine declares
+        (``Decl.symmetric``; ``ioakit.engines.symmetry``): the declaration is checked on the traced
+        terms first (``SymmetryError`` if the machine distinguishes the elements), symmetric
+        properties are checked on representatives and the others on whole orbits, and
+        counterexamples are real executions of the machine. Step properties are refused."""
+        self._symmetry = flag
         return self
 
     def check(self, props: Iterable[Property]) -> Explorer:
@@ -461,6 +491,10 @@ class Explorer:
 
     # -- exhaustive breadth-first search --------------------------------------------------------
     def run(self) -> ExploreReport:
+        if self._workers > 1 and self._symmetry:
+            raise UserError(
+                "symmetry reduction on several workers is not supported yet: use one of --symmetry, --workers"
+            )
         if self._workers > 1:
             from ioakit.engines import parallel
 
@@ -468,16 +502,22 @@ class Explorer:
                 return parallel.run_parallel(self, self._workers)
         m = self.machine
         compiled = m.compiled()
-        layer = compiled.layer
         props = self._props
-        checks = _Checks(m, [p.term for p in props], find=False)
-        witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
+        sym = self._checked_symmetry()
+        if sym is None:
+            layer = compiled.layer
+            checks: _Checks | _OrbitChecks = _Checks(m, [p.term for p in props], find=False)
+            witnesses: _Checks | _OrbitChecks = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
+        else:  # symmetry reduction: ``seen`` holds orbit representatives (``canonical_layer``)
+            layer = sym.layer()
+            checks = _OrbitChecks(m, [p.term for p in props], False, sym)
+            witnesses = _OrbitChecks(m, [t for p in props for _, t in p.witnesses], True, sym)
 
         # ``seen`` maps every reached state to its breadth-first parent (None for start states);
         # its insertion order is the breadth-first order, so no other state table is kept
         seen: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
         for s0 in m.start_states:
-            seen.setdefault(s0, None)
+            seen.setdefault(s0 if sym is None else sym.canon(s0), None)
         frontier = list(seen)
         cap = self._max_states if self._max_states is not None else sys.maxsize
         transitions = bound_hits = deadlocks = 0
@@ -574,6 +614,8 @@ class Explorer:
                 first_witness=list(witnesses.first_hit),
                 first_step_hit=list(step_checks.first_hit),
                 steps_judged=steps_judged,
+                symmetry=sym,
+                orbit_checked=() if sym is None else tuple(p.name for p, o in zip(props, checks.on_orbits) if o),
             )
         )
 
@@ -584,6 +626,7 @@ class Explorer:
         m = self.machine
         succ = m.compiled().successors
         props = self._props
+        sym = r.symmetry
         witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
         reason, complete = r.reason, r.complete
         # steps cut off by the bounds: not every enabled step was taken, so the exploration is not
@@ -596,10 +639,13 @@ class Explorer:
             judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
-            chain = [t]
+            chain = [t if sym is None else sym.canon(t)]
             while (u := r.parent(chain[-1])) is not None:
                 chain.append(u)
             chain.reverse()
+            if sym is not None:  # representatives mapped back to a real execution ending in t
+                start, concrete = sym.concretize(succ, chain, target=t)
+                return Execution(m, start, tuple(concrete))
             steps = []
             for pre, post in itertools.pairwise(chain):
                 k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
@@ -611,6 +657,8 @@ class Explorer:
             bad = r.first_violation[j]
             if bad is not None:
                 v, cex = Verdict.VIOLATED, path(bad)
+                if sym is not None and compile_predicates(m, [p.term])[0](cex.final):
+                    raise InternalError(f"symmetry: the mapped counterexample of {p.name} does not violate it")
             else:
                 v, cex = (Verdict.OK if judged_complete else Verdict.INCOMPLETE), None
             vac = tuple(d for w, (i, d) in enumerate(witness_of) if i == j and r.first_witness[w] is None)
@@ -644,7 +692,20 @@ class Explorer:
             bound_hits_allowed=self._allow_bound_hits,
             interrupted=r.interrupted,
             workers=r.workers,
+            symmetry=None if sym is None else sym.describe(),
+            orbit_checked=r.orbit_checked,
         )
+
+    def _checked_symmetry(self) -> Symmetry | None:
+        """The machine's declared symmetry, checked, when ``symmetry()`` asked for it."""
+        if not self._symmetry:
+            return None
+        if self._steps:
+            raise SymmetryError(
+                "symmetry reduction does not support step properties (they are judged on the steps out of "
+                "representatives only); check them without --symmetry"
+            )
+        return checked_symmetry(self.machine)
 
     def reachable(self) -> list[tuple[Any, ...]]:
         """All reachable states (within ``max_states``), in breadth-first order, of the bounded
@@ -776,6 +837,39 @@ class Explorer:
 
 class _Stop(Exception):
     pass
+
+
+class _OrbitChecks:
+    """``_Checks`` under symmetry reduction: the predicates unchanged by the group
+    (``term_symmetric``) tested on the representatives, the others on every state of each
+    representative's orbit, so that ``first_hit`` is a violating (or witnessing) state whenever
+    some reachable state is one; for a predicate checked on orbits it need not be a representative."""
+
+    def __init__(self, m: Machine, terms: Sequence[Term], find: bool, sym: Symmetry) -> None:
+        self.sym = sym
+        self.on_orbits = [not term_symmetric(sym, t) for t in terms]
+        self.reps = [j for j, o in enumerate(self.on_orbits) if not o]
+        self.orbits = [j for j, o in enumerate(self.on_orbits) if o]
+        self.rep_checks = _Checks(m, [terms[j] for j in self.reps], find)
+        self.orbit_checks = _Checks(m, [terms[j] for j in self.orbits], find)
+
+    @property
+    def first_hit(self) -> list[tuple[Any, ...] | None]:
+        out: list[tuple[Any, ...] | None] = [None] * len(self.on_orbits)
+        for j, h in zip(self.reps, self.rep_checks.first_hit):
+            out[j] = h
+        for j, h in zip(self.orbits, self.orbit_checks.first_hit):
+            out[j] = h
+        return out
+
+    def any_violated(self) -> bool:
+        return self.rep_checks.any_violated() or self.orbit_checks.any_violated()
+
+    def scan(self, states: Sequence[tuple[Any, ...]], start: int) -> None:
+        self.rep_checks.scan(states, start)
+        if self.orbit_checks.open:
+            images = [x for s in states[start:] for x in self.sym.orbit(s)]
+            self.orbit_checks.scan(images, 0)
 
 
 _CHUNK = 4096

@@ -245,6 +245,32 @@ class Decl:
     start: dict[str, Any] = field(default_factory=dict)
     input_budget: int | None = None
     constants: dict[str, Any] = field(default_factory=dict)
+    symmetries: dict[str, tuple[tuple[int, ...], ...]] = field(default_factory=dict)
+    """Domain name -> the blocks of element indices the machine does not distinguish
+    (``symmetric``); read by symmetry reduction (``ioakit.engines.symmetry``) only."""
+
+    def symmetric(self, domain: Domain | str, *blocks: Iterable[int | str]) -> None:
+        """Declare that the machine does not distinguish the elements of ``domain`` within each
+        block (default: one block, the whole domain): every permutation of each block, the
+        other elements fixed, maps executions to executions. A claim, checked before it is used
+        (``Explorer.symmetry``, ``ioakit.engines.symmetry.check_symmetry``); ``P0``'s members and
+        the others are two blocks in VS-machine: ``d.symmetric(P, P0, P_rest)``."""
+        name = domain if isinstance(domain, str) else domain.name
+        if name not in self.domains:
+            raise SchemaError(f"symmetric({name!r}): no domain {name} declared (declared: {', '.join(self.domains)})")
+        dom = self.domains[name]
+        given = blocks or (range(len(dom)),)
+        out: list[tuple[int, ...]] = []
+        used: set[int] = set()
+        for b in given:
+            idx = tuple(sorted(dom.index(x) if isinstance(x, str) else int(x) for x in b))
+            for i in idx:
+                if not 0 <= i < len(dom) or i in used:
+                    raise SchemaError(f"symmetric({name}): element {i} is outside the domain or in two blocks")
+                used.add(i)
+            if len(idx) > 1:
+                out.append(idx)
+        self.symmetries[name] = tuple(out)
 
     def domain(self, d: Domain) -> Domain:
         self.domains[d.name] = d

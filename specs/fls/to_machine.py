@@ -43,6 +43,10 @@ class TOMachine(Spec):
         nxt = MapT((EnumT(P),), IntT(1, n + 1))
         d.var("next", nxt, nxt.const(1))
         d.input_budget = n
+        # processors and values are interchangeable: no constant names one, none is compared by
+        # order (the queue is ordered by position); checked by ioakit.engines.symmetry
+        d.symmetric(P)
+        d.symmetric(A)
         return d
 
     @input(a="A", p="P")

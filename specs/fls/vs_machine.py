@@ -97,6 +97,12 @@ class VSMachine(Spec):
         d.var("next", counter, counter.const(1))
         d.var("next_safe", counter, counter.const(1))
         d.input_budget = n
+        # P0 (the initial view's members) breaks the symmetry of P: processors are interchangeable
+        # within P0 and within P ∖ P0 only; G is totally ordered (createview, newview compare
+        # ids), so not symmetric; messages are interchangeable (checked by ioakit.engines.symmetry)
+        d.symmetric(P, sorted(P0), [p for p in range(len(P)) if p not in P0])
+        if self.messages is None:
+            d.symmetric("M")
         return d
 
     @derived

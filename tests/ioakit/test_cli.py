@@ -652,3 +652,22 @@ def test_simulate_shrink_prints_a_reproducer_that_replays(capsys):
     exec(text, namespace)  # the reproducer is Python that replays the shrunk run
     run_ = namespace["run"]
     assert run_.final[namespace["machine"].var_index("bad_agreement")] is True
+
+
+def test_symmetry_flag_explores_representatives_with_the_same_verdict(capsys):
+    scope = "processors=3,initial_members=2,view_ids=2,messages=1,max_inputs=1"
+    code, out, _ = run(capsys, "explore", "VS-machine", "--scope", scope, "--json")
+    plain = json.loads(out)
+    code_s, out_s, _ = run(capsys, "explore", "VS-machine", "--scope", scope, "--symmetry", "--json")
+    reduced = json.loads(out_s)
+    assert code == code_s == 0 and plain["verdict"] == reduced["verdict"] == "OK"
+    assert reduced["states"] < plain["states"] and plain["symmetry"] is None
+    assert reduced["symmetry"].startswith("P (within {p1,p2})")
+    to_scope = "processors=3,max_inputs=2"
+    code, out, _ = run(capsys, "check", "TO-machine", "to_machine", "--scope", to_scope, "--symmetry")
+    assert code == 0 and "symmetry reduction: P, A" in out and "checked on whole orbits" in out
+
+
+def test_symmetry_flag_refuses_a_machine_without_a_declaration(capsys):
+    code, _, err = run(capsys, "explore", "VStoTO-system", "--symmetry")
+    assert code == 2 and "declares no symmetric domain" in err
