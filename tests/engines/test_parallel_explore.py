@@ -142,3 +142,8 @@ def test_default_workers_is_the_cores_this_process_may_use() -> None:
 
     assert parallel.default_workers() == len(os.sched_getaffinity(0))
     assert Explorer(to_machine()).workers(None)._workers == parallel.default_workers()
+
+
+def test_symmetry_on_several_workers_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explore", "TO-machine", "--workers", "2", "--symmetry"]) == 2
+    assert "not supported yet" in capsys.readouterr().err
