@@ -1444,10 +1444,13 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
     (computed once per step). A state this worker owns (``ME``) is looked up in its own ``seen``
     (fingerprint → the parent's code ``index * W + ME``) and, when new, appended to ``own`` (its
     states in breadth-first order); a state another worker owns is queued once per level
-    (``sent``) in ``outs[owner]``, its fingerprint in ``fps[owner]`` and the parent's code in
-    ``pcs[owner]``, for the owner to look up.
+    (``sent``) as its fingerprint in ``fps[owner]``, the parent's code in ``pcs[owner]`` and the
+    instance that took it there in ``ks[owner]``, for the owner to look up — the state itself is
+    dropped at once and rebuilt (``steps[k](parent)``) only if the owner did not know it: kept
+    alive until the exchange, the post-states of a level cost more to allocate than to rebuild the
+    few that are new.
 
-    ``layer(own, lo, hi, seen, sent, outs, fps, pcs, W, ME)`` expands ``own[lo:hi]`` and returns
+    ``layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME)`` expands ``own[lo:hi]`` and returns
     (transitions, bound hits, deadlocks, first bound-hit instance or -1, states expanded)."""
     with measure() as meter:
         ns = _namespace()
@@ -1465,9 +1468,9 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
                 "        push(_t)",
                 "elif _h not in sent:",
                 "    sent.add(_h)",
-                "    outs[_o].append(_t)",
                 "    fps[_o].append(_h)",
                 "    pcs[_o].append(_pc)",
+                f"    ks[_o].append({k})",
             ]
             if bounds == "True":
                 return take
@@ -1476,7 +1479,7 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
 
         body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
         lines = [
-            "def layer(own, lo, hi, seen, sent, outs, fps, pcs, W, ME):",
+            "def layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME):",
             "    push = own.append",
             "    nt = nb = nd = 0",
             "    fb = -1",

@@ -78,6 +78,7 @@ class _Worker:
         m = explorer.machine
         self.explorer, self.me, self.w, self.peers = explorer, me, w, peers
         self.layer = layer
+        self.steps = m.compiled().steps
         self.seen: dict[int, int] = {}  # fingerprint -> the parent's code (-1: a start state)
         self.own: list[State] = []
         for s0 in dict.fromkeys(m.start_states):
@@ -99,35 +100,41 @@ class _Worker:
         m = self.explorer.machine
         hi = len(self.own)
         sent: set[int] = set()
-        outs: list[list[State]] = [[] for _ in range(self.w)]
         fps = [array("q") for _ in range(self.w)]
         pcs = [array("q") for _ in range(self.w)]
+        ks = [array("q") for _ in range(self.w)]
         nt = nb = nd = 0
         hit: BoundHit | None = None
         for c in range(self.lo, hi, CHUNK):
             e = min(c + CHUNK, hi)
-            t, b, d, fb, _ = self.layer(self.own, c, e, self.seen, sent, outs, fps, pcs, self.w, self.me)
+            t, b, d, fb, _ = self.layer(self.own, c, e, self.seen, sent, fps, pcs, ks, self.w, self.me)
             nt, nb, nd = nt + t, nb + b, nd + d
             if fb >= 0 and hit is None:
                 hit = find_and_diagnose(m, fb, self.own[c:e])
         del sent
-        self._exchange(outs, fps, pcs)
+        self._exchange(fps, pcs, ks)
         self.checks.scan(self.own, hi)
         self.witnesses.scan(self.own, hi)
         self.lo = hi
         return self._level_report(nt, nb, nd, hit, len(self.own) - hi)
 
-    def _exchange(self, outs: list[list[State]], fps: list[array[int]], pcs: list[array[int]]) -> None:
+    def _exchange(self, fps: list[array[int]], pcs: list[array[int]], ks: list[array[int]]) -> None:
         """Three rounds with every peer: the fingerprints of the states it owns (with their
-        parents' codes); a byte mask of those it did not know (it keeps them); the states of the
-        mask, which it appends to its breadth-first list. Only new states travel (pickled). In
-        each round a thread sends while this one receives, so that two workers sending to each
-        other at once cannot both block on full pipes."""
+        parents' codes); a byte mask of those it did not know (it keeps them); those states,
+        rebuilt here from their parent and instance (``steps[k](parent)``), which it appends to
+        its breadth-first list. Only new states travel (pickled). In each round a thread sends
+        while this one receives, so that two workers sending to each other at once cannot both
+        block on full pipes."""
         peers = sorted(self.peers)
         asked = self._round({o: fps[o].tobytes() + pcs[o].tobytes() for o in peers})
         masks = self._round({o: self._grant(asked[o]) for o in peers})  # in peer order: ties to the lowest
-        taken = {o: pickle.dumps([t for t, keep in zip(outs[o], masks[o]) if keep], protocol=5) for o in peers}
-        outs.clear()
+        steps, own, w = self.steps, self.own, self.w
+        taken = {
+            o: pickle.dumps(
+                [steps[k](own[pc // w]) for k, pc, keep in zip(ks[o], pcs[o], masks[o]) if keep], protocol=5
+            )
+            for o in peers
+        }
         for data in self._round(taken).values():
             self.own.extend(pickle.loads(data))
 
