@@ -794,10 +794,13 @@ def _worker_main(conn: Any, batches: list[tuple[int, int]]) -> None:
     assert _WORKER is not None
     _worker_init()
     ex, steps, seed, keep = _WORKER
+    sent: set[tuple[Any, ...]] = set()  # states already sent: each is sent (pickled) once
     try:
         for bounds in batches:
             part = ex._new_part()
             ex._simulate_runs(part, range(*bounds), steps, seed, keep, None, 0)
+            part.seen -= sent
+            sent |= part.seen
             conn.send(part)
     except BaseException as e:  # reported to the parent, which raises it
         import traceback

@@ -237,3 +237,29 @@ def test_interrupted_with_workers_is_a_partial_report_without_orphans() -> None:
     for c in children:
         status = Path(f"/proc/{c}/status")
         assert not status.exists() or "zombie" in status.read_text(), c
+
+
+def test_cli_workers_give_the_same_json_and_records(capsys: Any, tmp_path: Path) -> None:
+    import json
+
+    from ioakit.cli import main
+
+    outs = []
+    for w in ("1", "2"):
+        rec = tmp_path / f"rec{w}"
+        argv = ["simulate", "TO-machine", "--runs", "7", "--steps", "15", "--seed", "4", "--workers", w]
+        code = main([*argv, "--json", "--record", str(rec)])
+        j = json.loads(capsys.readouterr().out)
+        del j["seconds"]
+        files = sorted(p.name for p in rec.iterdir())
+        traces = [(rec / f).read_text().splitlines()[1:] for f in files]  # past the header (creation time)
+        outs.append((code, j, files, traces))
+    assert outs[0] == outs[1]
+    assert outs[0][0] == 0 and len(outs[0][2]) == 7
+
+
+def test_workers_option_is_validated(capsys: Any) -> None:
+    from ioakit.cli import main
+
+    assert main(["simulate", "TO-machine", "--workers", "0"]) == 2
+    assert "--workers: must be at least 1" in capsys.readouterr().err
