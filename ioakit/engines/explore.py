@@ -781,11 +781,15 @@ _WORKER: tuple[Any, ...] | None = None
 """(explorer, steps, seed, keep) of the simulation whose worker processes are being forked."""
 
 
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 def _worker_init() -> None:
     # the parent handles Ctrl-C (and SIGTERM, which ``ioakit.cli`` turns into Ctrl-C) and ends
     # the workers with SIGTERM (``Pool.terminate``): that must kill them, not interrupt them
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
 
 
 def _worker_main(conn: Any, batches: list[tuple[int, int]]) -> None:
@@ -845,7 +849,14 @@ def _simulate_parallel(
         for w in range(min(workers, len(batches))):
             recv, send = ctx.Pipe(duplex=False)
             proc = ctx.Process(target=_worker_main, args=(send, batches[w::workers]), daemon=True)
-            proc.start()
+            # a signal between the fork and the worker's own handlers would interrupt the worker
+            # (a traceback, and no batch): blocked until the handlers are set; the parent gets a
+            # pending one when it unblocks
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                proc.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
             procs.append(proc)
             send.close()
             conns.append(recv)

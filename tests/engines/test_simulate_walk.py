@@ -202,9 +202,10 @@ def test_workers_give_the_same_report(case: Any) -> None:
         assert reports[0].verdict is Verdict.VIOLATED
 
 
-def test_interrupted_with_workers_is_a_partial_report_without_orphans() -> None:
-    """SIGINT to the parent of ``simulate --workers 2``: exit 3, the runs of the batches finished,
-    and no worker left running."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_interrupted_with_workers_is_a_partial_report_without_orphans(sig: signal.Signals) -> None:
+    """SIGINT (SIGTERM: handled as Ctrl-C) to the parent of ``simulate --workers 2``: exit 3, the
+    runs of the batches finished, and no worker left running."""
     import json
 
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
@@ -224,9 +225,10 @@ def test_interrupted_with_workers_is_a_partial_report_without_orphans() -> None:
                 children = [int(x) for x in f.read().split()]
         except OSError:
             break
-    time.sleep(3)
+    assert len(children) == 2, children  # the two workers, seen before the signal
+    time.sleep(2)
     assert p.poll() is None, "the workload ended before the signal: make it longer"
-    p.send_signal(signal.SIGINT)
+    p.send_signal(sig)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 3, (out[-2000:], err[-2000:])
     assert "Traceback" not in err
