@@ -32,6 +32,7 @@ import os
 import platform
 import pstats
 import random
+import resource
 import statistics
 import sys
 import time
@@ -253,10 +254,18 @@ def bench_workers(name: str, reps: int, runs: int, steps: int, seed: int) -> Non
     props = default_properties(m)
     Explorer(m).check(props)._walker()
     secs: dict[int, list[float]] = {1: [], 2: []}
+    cpu: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
     reports: dict[int, Any] = {}
+
+    def used(who: int) -> float:
+        u = resource.getrusage(who)
+        return u.ru_utime + u.ru_stime
+
     for _ in range(reps):
         for w in secs:
+            p0, c0 = used(resource.RUSAGE_SELF), used(resource.RUSAGE_CHILDREN)
             t, r = _timed(lambda w=w: Explorer(m).check(props).simulate(steps=steps, runs=runs, seed=seed, workers=w))
+            cpu[w].append((used(resource.RUSAGE_SELF) - p0, used(resource.RUSAGE_CHILDREN) - c0))
             secs[w].append(t)
             reports[w] = r
     a, b = reports[1], reports[2]
@@ -268,7 +277,8 @@ def bench_workers(name: str, reps: int, runs: int, steps: int, seed: int) -> Non
     for w, t in secs.items():
         print(
             f"  workers {w}: best {min(t):.3f} s, median {statistics.median(t):.3f} s, "
-            f"{a.steps / min(t):,.0f} steps/s (best)"
+            f"{a.steps / min(t):,.0f} steps/s (best); CPU s (last): this process "
+            f"{cpu[w][-1][0]:.2f}, workers {cpu[w][-1][1]:.2f}"
         )
     print(
         f"  speed-up workers 2 / 1: best {min(secs[1]) / min(secs[2]):.2f}, "
