@@ -251,6 +251,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 runs=args.runs,
                 seed=args.seed,
                 keep_executions=bool(args.record or args.itf),
+                workers=args.workers,
                 progress=(lambda done, runs, states: bar.update(done, states=states)) if bar.enabled else None,
             )
         )
@@ -1108,6 +1109,12 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=_int_at_least(0), default=100, help="steps per run")
     p.add_argument("--runs", type=_int_at_least(1), default=100, help="number of runs")
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
+    p.add_argument(
+        "--workers",
+        type=_int_at_least(1),
+        default=1,
+        help="processes the runs are shared among (default 1); the result is the same for a seed whatever N is",
+    )
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument(
         "--itf", metavar="OUT", help="write the first violating run (else run 0) as an ITF trace (traces/ITF.md)"

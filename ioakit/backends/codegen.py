@@ -1704,3 +1704,200 @@ def _run_chunk(src: str, first_line: int, label: str, ns: dict[str, Any]) -> Non
             label, f"the generated code nests {depth} brackets deep{where}, CPython's parser allows 200: {reason}"
         ) from None
     exec(code, ns)  # our own generated code, never user text
+
+
+Walk = Callable[..., tuple[int, int, int, Any, bool]]
+"""``walk(s, steps, getrandbits, trail, sadd, lims, hit, stepcb)`` -> ``(taken, bound_hits,
+first_bound_hit, its_pre_state, interrupted)``: one random walk of the simulator (``compile_walk``)."""
+
+
+def compile_walk(m: Any, npreds: int, step_props: bool, canonical: _Canonical | None = None) -> Walk:
+    """Generate the simulator's random walk for ``m``: the steps of ``successors`` generated inline
+    (with the layer's dispatch groups, then sorted into instance order, as ``successors`` lists
+    them), the
+    uniform choice among them made with ``getrandbits`` exactly as ``random.Random.randrange``
+    makes it (``_randbelow``: the fewest bits covering the count, redrawn while out of range), the
+    invariants called inline.
+
+    ``walk(s, steps, getrandbits, trail, sadd, lims, hit, stepcb)`` walks at most ``steps`` steps
+    from ``s``, appending ``(instance, post-state)`` to ``trail`` and every state to the set (via
+    ``sadd``). After each state (the start state too) it tests predicate ``j`` while
+    ``len(trail) < lims[j]``, through ``_CHECK`` in its namespace (``walk.namespace``: the
+    ``compile_checks`` function of the predicates, bound by the caller); a violation calls
+    ``hit(j)`` (which records the prefix and lowers ``lims[j]`` to ``len(trail)``). With
+    ``step_props``, ``stepcb(k, pre, post)`` is called after each step is appended. Enabled steps
+    cut off by the scope's bounds are counted, not taken; the first one's instance and pre-state are
+    returned. Ctrl-C ends the walk and is reported (``interrupted``) with the counts so far."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+
+    def sink(k: str, post: str, bounds: str) -> list[str]:
+        if bounds == "True":
+            return [f"ap(({k}, {post}))"]
+        cut = ["nb += 1", "if fb < 0:", f"    fb = {k}", "    fbs = s"]
+        return [f"if {bounds}:", f"    ap(({k}, {post}))", "else:", *("    " + x for x in cut)]
+
+    # dispatch groups as in the layer (far fewer tests per state); they find steps out of instance
+    # order, so the steps are sorted by instance (one step per instance: the sort never compares
+    # states) before the choice
+    body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
+
+    def check_lines(fast: str) -> list[str]:
+        """Test the predicates on ``s`` (``fast``: the test when ``pok``, the previous state
+        satisfied them all); ``pok`` becomes whether ``s`` does (False when not tested)."""
+        if not npreds:
+            return []
+        return [
+            "if _i < _Lm:",
+            f"    if {fast} if pok else allok(s):",
+            "        pok = True",
+            "    else:",
+            "        pok = False",
+            "        if chk(s, _i, lims, hit):",
+            "            _Lm = min(lims)",
+            "else:",
+            "    pok = False",
+        ]
+
+    lines = [
+        "def walk(s, steps, getrandbits, trail, sadd, lims, hit, stepcb):",
+        "    tpush = trail.append",
+        "    _U = _UNSET",
+        "    nb = 0",
+        "    fb = -1",
+        "    fbs = None",
+        "    _i = 0",
+        *(
+            ["    _Lm = min(lims)", "    chk = _CHECK", "    allok = _CHECK.all_hold", "    after = _CHECK.after_step"]
+            if npreds
+            else []
+        ),
+        "    pok = False",
+        "    try:",
+        "        sadd(s)",
+        *("        " + x for x in check_lines("allok(s)")),
+        "        while _i < steps:",
+        "            out = []",
+        "            ap = out.append",
+    ]
+    lines += _prologue(m, shared, "            ")
+    lines += [f"            {line}" for line in body]
+    lines += [
+        "            if not out:",
+        "                break",
+        "            out.sort()",
+        "            n = len(out)",
+        "            kb = n.bit_length()",
+        "            r = getrandbits(kb)",
+        "            while r >= n:",
+        "                r = getrandbits(kb)",
+        "            k, t = out[r]",
+        "            _i += 1",
+        "            tpush((k, t))",
+        *(["            stepcb(k, s, t)"] if step_props else []),
+        "            s = t",
+        "            sadd(s)",
+        *("            " + x for x in check_lines("after[k](s)")),
+        "    except KeyboardInterrupt:",
+        "        return _i, nb, fb, fbs, True",
+        "    return _i, nb, fb, fbs, False",
+    ]
+    src = "\n".join(lines) + "\n"
+    ns["_UNSET"] = _UNSET
+    run_generated(src, f"<ioakit generated walk: {m.name}>", ns)
+    fn = ns["walk"]
+    fn.source = src
+    fn.namespace = ns
+    return fn  # type: ignore[no-any-return]
+
+
+def compile_checks(m: Any, preds: Sequence[Term]) -> Callable[[tuple[Any, ...], int, list[int], Any], bool]:
+    """A generated ``check(s, i, lims, hit)`` for the simulator's walk: for each predicate ``j``
+    with ``i < lims[j]`` that ``s`` violates, ``hit(j)``; true if any was. Its ``all_hold(s)``:
+    whether ``s`` satisfies every predicate, the walk's test before ``check`` (the common case,
+    without the limits). The predicates' code inlined, their shared subterms computed once (as
+    in ``compile_scan``)."""
+    ns = _namespace()
+    consts: dict[Any, str] = {}
+    canon = _Canon()
+    terms = [canon(p) for p in preds]
+    shared = _Shared(terms)
+    nvars = len(m.variables)
+    lines: list[str] = []
+    for j, p in enumerate(terms):
+        em = _Emitter(consts, ns, [p], shared, "_s{}")
+        steps, _, _, _ = _instance_code(em, p, (), nvars, m.variables, always=False, loops=True)
+        lines += [f"if i < lims[{j}]:", "    while True:"]
+        for kind, code in steps:
+            if kind == "do":
+                lines += ["        " + x for x in code]
+            else:
+                lines += [
+                    f"        if not ({code}):",
+                    f"            hit({j})",
+                    "            hot = True",
+                    "            break",
+                ]
+        lines.append("        break")
+    src = "\n".join(
+        [
+            "def check(s, i, lims, hit):",
+            "    _U = _UNSET",
+            "    hot = False",
+            *_prologue(m, shared, "    "),
+            *("    " + x for x in lines),
+            "    return hot",
+        ]
+    )
+    ns["_UNSET"] = _UNSET
+    try:
+        run_generated(src + "\n", f"<ioakit checks: {m.name}>", ns)
+    except RecursionError:
+        raise CodegenLimitError(f"<ioakit checks: {m.name}>", _depth_note(preds)) from None
+    # the common case first: every predicate holds (one pass, shared subterms bound definitely);
+    # after a state satisfying them all, a step needs only the predicates reading a variable it
+    # writes (the others keep their values): one such function per set of predicates
+    src2 = _all_hold_source(m, consts, ns, terms, range(len(terms)), "all_hold")
+    reads = [{t.data[0] for t in subterms([p]) if t.op == "var"} for p in terms]
+    by_subset: dict[tuple[int, ...], str] = {}
+    per_instance: list[str] = []
+    for a in m.actions:
+        written = {i for i, _ in a.writes}
+        subset = tuple(j for j, r in enumerate(reads) if r & written)
+        if subset not in by_subset:
+            name = f"all_hold_{len(by_subset)}"
+            by_subset[subset] = name
+            src2 += "\n" + _all_hold_source(m, consts, ns, terms, subset, name)
+        per_instance.append(by_subset[subset])
+    try:
+        run_generated(src2 + "\n", f"<ioakit checks: {m.name}>", ns)
+    except RecursionError:
+        raise CodegenLimitError(f"<ioakit checks: {m.name}>", _depth_note(preds)) from None
+    check = ns["check"]
+    check.all_hold = ns["all_hold"]
+    check.after_step = [ns[n] for n in per_instance]
+    check.source = src + "\n" + src2
+    return check  # type: ignore[no-any-return]
+
+
+def _all_hold_source(
+    m: Any, consts: dict[Any, str], ns: dict[str, Any], terms: Sequence[Term], which: Iterable[int], name: str
+) -> str:
+    """``def name(s)``: whether ``s`` satisfies the predicates ``terms[j]`` for ``j`` in ``which``."""
+    chosen = [terms[j] for j in which]
+    shared = _Shared(chosen)
+    lines: list[str] = []
+    for j, p in enumerate(chosen):
+        em = _Emitter(consts, ns, [p], shared, "_s{}")
+        steps, _, _, _ = _instance_code(em, p, (), len(m.variables), m.variables, always=j == 0, loops=True)
+        for kind, code in steps:
+            lines += code if kind == "do" else [f"if not ({code}):", "    return False"]
+    return "\n".join(
+        [
+            f"def {name}(s):",
+            "    _U = _UNSET",
+            *_prologue(m, shared, "    "),
+            *("    " + x for x in lines),
+            "    return True",
+        ]
+    )

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 import gc
 import itertools
+import math
+import multiprocessing
 import random
+import signal
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ioakit.backends.codegen import compile_predicates, compile_scan
+from ioakit.backends.codegen import compile_checks, compile_predicates, compile_scan, compile_walk
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
 from ioakit.engines.symmetry import Symmetry, SymmetryError, checked_symmetry, term_symmetric
@@ -423,6 +426,8 @@ class Explorer:
         self._progress: Callable[[int, int, float], None] | None = None
         self._workers = 1
         self._symmetry = False
+        self._bound_preds: Callable[..., bool] | None = None
+        """The generated invariant checks of ``simulate`` (``compile_checks``), built on first use."""
 
     def workers(self, n: int | None) -> Explorer:
         """Run ``run`` on ``n`` processes (``ioakit.engines.parallel``; ``None``: every core this
@@ -446,6 +451,7 @@ class Explorer:
 
     def check(self, props: Iterable[Property]) -> Explorer:
         self._props.extend(props)
+        self._bound_preds = None
         return self
 
     def check_steps(self, props: Iterable[StepProperty]) -> Explorer:
@@ -732,67 +738,39 @@ class Explorer:
         seed: int,
         keep_executions: bool = False,
         progress: Callable[[int, int, int], None] | None = None,
+        workers: int = 1,
     ) -> SimulationReport:
         """``runs`` random walks of at most ``steps`` steps each, from a seeded generator.
 
-        ``progress(runs_done, runs, distinct_states)`` is called after each run (cheap: the
-        caller throttles what it shows).
+        ``progress(runs_done, runs, distinct_states)`` is called after each run (with
+        ``workers`` > 1: after each batch of runs; cheap: the caller throttles what it shows).
 
-        The same seed gives the same runs. A run ends early at a deadlock. A violation's
-        execution is the shortest violating prefix found among the runs. An enabled step that
-        leaves the scope's bounds is not a choice of the walk; it is counted, and makes the
-        verdict INCOMPLETE unless ``allow_bound_hits``. Ctrl-C ends the simulation with the runs
-        completed so far: INCOMPLETE (or VIOLATED if one was found), the interrupted run dropped.
+        Run ``i`` draws from its own generator, ``run_rng(seed, i)``, so the same seed gives the
+        same runs, whatever ``workers`` is: with ``workers`` > 1 the runs are shared among that many
+        forked processes and their results merged exactly (sums, the union of the states, and
+        for each property the shortest violating prefix, the one of the lowest run on ties — what
+        one process finds). A run ends early at a deadlock. A violation's execution is the
+        shortest violating prefix found among the runs. An enabled step that leaves the scope's
+        bounds is not a choice of the walk; it is counted, and makes the verdict INCOMPLETE
+        unless ``allow_bound_hits``. Ctrl-C ends the simulation with the runs completed so far:
+        INCOMPLETE (or VIOLATED if one was found), the interrupted run(s) dropped.
         """
         m = self.machine
-        succ = m.compiled().successors
-        checks = compile_predicates(m, [p.term for p in self._props])
-        step_checks = StepChecks(m, self._steps)
-        rng = random.Random(seed)
-        best: list[Execution | None] = [None] * len(self._props)
-        best_steps: list[Execution | None] = [None] * len(self._steps)
-        seen: set[tuple[Any, ...]] = set()
-        total = done = bound_hits = 0
-        first_bound_hit: BoundHit | None = None
-        kept: list[Execution] = []
-        interrupted = False
         t0 = time.perf_counter()
-        try:
-            for _ in range(runs):
-                s = rng.choice(m.start_states)
-                start = s
-                trail: list[tuple[int, tuple[Any, ...]]] = []
-                seen.add(s)
-                self._sim_check(checks, s, start, trail, best)
-                for _ in range(steps):
-                    options = []
-                    for k, ns in succ(s):
-                        if ns is not None:
-                            options.append((k, ns))
-                        else:
-                            bound_hits += 1
-                            if first_bound_hit is None:
-                                first_bound_hit = diagnose(m, k, s)
-                    if not options:
-                        break
-                    pre = s
-                    k, s = options[rng.randrange(len(options))]
-                    trail.append((k, s))
-                    for j in step_checks.broken(k, pre, s):
-                        b = best_steps[j]
-                        if b is None or len(trail) < len(b):
-                            best_steps[j] = Execution(m, start, tuple(trail))
-                    seen.add(s)
-                    total += 1
-                    self._sim_check(checks, s, start, trail, best)
-                if keep_executions:
-                    kept.append(Execution(m, start, tuple(trail)))
-                done += 1
-                if progress is not None:
-                    progress(done, runs, len(seen))
-        except KeyboardInterrupt:
-            interrupted = True
-        incomplete = interrupted or (bound_hits > 0 and not self._allow_bound_hits)
+        if workers > 1 and runs > 1:
+            part, interrupted = _simulate_parallel(self, steps, runs, seed, keep_executions, progress, workers)
+        else:
+            part = self._new_part()
+            interrupted = False
+            try:
+                self._simulate_runs(part, range(runs), steps, seed, keep_executions, progress, runs)
+            except KeyboardInterrupt:
+                interrupted = True
+        first_bound_hit = diagnose(m, *part.first_bound) if part.first_bound is not None else None
+        best = [None if b is None else Execution(m, b[2], b[3]) for b in part.best]
+        best_steps = [None if b is None else Execution(m, b[2], b[3]) for b in part.best_steps]
+        kept = tuple(Execution(m, start, trail) for _, start, trail in sorted(part.kept, key=lambda x: x[0]))
+        incomplete = interrupted or (part.bound_hits > 0 and not self._allow_bound_hits)
         unviolated = Verdict.INCOMPLETE if incomplete else Verdict.OK
         results = tuple(
             PropertyResult(p.name, p.reference, Verdict.VIOLATED if b is not None else unviolated, b)
@@ -806,33 +784,244 @@ class Explorer:
             m.name,
             m.scope.as_dict(),
             verdict,
-            done,
-            total,
-            len(seen),
+            part.runs,
+            part.steps,
+            len(part.seen),
             seed,
             time.perf_counter() - t0,
             results,
-            tuple(kept),
+            kept,
             runs_requested=runs,
             interrupted=interrupted,
-            bound_hits=bound_hits,
+            bound_hits=part.bound_hits,
             first_bound_hit=first_bound_hit,
             bound_hits_allowed=self._allow_bound_hits,
         )
 
-    def _sim_check(
+    def _new_part(self) -> _SimPart:
+        return _SimPart(best=[None] * len(self._props), best_steps=[None] * len(self._steps))
+
+    def _walker(self) -> Any:
+        """The generated walk (``compile_walk``) for this explorer's properties, its invariants
+        bound; cached on the machine's compiled form by (properties, step properties)."""
+        m = self.machine
+        compiled = m.compiled()
+        cache = compiled.__dict__.setdefault("_walks", {})
+        key = (len(self._props), bool(self._steps))
+        if key not in cache:
+            cache[key] = compile_walk(m, len(self._props), bool(self._steps), compiled._canonical)
+        walk = cache[key]
+        if self._props and self._bound_preds is None:
+            self._bound_preds = compile_checks(m, [p.term for p in self._props])
+        walk.namespace["_CHECK"] = self._bound_preds
+        return walk
+
+    def _simulate_runs(
         self,
-        checks: Sequence[Callable[[tuple[Any, ...]], bool]],
-        s: tuple[Any, ...],
-        start: tuple[Any, ...],
-        trail: list[tuple[int, tuple[Any, ...]]],
-        best: list[Execution | None],
+        part: _SimPart,
+        indices: Iterable[int],
+        steps: int,
+        seed: int,
+        keep: bool,
+        progress: Callable[[int, int, int], None] | None,
+        runs: int,
     ) -> None:
-        for j, c in enumerate(checks):
-            if not c(s):
-                b = best[j]
-                if b is None or len(trail) < len(b):
-                    best[j] = Execution(self.machine, start, tuple(trail))
+        """Walk the runs ``indices`` (in order) into ``part``; Ctrl-C propagates after counting the
+        interrupted run's steps (as far as it got) but not the run."""
+        m = self.machine
+        walk = self._walker()
+        step_checks = StepChecks(m, self._steps)
+        starts = m.start_states
+        seen = part.seen
+        sadd = seen.add
+        best, best_steps = part.best, part.best_steps
+        lims = [sys.maxsize if b is None else len(b[3]) for b in best]
+        trail: list[tuple[int, tuple[Any, ...]]] = []
+        start: tuple[Any, ...] = ()
+        run = -1
+
+        def hit(j: int) -> None:
+            best[j] = (len(trail), run, start, tuple(trail))
+            lims[j] = len(trail)
+
+        def stepcb(k: int, pre: tuple[Any, ...], post: tuple[Any, ...]) -> None:
+            for j in step_checks.broken(k, pre, post):
+                b = best_steps[j]
+                if b is None or len(trail) < b[0]:
+                    best_steps[j] = (len(trail), run, start, tuple(trail))
+
+        rng = random.Random()
+        reseed = rng.seed
+        for run in indices:
+            reseed(run_seed(seed, run))  # the generator of run_rng(seed, run), without a new object
+            start = rng.choice(starts)
+            trail = []
+            taken, nb, fb, fbs, stopped = walk(start, steps, rng.getrandbits, trail, sadd, lims, hit, stepcb)
+            part.steps += taken
+            part.bound_hits += nb
+            if fb >= 0 and part.first_bound is None:
+                part.first_bound, part.first_bound_run = (fb, fbs), run
+            if stopped:
+                raise KeyboardInterrupt
+            if keep:
+                part.kept.append((run, start, tuple(trail)))
+            part.runs += 1
+            if progress is not None:
+                progress(part.runs, runs, len(seen))
+
+
+def run_seed(seed: int, run: int) -> int:
+    """The seed of simulation run ``run`` (``run_rng``): ``seed`` mapped one-to-one to a natural
+    number (0, -1, 1, -2, ... to 0, 1, 2, 3, ...: ``random`` seeds with an int's absolute value,
+    so ``seed`` and ``-seed`` would otherwise give the same runs) in the high bits, ``run`` in the
+    low 64. Each run is fixed by (seed, run index) alone, whichever process walks it."""
+    z = 2 * seed if seed >= 0 else -2 * seed - 1
+    return (z << 64) | run
+
+
+def run_rng(seed: int, run: int) -> random.Random:
+    """The generator of simulation run ``run`` for ``seed`` (``run_seed``)."""
+    return random.Random(run_seed(seed, run))
+
+
+@dataclass
+class _SimPart:
+    """What some runs of a simulation found (one process's share with ``workers``), to merge.
+
+    ``best[j]`` / ``best_steps[j]``: ``(length, run, start, trail)`` of the shortest violating
+    prefix of property ``j`` (the lowest run on ties); ``first_bound``: ``(instance, pre-state)``
+    of the first bound hit of the lowest run with one, ``first_bound_run`` that run; ``kept``:
+    ``(run, start, trail)`` of every run (``keep_executions``)."""
+
+    runs: int = 0
+    steps: int = 0
+    bound_hits: int = 0
+    first_bound: tuple[int, tuple[Any, ...]] | None = None
+    first_bound_run: int = -1
+    seen: set[tuple[Any, ...]] = field(default_factory=set)
+    best: list[Any] = field(default_factory=list)
+    best_steps: list[Any] = field(default_factory=list)
+    kept: list[tuple[int, tuple[Any, ...], tuple[Any, ...]]] = field(default_factory=list)
+
+    def merge(self, o: _SimPart) -> None:
+        self.runs += o.runs
+        self.steps += o.steps
+        self.bound_hits += o.bound_hits
+        if o.first_bound is not None and (self.first_bound is None or o.first_bound_run < self.first_bound_run):
+            self.first_bound, self.first_bound_run = o.first_bound, o.first_bound_run
+        self.seen |= o.seen
+        for mine, theirs in ((self.best, o.best), (self.best_steps, o.best_steps)):
+            for j, b in enumerate(theirs):
+                if b is not None and (mine[j] is None or b[:2] < mine[j][:2]):
+                    mine[j] = b
+        self.kept += o.kept
+
+
+_WORKER: tuple[Any, ...] | None = None
+"""(explorer, steps, seed, keep) of the simulation whose worker processes are being forked."""
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _worker_init() -> None:
+    # the parent handles Ctrl-C (and SIGTERM, which ``ioakit.cli`` turns into Ctrl-C) and ends
+    # the workers with SIGTERM (``Pool.terminate``): that must kill them, not interrupt them
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)  # blocked by the parent across the fork
+
+
+def _worker_main(conn: Any, batches: list[tuple[int, int]]) -> None:
+    """A forked worker: walk ``batches`` of runs, sending each batch's ``_SimPart`` to the parent
+    (an exception as ``("error", text)``); the connection closed at the end."""
+    assert _WORKER is not None
+    _worker_init()
+    ex, steps, seed, keep = _WORKER
+    sent: set[tuple[Any, ...]] = set()  # states already sent: each is sent (pickled) once
+    try:
+        for bounds in batches:
+            part = ex._new_part()
+            ex._simulate_runs(part, range(*bounds), steps, seed, keep, None, 0)
+            part.seen -= sent
+            sent |= part.seen
+            conn.send(part)
+    except BaseException as e:  # reported to the parent, which raises it
+        import traceback
+
+        conn.send(("error", f"{type(e).__name__}: {e}\n{traceback.format_exc()}"))
+    finally:
+        conn.close()
+
+
+def _simulate_parallel(
+    ex: Explorer,
+    steps: int,
+    runs: int,
+    seed: int,
+    keep: bool,
+    progress: Callable[[int, int, int], None] | None,
+    workers: int,
+) -> tuple[_SimPart, bool]:
+    """The runs in batches of consecutive indices over ``workers`` forked processes (worker ``w``
+    takes batches ``w``, ``w + workers``, ...), merged as they come (the merge does not depend on
+    the order). Ctrl-C: the batches finished so far; the workers are terminated and joined."""
+    global _WORKER
+    part = ex._new_part()
+    ex._walker()  # generated before the fork, so that the workers inherit it
+    size = max(1, min(math.ceil(runs / (workers * 8)), 500))
+    batches = [(a, min(a + size, runs)) for a in range(0, runs, size)]
+    try:
+        ctx = multiprocessing.get_context("fork")
+    except ValueError:  # no fork on this platform: one process gives the same result
+        try:
+            ex._simulate_runs(part, range(runs), steps, seed, keep, progress, runs)
+        except KeyboardInterrupt:
+            return part, True
+        return part, False
+    from multiprocessing.connection import wait
+
+    _WORKER = (ex, steps, seed, keep)
+    interrupted = False
+    procs: list[Any] = []
+    try:
+        conns = []
+        for w in range(min(workers, len(batches))):
+            recv, send = ctx.Pipe(duplex=False)
+            proc = ctx.Process(target=_worker_main, args=(send, batches[w::workers]), daemon=True)
+            # a signal between the fork and the worker's own handlers would interrupt the worker
+            # (a traceback, and no batch): blocked until the handlers are set; the parent gets a
+            # pending one when it unblocks
+            blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+            try:
+                proc.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+            procs.append(proc)
+            send.close()
+            conns.append(recv)
+        while conns:
+            for c in wait(conns):
+                try:
+                    got = c.recv()
+                except EOFError:
+                    conns.remove(c)
+                    continue
+                if isinstance(got, tuple):
+                    raise RuntimeError(f"a simulation worker failed: {got[1]}")
+                part.merge(got)
+                if progress is not None:
+                    progress(part.runs, runs, len(part.seen))
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in procs:
+            proc.join()
+        _WORKER = None
+    return part, interrupted
 
 
 class _Stop(Exception):

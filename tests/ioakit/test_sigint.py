@@ -262,8 +262,15 @@ def test_simulate_shrink_interrupted_keeps_the_violation_reported():
     for seed in range(4):
         argv = ["simulate", "round-based-consensus-fig6-shared-rounds", "--seed", str(seed)]
         argv += ["--scope", "processes=3,rounds=3,max_ops=4,crashes=0", "--runs", "300", "--steps", "1000", "--shrink"]
+        # errors="replace": the lines read below leave the text wrapper's buffer at a byte boundary
+        # that can fall inside a character (⟨ in a counterexample), which communicate() decodes alone
         p = subprocess.Popen(
-            [sys.executable, "-m", "ioakit", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+            [sys.executable, "-m", "ioakit", *argv],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+            env=env,
         )
         assert p.stdout is not None
         before = []
