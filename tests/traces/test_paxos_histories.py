@@ -671,7 +671,11 @@ def _compare(result: Any, expected: dict[str, set[int]], seen: Counter[tuple[str
         event(f"{name}: {'holds' if r.holds else 'violated'}")
 
 
-SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+"""Derandomized: besides comparing every example, these tests assert that the examples made each
+property both hold and fail (the generator reaches both sides); with fresh random examples on
+every run that coverage assertion failed about once in many runs of the suite, on generation
+alone. A fixed sequence makes it a property of the test, not of the day."""
 
 
 def test_register_checker_matches_brute_force():
