@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ioakit.backends.codegen import CodegenLimitError, compile_predicates
-from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict
+from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict, fingerprint_note
 from ioakit.lang.automaton import Machine
 
 from .errors import InvariantError, InvariantMachineError, InvariantScopeError
@@ -153,12 +153,15 @@ def check_invariants(
     allow_bound_hits: bool = False,
     progress: Callable[[int, int, float], None] | None = None,
     max_memory: int | None = None,
+    store: str = "exact",
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
-    memory limit (``Explorer.max_memory``; default: most of the machine's memory).
+    memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``store`` its
+    seen-set (``Explorer.store``: ``"exact"``, or ``"fingerprint"`` for a tenth of the memory and
+    verdicts that hold up to fingerprint collisions).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep
@@ -178,6 +181,7 @@ def check_invariants(
             .check_steps(invset.step_properties)
             .max_states(max_states)
             .max_memory(max_memory)
+            .store(store)
             .allow_bound_hits(allow_bound_hits)
             .progress(progress)
             .run()
@@ -245,6 +249,8 @@ def format_check_report(report: CheckReport) -> str:
     ]
     if rep.bound_hits and rep.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
+    if rep.collision_bound is not None:
+        lines.append(fingerprint_note(rep.collision_bound, report.verdict))
     width = max((len(o.name) for o in report.outcomes), default=0)
     for o in report.outcomes:  # the table: one line per invariant (and its vacuity notes)
         ref = f"  [{o.reference}]" if o.reference else ""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
+from ioakit.engines.store import STORES
 from ioakit.errors import UserError, is_interrupt, printable
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
 from ioakit.results import (
@@ -47,6 +48,18 @@ class UsageError(UserError):
 
 
 # -- shared helpers ----------------------------------------------------------------------------
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    """``--store``: the explorer's seen-set (``Explorer.store``)."""
+    p.add_argument(
+        "--store",
+        choices=STORES,
+        default="exact",
+        help="the seen-set: exact (default: every reached state kept) or fingerprint (64-bit fingerprints, "
+        "about a third of the peak memory; verdicts hold up to fingerprint collisions, whose probability the "
+        "report bounds)",
+    )
 
 
 def _scope_args(p: argparse.ArgumentParser) -> None:
@@ -213,6 +226,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             .check(props)
             .max_states(args.max_states)
             .max_memory(args.max_memory)
+            .store(args.store)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
             .progress(_explore_progress(bar))
@@ -685,6 +699,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             allow_bound_hits=args.allow_bound_hits,
             progress=_explore_progress(bar),
             max_memory=args.max_memory,
+            store=args.store,
         )
     if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -1008,6 +1023,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
     )
+    _store_arg(p)
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument(
@@ -1029,6 +1045,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
     )
+    _store_arg(p)
     p.add_argument(
         "--progress",
         action="store_true",

@@ -15,7 +15,6 @@ DSL's vacuity report). Steps that would leave the scope's bounds are not taken b
 
 from __future__ import annotations
 
-import itertools
 import random
 import sys
 import time
@@ -26,6 +25,7 @@ from typing import Any
 from ioakit.backends.codegen import compile_predicates, compile_scan
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
+from ioakit.engines.store import STORES, make_store
 from ioakit.lang.automaton import Machine
 from ioakit.lang.ir import Term
 from ioakit.lang.steps import StepProperty
@@ -181,6 +181,12 @@ class ExploreReport:
     """The caller accepted cut steps (``allow_bound_hits``): the verdict is about the bounded
     machine; ``complete`` stays false all the same, since not every enabled step was taken."""
     interrupted: bool = False
+    store: str = "exact"
+    """The seen-set the search used (``Explorer.store``)."""
+    collision_bound: float | None = None
+    """With the fingerprint store: the birthday bound on the probability that two reached states
+    shared a fingerprint (``ioakit.engines.store.collision_bound``, and what it assumes); a
+    verdict of OK holds up to such a collision. None with the exact store."""
 
     @property
     def states_per_second(self) -> float:
@@ -228,6 +234,8 @@ class ExploreReport:
             "bound_hits_allowed": self.bound_hits_allowed,
             "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "interrupted": self.interrupted,
+            "store": self.store,
+            "fingerprint_collision_bound": self.collision_bound,
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
@@ -323,6 +331,8 @@ def format_explore(r: ExploreReport) -> str:
     )
     if r.bound_hits and r.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    if r.collision_bound is not None:
+        lines.append(fingerprint_note(r.collision_bound, r.verdict))
     width = max((len(x.name) for x in r.results), default=0)
     for x in r.results:
         line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
@@ -334,6 +344,15 @@ def format_explore(r: ExploreReport) -> str:
             lines.append(f"    shortest execution {what} ({len(x.counterexample)} steps):")
             lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
     return "\n".join(lines)
+
+
+def fingerprint_note(bound: float, verdict: Verdict) -> str:
+    """The report's line for a search over fingerprints (``--store fingerprint``)."""
+    what = "OK up to fingerprint collisions" if verdict is Verdict.OK else "states counted up to fingerprint collisions"
+    return (
+        f"  store: 64-bit fingerprints — {what}, probability ≤ {bound:.1e} "
+        "(birthday bound, assuming Python's hash of distinct states behaves as a random 64-bit value)"
+    )
 
 
 def format_simulation(r: SimulationReport) -> str:
@@ -371,6 +390,7 @@ class Explorer:
         self._stop_on_violation = False
         self._allow_bound_hits = False
         self._progress: Callable[[int, int, float], None] | None = None
+        self._store = "exact"
 
     def check(self, props: Iterable[Property]) -> Explorer:
         self._props.extend(props)
@@ -390,6 +410,16 @@ class Explorer:
         keeps the default."""
         if megabytes is not None:
             self._max_memory = megabytes * 1_000_000
+        return self
+
+    def store(self, kind: str) -> Explorer:
+        """The seen-set (``ioakit.engines.store``): ``"exact"`` (the default: every reached state
+        kept) or ``"fingerprint"`` (64-bit fingerprints: about a tenth of the memory per state,
+        step properties judged during the search, and a verdict that holds up to fingerprint
+        collisions, whose probability the report bounds)."""
+        if kind not in STORES:
+            raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
+        self._store = kind
         return self
 
     def max_states(self, n: int | None) -> Explorer:
@@ -428,13 +458,16 @@ class Explorer:
         witness_of = [(i, d) for i, p in enumerate(props) for d, _ in p.witnesses]
         witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
 
-        # ``seen`` maps every reached state to its breadth-first parent (None for start states);
-        # its insertion order is the breadth-first order, so no other state table is kept
-        seen: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
-        for s0 in m.start_states:
-            seen.setdefault(s0, None)
-        frontier = list(seen)
+        # the seen-set (``ioakit.engines.store``): every reached state, or its fingerprint, with
+        # its breadth-first parent; the order of insertion is the breadth-first order
+        seen = make_store(self._store)
         cap = self._max_states if self._max_states is not None else sys.maxsize
+        frontier, capped = seen.add_starts(m.start_states, cap)
+        step_checks = StepChecks(m, self._steps)
+        # a store that keeps no states has step properties judged level by level, on each frontier
+        # before it is expanded (the same breadth-first order as the pass after the search)
+        steps_during = bool(self._steps) and not seen.keeps_states
+        scanned: list[tuple[Any, ...]] | None = None
         transitions = bound_hits = deadlocks = 0
         first_bound_hit: BoundHit | None = None
         complete, reason = True, None
@@ -445,10 +478,7 @@ class Explorer:
         new: list[tuple[Any, ...]] = []
         checked = 0
         try:
-            if len(seen) > cap:
-                for _ in range(len(seen) - cap):
-                    seen.popitem()
-                frontier = list(seen)
+            if capped:
                 raise _Stop(f"max-states {cap} reached")
             checks.scan(frontier, 0)
             witnesses.scan(frontier, 0)
@@ -459,19 +489,18 @@ class Explorer:
                 if self._stop_on_violation and checks.any_violated():
                     complete, reason = False, "stopped at the first violation"
                     break
+                if steps_during:
+                    step_checks.scan(frontier)
+                    scanned = frontier
                 new, checked = [], 0
                 for c in range(0, len(frontier), _CHUNK):
-                    nt, nb, nd, fb, _ = layer(frontier[c : c + _CHUNK], seen, new, cap)
+                    nt, nb, nd, fb, capped = seen.expand(layer, frontier[c : c + _CHUNK], new, cap)
                     transitions += nt
                     bound_hits += nb
                     deadlocks += nd
                     if fb >= 0 and first_bound_hit is None:
                         first_bound_hit = find_and_diagnose(m, fb, frontier[c : c + _CHUNK])
-                    if len(seen) > cap:  # keep exactly the first ``cap`` states found
-                        excess = len(seen) - cap
-                        for _ in range(excess):
-                            seen.popitem()
-                        del new[len(new) - excess :]
+                    if capped:  # exactly the first ``cap`` states found are kept
                         raise _Stop(f"max-states {cap} reached")
                     if self._max_memory is not None and (rss_bytes() or 0) > self._max_memory:
                         raise _Stop(
@@ -496,13 +525,18 @@ class Explorer:
             witnesses.scan(new, checked)
             if reason is not None and not reason.startswith("max-depth"):
                 depth += 1
-        step_checks = StepChecks(m, self._steps)
         steps_judged = not interrupted  # every step out of every reached state judged
         if self._steps and not interrupted:
             # every step out of every reached state (breadth-first order: first hits are shortest);
             # Ctrl-C here leaves the search complete but the step properties undecided
             try:
-                step_checks.scan(seen)
+                if not steps_during:
+                    step_checks.scan(seen.states())
+                else:  # the reached states that were never a frontier: the search stopped before
+                    if frontier is not scanned:
+                        step_checks.scan(frontier)
+                    if new is not frontier:
+                        step_checks.scan(new)
             except KeyboardInterrupt:
                 steps_judged, interrupted = False, True
                 why = "interrupted (Ctrl-C) while checking step properties"
@@ -518,15 +552,8 @@ class Explorer:
             judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
-            chain = [t]
-            while (u := seen[chain[-1]]) is not None:
-                chain.append(u)
-            chain.reverse()
-            steps = []
-            for pre, post in itertools.pairwise(chain):
-                k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
-                steps.append((k, post))
-            return Execution(m, chain[0], tuple(steps))
+            start, steps = seen.path(t, succ)
+            return Execution(m, start, tuple(steps))
 
         results = []
         for j, p in enumerate(props):
@@ -565,6 +592,8 @@ class Explorer:
             deadlocks=deadlocks,
             bound_hits_allowed=self._allow_bound_hits,
             interrupted=interrupted,
+            store=seen.name,
+            collision_bound=seen.collision_bound(),
         )
 
     def reachable(self) -> list[tuple[Any, ...]]:

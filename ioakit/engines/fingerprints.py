@@ -1,0 +1,223 @@
+"""The fingerprint seen-set of ``Explorer.run`` (``--store fingerprint``; ``ioakit.engines.store``
+says how the stores plug into the one explorer): 64-bit fingerprints of the reached states and
+their parents' indices in numpy arrays, with the bound on the probability of a collision and
+what it assumes."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+
+from ioakit.backends.codegen import OUT_OF_BOUNDS
+from ioakit.engines.store import Expansion, Layer, State, Successors
+from ioakit.errors import InternalError
+
+_EMPTY = np.uint32(0xFFFFFFFF)
+"""A free slot of the fingerprint table, and the parent index of a start state."""
+_MAX_STATES = 0xFFFFFFFF - 1
+"""Indices are 32-bit: the fingerprint store holds at most this many states."""
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""Fibonacci hashing: a fingerprint times this odd constant, top bits, is its table slot."""
+_MIN_BITS = 12
+
+
+def fingerprint(s: State) -> int:
+    """A state's 64-bit fingerprint: Python's ``hash`` of the state tuple as an unsigned integer
+    (``collision_bound`` says what this assumes)."""
+    return hash(s) & 0xFFFFFFFFFFFFFFFF
+
+
+def _fingerprints(states: Iterable[State], count: int) -> np.ndarray:
+    """The fingerprints of ``count`` states, computed at C speed (``map(hash, ...)``)."""
+    return np.fromiter(map(hash, states), dtype=np.int64, count=count).view(np.uint64)
+
+
+class FingerprintStore:
+    """64-bit fingerprints of the reached states, in breadth-first order, with each state's parent
+    index (``_parent``: 4 bytes) beside its fingerprint (``_fps``: 8 bytes), and an open-addressing
+    table (linear probing, load at most one half) of indices into them: 4 bytes a slot, so 8-16
+    bytes a state. Lookups and insertions are vectorised over a whole chunk's post-states.
+
+    A counterexample is rebuilt by walking parent indices back to a start state, then replaying
+    forward from it, at each step choosing the first successor whose fingerprint is the next one
+    on the chain: the same shortest length as the exact store's, and the same execution unless
+    fingerprints collide (a replay that does not end in the wanted state is reported as a
+    detected collision, never returned)."""
+
+    name = "fingerprint"
+    keeps_states = False
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._fps = np.zeros(1 << _MIN_BITS, dtype=np.uint64)
+        self._parent = np.zeros(1 << _MIN_BITS, dtype=np.uint32)
+        self._bits = _MIN_BITS + 1
+        self._table = np.full(1 << self._bits, _EMPTY, dtype=np.uint32)
+        self._starts: list[State] = []
+        """The start states stored (few): where a counterexample's replay begins."""
+
+    def __len__(self) -> int:
+        return self._n
+
+    def nbytes(self) -> int:
+        """The bytes the store's arrays hold (allocated, not only used)."""
+        return self._fps.nbytes + self._parent.nbytes + self._table.nbytes
+
+    # -- the table ------------------------------------------------------------------------------
+    def _slots(self, fps: np.ndarray) -> np.ndarray:
+        return ((fps * _MIX) >> np.uint64(64 - self._bits)).astype(np.int64)
+
+    def _find(self, fps: np.ndarray) -> np.ndarray:
+        """The index of each fingerprint in the store, or -1 where it is not stored."""
+        out = np.full(len(fps), -1, dtype=np.int64)
+        pending = np.arange(len(fps))
+        slot = self._slots(fps)
+        table, mask = self._table, (1 << self._bits) - 1
+        while pending.size:
+            cur = table[slot]
+            free = cur == _EMPTY
+            hit = np.zeros(len(pending), dtype=bool)
+            occ = ~free
+            hit[occ] = self._fps[cur[occ]] == fps[pending[occ]]
+            out[pending[hit]] = cur[hit]
+            go_on = occ & ~hit
+            pending, slot = pending[go_on], (slot[go_on] + 1) & mask
+        return out
+
+    def _place(self, first: int, count: int) -> None:
+        """Enter the stored states ``first .. first+count-1`` (fingerprints not in the table yet,
+        pairwise distinct) into the table."""
+        table, mask = self._table, (1 << self._bits) - 1
+        pending = np.arange(first, first + count, dtype=np.int64)
+        slot = self._slots(self._fps[first : first + count])
+        while pending.size:
+            cur = table[slot]
+            occ = cur != _EMPTY
+            slot[occ] = (slot[occ] + 1) & mask
+            free = np.nonzero(~occ)[0]
+            # several may want one free slot: the first of each slot takes it, the others look again
+            _, winners = np.unique(slot[free], return_index=True)
+            won = free[winners]
+            table[slot[won]] = pending[won]
+            keep = np.ones(len(pending), dtype=bool)
+            keep[won] = False
+            pending, slot = pending[keep], slot[keep]
+
+    def _reserve(self, extra: int) -> None:
+        """Room for ``extra`` more states: arrays grown in place (``resize``), the table doubled
+        and rebuilt while it would be more than half full."""
+        need = self._n + extra
+        if need > _MAX_STATES:
+            raise InternalError(f"the fingerprint store holds at most {_MAX_STATES:,} states")
+        if need > len(self._fps):
+            size = max(need, len(self._fps) + len(self._fps) // 2)
+            self._fps.resize(size, refcheck=False)
+            self._parent.resize(size, refcheck=False)
+        if 2 * need > (1 << self._bits):
+            while 2 * need > (1 << self._bits):
+                self._bits += 1
+            self._table = np.full(1 << self._bits, _EMPTY, dtype=np.uint32)
+            self._place(0, self._n)
+
+    def _append(self, fps: np.ndarray, parents: np.ndarray) -> None:
+        """Store new states (distinct fingerprints, none stored yet), in breadth-first order."""
+        m = len(fps)
+        self._reserve(m)
+        n = self._n
+        self._fps[n : n + m] = fps
+        self._parent[n : n + m] = parents
+        self._n = n + m
+        self._place(n, m)
+
+    # -- the explorer's interface ----------------------------------------------------------------
+    def add_starts(self, starts: Iterable[State], cap: int) -> tuple[list[State], bool]:
+        distinct = list(dict.fromkeys(starts))
+        fps = _fingerprints(distinct, len(distinct))
+        _, first = np.unique(fps, return_index=True)  # colliding start states: the first one stands
+        keep = np.sort(first)
+        capped = len(keep) > cap
+        keep = keep[:cap]
+        self._append(fps[keep], np.full(len(keep), _EMPTY, dtype=np.uint32))
+        self._starts = [distinct[i] for i in keep.tolist()]
+        return list(self._starts), capped
+
+    def expand(self, layer: Layer, chunk: Sequence[State], new: list[State], cap: int) -> Expansion:
+        batch: dict[State, State] = {}
+        nt, nb, nd, fb, _ = layer(chunk, batch, [], sys.maxsize)
+        if not batch:
+            return nt, nb, nd, fb, False
+        posts = list(batch)
+        fps = _fingerprints(posts, len(posts))
+        # distinct states of the chunk with one fingerprint (a collision): the first one stands
+        _, first = np.unique(fps, return_index=True)
+        fresh = np.zeros(len(posts), dtype=bool)
+        fresh[first] = True
+        fresh &= self._find(fps) < 0
+        capped = False
+        room = cap - self._n
+        picked = np.nonzero(fresh)[0]
+        if len(picked) > room:
+            picked, capped = picked[: max(room, 0)], True
+        if not len(picked):
+            return nt, nb, nd, fb, capped
+        chosen = [posts[i] for i in picked.tolist()]
+        parents = self._find(_fingerprints(map(batch.__getitem__, chosen), len(chosen)))
+        if (parents < 0).any():
+            raise InternalError("a frontier state's fingerprint is missing from the fingerprint store")
+        self._append(fps[picked], parents.astype(np.uint32))
+        new.extend(chosen)
+        return nt, nb, nd, fb, capped
+
+    def states(self) -> Iterator[State]:
+        raise InternalError("the fingerprint store does not keep the reached states")
+
+    def path(self, t: State, succ: Successors) -> tuple[State, list[tuple[int, State]]]:
+        (i,) = self._find(_fingerprints([t], 1)).tolist()
+        if i < 0:
+            raise InternalError("a reached state's fingerprint is missing from the fingerprint store")
+        chain = [i]
+        while (p := int(self._parent[chain[-1]])) != int(_EMPTY):
+            chain.append(p)
+        chain.reverse()
+        fps = self._fps
+        want = int(fps[chain[0]])
+        state = next((s0 for s0 in self._starts if fingerprint(s0) == want), None)
+        if state is None:
+            raise InternalError("no start state has the fingerprint at the root of a counterexample")
+        start, steps = state, []
+        for j in chain[1:]:
+            want = int(fps[j])
+            step = next(((k, ns) for k, ns in succ(state) if ns is not OUT_OF_BOUNDS and fingerprint(ns) == want), None)
+            if step is None:
+                raise InternalError("no successor has the next fingerprint of a counterexample")
+            steps.append(step)
+            state = step[1]
+        if state != t:
+            raise InternalError(
+                "fingerprint collision detected while rebuilding a counterexample (two distinct states share a "
+                "fingerprint): this run is not sound; run it again with the exact store (--store exact)"
+            )
+        return start, steps
+
+    def collision_bound(self) -> float | None:
+        return collision_bound(self._n)
+
+
+def collision_bound(n: int) -> float:
+    """``n(n-1)/2 · 2**-64``: the probability that some two of ``n`` states share a fingerprint,
+    *if* the fingerprints of distinct states were independent and uniform 64-bit values (the
+    birthday bound).
+
+    What that assumes: the fingerprint is CPython's ``hash`` of the state tuple (64 bits on a
+    64-bit build), an xxHash-style mix of its elements' hashes with no final avalanche; it is
+    built for hash tables, not as a fingerprint, and nothing guarantees it behaves as a random
+    function on the reachable states. Equal hashes for distinct values are built into it: an
+    ``int`` hashes to itself modulo 2**61-1 (so ``hash(-1) == hash(-2)``), a frozenset's hash
+    combines its elements' hashes with a fixed non-cryptographic shuffle; strings are hashed with
+    SipHash under a per-process random key (``PYTHONHASHSEED``). The shipped machines' states are
+    tuples of small non-negative ints, nested tuples and frozensets of them. The bound is
+    therefore a heuristic (as is TLC's, which reports the same birthday figure), not a proof, which
+    is why the exact store stays the default."""
+    return n * (n - 1) / 2 / 2.0**64
