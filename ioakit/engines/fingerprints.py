@@ -145,9 +145,19 @@ class FingerprintStore:
 
     def expand(self, layer: Layer, chunk: Sequence[State], new: list[State], cap: int) -> Expansion:
         batch: dict[State, State] = {}
-        nt, nb, nd, fb, _ = layer(chunk, batch, [], sys.maxsize)
+        try:
+            nt, nb, nd, fb, _ = layer(chunk, batch, [], sys.maxsize)
+        except KeyboardInterrupt:  # keep what the chunk found, as the exact store does
+            self._keep(batch, new, cap)
+            raise
+        return nt, nb, nd, fb, self._keep(batch, new, cap)
+
+    def _keep(self, batch: dict[State, State], new: list[State], cap: int) -> bool:
+        """Store the states of ``batch`` (post-state -> the parent it was first reached from, in
+        discovery order) whose fingerprints are not stored yet, at most up to ``cap`` states in
+        all, and append them to ``new``; return whether some were dropped for the cap."""
         if not batch:
-            return nt, nb, nd, fb, False
+            return False
         posts = list(batch)
         fps = _fingerprints(posts, len(posts))
         # distinct states of the chunk with one fingerprint (a collision): the first one stands
@@ -155,20 +165,19 @@ class FingerprintStore:
         fresh = np.zeros(len(posts), dtype=bool)
         fresh[first] = True
         fresh &= self._find(fps) < 0
-        capped = False
-        room = cap - self._n
         picked = np.nonzero(fresh)[0]
-        if len(picked) > room:
-            picked, capped = picked[: max(room, 0)], True
+        room = max(cap - self._n, 0)
+        capped = len(picked) > room
+        picked = picked[:room]
         if not len(picked):
-            return nt, nb, nd, fb, capped
+            return capped
         chosen = [posts[i] for i in picked.tolist()]
         parents = self._find(_fingerprints(map(batch.__getitem__, chosen), len(chosen)))
         if (parents < 0).any():
             raise InternalError("a frontier state's fingerprint is missing from the fingerprint store")
         self._append(fps[picked], parents.astype(np.uint32))
         new.extend(chosen)
-        return nt, nb, nd, fb, capped
+        return capped
 
     def states(self) -> Iterator[State]:
         raise InternalError("the fingerprint store does not keep the reached states")
