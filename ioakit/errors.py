@@ -19,7 +19,8 @@ The families (each defined next to the code that raises it):
   ``RenderError`` (``ioakit.render``), ``RegistryError`` (``ioakit.registry``) and the command
   line's own ``UsageError`` (``ioakit.cli``).
 * ``InternalError``: ``ProverInternalError`` (``ioakit.engines.prove``; also an
-  ``AssertionError``, as it always was).
+  ``AssertionError``, as it always was), ``FingerprintCollisionError``
+  (``ioakit.engines.fingerprints``: a collision of the fingerprint store caught).
 
 The command line catches ``UserError`` once, in ``ioakit.cli.main``; nothing re-wraps it.
 """

@@ -15,6 +15,7 @@ DSL's vacuity report). Steps that would leave the scope's bounds are not taken b
 
 from __future__ import annotations
 
+import itertools
 import random
 import sys
 import time
@@ -502,6 +503,8 @@ class Explorer:
                         first_bound_hit = find_and_diagnose(m, fb, frontier[c : c + _CHUNK])
                     if capped:  # exactly the first ``cap`` states found are kept
                         raise _Stop(f"max-states {cap} reached")
+                    if not seen.keeps_states:  # an expanded state is needed no more: free it now
+                        frontier[c : c + _CHUNK] = itertools.repeat(None, min(_CHUNK, len(frontier) - c))
                     if self._max_memory is not None and (rss_bytes() or 0) > self._max_memory:
                         raise _Stop(
                             f"memory limit of {self._max_memory / 1e6:,.0f} MB reached at {len(seen):,} states "

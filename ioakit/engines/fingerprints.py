@@ -14,6 +14,13 @@ from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.store import Expansion, Layer, State, Successors
 from ioakit.errors import InternalError
 
+
+class FingerprintCollisionError(InternalError):
+    """Two distinct states were found to share a fingerprint (when a counterexample was rebuilt):
+    the run that used them is not sound, and no counterexample is printed. Exit status 4, as an
+    internal error: not a verdict."""
+
+
 _EMPTY = np.uint32(0xFFFFFFFF)
 """A free slot of the fingerprint table, and the parent index of a start state."""
 _MAX_STATES = 0xFFFFFFFF - 1
@@ -204,7 +211,7 @@ class FingerprintStore:
             steps.append(step)
             state = step[1]
         if state != t:
-            raise InternalError(
+            raise FingerprintCollisionError(
                 "fingerprint collision detected while rebuilding a counterexample (two distinct states share a "
                 "fingerprint): this run is not sound; run it again with the exact store (--store exact)"
             )

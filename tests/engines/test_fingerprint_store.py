@@ -19,8 +19,7 @@ from ioakit.baseline import shipped_machines
 from ioakit.cli import main
 from ioakit.engines import fingerprints
 from ioakit.engines.explore import Execution, Explorer, ExploreReport, Property, properties_from
-from ioakit.engines.fingerprints import FingerprintStore, collision_bound
-from ioakit.errors import InternalError
+from ioakit.engines.fingerprints import FingerprintCollisionError, FingerprintStore, collision_bound
 from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.steps import Act, StepProperty, unchanged
@@ -243,7 +242,7 @@ def test_colliding_fingerprints_lose_states_and_a_rebuilt_counterexample_says_so
         kept.update(new)
         frontier = new
     lost = next(s for s in Explorer(m).reachable() if s not in kept)  # its fingerprint is a kept state's
-    with pytest.raises(InternalError, match="fingerprint collision detected"):
+    with pytest.raises(FingerprintCollisionError, match="fingerprint collision detected"):
         store.path(lost, m.compiled().successors)
 
 
