@@ -461,7 +461,7 @@ class Explorer:
 
         # the seen-set (``ioakit.engines.store``): every reached state, or its fingerprint, with
         # its breadth-first parent; the order of insertion is the breadth-first order
-        seen = make_store(self._store)
+        seen = make_store(self._store, m.variables)
         cap = self._max_states if self._max_states is not None else sys.maxsize
         frontier, capped = seen.add_starts(m.start_states, cap)
         step_checks = StepChecks(m, self._steps)

@@ -5,14 +5,22 @@ what it assumes."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
 from ioakit.backends.codegen import OUT_OF_BOUNDS
 from ioakit.engines.store import Expansion, Layer, State, Successors
-from ioakit.errors import InternalError
+from ioakit.errors import InternalError, UserError
+from ioakit.lang.types import IntT, Type
+
+
+class FingerprintHazardError(UserError):
+    """The machine's states hold values that Python's ``hash`` equates by construction
+    (``hash_hazards``): fingerprints would merge distinct states with certainty, not by chance."""
 
 
 class FingerprintCollisionError(InternalError):
@@ -28,6 +36,39 @@ _MAX_STATES = 0xFFFFFFFF - 1
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 """Fibonacci hashing: a fingerprint times this odd constant, top bits, is its table slot."""
 _MIN_BITS = 12
+
+
+def hash_hazards(variables: Sequence[tuple[str, Type]]) -> list[str]:
+    """The state variables whose values Python's ``hash`` maps together *by construction*: an
+    integer range holding both -1 and -2 (``hash(-1) == hash(-2)``), or wider than 2**61-1 (an int
+    hashes to itself modulo that prime), anywhere inside the variable's type. States differing only
+    there would always share a fingerprint, which the birthday bound does not cover, so the
+    fingerprint store refuses such machines."""
+    out = []
+
+    def bad(t: Any, where: str) -> None:
+        if isinstance(t, IntT):
+            if t.lo <= -2 and t.hi >= -1:
+                out.append(f"{where}: the range {t.lo}..{t.hi} holds -1 and -2, whose hashes are equal")
+            elif t.hi - t.lo >= 2**61 - 1:
+                out.append(f"{where}: the range {t.lo}..{t.hi} is wider than 2**61-1, the modulus of int hashes")
+        elif isinstance(t, Type) and dataclasses.is_dataclass(t):
+            for f in dataclasses.fields(t):
+                for u in _types_in(getattr(t, f.name)):
+                    bad(u, where)
+
+    for name, t in variables:
+        bad(t, name)
+    return out
+
+
+def _types_in(v: Any) -> Iterator[Type]:
+    """The types directly inside a field of a type (a type, or tuples of types and names)."""
+    if isinstance(v, Type):
+        yield v
+    elif isinstance(v, tuple):
+        for x in v:
+            yield from _types_in(x)
 
 
 def fingerprint(s: State) -> int:
@@ -56,7 +97,14 @@ class FingerprintStore:
     name = "fingerprint"
     keeps_states = False
 
-    def __init__(self) -> None:
+    def __init__(self, variables: Sequence[tuple[str, Type]] = ()) -> None:
+        """A store for states of ``variables`` (a machine's), refused when Python's hash equates
+        some of their values by construction (``hash_hazards``)."""
+        hazards = hash_hazards(variables)
+        if hazards:
+            raise FingerprintHazardError(
+                "the fingerprint store cannot be used for this machine: " + "; ".join(hazards) + " (use --store exact)"
+            )
         self._n = 0
         self._fps = np.zeros(1 << _MIN_BITS, dtype=np.uint64)
         self._parent = np.zeros(1 << _MIN_BITS, dtype=np.uint32)
@@ -230,10 +278,11 @@ def collision_bound(n: int) -> float:
     64-bit build), an xxHash-style mix of its elements' hashes with no final avalanche; it is
     built for hash tables, not as a fingerprint, and nothing guarantees it behaves as a random
     function on the reachable states. Equal hashes for distinct values are built into it: an
-    ``int`` hashes to itself modulo 2**61-1 (so ``hash(-1) == hash(-2)``), a frozenset's hash
-    combines its elements' hashes with a fixed non-cryptographic shuffle; strings are hashed with
-    SipHash under a per-process random key (``PYTHONHASHSEED``). The shipped machines' states are
-    tuples of small non-negative ints, nested tuples and frozensets of them. The bound is
-    therefore a heuristic (as is TLC's, which reports the same birthday figure), not a proof, which
-    is why the exact store stays the default."""
-    return n * (n - 1) / 2 / 2.0**64
+    ``int`` hashes to itself modulo 2**61-1, so ``hash(-1) == hash(-2)`` (the store refuses a
+    machine whose types admit such pairs: ``hash_hazards``); a frozenset's hash XORs a fixed
+    non-cryptographic shuffle of its elements' hashes; strings are hashed with SipHash under a
+    per-process random key (``PYTHONHASHSEED``). The shipped machines' states are tuples of small
+    ints (enum indices, -1 for ⊥, bounded counters), nested tuples and frozensets of them. The
+    bound is therefore a heuristic (as is TLC's, which reports the same birthday figure for its
+    fingerprints), not a proof, which is why the exact store stays the default."""
+    return n * (n - 1) / 2 / 2.0**sys.hash_info.width  # 64 on a 64-bit build

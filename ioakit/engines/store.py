@@ -72,14 +72,15 @@ class SeenStore(Protocol):
         ...
 
 
-def make_store(kind: str) -> SeenStore:
-    """The seen-set named ``kind`` (one of ``STORES``)."""
+def make_store(kind: str, variables: Sequence[tuple[str, Any]] = ()) -> SeenStore:
+    """The seen-set named ``kind`` (one of ``STORES``) for states of ``variables`` (a machine's
+    ``(name, type)`` pairs: the fingerprint store refuses types whose values Python's hash equates)."""
     if kind == "exact":
         return ExactStore()
     if kind == "fingerprint":
         from ioakit.engines.fingerprints import FingerprintStore  # numpy, imported only when used
 
-        return FingerprintStore()
+        return FingerprintStore(variables)
     raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
 
 

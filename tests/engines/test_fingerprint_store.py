@@ -19,10 +19,18 @@ from ioakit.baseline import shipped_machines
 from ioakit.cli import main
 from ioakit.engines import fingerprints
 from ioakit.engines.explore import Execution, Explorer, ExploreReport, Property, properties_from
-from ioakit.engines.fingerprints import FingerprintCollisionError, FingerprintStore, collision_bound
+from ioakit.engines.fingerprints import (
+    FingerprintCollisionError,
+    FingerprintHazardError,
+    FingerprintStore,
+    collision_bound,
+    hash_hazards,
+)
+from ioakit.engines.store import make_store
 from ioakit.lang import ir
 from ioakit.lang.automaton import Machine
 from ioakit.lang.steps import Act, StepProperty, unchanged
+from ioakit.lang.types import Domain, EnumT, IntT, MapT, RecordT, SeqT
 from ioakit.registry import default_properties, get_spec
 from ioakit.results import Verdict
 from ioakit.specs.fls.lemmas import TO_FACTS
@@ -259,6 +267,20 @@ def test_the_table_finds_exactly_what_was_stored() -> None:
     assert store._find(stored).tolist() == list(range(40_000))
     assert (store._find(absent) == -1).all()
     assert store.nbytes() < 40_000 * 40
+
+
+def test_integer_ranges_that_python_hashes_together_are_refused() -> None:
+    """``hash(-1) == hash(-2)``: states differing only there would share a fingerprint for sure."""
+    P = Domain("P", ("p1", "p2"))
+    ok = [("n", IntT(-1, 5)), ("m", MapT((EnumT(P),), EnumT(P, bottom=True)))]
+    assert hash_hazards(ok) == []
+    FingerprintStore(ok)
+    bad = [("n", IntT(0, 3)), ("q", SeqT(RecordT("r", (("x", IntT(-2, 0)),)), 2))]
+    assert hash_hazards(bad) == ["q: the range -2..0 holds -1 and -2, whose hashes are equal"]
+    with pytest.raises(FingerprintHazardError, match="use --store exact"):
+        make_store("fingerprint", bad)
+    assert make_store("exact", bad).name == "exact"
+    assert hash_hazards([("big", IntT(0, 2**61))]) and not hash_hazards([("big", IntT(0, 2**61 - 2))])
 
 
 def test_the_collision_bound_is_the_birthday_bound() -> None:
