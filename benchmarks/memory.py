@@ -2,7 +2,7 @@
 
 For TO-machine (processors=3, values=2, max_inputs=5: 3,367,923 states) and VS-machine
 (processors=3, initial_members=3, view_ids=3: 1,018,851 states) this explores every reachable
-state once per store (``exact``, the baseline, and ``fingerprint``), each in a fresh Python
+state once per store (``exact``, the baseline, ``compact`` and ``fingerprint``), each in a fresh Python
 process so that each peak is its own, and prints for each: states, transitions, seconds, the
 process's peak resident memory (``ru_maxrss``: interpreter, imports, traced machine, generated
 code, the search — everything), that peak divided by the states (bytes per state, all
@@ -10,7 +10,7 @@ included), the growth of the peak over the process before the search (the built 
 state, and the ratios to the exact store measured in the same run. The two stores must find the
 same counts; the script fails otherwise.
 
-    .venv/bin/python benchmarks/memory.py [--machine TO-machine] [--store exact --store fingerprint]
+    .venv/bin/python benchmarks/memory.py [--machine TO-machine] [--store exact --store compact ...]
 
 Times are wall-clock on a shared machine (the load average is printed); memory peaks do not
 depend on the load.
@@ -32,7 +32,7 @@ SCOPES: dict[str, dict[str, int]] = {
     "TO-machine": {"processors": 3, "values": 2, "max_inputs": 5},
     "VS-machine": {"processors": 3, "initial_members": 3, "view_ids": 3},
 }
-STORES = ("exact", "fingerprint")
+STORES = ("exact", "compact", "fingerprint")
 
 
 def _peak_bytes() -> int:

@@ -160,8 +160,7 @@ def check_invariants(
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
     memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``store`` its
-    seen-set (``Explorer.store``: ``"exact"``, or ``"fingerprint"`` for a tenth of the memory and
-    verdicts that hold up to fingerprint collisions).
+    seen-set (``Explorer.store``: ``"exact"``, ``"compact"`` or ``"fingerprint"``).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
     machine's variables and the scope's domains). An invariant whose compiled term is too deep

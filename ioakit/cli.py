@@ -56,9 +56,10 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
         "--store",
         choices=STORES,
         default="exact",
-        help="the seen-set: exact (default: every reached state kept) or fingerprint (64-bit fingerprints, "
-        "about a third of the peak memory; verdicts hold up to fingerprint collisions, whose probability the "
-        "report bounds)",
+        help="the seen-set: exact (default: every reached state kept), compact (exact, each state packed into 64 "
+        "bits by numbering each variable's values; refused when they need more), or fingerprint (64-bit "
+        "fingerprints; verdicts hold up to fingerprint collisions, whose probability the report bounds); compact "
+        "and fingerprint take about half the peak memory at large scopes",
     )
 
 

@@ -415,9 +415,11 @@ class Explorer:
 
     def store(self, kind: str) -> Explorer:
         """The seen-set (``ioakit.engines.store``): ``"exact"`` (the default: every reached state
-        kept) or ``"fingerprint"`` (64-bit fingerprints: about a tenth of the memory per state,
-        step properties judged during the search, and a verdict that holds up to fingerprint
-        collisions, whose probability the report bounds)."""
+        kept), ``"compact"`` (exact: each state's variables numbered and packed into a 64-bit key;
+        ``CompactOverflowError`` when they need more bits) or ``"fingerprint"`` (64-bit
+        fingerprints, and a verdict that holds up to fingerprint collisions, whose probability the
+        report bounds). The last two keep 16-28 bytes a state instead of the state, and judge step
+        properties level by level during the search."""
         if kind not in STORES:
             raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
         self._store = kind

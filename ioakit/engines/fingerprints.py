@@ -6,6 +6,7 @@ what it assumes."""
 from __future__ import annotations
 
 import dataclasses
+import operator
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -120,6 +121,14 @@ class FingerprintStore:
         """The bytes the store's arrays hold (allocated, not only used)."""
         return self._fps.nbytes + self._parent.nbytes + self._table.nbytes
 
+    # -- the keys -------------------------------------------------------------------------------
+    def _keys(self, states: Sequence[State], count: int) -> np.ndarray:
+        """The keys of ``count`` states: their fingerprints."""
+        return _fingerprints(states, count)
+
+    def _key(self, s: State) -> int:
+        return int(self._keys([s], 1)[0])
+
     # -- the table ------------------------------------------------------------------------------
     def _slots(self, fps: np.ndarray) -> np.ndarray:
         return ((fps * _MIX) >> np.uint64(64 - self._bits)).astype(np.int64)
@@ -189,7 +198,7 @@ class FingerprintStore:
     # -- the explorer's interface ----------------------------------------------------------------
     def add_starts(self, starts: Iterable[State], cap: int) -> tuple[list[State], bool]:
         distinct = list(dict.fromkeys(starts))
-        fps = _fingerprints(distinct, len(distinct))
+        fps = self._keys(distinct, len(distinct))
         _, first = np.unique(fps, return_index=True)  # colliding start states: the first one stands
         keep = np.sort(first)
         capped = len(keep) > cap
@@ -214,7 +223,7 @@ class FingerprintStore:
         if not batch:
             return False
         posts = list(batch)
-        fps = _fingerprints(posts, len(posts))
+        fps = self._keys(posts, len(posts))
         # distinct states of the chunk with one fingerprint (a collision): the first one stands
         _, first = np.unique(fps, return_index=True)
         fresh = np.zeros(len(posts), dtype=bool)
@@ -227,7 +236,7 @@ class FingerprintStore:
         if not len(picked):
             return capped
         chosen = [posts[i] for i in picked.tolist()]
-        parents = self._find(_fingerprints(map(batch.__getitem__, chosen), len(chosen)))
+        parents = self._find(self._keys([batch[c] for c in chosen], len(chosen)))
         if (parents < 0).any():
             raise InternalError("a frontier state's fingerprint is missing from the fingerprint store")
         self._append(fps[picked], parents.astype(np.uint32))
@@ -238,7 +247,7 @@ class FingerprintStore:
         raise InternalError("the fingerprint store does not keep the reached states")
 
     def path(self, t: State, succ: Successors) -> tuple[State, list[tuple[int, State]]]:
-        (i,) = self._find(_fingerprints([t], 1)).tolist()
+        (i,) = self._find(self._keys([t], 1)).tolist()
         if i < 0:
             raise InternalError("a reached state's fingerprint is missing from the fingerprint store")
         chain = [i]
@@ -247,13 +256,13 @@ class FingerprintStore:
         chain.reverse()
         fps = self._fps
         want = int(fps[chain[0]])
-        state = next((s0 for s0 in self._starts if fingerprint(s0) == want), None)
+        state = next((s0 for s0 in self._starts if self._key(s0) == want), None)
         if state is None:
             raise InternalError("no start state has the fingerprint at the root of a counterexample")
         start, steps = state, []
         for j in chain[1:]:
             want = int(fps[j])
-            step = next(((k, ns) for k, ns in succ(state) if ns is not OUT_OF_BOUNDS and fingerprint(ns) == want), None)
+            step = next(((k, ns) for k, ns in succ(state) if ns is not OUT_OF_BOUNDS and self._key(ns) == want), None)
             if step is None:
                 raise InternalError("no successor has the next fingerprint of a counterexample")
             steps.append(step)
@@ -267,6 +276,84 @@ class FingerprintStore:
 
     def collision_bound(self) -> float | None:
         return collision_bound(self._n)
+
+
+class _Interner(dict[Any, int]):
+    """Values of one state variable numbered 0, 1, 2, ... in the order first met."""
+
+    def __missing__(self, v: Any) -> int:
+        i = self[v] = len(self)
+        return i
+
+
+class CompactOverflowError(UserError):
+    """The compact store's key (one 64-bit word) cannot hold the states' interned values."""
+
+
+class CompactStore(FingerprintStore):
+    """Exact, in the fingerprint store's arrays: a state's key is the number of each variable's
+    value (``_Interner``, one per variable) packed into one 64-bit word, variable 0 in the lowest
+    bits — an injective encoding, so no two states share a key and no collision bound applies.
+
+    A variable's field is as wide as its values so far need; when a new value outgrows it, the
+    stored keys are re-packed (the fields above shifted, in place) and the table rebuilt. If the
+    fields together would need more than 64 bits the run stops with ``CompactOverflowError``
+    (exit 2: use the exact or the fingerprint store). The interning tables cost one dict entry per
+    distinct value of a variable (at the README's TO scope 9,331 queues, the largest), far fewer
+    than the states; the key needs 35 bits there, 42 at the VS scope, but 88 for VStoTO-system
+    already at its default scope, which the compact store therefore refuses.
+    """
+
+    name = "compact"
+
+    def __init__(self, variables: Sequence[tuple[str, Type]]) -> None:
+        super().__init__()  # no hash is involved: nothing to refuse
+        self._names = [n for n, _ in variables]
+        self._interners = [_Interner() for _ in variables]
+        self._widths = [0] * len(variables)
+
+    def _keys(self, states: Sequence[State], count: int) -> np.ndarray:
+        cols = [
+            np.fromiter(map(it.__getitem__, map(operator.itemgetter(i), states)), dtype=np.uint64, count=count)
+            for i, it in enumerate(self._interners)
+        ]
+        for i, it in enumerate(self._interners):
+            need = (len(it) - 1).bit_length()
+            if need > self._widths[i]:
+                self._widen(i, need)
+        key = np.zeros(count, dtype=np.uint64)
+        shift = 0
+        for col, w in zip(cols, self._widths):
+            if w:
+                key |= col << np.uint64(shift)
+            shift += w
+        return key
+
+    def _widen(self, i: int, need: int) -> None:
+        """Make field ``i`` ``need`` bits wide: re-pack the stored keys and rebuild the table (at
+        most once per bit of the final key, mostly while few states are stored)."""
+        others = sum(self._widths) - self._widths[i]
+        if others + need > 64:
+            used = ", ".join(f"{n} {w}" for n, w in zip(self._names, self._widths) if w)
+            raise CompactOverflowError(
+                f"the compact store packs a state's interned values into 64 bits, and {self._names[i]} now needs "
+                f"{need} bits beside the others' {others} ({used}): use --store exact or --store fingerprint"
+            )
+        new = need  # no headroom: a field's spare bits could be what a later field lacks
+        low = sum(self._widths[: i + 1])  # the bits of fields 0..i, unchanged
+        delta = new - self._widths[i]
+        self._widths[i] = new
+        if not self._n or not any(self._widths[i + 1 :]):
+            return  # nothing stored, or no field above the widened one: the keys are unchanged
+        keys = self._fps[: self._n]  # fields above exist, so low + delta < 64
+        above = (keys >> np.uint64(low)) << np.uint64(low + delta)
+        keys &= np.uint64((1 << low) - 1)
+        keys |= above
+        self._table.fill(_EMPTY)
+        self._place(0, self._n)
+
+    def collision_bound(self) -> float | None:
+        return None
 
 
 def collision_bound(n: int) -> float:

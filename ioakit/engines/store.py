@@ -2,6 +2,9 @@
 
 ``Explorer.run`` is one breadth-first search whose seen-set is pluggable (``make_store``):
 
+* ``CompactStore`` (``ioakit.engines.fingerprints``) is exact in the same arrays: the key is each
+  variable's value numbered (interned) and the numbers packed into one 64-bit word, so no
+  collision bound applies; a machine whose states need more than 64 bits is refused.
 * ``ExactStore`` (the default) keeps every reached state as a Python tuple in a dict mapping it to
   its parent state; the generated ``layer`` looks post-states up in it directly. Exact, but about
   200 bytes per state for the FLS machines (dict slot, tuple and its changed components).
@@ -34,7 +37,7 @@ Successors = Callable[[State], Iterable[tuple[int, Any]]]
 Expansion = tuple[int, int, int, int, bool]
 """``(transitions, bound_hits, deadlocks, first_cut_instance or -1, capped)`` of one chunk."""
 
-STORES = ("exact", "fingerprint")
+STORES = ("exact", "fingerprint", "compact")
 """The seen-set kinds ``Explorer.store`` and ``--store`` accept."""
 
 
@@ -81,6 +84,10 @@ def make_store(kind: str, variables: Sequence[tuple[str, Any]] = ()) -> SeenStor
         from ioakit.engines.fingerprints import FingerprintStore  # numpy, imported only when used
 
         return FingerprintStore(variables)
+    if kind == "compact":
+        from ioakit.engines.fingerprints import CompactStore
+
+        return CompactStore(variables)
     raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
 
 

@@ -20,6 +20,8 @@ from ioakit.cli import main
 from ioakit.engines import fingerprints
 from ioakit.engines.explore import Execution, Explorer, ExploreReport, Property, properties_from
 from ioakit.engines.fingerprints import (
+    CompactOverflowError,
+    CompactStore,
     FingerprintCollisionError,
     FingerprintHazardError,
     FingerprintStore,
@@ -67,16 +69,31 @@ def summary(r: ExploreReport, capped: bool = False) -> tuple[Any, ...]:
 
 
 def compare(m: Machine, explorer: Any, capped: bool = False) -> tuple[ExploreReport, ExploreReport]:
+    """Run ``explorer`` with each store; the fingerprint and compact stores must agree with the
+    exact one (the compact store may instead refuse a machine whose states need more than 64 bits).
+    Returns the exact and the fingerprint reports."""
     exact = explorer(Explorer(m)).run()
     fp = explorer(Explorer(m)).store("fingerprint").run()
     assert exact.store == "exact" and exact.collision_bound is None
     assert fp.store == "fingerprint" and fp.collision_bound == collision_bound(fp.states)
-    assert summary(fp, capped) == summary(exact, capped)
-    for x, y in zip(exact.results, fp.results, strict=True):
-        if y.counterexample is not None:
-            assert replays(y.counterexample)
-            # the same execution (first instance, breadth-first parents), unless fingerprints collide
-            assert (y.counterexample.start, y.counterexample.steps) == (x.counterexample.start, x.counterexample.steps)
+    try:
+        compact = explorer(Explorer(m)).store("compact").run()
+    except CompactOverflowError as e:
+        assert "into 64 bits" in str(e)
+        others = [fp]
+    else:
+        assert compact.store == "compact" and compact.collision_bound is None
+        others = [fp, compact]
+    for r in others:
+        assert summary(r, capped) == summary(exact, capped)
+        for x, y in zip(exact.results, r.results, strict=True):
+            if y.counterexample is not None:
+                assert replays(y.counterexample)
+                # the same execution (first instance, breadth-first parents), unless fingerprints collide
+                assert (y.counterexample.start, y.counterexample.steps) == (
+                    x.counterexample.start,
+                    x.counterexample.steps,
+                )
     return exact, fp
 
 
@@ -281,6 +298,23 @@ def test_integer_ranges_that_python_hashes_together_are_refused() -> None:
         make_store("fingerprint", bad)
     assert make_store("exact", bad).name == "exact"
     assert hash_hazards([("big", IntT(0, 2**61))]) and not hash_hazards([("big", IntT(0, 2**61 - 2))])
+
+
+def test_the_compact_store_widens_its_fields_and_refuses_more_than_64_bits() -> None:
+    """Keys re-packed when a variable's values outgrow their field: the same states found again."""
+    store = CompactStore([("a", IntT(0, 10**6)), ("b", IntT(0, 10**6)), ("c", IntT(0, 10**6))])
+    states = [(i % 7, i, i // 3) for i in range(5_000)]
+    for c in range(0, len(states), 700):  # each part widens b and c
+        part = states[c : c + 700]
+        store._append(store._keys(part, len(part)), np.zeros(len(part), dtype=np.uint32))
+    assert len(set(store._fps[: len(store)].tolist())) == 5_000
+    assert store._find(store._keys(states, len(states))).tolist() == list(range(5_000))
+    assert (store._find(store._keys([(0, 5_000, 0), (1, 1, 1)], 2)) == -1).all()
+    # nine variables of 129 distinct values each: 9 x 8 bits do not fit in a word
+    wide = CompactStore([(f"v{j}", IntT(0, 200)) for j in range(9)])
+    wide._keys([(i,) * 9 for i in range(128)], 128)  # 9 x 7 bits fit
+    with pytest.raises(CompactOverflowError, match="now needs 8 bits"):
+        wide._keys([(128,) * 9], 1)
 
 
 def test_the_collision_bound_is_the_birthday_bound() -> None:
