@@ -16,7 +16,7 @@ The families (each defined next to the code that raises it):
   (``ioakit.lang.ir``; also a ``TypeError``, as it always was, for callers that catch that),
   ``CodegenLimitError`` (``ioakit.backends.codegen``), the ``InvariantError`` family
   (``ioakit.invariants.errors``), ``TraceFormatError`` (``ioakit.traces.format``),
-  ``FingerprintHazardError`` (``ioakit.engines.fingerprints``),
+  ``FingerprintHazardError`` and ``CompactOverflowError`` (``ioakit.engines.fingerprints``),
   ``RenderError`` (``ioakit.render``), ``RegistryError`` (``ioakit.registry``) and the command
   line's own ``UsageError`` (``ioakit.cli``).
 * ``InternalError``: ``ProverInternalError`` (``ioakit.engines.prove``; also an
