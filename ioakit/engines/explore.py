@@ -186,8 +186,8 @@ class ExploreReport:
     """The seen-set the search used (``Explorer.store``)."""
     collision_bound: float | None = None
     """With the fingerprint store: the birthday bound on the probability that two reached states
-    shared a fingerprint (``ioakit.engines.store.collision_bound``, and what it assumes); a
-    verdict of OK holds up to such a collision. None with the exact store."""
+    shared a fingerprint (``ioakit.engines.fingerprints.collision_bound``, and what it assumes); a
+    verdict of OK holds up to such a collision. None with an exact store (exact, compact)."""
 
     @property
     def states_per_second(self) -> float:
