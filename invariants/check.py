@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ioakit.backends.codegen import CodegenLimitError, compile_predicates
-from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict
+from ioakit.engines.explore import Execution, Explorer, ExploreReport, Verdict, fingerprint_note
 from ioakit.lang.automaton import Machine
 
 from .errors import InvariantError, InvariantMachineError, InvariantScopeError
@@ -155,12 +155,14 @@ def check_invariants(
     max_memory: int | None = None,
     workers: int = 1,
     symmetry: bool = False,
+    store: str = "exact",
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
     Steps cut off by the scope's bounds make the result INCOMPLETE unless ``allow_bound_hits``.
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
-    memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``workers``
+    memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``store`` its
+    seen-set (``Explorer.store``: ``"exact"``, ``"compact"`` or ``"fingerprint"``); ``workers``
     the processes that search (``Explorer.workers``). ``symmetry``: explore orbit representatives
     (``Explorer.symmetry``; refused with step items).
 
@@ -183,6 +185,7 @@ def check_invariants(
             .max_states(max_states)
             .max_memory(max_memory)
             .workers(workers)
+            .store(store)
             .allow_bound_hits(allow_bound_hits)
             .symmetry(symmetry)
             .progress(progress)
@@ -255,6 +258,8 @@ def format_check_report(report: CheckReport) -> str:
         lines.append(f"  symmetry reduction: {rep.symmetry} — the states counted are orbit representatives")
         if rep.orbit_checked:
             lines.append(f"  checked on whole orbits (not symmetric): {', '.join(rep.orbit_checked)}")
+    if rep.collision_bound is not None:
+        lines.append(fingerprint_note(rep.collision_bound, report.verdict))
     width = max((len(o.name) for o in report.outcomes), default=0)
     for o in report.outcomes:  # the table: one line per invariant (and its vacuity notes)
         ref = f"  [{o.reference}]" if o.reference else ""

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from ioakit import registry
 from ioakit.engines.explore import Property, SimulationReport, Verdict
+from ioakit.engines.store import STORES
 from ioakit.errors import UserError, is_interrupt, printable
 from ioakit.lang.automaton import Machine, load_scope_file, parse_scope_text
 from ioakit.results import (
@@ -47,6 +48,19 @@ class UsageError(UserError):
 
 
 # -- shared helpers ----------------------------------------------------------------------------
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    """``--store``: the explorer's seen-set (``Explorer.store``)."""
+    p.add_argument(
+        "--store",
+        choices=STORES,
+        default="exact",
+        help="the seen-set: exact (default: every reached state kept), compact (exact, each state packed into 64 "
+        "bits by numbering each variable's values; refused when they need more), or fingerprint (64-bit "
+        "fingerprints; verdicts hold up to fingerprint collisions, whose probability the report bounds); compact "
+        "and fingerprint take about half the peak memory at large scopes",
+    )
 
 
 def _scope_args(p: argparse.ArgumentParser) -> None:
@@ -223,6 +237,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
             .max_states(args.max_states)
             .max_memory(args.max_memory)
             .workers(args.workers)
+            .store(args.store)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
             .symmetry(args.symmetry)
@@ -699,6 +714,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             max_memory=args.max_memory,
             workers=args.workers,
             symmetry=args.symmetry,
+            store=args.store,
         )
     if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -1029,6 +1045,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
     )
+    _store_arg(p)
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument(
@@ -1051,6 +1068,7 @@ def make_parser() -> argparse.ArgumentParser:
         metavar="MB",
         help="stop with INCOMPLETE (exit 3) when the process's memory exceeds MB (default: 80%% of the machine's)",
     )
+    _store_arg(p)
     p.add_argument(
         "--workers",
         type=_int_at_least(1),

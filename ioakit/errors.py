@@ -16,10 +16,12 @@ The families (each defined next to the code that raises it):
   (``ioakit.lang.ir``; also a ``TypeError``, as it always was, for callers that catch that),
   ``CodegenLimitError`` (``ioakit.backends.codegen``), the ``InvariantError`` family
   (``ioakit.invariants.errors``), ``TraceFormatError`` (``ioakit.traces.format``),
+  ``FingerprintHazardError`` and ``CompactOverflowError`` (``ioakit.engines.fingerprints``),
   ``RenderError`` (``ioakit.render``), ``RegistryError`` (``ioakit.registry``) and the command
   line's own ``UsageError`` (``ioakit.cli``).
 * ``InternalError``: ``ProverInternalError`` (``ioakit.engines.prove``; also an
-  ``AssertionError``, as it always was).
+  ``AssertionError``, as it always was), ``FingerprintCollisionError``
+  (``ioakit.engines.fingerprints``: a collision of the fingerprint store caught).
 
 The command line catches ``UserError`` once, in ``ioakit.cli.main``; nothing re-wraps it.
 """

@@ -32,6 +32,7 @@ from typing import Any
 from ioakit.backends.codegen import compile_checks, compile_predicates, compile_scan, compile_walk
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
+from ioakit.engines.store import STORES, make_store
 from ioakit.engines.symmetry import Symmetry, SymmetryError, checked_symmetry, term_symmetric
 from ioakit.errors import InternalError, UserError
 from ioakit.lang.automaton import Machine
@@ -197,6 +198,12 @@ class ExploreReport:
     orbit_checked: tuple[str, ...] = ()
     """Under symmetry reduction: the properties that are not symmetric, checked on every state of
     each representative's orbit."""
+    store: str = "exact"
+    """The seen-set the search used (``Explorer.store``)."""
+    collision_bound: float | None = None
+    """With the fingerprint store: the birthday bound on the probability that two reached states
+    shared a fingerprint (``ioakit.engines.fingerprints.collision_bound``, and what it assumes); a
+    verdict of OK holds up to such a collision. None with an exact store (exact, compact)."""
 
     @property
     def states_per_second(self) -> float:
@@ -247,6 +254,8 @@ class ExploreReport:
             "workers": self.workers,
             "symmetry": self.symmetry,
             "orbit_checked": list(self.orbit_checked),
+            "store": self.store,
+            "fingerprint_collision_bound": self.collision_bound,
             "z3_version": z3_version(),
             "invariants": [r.to_json() for r in self.results],
         }
@@ -346,6 +355,8 @@ def format_explore(r: ExploreReport) -> str:
         lines.append(f"  symmetry reduction: {r.symmetry} — states counted are orbit representatives")
         if r.orbit_checked:
             lines.append(f"  checked on whole orbits (not symmetric): {', '.join(r.orbit_checked)}")
+    if r.collision_bound is not None:
+        lines.append(fingerprint_note(r.collision_bound, r.verdict))
     width = max((len(x.name) for x in r.results), default=0)
     for x in r.results:
         line = f"  {x.name:<{width}}  {x.reference:<16} {_fmt_verdict(x.verdict)}"
@@ -357,6 +368,15 @@ def format_explore(r: ExploreReport) -> str:
             lines.append(f"    shortest execution {what} ({len(x.counterexample)} steps):")
             lines.append("\n".join("  " + ln for ln in x.counterexample.show().splitlines()))
     return "\n".join(lines)
+
+
+def fingerprint_note(bound: float, verdict: Verdict) -> str:
+    """The report's line for a search over fingerprints (``--store fingerprint``)."""
+    what = "OK up to fingerprint collisions" if verdict is Verdict.OK else "states counted up to fingerprint collisions"
+    return (
+        f"  store: 64-bit fingerprints — {what}, probability ≤ {bound:.1e} "
+        "(birthday bound, assuming Python's hash of distinct states behaves as a random 64-bit value)"
+    )
 
 
 def format_simulation(r: SimulationReport) -> str:
@@ -389,7 +409,13 @@ class _Search:
     at the least depth where one exists — and ``parent`` (a reached state's breadth-first parent,
     None for a start state), from which counterexamples are rebuilt."""
 
-    parent: Callable[[tuple[Any, ...]], tuple[Any, ...] | None]
+    parent: Callable[[tuple[Any, ...]], tuple[Any, ...] | None] | None
+    """A reached state's breadth-first parent (None for a start state): the workers', and the
+    exact store's under symmetry (paths of representatives)."""
+    path: Callable[[tuple[Any, ...], Any], tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]] | None
+    """Else the store's own shortest path to a reached state (``SeenStore.path``)."""
+    store: str
+    collision_bound: float | None
     states: int
     transitions: int
     depth: int
@@ -426,6 +452,7 @@ class Explorer:
         self._progress: Callable[[int, int, float], None] | None = None
         self._workers = 1
         self._symmetry = False
+        self._store = "exact"
         self._bound_preds: Callable[..., bool] | None = None
         """The generated invariant checks of ``simulate`` (``compile_checks``), built on first use."""
 
@@ -470,6 +497,18 @@ class Explorer:
             self._max_memory = megabytes * 1_000_000
         return self
 
+    def store(self, kind: str) -> Explorer:
+        """The seen-set (``ioakit.engines.store``): ``"exact"`` (the default: every reached state
+        kept), ``"compact"`` (exact: each state's variables numbered and packed into a 64-bit key;
+        ``CompactOverflowError`` when they need more bits) or ``"fingerprint"`` (64-bit
+        fingerprints, and a verdict that holds up to fingerprint collisions, whose probability the
+        report bounds). The last two keep 16-28 bytes a state instead of the state, and judge step
+        properties level by level during the search."""
+        if kind not in STORES:
+            raise ValueError(f"unknown store {kind!r}: one of {', '.join(STORES)}")
+        self._store = kind
+        return self
+
     def max_states(self, n: int | None) -> Explorer:
         self._max_states = n
         return self
@@ -501,6 +540,10 @@ class Explorer:
             raise UserError(
                 "symmetry reduction on several workers is not supported yet: use one of --symmetry, --workers"
             )
+        if self._workers > 1 and self._store != "exact":
+            raise UserError(
+                f"the {self._store} store on several workers is not supported yet: use one of --store, --workers"
+            )
         if self._workers > 1:
             from ioakit.engines import parallel
 
@@ -519,13 +562,17 @@ class Explorer:
             checks = _OrbitChecks(m, [p.term for p in props], False, sym)
             witnesses = _OrbitChecks(m, [t for p in props for _, t in p.witnesses], True, sym)
 
-        # ``seen`` maps every reached state to its breadth-first parent (None for start states);
-        # its insertion order is the breadth-first order, so no other state table is kept
-        seen: dict[tuple[Any, ...], tuple[Any, ...] | None] = {}
-        for s0 in m.start_states:
-            seen.setdefault(s0 if sym is None else sym.canon(s0), None)
-        frontier = list(seen)
+        # the seen-set (``ioakit.engines.store``): every reached state, or its fingerprint, with
+        # its breadth-first parent; the order of insertion is the breadth-first order
+        seen = make_store(self._store, m.variables)
         cap = self._max_states if self._max_states is not None else sys.maxsize
+        starts = m.start_states if sym is None else [sym.canon(s0) for s0 in m.start_states]
+        frontier, capped = seen.add_starts(starts, cap)
+        step_checks = StepChecks(m, self._steps)
+        # a store that keeps no states has step properties judged level by level, on each frontier
+        # before it is expanded (the same breadth-first order as the pass after the search)
+        steps_during = bool(self._steps) and not seen.keeps_states
+        scanned: list[tuple[Any, ...]] | None = None
         transitions = bound_hits = deadlocks = 0
         first_bound_hit: BoundHit | None = None
         complete, reason = True, None
@@ -538,10 +585,7 @@ class Explorer:
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the states form no cycles: ``GC_NOTE``
         try:
-            if len(seen) > cap:
-                for _ in range(len(seen) - cap):
-                    seen.popitem()
-                frontier = list(seen)
+            if capped:
                 raise _Stop(f"max-states {cap} reached")
             checks.scan(frontier, 0)
             witnesses.scan(frontier, 0)
@@ -552,20 +596,21 @@ class Explorer:
                 if self._stop_on_violation and checks.any_violated():
                     complete, reason = False, "stopped at the first violation"
                     break
+                if steps_during:
+                    step_checks.scan(frontier)
+                    scanned = frontier
                 new, checked = [], 0
                 for c in range(0, len(frontier), _CHUNK):
-                    nt, nb, nd, fb, _ = layer(frontier[c : c + _CHUNK], seen, new, cap)
+                    nt, nb, nd, fb, capped = seen.expand(layer, frontier[c : c + _CHUNK], new, cap)
                     transitions += nt
                     bound_hits += nb
                     deadlocks += nd
                     if fb >= 0 and first_bound_hit is None:
                         first_bound_hit = find_and_diagnose(m, fb, frontier[c : c + _CHUNK])
-                    if len(seen) > cap:  # keep exactly the first ``cap`` states found
-                        excess = len(seen) - cap
-                        for _ in range(excess):
-                            seen.popitem()
-                        del new[len(new) - excess :]
+                    if capped:  # exactly the first ``cap`` states found are kept
                         raise _Stop(f"max-states {cap} reached")
+                    if not seen.keeps_states:  # an expanded state is needed no more: free it now
+                        frontier[c : c + _CHUNK] = itertools.repeat(None, min(_CHUNK, len(frontier) - c))
                     if self._max_memory is not None and (rss_bytes() or 0) > self._max_memory:
                         raise _Stop(
                             f"memory limit of {self._max_memory / 1e6:,.0f} MB reached at {len(seen):,} states "
@@ -592,20 +637,28 @@ class Explorer:
             witnesses.scan(new, checked)
             if reason is not None and not reason.startswith("max-depth"):
                 depth += 1
-        step_checks = StepChecks(m, self._steps)
         steps_judged = not interrupted  # every step out of every reached state judged
         if self._steps and not interrupted:
             # every step out of every reached state (breadth-first order: first hits are shortest);
             # Ctrl-C here leaves the search complete but the step properties undecided
             try:
-                step_checks.scan(seen)
+                if not steps_during:
+                    step_checks.scan(seen.states())
+                else:  # the reached states that were never a frontier: the search stopped before
+                    if frontier is not scanned:
+                        step_checks.scan(frontier)
+                    if new is not frontier:
+                        step_checks.scan(new)
             except KeyboardInterrupt:
                 steps_judged, interrupted = False, True
                 why = "interrupted (Ctrl-C) while checking step properties"
                 reason = why if reason is None else f"{reason}; {why}"
         return self._report(
             _Search(
-                parent=seen.__getitem__,
+                parent=seen.parent if sym is not None else None,
+                path=seen.path if sym is None else None,
+                store=seen.name,
+                collision_bound=seen.collision_bound(),
                 states=len(seen),
                 transitions=transitions,
                 depth=depth,
@@ -645,18 +698,22 @@ class Explorer:
             judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
-            chain = [t if sym is None else sym.canon(t)]
-            while (u := r.parent(chain[-1])) is not None:
-                chain.append(u)
-            chain.reverse()
-            if sym is not None:  # representatives mapped back to a real execution ending in t
-                start, concrete = sym.concretize(succ, chain, target=t)
-                return Execution(m, start, tuple(concrete))
-            steps = []
-            for pre, post in itertools.pairwise(chain):
-                k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
-                steps.append((k, post))
-            return Execution(m, chain[0], tuple(steps))
+            if r.path is None:  # a chain of parent links (symmetry, workers)
+                assert r.parent is not None
+                chain = [t if sym is None else sym.canon(t)]
+                while (u := r.parent(chain[-1])) is not None:
+                    chain.append(u)
+                chain.reverse()
+                if sym is not None:  # representatives mapped back to a real execution ending in t
+                    start, concrete = sym.concretize(succ, chain, target=t)
+                    return Execution(m, start, tuple(concrete))
+                steps = []
+                for pre, post in itertools.pairwise(chain):
+                    k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
+                    steps.append((k, post))
+                return Execution(m, chain[0], tuple(steps))
+            start, steps = r.path(t, succ)
+            return Execution(m, start, tuple(steps))
 
         results = []
         for j, p in enumerate(props):
@@ -700,12 +757,18 @@ class Explorer:
             workers=r.workers,
             symmetry=None if sym is None else sym.describe(),
             orbit_checked=r.orbit_checked,
+            store=r.store,
+            collision_bound=r.collision_bound,
         )
 
     def _checked_symmetry(self) -> Symmetry | None:
         """The machine's declared symmetry, checked, when ``symmetry()`` asked for it."""
         if not self._symmetry:
             return None
+        if self._store != "exact":
+            raise UserError(
+                f"symmetry reduction with the {self._store} store is not supported yet: use the exact store"
+            )
         if self._steps:
             raise SymmetryError(
                 "symmetry reduction does not support step properties (they are judged on the steps out of "

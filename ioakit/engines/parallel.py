@@ -373,6 +373,9 @@ def run_parallel(explorer: Explorer, w: int) -> ExploreReport:
     return explorer._report(
         _Search(
             parent=parent,
+            path=None,
+            store="exact",
+            collision_bound=None,
             states=states,
             transitions=transitions,
             depth=depth,
