@@ -1408,30 +1408,37 @@ def _compile_layer(
         cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
         return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
 
+    head = ["def layer(frontier, seen, new, cap):", "    push = new.append"]
+    tail = ["        if len(seen) > cap:", "            break"]
+    return _layer_function(m, ns, consts, sink, canonical, head, ["    for s in frontier:"], tail, "layer")
+
+
+def _layer_function(
+    m: Any,
+    ns: dict[str, Any],
+    consts: dict[Any, str],
+    sink: Sink,
+    canonical: _Canonical | None,
+    head: list[str],
+    loop: list[str],
+    tail: list[str],
+    what: str,
+) -> Layer:
+    """A breadth-first expansion loop: ``head`` (the signature and ``push``), the counters,
+    ``loop`` (the ``for`` over the states to expand, binding ``s``, and what each state needs
+    first), every instance's step handed to ``sink``, the deadlock count, ``tail`` (the end of
+    the loop's body), and ``return nt, nb, nd, fb, done`` (transitions, bound hits, deadlocks,
+    first cut instance or -1, states expanded)."""
     body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
-    lines = [
-        "def layer(frontier, seen, new, cap):",
-        "    push = new.append",
-        "    nt = nb = nd = 0",
-        "    fb = -1",
-        "    _U = _UNSET",
-        "    done = 0",
-        "    for s in frontier:",
-        "        before = nt + nb",
-    ]
+    lines = [*head, "    nt = nb = nd = 0", "    fb = -1", "    _U = _UNSET", "    done = 0", *loop]
+    lines += ["        before = nt + nb"]
     lines += _prologue(m, shared, "        ")
     lines += [f"        {line}" for line in body]
-    lines += [
-        "        done += 1",
-        "        if nt + nb == before:",
-        "            nd += 1",
-        "        if len(seen) > cap:",
-        "            break",
-        "    return nt, nb, nd, fb, done",
-    ]
+    lines += ["        done += 1", "        if nt + nb == before:", "            nd += 1", *tail]
+    lines += ["    return nt, nb, nd, fb, done"]
     src = "\n".join(lines) + "\n"
     ns["_UNSET"] = _UNSET
-    run_generated(src, f"<ioakit generated layer: {m.name}>", ns)
+    run_generated(src, f"<ioakit generated {what}: {m.name}>", ns)
     fn: Layer = ns["layer"]
     fn.source = src  # type: ignore[attr-defined]
     return fn
@@ -1477,32 +1484,9 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
             cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
             return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
 
-        body, shared = _generate_instances(m, ns, consts, sink, dispatch=True, canonical=canonical or _canonical(m))
-        lines = [
-            "def layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME):",
-            "    push = own.append",
-            "    nt = nb = nd = 0",
-            "    fb = -1",
-            "    _U = _UNSET",
-            "    done = 0",
-            "    for _i in range(lo, hi):",
-            "        s = own[_i]",
-            "        _pc = _i * W + ME",
-            "        before = nt + nb",
-        ]
-        lines += _prologue(m, shared, "        ")
-        lines += [f"        {line}" for line in body]
-        lines += [
-            "        done += 1",
-            "        if nt + nb == before:",
-            "            nd += 1",
-            "    return nt, nb, nd, fb, done",
-        ]
-        src = "\n".join(lines) + "\n"
-        ns["_UNSET"] = _UNSET
-        run_generated(src, f"<ioakit generated partition layer: {m.name}>", ns)
-        fn: Layer = ns["layer"]
-        fn.source = src  # type: ignore[attr-defined]
+        head = ["def layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME):", "    push = own.append"]
+        loop = ["    for _i in range(lo, hi):", "        s = own[_i]", "        _pc = _i * W + ME"]
+        fn = _layer_function(m, ns, consts, sink, canonical, head, loop, [], "partition layer")
     fn.cost = meter.cost  # type: ignore[attr-defined]
     return fn
 
