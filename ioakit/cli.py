@@ -68,8 +68,8 @@ def _scope_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scope-file", help="scope parameters from a .toml or .json file (--scope overrides)")
 
 
-def _int_at_least(least: int) -> Callable[[str], int]:
-    """An argparse type: an integer ≥ ``least`` (else a usage error, exit 2)."""
+def _int_at_least(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer ≥ ``least`` (and ≤ ``most``; else a usage error, exit 2)."""
 
     def parse(text: str) -> int:
         if len(text) > 18 and text.strip().lstrip("+-").isdigit():
@@ -80,10 +80,16 @@ def _int_at_least(least: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
         if v < least:
             raise argparse.ArgumentTypeError(f"must be at least {least}, got {v}")
+        if most is not None and v > most:
+            raise argparse.ArgumentTypeError(f"must be at most {most}, got {v}")
         return v
 
     return parse
 
+
+MAX_WORKERS = 256
+"""The most processes ``--workers`` forks: each holds a copy-on-write image of the compiled machine
+and a share of the states, and a mistyped ``--workers 10000`` must not fork ten thousand."""
 
 MAX_TIMEOUT = 1_000_000.0
 """The longest timeout accepted, in seconds (about 11 days): Z3 takes milliseconds as a 32-bit
@@ -1040,7 +1046,7 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=_int_at_least(1),
+        type=_int_at_least(1, MAX_WORKERS),
         default=1,
         metavar="N",
         help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
@@ -1071,7 +1077,7 @@ def make_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.add_argument(
         "--workers",
-        type=_int_at_least(1),
+        type=_int_at_least(1, MAX_WORKERS),
         default=1,
         metavar="N",
         help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
@@ -1129,7 +1135,7 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument(
         "--workers",
-        type=_int_at_least(1),
+        type=_int_at_least(1, MAX_WORKERS),
         default=1,
         help="processes the runs are shared among (default 1); the result is the same for a seed whatever N is",
     )

@@ -147,3 +147,10 @@ def test_default_workers_is_the_cores_this_process_may_use() -> None:
 def test_symmetry_on_several_workers_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explore", "TO-machine", "--workers", "2", "--symmetry"]) == 2
     assert "not supported yet" in capsys.readouterr().err
+
+
+def test_a_huge_worker_count_is_refused_before_any_fork(capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["explore", "TO-machine"], ["simulate", "TO-machine"]):
+        assert main([*command, "--workers", "10000"]) == 2
+        assert "must be at most 256" in capsys.readouterr().err
+    assert multiprocessing.active_children() == []
