@@ -351,6 +351,8 @@ def format_explore(r: ExploreReport) -> str:
     )
     if r.bound_hits and r.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
+    if r.workers > 1:
+        lines.append(f"  searched on {r.workers} worker processes (ioakit.engines.parallel)")
     if r.symmetry is not None:
         lines.append(f"  symmetry reduction: {r.symmetry} — states counted are orbit representatives")
         if r.orbit_checked:

@@ -132,6 +132,8 @@ def test_workers_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["explore", "VS-machine", "--workers", "2", "--json"]) == 0
     out = capsys.readouterr().out
     assert '"workers": 2' in out and '"states": 2197' in out
+    assert main(["explore", "VS-machine", "--workers", "2"]) == 0
+    assert "searched on 2 worker processes" in capsys.readouterr().out
     assert main(["check", "VS-machine", "vs_lemma_4_1", "--workers", "2"]) == 0
     assert main(["explore", "VS-machine", "--workers", "0"]) == 2
 
