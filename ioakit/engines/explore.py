@@ -32,7 +32,7 @@ from typing import Any
 from ioakit.backends.codegen import compile_checks, compile_predicates, compile_scan, compile_walk
 from ioakit.engines.bounds import BoundHit, cut_reason, diagnose, find_and_diagnose
 from ioakit.engines.steps import StepChecks
-from ioakit.engines.store import STORES, make_store
+from ioakit.engines.store import STORES, make_store, parent_chain, steps_of
 from ioakit.engines.symmetry import Symmetry, SymmetryError, checked_symmetry, term_symmetric
 from ioakit.errors import InternalError, UserError
 from ioakit.lang.automaton import Machine
@@ -700,21 +700,15 @@ class Explorer:
             judged_complete = judged_complete and self._allow_bound_hits
 
         def path(t: tuple[Any, ...]) -> Execution:
-            if r.path is None:  # a chain of parent links (symmetry, workers)
+            if r.path is not None:
+                start, steps = r.path(t, succ)
+            else:  # a chain of parent links (symmetry, workers)
                 assert r.parent is not None
-                chain = [t if sym is None else sym.canon(t)]
-                while (u := r.parent(chain[-1])) is not None:
-                    chain.append(u)
-                chain.reverse()
+                chain = parent_chain(r.parent, t if sym is None else sym.canon(t))
                 if sym is not None:  # representatives mapped back to a real execution ending in t
-                    start, concrete = sym.concretize(succ, chain, target=t)
-                    return Execution(m, start, tuple(concrete))
-                steps = []
-                for pre, post in itertools.pairwise(chain):
-                    k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
-                    steps.append((k, post))
-                return Execution(m, chain[0], tuple(steps))
-            start, steps = r.path(t, succ)
+                    start, steps = sym.concretize(succ, chain, target=t)
+                else:
+                    start, steps = steps_of(chain, succ)
             return Execution(m, start, tuple(steps))
 
         results = []

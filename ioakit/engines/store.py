@@ -75,6 +75,25 @@ class SeenStore(Protocol):
         ...
 
 
+def parent_chain(parent: Callable[[State], State | None], t: State) -> list[State]:
+    """The breadth-first ancestors of ``t``, from its start state to ``t``."""
+    chain = [t]
+    while (u := parent(chain[-1])) is not None:
+        chain.append(u)
+    chain.reverse()
+    return chain
+
+
+def steps_of(chain: Sequence[State], succ: Successors) -> tuple[State, list[tuple[int, State]]]:
+    """A chain of states each a successor of the one before, as (start state, steps): each step
+    taken by the first instance leading from the one state to the next."""
+    steps = []
+    for pre, post in itertools.pairwise(chain):
+        k = next(k for k, ns in succ(pre) if ns == post)
+        steps.append((k, post))
+    return chain[0], steps
+
+
 def make_store(kind: str, variables: Sequence[tuple[str, Any]] = ()) -> SeenStore:
     """The seen-set named ``kind`` (one of ``STORES``) for states of ``variables`` (a machine's
     ``(name, type)`` pairs: the fingerprint store refuses types whose values Python's hash equates)."""
@@ -132,16 +151,7 @@ class ExactStore:
         return self.seen[t]
 
     def path(self, t: State, succ: Successors) -> tuple[State, list[tuple[int, State]]]:
-        seen = self.seen
-        chain = [t]
-        while (u := seen[chain[-1]]) is not None:
-            chain.append(u)
-        chain.reverse()
-        steps = []
-        for pre, post in itertools.pairwise(chain):
-            k = next(k for k, ns in succ(pre) if ns == post)  # the first instance taking pre to post
-            steps.append((k, post))
-        return chain[0], steps
+        return steps_of(parent_chain(self.parent, t), succ)
 
     def collision_bound(self) -> float | None:
         return None
