@@ -1447,17 +1447,14 @@ def _layer_function(
 def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
     """The inner loop of one worker of a partitioned breadth-first search
     (``ioakit.engines.parallel``): the same successors as ``compile_layer``, but each post-state
-    goes to its owner, ``hash(state) % W``. States are known by their fingerprint ``hash(state)``
-    (computed once per step). A state this worker owns (``ME``) is looked up in its own ``seen``
-    (fingerprint → the parent's code ``index * W + ME``) and, when new, appended to ``own`` (its
-    states in breadth-first order); a state another worker owns is queued once per level
-    (``sent``) as its fingerprint in ``fps[owner]``, the parent's code in ``pcs[owner]`` and the
-    instance that took it there in ``ks[owner]``, for the owner to look up — the state itself is
-    dropped at once and rebuilt (``steps[k](parent)``) only if the owner did not know it: kept
-    alive until the exchange, the post-states of a level cost more to allocate than to rebuild the
-    few that are new.
+    goes to its owner, ``hash(state) % W``. A state this worker owns (``ME``) is looked up in its
+    own ``seen`` (state → the parent's code ``index * W + ME``) and, when new, appended to ``own``
+    (its states in breadth-first order); a state another worker owns is kept once per level in
+    ``outs[owner]`` (state → the parent's code), for the owner to look up when the level ends.
+    States are compared whole, never by their hash alone: Python's ``hash`` equates distinct
+    states (``hash(-1) == hash(-2)``), and a search that merged them would miss states.
 
-    ``layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME)`` expands ``own[lo:hi]`` and returns
+    ``layer(own, lo, hi, seen, outs, W, ME)`` expands ``own[lo:hi]`` and returns
     (transitions, bound hits, deadlocks, first bound-hit instance or -1, states expanded)."""
     with measure() as meter:
         ns = _namespace()
@@ -1467,24 +1464,22 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
             take = [
                 "_t = " + post,
                 "nt += 1",
-                "_h = hash(_t)",
-                "_o = _h % W",
+                "_o = hash(_t) % W",
                 "if _o == ME:",
-                "    if _h not in seen:",
-                "        seen[_h] = _pc",
+                "    if _t not in seen:",
+                "        seen[_t] = _pc",
                 "        push(_t)",
-                "elif _h not in sent:",
-                "    sent.add(_h)",
-                "    fps[_o].append(_h)",
-                "    pcs[_o].append(_pc)",
-                f"    ks[_o].append({k})",
+                "else:",
+                "    _d = outs[_o]",
+                "    if _t not in _d:",
+                "        _d[_t] = _pc",
             ]
             if bounds == "True":
                 return take
             cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
             return [f"if {bounds}:", *("    " + x for x in take), "else:", *("    " + x for x in cut)]
 
-        head = ["def layer(own, lo, hi, seen, sent, fps, pcs, ks, W, ME):", "    push = own.append"]
+        head = ["def layer(own, lo, hi, seen, outs, W, ME):", "    push = own.append"]
         loop = ["    for _i in range(lo, hi):", "        s = own[_i]", "        _pc = _i * W + ME"]
         fn = _layer_function(m, ns, consts, sink, canonical, head, loop, [], "partition layer")
     fn.cost = meter.cost  # type: ignore[attr-defined]

@@ -3,16 +3,18 @@
 counterexample lengths as one process.
 
 Each state has an owner, ``hash(state) % W``, the only worker that stores it, looks it up and
-expands it. The search goes level by level: every worker expands the states of the current level
-it owns with a generated inner loop (``ioakit.backends.codegen.compile_partition_layer``); a
-successor it owns is looked up in its own table at once, a successor another worker owns is
-sent to that worker at the end of the level (the states, pickled: a TO-machine state is about
-23 bytes), which keeps the new ones. The levels are the breadth-first levels, so the first level
-at which a predicate is violated is the length of a shortest counterexample, as with one process;
-the order of the states within a level differs, so a counterexample may be another one of the
-same length. Parents are kept as codes ``index * W + worker`` (the parent's place in its owner's
-list of states), from which the coordinating process rebuilds counterexamples by asking the
-workers.
+expands it (``Partition``). The search goes level by level: every worker expands the states of the
+current level it owns with a generated inner loop (``ioakit.backends.codegen.compile_partition_layer``);
+a successor it owns is looked up in its own table at once, a successor another worker owns is sent
+to that worker at the end of the level (each such state once per level, serialised), which looks
+it up and keeps the new ones. States are always compared whole: a hash only chooses the owner
+(Python's ``hash`` equates distinct states, e.g. ``hash(-1) == hash(-2)``; an earlier version
+that knew states by their hash alone merged them and missed states). The levels are the
+breadth-first levels, so the first level at which a predicate is violated is the length of a
+shortest counterexample, as with one process; the order of the states within a level differs, so
+a counterexample may be another one of the same length. Parents are kept as codes
+``index * W + worker`` (the parent's place in its owner's list of states), from which the
+coordinating process rebuilds counterexamples by asking the workers.
 
 The workers are forked from the coordinating process after the machine is compiled (so they
 share its generated code and, with it, ``hash``: ``PYTHONHASHSEED`` is inherited); ``fork`` is
@@ -30,17 +32,17 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import multiprocessing
 import os
-import pickle
 import signal
 import sys
 import threading
 import time
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ioakit.engines.bounds import BoundHit, find_and_diagnose
 from ioakit.engines.steps import StepChecks
@@ -68,98 +70,84 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-class _Worker:
-    """One worker's part of the search: the states it owns, in breadth-first order (``own``),
-    their parents' codes (``seen``), and its checks of the explorer's predicates."""
+class Partition:
+    """One worker's part of the search, whatever carries its messages (forked processes here,
+    ``ioakit.engines.distributed`` on a cluster): the states it owns in breadth-first order
+    (``own``), each one's parent's code (``seen``: state → ``index * W + worker`` of the parent,
+    -1 for a start state), and its checks of the explorer's predicates.
 
-    def __init__(self, explorer: Explorer, layer: Any, me: int, w: int, peers: dict[int, Connection]) -> None:
+    A level is ``expand()`` (the generated loop over this worker's share of the level; returns the
+    states each peer owns that it reached, serialised) then ``absorb()`` (what the peers sent, in
+    peer order; the new ones join ``own``) — in between, the executor delivers the payloads."""
+
+    def __init__(self, explorer: Explorer, layer: Any, me: int, w: int) -> None:
         from ioakit.engines.explore import _Checks
 
         m = explorer.machine
-        self.explorer, self.me, self.w, self.peers = explorer, me, w, peers
+        self.explorer, self.me, self.w = explorer, me, w
         self.layer = layer
-        self.steps = m.compiled().steps
-        self.seen: dict[int, int] = {}  # fingerprint -> the parent's code (-1: a start state)
+        self.seen: dict[State, int] = {}
         self.own: list[State] = []
         for s0 in dict.fromkeys(m.start_states):
             if hash(s0) % w == me:
-                self.seen[hash(s0)] = -1
+                self.seen[s0] = -1
                 self.own.append(s0)
         props = explorer._props
         self.checks = _Checks(m, [p.term for p in props], find=False)
         self.witnesses = _Checks(m, [t for p in props for _, t in p.witnesses], find=True)
         self.lo = 0  # the first state of the current level in ``own``
+        self.hi = 0  # the end of the current level in ``own`` (during a level)
+        self.counts: tuple[int, int, int, BoundHit | None] = (0, 0, 0, None)
 
     def start(self) -> dict[str, Any]:
+        """Check the start states this worker owns."""
         self.checks.scan(self.own, 0)
         self.witnesses.scan(self.own, 0)
         return self._level_report(0, 0, 0, None, len(self.own))
 
-    def level(self) -> dict[str, Any]:
-        """Expand the current level, exchange the states owned elsewhere, check the new ones."""
+    def expand(self) -> dict[int, bytes]:
+        """Expand the current level; the states each peer owns that it reached (once each, with
+        a parent's code), serialised with ``marshal`` (states are tuples, frozensets and ints:
+        ``marshal`` writes and reads them several times faster than ``pickle``)."""
         m = self.explorer.machine
-        hi = len(self.own)
-        sent: set[int] = set()
-        fps = [array("q") for _ in range(self.w)]
-        pcs = [array("q") for _ in range(self.w)]
-        ks = [array("q") for _ in range(self.w)]
+        self.hi = hi = len(self.own)
+        outs: list[dict[State, int]] = [{} for _ in range(self.w)]
         nt = nb = nd = 0
         hit: BoundHit | None = None
         for c in range(self.lo, hi, CHUNK):
             e = min(c + CHUNK, hi)
-            t, b, d, fb, _ = self.layer(self.own, c, e, self.seen, sent, fps, pcs, ks, self.w, self.me)
+            t, b, d, fb, _ = self.layer(self.own, c, e, self.seen, outs, self.w, self.me)
             nt, nb, nd = nt + t, nb + b, nd + d
             if fb >= 0 and hit is None:
                 hit = find_and_diagnose(m, fb, self.own[c:e])
-        del sent
-        self._exchange(fps, pcs, ks)
+        self.counts = (nt, nb, nd, hit)
+        out = {}
+        for o in range(self.w):
+            if o != self.me:
+                d = outs[o]
+                out[o] = marshal.dumps((array("q", d.values()).tobytes(), list(d)), 4)
+                outs[o] = {}
+        return out
+
+    def absorb(self, incoming: Sequence[bytes]) -> dict[str, Any]:
+        """Take the peers' payloads for this level (in peer order, so that a state reached on
+        several workers takes its parent from the lowest), look each state up whole and keep the
+        new ones; check the level's new states."""
+        seen, push = self.seen, self.own.append
+        for data in incoming:
+            raw, states = marshal.loads(data)
+            codes = array("q")
+            codes.frombytes(raw)
+            for t, pc in zip(states, codes):
+                if t not in seen:
+                    seen[t] = pc
+                    push(t)
+        hi = self.hi
         self.checks.scan(self.own, hi)
         self.witnesses.scan(self.own, hi)
         self.lo = hi
+        nt, nb, nd, hit = self.counts
         return self._level_report(nt, nb, nd, hit, len(self.own) - hi)
-
-    def _exchange(self, fps: list[array[int]], pcs: list[array[int]], ks: list[array[int]]) -> None:
-        """Three rounds with every peer: the fingerprints of the states it owns (with their
-        parents' codes); a byte mask of those it did not know (it keeps them); those states,
-        rebuilt here from their parent and instance (``steps[k](parent)``), which it appends to
-        its breadth-first list. Only new states travel (pickled). In each round a thread sends
-        while this one receives, so that two workers sending to each other at once cannot both
-        block on full pipes."""
-        peers = sorted(self.peers)
-        asked = self._round({o: fps[o].tobytes() + pcs[o].tobytes() for o in peers})
-        masks = self._round({o: self._grant(asked[o]) for o in peers})  # in peer order: ties to the lowest
-        steps, own, w = self.steps, self.own, self.w
-        taken = {
-            o: pickle.dumps(
-                [steps[k](own[pc // w]) for k, pc, keep in zip(ks[o], pcs[o], masks[o]) if keep], protocol=5
-            )
-            for o in peers
-        }
-        for data in self._round(taken).values():
-            self.own.extend(pickle.loads(data))
-
-    def _round(self, payloads: dict[int, bytes]) -> dict[int, bytes]:
-        """Send each peer its payload while receiving each peer's."""
-        sender = threading.Thread(target=lambda: [self.peers[o].send_bytes(payloads[o]) for o in sorted(payloads)])
-        sender.start()
-        try:
-            return {o: self.peers[o].recv_bytes() for o in sorted(self.peers)}
-        finally:
-            sender.join()
-
-    def _grant(self, data: bytes) -> bytes:
-        """A peer's fingerprints and parent codes: keep the new ones; the mask of those kept."""
-        half = len(data) // 2
-        req, codes = array("q"), array("q")
-        req.frombytes(data[:half])
-        codes.frombytes(data[half:])
-        seen = self.seen
-        mask = bytearray(len(req))
-        for i, h in enumerate(req):
-            if h not in seen:
-                seen[h] = codes[i]
-                mask[i] = 1
-        return bytes(mask)
 
     def _level_report(self, nt: int, nb: int, nd: int, hit: BoundHit | None, new: int) -> dict[str, Any]:
         return {
@@ -173,6 +161,14 @@ class _Worker:
             "rss": rss_bytes() or 0,
         }
 
+    def parent_code(self, t: State) -> int:
+        """The code of the breadth-first parent of ``t`` (a state this worker owns; -1: a start state)."""
+        return self.seen[t]
+
+    def state(self, index: int) -> State:
+        """The state at ``index`` in this worker's breadth-first list."""
+        return self.own[index]
+
     def step_hits(self) -> list[Any]:
         """The first breaking step of each step property out of this worker's states, in its
         breadth-first order (each one's depth is settled by the coordinator)."""
@@ -180,20 +176,45 @@ class _Worker:
         sc.scan(self.own)
         return list(sc.first_hit)
 
+
+class _Worker:
+    """A forked worker: a ``Partition`` and its pipes to the peers and the coordinator."""
+
+    def __init__(self, part: Partition, peers: dict[int, Connection]) -> None:
+        self.part, self.peers = part, peers
+
+    def level(self) -> dict[str, Any]:
+        """Expand the level, exchange with every peer, absorb."""
+        payloads = self.part.expand()
+        got = self._round(payloads)
+        return self.part.absorb([got[o] for o in sorted(got)])
+
+    def _round(self, payloads: dict[int, bytes]) -> dict[int, bytes]:
+        """Send each peer its payload while receiving each peer's (a thread sends while this one
+        receives, so that two workers sending to each other at once cannot both block on full
+        pipes)."""
+        sender = threading.Thread(target=lambda: [self.peers[o].send_bytes(payloads[o]) for o in sorted(payloads)])
+        sender.start()
+        try:
+            return {o: self.peers[o].recv_bytes() for o in sorted(self.peers)}
+        finally:
+            sender.join()
+
     def serve(self, conn: Connection) -> None:
         """Answer the coordinator's requests until told to stop."""
+        part = self.part
         while True:
             cmd, arg = conn.recv()
             if cmd == "start":
-                conn.send(self.start())
+                conn.send(part.start())
             elif cmd == "level":
                 conn.send(self.level())
             elif cmd == "parent":
-                conn.send(self.seen[hash(arg)])
+                conn.send(part.parent_code(arg))
             elif cmd == "state":
-                conn.send(self.own[arg])
+                conn.send(part.state(arg))
             elif cmd == "steps":
-                conn.send(self.step_hits())
+                conn.send(part.step_hits())
             else:
                 return
 
@@ -205,7 +226,7 @@ def _worker_main(
     gc.disable()  # as in ``Explorer.run`` (``explore.GC_NOTE``): a worker's states form no cycles
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        _Worker(explorer, layer, me, w, peers).serve(conn)
+        _Worker(Partition(explorer, layer, me, w), peers).serve(conn)
     except (EOFError, BrokenPipeError, ConnectionResetError):  # the coordinator went away
         pass
     finally:
@@ -263,8 +284,23 @@ class _Pool:
             p.join()
 
 
-def run_parallel(explorer: Explorer, w: int) -> ExploreReport:
-    """``explorer.run()`` on ``w`` forked workers (see the module docstring)."""
+class Pool(Protocol):
+    """What the coordinator of ``run_parallel`` needs of an executor: ``w`` partitions it can
+    command (``"start"``, ``"level"``, ``"steps"`` on all, in worker order; ``"parent"`` and
+    ``"state"`` on one), a clean ``close`` and a ``kill`` for an interrupted search."""
+
+    def all(self, cmd: str) -> list[Any]: ...
+
+    def ask(self, worker: int, cmd: str, arg: Any) -> Any: ...
+
+    def close(self) -> None: ...
+
+    def kill(self) -> None: ...
+
+
+def run_parallel(explorer: Explorer, w: int, make_pool: Callable[[Explorer, int], Pool] | None = None) -> ExploreReport:
+    """``explorer.run()`` on ``w`` partitions: forked workers by default (see the module
+    docstring), or the pool ``make_pool`` returns (``ioakit.engines.distributed``)."""
     from ioakit.engines.explore import _Search, _Stop
 
     m = explorer.machine
@@ -278,7 +314,7 @@ def run_parallel(explorer: Explorer, w: int) -> ExploreReport:
     complete, reason, interrupted = True, None, False
     t0 = time.perf_counter()
     next_tick = t0
-    pool = _Pool(explorer, w)
+    pool = (make_pool or _Pool)(explorer, w)
     cache: dict[State, State | None] = {}
 
     def parent(t: State) -> State | None:
