@@ -721,7 +721,7 @@ class Compiled:
     """The generated source of ``successors`` (``steps.source(k)``: of one instance's step)."""
     machine: Any = field(default=None, repr=False)
     _layer: Layer | None = field(default=None, repr=False)
-    _partition_layer: Layer | None = field(default=None, repr=False)
+    _partition_layers: dict[int | None, Layer] = field(default_factory=dict, repr=False)
     _canonical: _Canonical | None = field(default=None, repr=False)
     """The hash-consed terms ``successors`` was generated from, reused for the layer."""
     cost: Cost | None = field(default=None, repr=False)
@@ -740,13 +740,13 @@ class Compiled:
         representatives); generated anew for each call, not cached."""
         return compile_layer(self.machine, self._canonical, canon=canon)
 
-    @property
-    def partition_layer(self) -> Layer:
-        """The inner loop of a worker of the partitioned search (``compile_partition_layer``),
-        built on first use."""
-        if self._partition_layer is None:
-            self._partition_layer = compile_partition_layer(self.machine, self._canonical)
-        return self._partition_layer
+    def partition_layer(self, key: int | None = None) -> Layer:
+        """The inner loop of a worker of the partitioned search (``compile_partition_layer``)
+        whose states' owners are decided by their variable ``key`` (None: the whole state), built
+        on first use."""
+        if key not in self._partition_layers:
+            self._partition_layers[key] = compile_partition_layer(self.machine, self._canonical, key)
+        return self._partition_layers[key]
 
     @property
     def layer_cost(self) -> Cost | None:
@@ -964,9 +964,10 @@ def _body_tree(em: _Emitter, j: str, bodies: list[Term], lo: int, hi: int) -> st
     return f"({_body_tree(em, j, bodies, lo, mid)} if {j} < {mid} else {_body_tree(em, j, bodies, mid, hi)})"
 
 
-Sink = Callable[[str, str, str], list[str]]
-"""``sink(instance index code, post-state expression, bounds condition)``: the statements that hand
-one enabled step to the caller of the generated code."""
+Sink = Callable[[str, str, str, frozenset[int]], list[str]]
+"""``sink(instance index code, post-state expression, bounds condition, written)``: the statements
+that hand one enabled step to the caller of the generated code (``written``: the indices of the
+variables the step's effect assigns; every other variable of the post-state is the pre-state's)."""
 
 
 def _conjuncts(guard: Term) -> tuple[Term, ...]:
@@ -1139,7 +1140,8 @@ def _generate_instances(
                 body.append(f"{inner}if {code}:")
                 inner += "    "
         body.extend(f"{inner}{st}" for st in stmts)
-        body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds))
+        written = frozenset(i for i, _ in writes[k])
+        body.extend(f"{inner}{line}" for line in sink(k_code or str(k), post, bounds, written))
 
     def branches(jname: str, leaves: list[list[int]], emit: Callable[[int, str], None], indent: str) -> None:
         """Binary if/else on the small int ``jname`` that reaches ``leaves[jname]``'s instances
@@ -1284,7 +1286,7 @@ def _compile_machine(m: Any) -> Compiled:
     ns = _namespace()
     consts: dict[Any, str] = {}
 
-    def sink(k: str, post: str, bounds: str) -> list[str]:
+    def sink(k: str, post: str, bounds: str, written: frozenset[int]) -> list[str]:
         if bounds == "True":
             return [f"ap(({k}, {post}))"]
         return [f"ap(({k}, {post}) if {bounds} else ({k}, None))"]
@@ -1401,7 +1403,7 @@ def _compile_layer(
 
     # -- end of the symmetry hook --
 
-    def sink(k: str, post: str, bounds: str) -> list[str]:
+    def sink(k: str, post: str, bounds: str, written: frozenset[int]) -> list[str]:
         take = ["_t = " + post_value(post), "nt += 1", "if _t not in seen:", "    seen[_t] = s", "    push(_t)"]
         if bounds == "True":
             return take
@@ -1444,15 +1446,18 @@ def _layer_function(
     return fn
 
 
-def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Layer:
+def compile_partition_layer(m: Any, canonical: _Canonical | None = None, key: int | None = None) -> Layer:
     """The inner loop of one worker of a partitioned breadth-first search
     (``ioakit.engines.parallel``): the same successors as ``compile_layer``, but each post-state
-    goes to its owner, ``hash(state) % W``. A state this worker owns (``ME``) is looked up in its
-    own ``seen`` (state → the parent's code ``index * W + ME``) and, when new, appended to ``own``
-    (its states in breadth-first order); a state another worker owns is kept once per level in
-    ``outs[owner]`` (state → the parent's code), for the owner to look up when the level ends.
-    States are compared whole, never by their hash alone: Python's ``hash`` equates distinct
-    states (``hash(-1) == hash(-2)``), and a search that merged them would miss states.
+    goes to its owner, ``hash(state) % W`` (``key`` None) or ``hash(state[key]) % W``. A state this
+    worker owns (``ME``) is looked up in its own ``seen`` (state → the parent's code
+    ``index * W + ME``) and, when new, appended to ``own`` (its states in breadth-first order); a
+    state another worker owns is kept once per level in ``outs[owner]`` (state → the parent's
+    code), for the owner to look up when the level ends. A step whose effect leaves variable
+    ``key`` alone stays with this worker, which owns its pre-state: its post-state is looked up
+    here without computing an owner, exactly as ``compile_layer`` does. States are compared whole,
+    never by their hash alone: Python's ``hash`` equates distinct states (``hash(-1) ==
+    hash(-2)``), and a search that merged them would miss states.
 
     ``layer(own, lo, hi, seen, outs, W, ME)`` expands ``own[lo:hi]`` and returns
     (transitions, bound hits, deadlocks, first bound-hit instance or -1, states expanded)."""
@@ -1460,11 +1465,11 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None) -> Laye
         ns = _namespace()
         consts: dict[Any, str] = {}
 
-        def sink(k: str, post: str, bounds: str) -> list[str]:
+        def sink(k: str, post: str, bounds: str, written: frozenset[int]) -> list[str]:
             take = [
                 "_t = " + post,
                 "nt += 1",
-                "_o = hash(_t) % W",
+                "_o = hash(_t) % W" if key is None else f"_o = hash(_t[{key}]) % W",
                 "if _o == ME:",
                 "    if _t not in seen:",
                 "        seen[_t] = _pc",
@@ -1710,7 +1715,7 @@ def compile_walk(m: Any, npreds: int, step_props: bool, canonical: _Canonical | 
     ns = _namespace()
     consts: dict[Any, str] = {}
 
-    def sink(k: str, post: str, bounds: str) -> list[str]:
+    def sink(k: str, post: str, bounds: str, written: frozenset[int]) -> list[str]:
         if bounds == "True":
             return [f"ap(({k}, {post}))"]
         cut = ["nb += 1", "if fb < 0:", f"    fb = {k}", "    fbs = s"]

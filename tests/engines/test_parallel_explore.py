@@ -198,3 +198,26 @@ def test_states_are_compared_whole_not_by_hash(w: int) -> None:
     one = Explorer(m).run()
     assert one.states == 7
     assert summary(Explorer(m).workers(w).run()) == summary(one)
+
+
+@pytest.mark.parametrize("name", ["TO-machine", "VS-machine", "round-based-consensus-fig6-bug-ignore-read"])
+def test_every_owner_variable_gives_the_same_report(name: str) -> None:
+    """The variable that decides owners changes only what is exchanged, never the search: each
+    variable of the machine, and the whole state, as the key."""
+    m = small(name)
+    props = default_properties(m)
+    one = summary(Explorer(m).check(props).run())
+    for key in [None, *range(len(m.variables))]:
+        r = parallel.run_parallel(Explorer(m).check(props).workers(2), 2, key=key)
+        assert summary(r) == one, key
+        assert_real(m, r)
+
+
+def test_the_owner_variable_keeps_most_steps_local() -> None:
+    """``choose_key`` picks a variable few steps change and whose values spread the states: TO-machine's
+    ``queue`` (only ``to_order`` changes it) and VS-machine's ``queue`` at the scopes of
+    ``benchmarks/parallel_explore.py``; the whole state when no variable has enough values."""
+    to = get_spec("TO-machine").build({"processors": 3, "values": 2, "max_inputs": 5})
+    vs = get_spec("VS-machine").build({"processors": 3, "initial_members": 3, "view_ids": 3})
+    assert [to.variables[parallel.choose_key(to, 2)][0], vs.variables[parallel.choose_key(vs, 2)][0]] == ["queue"] * 2
+    assert parallel.choose_key(HashTwins().build({"n": 2}), 2) is None  # x and y have 3 values each
