@@ -133,16 +133,31 @@ def test_witness_is_non_linearizable_and_one_minimal(ops):
     w = list(r.witness)
     assert w and r.minimal and not brute_linearizable(w)
     assert all(o in ops for o in w)  # a sub-history: the very operations
-    written = {(type(o.value), o.value) for o in ops if o.kind == "write"}
+
+    def source_before(read: RWOp, among: list[RWOp]) -> bool:
+        """Some write of the read's value invoked before its response."""
+        return any(
+            o.kind == "write" and o.value == read.value and type(o.value) is type(read.value) and o.inv < read.res
+            for o in among
+        )
+
+    def source(read: RWOp, among: list[RWOp]) -> bool:
+        return any(o.kind == "write" and o.value == read.value and type(o.value) is type(read.value) for o in among)
+
+    reads = [o for o in ops if o.kind == "read" and o.res is not None and o.value is not None]
+    before = [o for o in reads if source_before(o, ops)]
+    written = [o for o in reads if source(o, ops) and o not in before]
+    for read in w:
+        assert source_before(read, w) if read in before else (read not in written or source(read, w))
+
+    def unjustified(o: RWOp, rest: list[RWOp]) -> bool:
+        return (o in before and not source_before(o, rest)) or (o in written and not source(o, rest))
+
     for i in range(len(w)):
         rest = w[:i] + w[i + 1 :]
-        # a write goes with the reads of its value that have no other write of it left
-        left = {(type(o.value), o.value) for o in rest if o.kind == "write"}
-        rest = [
-            o
-            for o in rest
-            if not (o.kind == "read" and o.value is not None and (type(o.value), o.value) in written - left)
-        ]
+        # a write goes with the reads it leaves without a write of their value (an earlier one if
+        # the full history had one)
+        rest = [o for o in rest if not unjustified(o, rest)]
         assert brute_linearizable(rest), f"removing {w[i]} keeps it non-linearizable"
 
 

@@ -45,8 +45,10 @@ Two algorithms (``check_linearizable``; ``method="auto"`` picks):
 
 Witnesses. When the history is not linearizable, :func:`shrink` returns a sub-history that is
 still not linearizable and from which removing any one operation makes it linearizable. A write is
-removed together with the reads that return its value and have no other write of that value left
-(else every history that reads a value would shrink to a lone read of a value "never written").
+removed together with the reads it leaves unjustified: a read of v keeps a write of v in the
+sub-history — one invoked before the read's response if the full history had one — or goes too
+(else every history that reads a value would shrink to a lone read of a value "never written", or
+to a read and a *later* write of its value, hiding a stale read behind a read-before-write).
 Dropping operations can make a history linearizable, so the shrinking is greedy and re-checks each
 candidate: first the shortest non-linearizable prefix (linearizability is prefix-closed: a
 linearization of a history restricted to the operations invoked before a cut, those still running
@@ -58,7 +60,7 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -445,12 +447,40 @@ def check_linearizable(
 # Shrinking.
 
 
-def _removal(cur: Sequence[RWOp], drop: set[int], justified: frozenset[tuple[str, Value | None]]) -> list[RWOp]:
-    """``cur`` without the positions ``drop`` and without the reads of a value written in the full
-    history (``justified``) whose every write has gone."""
+def _removal(cur: Sequence[RWOp], drop: set[int], needs: dict[int, bool]) -> list[RWOp]:
+    """``cur`` without the positions ``drop`` and without the reads left unjustified: a read in
+    ``needs`` keeps a write of its value among the operations kept — one invoked before the read's
+    response when ``needs`` says so (the full history had one), any otherwise."""
     kept = [o for i, o in enumerate(cur) if i not in drop]
-    written = {_key(o.value) for o in kept if o.kind == "write"}
-    return [o for o in kept if not (o.kind == "read" and o.value is not None and _key(o.value) in justified - written)]
+    first: dict[tuple[str, Value | None], int] = {}
+    for o in kept:
+        if o.kind == "write":
+            k = _key(o.value)
+            first[k] = min(first.get(k, o.inv), o.inv)
+    out = []
+    for o in kept:
+        before = needs.get(id(o))
+        if o.kind == "read" and before is not None:
+            t = first.get(_key(o.value))
+            if t is None or (before and t >= (o.res or 0)):
+                continue
+        out.append(o)
+    return out
+
+
+def _needs(ops: Sequence[RWOp]) -> dict[int, bool]:
+    """The complete reads of a value ≠ ⊥ that some write writes (by ``id``): True when a write of
+    that value was invoked before the read's response, False when only later ones exist."""
+    first: dict[tuple[str, Value | None], int] = {}
+    for o in ops:
+        if o.kind == "write":
+            k = _key(o.value)
+            first[k] = min(first.get(k, o.inv), o.inv)
+    out: dict[int, bool] = {}
+    for o in ops:
+        if o.kind == "read" and o.value is not None and o.res is not None and _key(o.value) in first:
+            out[id(o)] = first[_key(o.value)] < o.res
+    return out
 
 
 def shrink(
@@ -466,7 +496,7 @@ def shrink(
     known to be). ``start``, a non-linearizable sub-history already known (the zone check's), is
     shrunk instead of ``ops``."""
     rel = _relevant(ops)
-    justified = frozenset(_key(o.value) for o in rel if o.kind == "write")
+    needs = _needs(rel)
     undecided = False
 
     def non_lin(sub: Sequence[RWOp]) -> bool:
@@ -479,27 +509,44 @@ def shrink(
             undecided = True
             return False
 
+    original: dict[tuple[str, str, int], RWOp] = {(o.kind, o.p, o.inv): o for o in rel}
     if start is not None and non_lin(_relevant(start)):
         cur = sorted(_relevant(start), key=lambda o: o.inv)
     else:
         cur = sorted(rel, key=lambda o: o.inv)
-        # the shortest non-linearizable prefix: cut at event T, ops still running there pending
+        # a short non-linearizable prefix: cut at event T, ops still running there pending, reads
+        # left unjustified dropped (hi is always non-linearizable: the search needs no monotonicity)
         times = sorted({o.inv for o in cur} | {o.res for o in cur if o.res is not None})
         lo, hi = 0, len(times) - 1  # invariant: the prefix up to times[hi] is non-linearizable
         while lo < hi:
             mid = (lo + hi) // 2
-            if non_lin(_prefix(cur, times[mid])):
+            if non_lin(_removal(_prefix(cur, times[mid]), set(), needs)):
                 hi = mid
             else:
                 lo = mid + 1
         if times:
-            cur = _prefix(cur, times[hi])
-    chunk = max(1, len(cur) // 2)
+            cur = _removal(_prefix(cur, times[hi]), set(), needs)
+    cur = _delta(cur, non_lin, needs)
+    # back to the very operations of the history: a write made pending by the prefix cut returns
+    # again where it returned. The prefix of the result at the cut is what was shrunk, so it is
+    # still not linearizable (prefix-closure); one more single-removal pass keeps it 1-minimal.
+    restored = [original[(o.kind, o.p, o.inv)] for o in cur]
+    if restored != cur:
+        cur = _delta(restored, non_lin, needs, chunk=1)
+    return cur, not undecided
+
+
+def _delta(
+    cur: list[RWOp], non_lin: Callable[[Sequence[RWOp]], bool], needs: dict[int, bool], chunk: int = 0
+) -> list[RWOp]:
+    """Chunks of ``chunk`` operations (half the history first), then halves of that, removed while
+    the rest stays not linearizable (delta debugging); then single operations until none can go."""
+    chunk = chunk or max(1, len(cur) // 2)
     while True:
         i = 0
         changed = False
         while i < len(cur):
-            cand = _removal(cur, set(range(i, min(len(cur), i + chunk))), justified)
+            cand = _removal(cur, set(range(i, min(len(cur), i + chunk))), needs)
             if len(cand) < len(cur) and non_lin(cand):
                 cur = cand
                 changed = True
@@ -508,8 +555,7 @@ def shrink(
         if chunk > 1:
             chunk //= 2
         elif not changed:
-            break
-    return cur, not undecided
+            return cur
 
 
 def _prefix(ops: Sequence[RWOp], t: int) -> list[RWOp]:
