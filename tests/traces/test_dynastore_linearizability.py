@@ -249,3 +249,30 @@ def test_timeline_shows_processes_lines_and_pending():
     text = timeline([W("p1", 0, None, "a"), R("p2", 1, 2, "a")])
     assert "p1 write('a')" in text and ">" in text and "never returns (pending)" in text
     assert "invoked at event 1 (line 3), returns at event 2 (line 4)" in text
+
+
+def test_shrinking_that_cannot_decide_keeps_the_history_and_says_so():
+    """Re-checks the search cannot decide (no budget: only candidates with unique values, decided
+    by the zone check, can be judged): nothing is removed on a guess, and the witness is reported
+    as possibly not minimal."""
+    bad = [W("p1", 0, 1, "a"), W("p2", 2, 3, "b"), W("p1", 4, 5, "a"), R("p3", 6, 7, "a"), R("p2", 8, 9, "b")]
+    small, minimal = shrink(bad, max_configurations=0)
+    assert minimal is False and not brute_linearizable(small) and all(o in bad for o in small)
+    small, minimal = shrink(bad)
+    assert len(small) == 3 and minimal is True
+
+
+def test_unread_pending_writes_do_not_blow_up_the_search():
+    """Twenty crashed writers whose values nobody reads: dropped before the search (each would
+    double the configurations), and the verdict is the same."""
+    h = [W(f"p{i}", i, None, f"lost{i}") for i in range(20)]
+    h += [W("p30", 40, 41, "x"), R("p31", 42, 43, "x"), R("p31", 44, 45, None)]
+    r = check_linearizable(h, method="search", max_configurations=1000)
+    assert r.linearizable is False and r.configurations < 50
+    assert {o.value for o in r.witness} == {"x", None}
+
+
+def test_a_long_timeline_is_cut():
+    ops = [W("p1", 2 * i, 2 * i + 1, i) for i in range(100)]
+    text = timeline(ops)
+    assert "… and 40 more operations" in text and "write(59)" in text and "write(60)" not in text

@@ -66,8 +66,11 @@ from typing import Final
 
 __all__ = [
     "DEFAULT_MAX_CONFIGURATIONS",
+    "MAX_TIMELINE_OPS",
+    "SHRINK_MAX_CONFIGURATIONS",
     "LinearizabilityResult",
     "RWOp",
+    "SearchBudgetExceeded",
     "Value",
     "check_linearizable",
     "is_linearizable",
@@ -255,7 +258,11 @@ def _search(ops: Sequence[RWOp], max_configurations: int) -> tuple[bool, int]:
     listed, so the last lift is undone. Success: every complete operation linearized (pending writes
     have no return entry, so they are never forced)."""
     complete = sorted((o for o in ops if o.res is not None), key=lambda o: o.inv)
-    pending = [o for o in ops if o.res is None]
+    # a pending write whose value no read returns never needs to take effect: removing it from a
+    # linearization leaves every read's value as it was (no read returns its value), so it is
+    # dropped — each one kept would double the configurations
+    returned = {_key(o.value) for o in complete if o.kind == "read"}
+    pending = [o for o in ops if o.res is None and _key(o.value) in returned]
     m = len(complete)
     # entries: (time, is_call, slot); slot = op position: 0..m-1 complete, m.. pending writes
     allops = complete + pending
@@ -431,7 +438,7 @@ def check_linearizable(
         reason = violation.reason if violation else ""
         return LinearizabilityResult(False, used, len(rel), configurations, reason=reason)
     start = list(violation.ops) if violation is not None else None
-    small, minimal = shrink(rel, start=start, max_configurations=max_configurations)
+    small, minimal = shrink(rel, start=start, max_configurations=min(max_configurations, SHRINK_MAX_CONFIGURATIONS))
     return LinearizabilityResult(
         False,
         used,
@@ -483,11 +490,16 @@ def _needs(ops: Sequence[RWOp]) -> dict[int, bool]:
     return out
 
 
+SHRINK_MAX_CONFIGURATIONS: Final = 200_000
+"""The search budget of each re-check while shrinking (a candidate the search cannot decide within it
+is not taken: the witness stays larger, reported as possibly not minimal)."""
+
+
 def shrink(
     ops: Sequence[RWOp],
     *,
     start: Sequence[RWOp] | None = None,
-    max_configurations: int = DEFAULT_MAX_CONFIGURATIONS,
+    max_configurations: int = SHRINK_MAX_CONFIGURATIONS,
 ) -> tuple[list[RWOp], bool]:
     """A non-linearizable sub-history of the non-linearizable history ``ops``, as small as found
     (module docstring), and whether it is 1-minimal: removing any one of its operations (a write
@@ -577,13 +589,23 @@ def _prefix(ops: Sequence[RWOp], t: int) -> list[RWOp]:
 # Printing.
 
 
+MAX_TIMELINE_OPS: Final = 60
+"""The most operations :func:`timeline` draws (a 1-minimal witness is a handful; one the shrinking
+could not finish may be long)."""
+
+
 def timeline(ops: Sequence[RWOp], *, line_of: int = 2, indent: str = "  ") -> str:
     """The operations as a per-process timeline: one row per operation, grouped by process, an
     interval ``|===|`` drawn over the columns of their invocation and response (one column per
     event of ``ops``, labelled by file line = event index + ``line_of``; a pending write runs to
-    the end, ``===>``), then each operation with its event indices and lines."""
+    the end, ``===>``), then each operation with its event indices and lines. At most
+    :data:`MAX_TIMELINE_OPS` operations (the first by invocation), then how many more."""
     if not ops:
         return f"{indent}(no operations)"
+    if len(ops) > MAX_TIMELINE_OPS:
+        first = sorted(ops, key=lambda o: o.inv)[:MAX_TIMELINE_OPS]
+        more = len(ops) - MAX_TIMELINE_OPS
+        return timeline(first, line_of=line_of, indent=indent) + f"\n{indent}… and {more:,} more operations"
     points = sorted({o.inv for o in ops} | {o.res for o in ops if o.res is not None})
     col = {t: i for i, t in enumerate(points)}
     w = max(3, max(len(str(t + line_of)) for t in points) + 1)
