@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ioakit.cli import main
 from ioakit.results import Verdict
@@ -412,3 +414,107 @@ def test_cli_prints_the_witness_timeline_and_exits_2_on_bad_input(tmp_path, caps
     f.write_text(HEAD % ("atomic-register", '{"init": ["p1"]}') + lines(W, WR))  # no marker: liveness UNKNOWN
     code, out, _ = run(capsys, "trace", str(f))
     assert code == 3 and "Linearizability        holds" in out and "not judged" in out
+
+
+def test_incremental_a1_agrees_with_the_sets_recomputed_at_every_time():
+    """check_a1 keeps the counted set incrementally; dynamic_sets recomputes V, P, F from scratch
+    at every time: on random runs of reconfigs and crashes they find the same first failure."""
+    import random
+
+    rng = random.Random(7)
+    failures = 0
+    for _ in range(400):
+        procs = [f"p{i}" for i in range(1, 8)]
+        init = rng.sample(procs[:5], rng.randint(1, 5))
+        events: list[Event] = []
+        busy: set[str] = set()
+        down: set[str] = set()
+        for _ in range(rng.randint(0, 10)):
+            p = rng.choice([q for q in procs if q not in down] or procs)
+            if p in down:
+                break
+            r = rng.random()
+            if p in busy and r < 0.6:
+                events.append(reconfig_ret(p))
+                busy.discard(p)
+            elif p not in busy and r < 0.8:
+                add, rm = rng.sample(procs, rng.randint(0, 2)), rng.sample(procs, rng.randint(0, 2))
+                events.append(reconfig(p, add=add, rm=rm))
+                busy.add(p)
+            else:
+                events.append(crash(p))
+                down.add(p)
+                busy.discard(p)
+        h = parse_register_history(events, scope={})
+        fast = check_a1(init, h)
+        slow = next((s for s in dynamic_sets(init, h) if not s.a1), None)
+        assert fast.holds is (slow is None)
+        if slow is not None:
+            failures += 1
+            assert fast.at == slow
+    assert 50 < failures < 350  # both outcomes exercised
+
+
+# -- PR1-PR4 against their definitions as quadratic loops ------------------------------------
+
+
+@st.composite
+def snapshot_histories(draw: st.DrawFn) -> list[Event]:
+    """Random well-formed weak-snapshot histories: three processes, values a, b, c, scans returning
+    random subsets (so that every property is sometimes violated)."""
+    events: list[Event] = []
+    pending: dict[str, str] = {}
+    for _ in range(draw(st.integers(0, 12))):
+        p = draw(st.sampled_from(["p1", "p2", "p3"]))
+        if p in pending:
+            events.append(update_ret(p) if pending.pop(p) == "update" else scan_ret(p, draw(SUBSETS)))
+        elif draw(st.booleans()):
+            events.append(update(p, draw(st.sampled_from(["a", "b", "c"]))))
+            pending[p] = "update"
+        else:
+            events.append(scan(p))
+            pending[p] = "scan"
+    return events
+
+
+SUBSETS = st.lists(st.sampled_from(["a", "b", "c"]), unique=True, max_size=3)
+
+
+def brute_snapshot(events: list[Event]) -> dict[str, int | None]:
+    """The earliest event index at which each of PR1-PR4 is violated (None: holds)."""
+    ops: list[dict[str, Any]] = []
+    open_: dict[str, dict[str, Any]] = {}
+    for i, e in enumerate(events):
+        p = e.args["p"]
+        if e.action in ("update", "scan"):
+            open_[p] = {"name": e.action, "inv": i, "res": None, "c": e.args.get("c"), "C": None}
+            ops.append(open_[p])
+        else:
+            o = open_.pop(p)
+            o["res"] = i
+            o["C"] = set(e.args.get("C", []))
+    scans = [o for o in ops if o["name"] == "scan" and o["res"] is not None]
+    updates = [o for o in ops if o["name"] == "update"]
+
+    def invoked_before(c: str, t: int) -> bool:
+        return any(u["c"] == c and u["inv"] < t for u in updates)
+
+    pr1 = [s["res"] for s in scans if any(not invoked_before(c, s["res"]) for c in s["C"])]
+    pr2 = [s["res"] for s in scans if not s["C"] and any(u["res"] is not None and u["res"] < s["inv"] for u in updates)]
+    pr3 = [b["res"] for a in scans for b in scans if a["res"] < b["inv"] and not a["C"] <= b["C"]]
+    pr4 = [
+        t["res"]
+        for t in scans
+        if t["C"] and not set.intersection(*(s["C"] for s in scans if s["C"] and s["res"] <= t["res"]))
+    ]
+    return {k: min(v, default=None) for k, v in {"PR1": pr1, "PR2": pr2, "PR3": pr3, "PR4": pr4}.items()}
+
+
+@settings(max_examples=500, deadline=None)
+@given(snapshot_histories())
+def test_pr1_to_pr4_match_their_definitions(events):
+    r = check_weak_snapshot_history(events, scope={"P": ["p1", "p2", "p3"]})
+    for name, index in brute_snapshot(events).items():
+        got = r.get(name)
+        assert (got.verdict is Verdict.OK) is (index is None), (name, got.explanation)
+        assert got.event_index == index, name

@@ -118,13 +118,10 @@ class DynamicSets:
         return 2 * len(self.counted) < len(members(self.V))
 
 
-def dynamic_sets(init: Iterable[str], history: RegisterHistory) -> list[DynamicSets]:
-    """V, P, F at t = 0 and after every event that changes one of them (reconfig invocations and
-    responses, crashes), in event order; between two of these times they are constant."""
-    V: set[Change] = {("+", p) for p in init}
-    proposed: set[Change] = set()
-    F: set[str] = set()
-    marks: list[tuple[int, int, Op | str]] = []  # (event index, order, what)
+def _marks(history: RegisterHistory) -> list[tuple[int, int, Op | str]]:
+    """The events that change V, P or F, in event order: (index, 0 invocation / 1 response of a
+    reconfig / 2 crash, the reconfig or the crashed process)."""
+    marks: list[tuple[int, int, Op | str]] = []
     for o in history.operations:
         if o.name == "reconfig":
             marks.append((o.inv, 0, o))
@@ -133,8 +130,18 @@ def dynamic_sets(init: Iterable[str], history: RegisterHistory) -> list[DynamicS
     for i, p in history.crashes:
         marks.append((i, 2, p))
     marks.sort(key=lambda m: m[0])
+    return marks
+
+
+def dynamic_sets(init: Iterable[str], history: RegisterHistory) -> list[DynamicSets]:
+    """V, P, F at t = 0 and after every event that changes one of them (reconfig invocations and
+    responses, crashes), in event order; between two of these times they are constant. Each time
+    is a copy of the sets (for inspection and tests: :func:`check_a1` does not build them)."""
+    V: set[Change] = {("+", p) for p in init}
+    proposed: set[Change] = set()
+    F: set[str] = set()
     out = [DynamicSets(0, None, frozenset(V), frozenset(), frozenset())]
-    for index, what_kind, what in marks:
+    for index, what_kind, what in _marks(history):
         if what_kind == 0:
             assert isinstance(what, Op)
             proposed |= what.arg
@@ -174,12 +181,54 @@ def _set(ps: Iterable[str]) -> str:
 
 
 def check_a1(init: Iterable[str], history: RegisterHistory) -> A1Result:
-    """Hypothesis (A1) of Definition 3.2 at every time of the run (module docstring)."""
-    points = dynamic_sets(init, history)
-    for s in points:
-        if not s.a1:
-            return A1Result(False, s, len(points))
-    return A1Result(True, None, len(points))
+    """Hypothesis (A1) of Definition 3.2 at every time of the run (module docstring), in time
+    linear in the events and changes: each event updates the counted set only for the processes it
+    names (a process i is counted iff i ∈ V.members or (+, i) ∈ P, and i ∈ F or (−, i) ∈ P)."""
+    V: set[Change] = {("+", p) for p in init}
+    proposed: set[Change] = set()
+    F: set[str] = set()
+    counted: set[str] = set()
+    n_members = len(members(V))
+
+    def member(i: str) -> bool:
+        return ("+", i) in V and ("-", i) not in V
+
+    def pending(c: Change) -> bool:
+        return c in proposed and c not in V
+
+    def update(i: str) -> None:
+        left = member(i) or pending(("+", i))
+        right = i in F or pending(("-", i))
+        if left and right:
+            counted.add(i)
+        else:
+            counted.discard(i)
+
+    marks = _marks(history)
+    points = 1
+    if not 2 * len(counted) < n_members:
+        return A1Result(False, DynamicSets(0, None, frozenset(V), frozenset(), frozenset()), points)
+    for index, what_kind, what in marks:
+        points += 1
+        if what_kind == 2:
+            assert isinstance(what, str)
+            F.add(what)
+            update(what)
+        else:
+            assert isinstance(what, Op)
+            touched = {i for _, i in what.arg}
+            before = sum(member(i) for i in touched)
+            if what_kind == 0:
+                proposed |= what.arg
+            else:
+                V |= what.arg
+            n_members += sum(member(i) for i in touched) - before
+            for i in touched:
+                update(i)
+        if not 2 * len(counted) < n_members:
+            at = DynamicSets(index + 1, index, frozenset(V), frozenset(proposed - V), frozenset(F))
+            return A1Result(False, at, points)
+    return A1Result(True, None, points)
 
 
 _REF = "Definition 3.2, Dynamic Service Liveness"

@@ -151,17 +151,27 @@ def check_pr3(ops: Sequence[Op]) -> HistoryPropertyResult:
 
 
 def check_pr4(ops: Sequence[Op]) -> HistoryPropertyResult:
-    """The non-empty scan results by response order, intersected until the intersection is empty;
-    then the scans are thinned greedily while the intersection of the rest stays empty."""
+    """The non-empty scan results by response order, intersected until the intersection is empty,
+    remembering for each value the first scan without it. The witness: the scan s that emptied it
+    and, for each value of s's result, the first scan without that value (at most |C| + 1 scans,
+    found in time linear in the results), then thinned while the intersection stays empty."""
     nonempty = sorted((s for s in _scans(ops) if s.ret), key=lambda o: o.res or 0)
-    common: frozenset[Any] | None = None
-    for i, s in enumerate(nonempty):
-        common = s.ret if common is None else common & s.ret
+    ref = "Section 4, PR4 (C ≠ ∅; the OCR reads 'C = ∅')"
+    if not nonempty:
+        return _result("PR4 (non-empty intersection)", ref, [])
+    first = nonempty[0]
+    common: frozenset[Any] = first.ret
+    without: dict[Any, Op] = {}  # value -> the first scan whose result lacks it
+    for s in nonempty[1:]:
+        for c in common - s.ret:
+            without[c] = s
+        common = common & s.ret
         if common:
             continue
-        group = nonempty[: i + 1]
+        group = list(dict.fromkeys([*(without.get(c, first) for c in s.ret), s]))
+        group.sort(key=lambda o: o.res or 0)
         j = 0
-        while j < len(group) - 1:  # keep the scan that emptied it (the last), thin the rest
+        while j < len(group) - 1:  # keep s (the last), thin the rest
             rest = group[:j] + group[j + 1 :]
             if frozenset.intersection(*(o.ret for o in rest)):
                 j += 1
@@ -170,12 +180,9 @@ def check_pr4(ops: Sequence[Op]) -> HistoryPropertyResult:
         assert s.res is not None
         shown = "; ".join(f"scan() by {o.p} returned {_setof(o.ret)} at {_ev(o.res or 0)}" for o in group)
         witnesses = tuple(x for o in group for x in (o.inv, o.res or 0))
-        return _result(
-            "PR4 (non-empty intersection)",
-            "Section 4, PR4 (C ≠ ∅; the OCR reads 'C = ∅')",
-            [(s.res, f"no value is in every non-empty scan result: {shown}", witnesses)],
-        )
-    return _result("PR4 (non-empty intersection)", "Section 4, PR4 (C ≠ ∅; the OCR reads 'C = ∅')", [])
+        text = f"no value is in every non-empty scan result: {shown}"
+        return _result("PR4 (non-empty intersection)", ref, [(s.res, text, witnesses)])
+    return _result("PR4 (non-empty intersection)", ref, [])
 
 
 def check_pr5(history: SnapshotHistory) -> HistoryPropertyResult:
