@@ -13,8 +13,12 @@ Consequences used here (each is forced by the definition, not a choice):
   may or may not take effect: appending its response puts it in π, not appending leaves it out;
 * a **pending read** is dropped: appending a response for it could only add a read whose value is
   ours to choose, which constrains nothing;
-* ⊥ is the initial value and is never written (Section 3: "Initially, the service holds a
-  special value ⊥"; writes take a value x ∈ V and the paper's state types are ``V ∪ {⊥}``).
+* ⊥ is the initial value and is never written. The paper is ambiguous here: Section 3 says
+  "Initially, the service holds a special value ⊥ ∈ V" and "a write is invoked [...] with a value
+  x ∈ V", which would allow write(⊥); but the algorithm's variables range over ``V ∪ {⊥}``
+  (Algorithm 2, lines 2 and 4: v_i, vmax_i ∈ V ∪ {⊥}) and written values are unique. We read ⊥ as
+  not writable: a written ⊥ would make "the initial value" and "a written value" one value, and
+  the contract makes ``write`` of ``null`` malformed.
 
 Two algorithms (``check_linearizable``; ``method="auto"`` picks):
 
