@@ -26,9 +26,12 @@ Two algorithms (``check_linearizable``; ``method="auto"`` picks):
   (Wing, Gong, *Testing and verifying concurrent objects*, JPDC 17(1), 1993) over the history's
   call/return entries, with Lowe's memoisation (Lowe, *Testing for linearizability*, CCPE 29(4),
   2017) of the configurations already tried: the set of operations linearized so far together
-  with the register's value. A configuration is never expanded twice, so the search is
-  polynomial when few operations are concurrent (at most 2^c sets per point of a history with c
-  operations in flight). The linearized set is kept as an integer bitset; the key stored is the
+  with the register's value. A configuration is never expanded twice, which keeps the search
+  small when few operations are concurrent (the linearized sets met are then mostly "every
+  operation up to some point, plus some of the few in flight"); in general the problem is
+  NP-complete (Gibbons and Korach, below) and the search exponential. Pending writes whose value
+  no read returns are dropped first (they never need to take effect). The linearized set is kept
+  as an integer bitset; the key stored is the
   bitset shifted past its prefix of linearized operations (operations are numbered by invocation,
   so the stored key stays small however long the history), pending writes in a bitset of their
   own. The search is bounded (``max_configurations``): beyond it the verdict is *undecided*,
