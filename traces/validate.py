@@ -21,7 +21,9 @@ bounded (:data:`MAX_SCOPE_VALUE`), so a 130-byte header cannot ask for a machine
 processors. Deconstructing Paxos histories have their own vocabulary (invocations, responses,
 ``crash``, ``recover``, ``stabilize``: :mod:`ioakit.traces.paxos.operations`, which checks the
 actions, kinds and argument types); this module adds the scope bound and that every process
-named is one of p1 … pn when the header gives ``processes`` = n.
+named is one of p1 … pn when the header gives ``processes`` = n. DynaStore histories (``atomic-register``,
+``weak-snapshot``) are read against their contract by :mod:`ioakit.traces.dynastore.history`; this
+module bounds their scope and length.
 
 Every error is a :class:`~ioakit.traces.format.TraceFormatError` ``path:LINE: message`` (exit 2).
 The validation streams: :func:`validated_events` wraps the lazy event iterator of
@@ -70,6 +72,10 @@ _MAX_SHOWN: Final = 200
 _ALIASES: Final = {"P": "processors", "G": "view_ids", "M": "messages", "A": "values"}
 """The paper's names of scope members (FORMAT.md section 2) → the machines' parameter names."""
 _PAXOS: Final = frozenset({"round-based-register", "round-based-consensus", "weak-leader-election"})
+_DYNASTORE: Final = frozenset({"atomic-register", "weak-snapshot"})
+"""DynaStore histories: their checker reads the whole contract (``ioakit.traces.dynastore.history``:
+actions, kinds, exact arguments, process names, well-formedness); here only the scope bound and
+the event count apply."""
 _VS_LIKE: Final = frozenset({"VS-machine", "WeakVS-machine"})
 _PROCESS: Final = re.compile(r"p([1-9][0-9]{0,5})")
 _VALUE: Final = re.compile(r"v[1-9][0-9]{0,5}")
@@ -315,6 +321,9 @@ def validated_events(
         if processes is not None and not isinstance(processes, int):
             raise TraceFormatError(path, 1, "scope.processes must be an integer")
         return _paxos_events(_counted(events, max_events, path), processes, path)
+    if header.automaton in _DYNASTORE:
+        header_scope(header, path)
+        return _counted(events, max_events, path)
     sig = signature_of(header, path)
     if sig is None:
         return _counted(events, max_events, path)

@@ -292,6 +292,12 @@ EXPECTED_EXIT = {
     "paxos-consensus-footnote-15.jsonl": 1,  # footnote 15: two decisions in round 1, Agreement fails
     "paxos-leader-figure-3.jsonl": 0,  # Figure 3
     "paxos-leader-two-leaders.jsonl": 1,  # two leaders after the stabilization point
+    "dynastore-register-introduction-removal.jsonl": 0,  # DynaStore Introduction: crash, remove, crash
+    "dynastore-register-a1-violated.jsonl": 0,  # a crash too many: (A1) fails, liveness vacuous
+    "dynastore-register-new-old-inversion.jsonl": 1,  # not linearizable (Definition 3.1)
+    "dynastore-register-stuck-read.jsonl": 1,  # a read at an active process never returns (Def. 3.2)
+    "dynastore-weak-snapshot.jsonl": 0,  # PR1-PR5 hold
+    "dynastore-weak-snapshot-disjoint-scans.jsonl": 1,  # PR4 fails
 }
 
 
