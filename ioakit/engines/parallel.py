@@ -298,6 +298,20 @@ class Pool(Protocol):
     def kill(self) -> None: ...
 
 
+class WorkersLost(Exception):
+    """An executor lost a worker (or could no longer reach it): its states are gone, so the search
+    ends INCOMPLETE with this message as the reason — never OK. Raised by a ``Pool``'s methods
+    (``ioakit.engines.distributed``: a Dask worker that died or stopped answering)."""
+
+
+def _owner_of(pool: Pool, w: int) -> Callable[[State], int]:
+    """The worker that owns a state: the pool's own ``owner`` where it has one (workers whose
+    ``hash`` differs from the coordinator's, e.g. spawned Dask workers: Python 3.11 hashes
+    ``None`` by its address), else ``hash(state) % w`` as the forked workers compute it."""
+    owner = getattr(pool, "owner", None)
+    return owner if owner is not None else (lambda t: hash(t) % w)
+
+
 def run_parallel(explorer: Explorer, w: int, make_pool: Callable[[Explorer, int], Pool] | None = None) -> ExploreReport:
     """``explorer.run()`` on ``w`` partitions: forked workers by default (see the module
     docstring), or the pool ``make_pool`` returns (``ioakit.engines.distributed``)."""
@@ -315,11 +329,12 @@ def run_parallel(explorer: Explorer, w: int, make_pool: Callable[[Explorer, int]
     t0 = time.perf_counter()
     next_tick = t0
     pool = (make_pool or _Pool)(explorer, w)
+    owner = _owner_of(pool, w)
     cache: dict[State, State | None] = {}
 
     def parent(t: State) -> State | None:
         if t not in cache:
-            code = pool.ask(hash(t) % w, "parent", t)
+            code = pool.ask(owner(t), "parent", t)
             cache[t] = None if code < 0 else pool.ask(code % w, "state", code // w)
         return cache[t]
 
@@ -397,10 +412,11 @@ def run_parallel(explorer: Explorer, w: int, make_pool: Callable[[Explorer, int]
             if v is not None:
                 _depth(parent, v)
         pool.close()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkersLost) as e:
         pool.kill()
-        interrupted, complete, steps_judged = True, False, False
-        reason = "interrupted (Ctrl-C)"
+        interrupted = isinstance(e, KeyboardInterrupt)
+        complete, steps_judged = False, False
+        reason = "interrupted (Ctrl-C)" if interrupted else str(e)
         # a violation whose path was not rebuilt before the interrupt cannot be shown: dropped
         first_violation = [v if v in rebuilt else None for v in first_violation]
     except BaseException:
