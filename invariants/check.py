@@ -260,6 +260,8 @@ def format_check_report(report: CheckReport) -> str:
     ]
     if rep.bound_hits and rep.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
+    if rep.engine == "dask":
+        lines.append(f"  searched on {rep.workers} partitions on {rep.engine_where} (Dask; ioakit.engines.distributed)")
     if rep.symmetry is not None:
         lines.append(f"  symmetry reduction: {rep.symmetry} — the states counted are orbit representatives")
         if rep.orbit_checked:

@@ -274,6 +274,9 @@ class PartitionActor:
         self.rss_built = rss_bytes() or 0
         """Resident memory once the machine is built and compiled, before any state is stored."""
 
+    def __del__(self) -> None:
+        gc.unfreeze()  # released (``DaskPool.close``): the worker's objects are the collector's again
+
     def set_peers(self, peers: list[Any]) -> int:
         self.peers = peers
         return os.getpid()
@@ -310,7 +313,7 @@ class PartitionActor:
         incoming = [self.box.pop(o) for o in range(self.w) if o != self.me]
         with _no_gc():
             r = self.part.absorb(incoming)
-        gc.freeze()  # the states stored so far are never garbage: a collection need not walk them
+        gc.freeze()  # the states stored so far are never garbage: a collection need not walk them (``__del__``)
         return r
 
     def parent_code(self, t: State) -> int:

@@ -242,6 +242,7 @@ def test_the_engine_on_the_command_line(address: str, capsys: pytest.CaptureFixt
     assert '"engine": "dask"' in out and '"workers": 2' in out and '"states": 2065' in out
     assert _gone(_ours() - before), "the local cluster started by the command outlived it"
     assert main(["check", "VS-machine", "vs_lemma_4_1", "--engine", "dask", "--address", address]) == 0
+    assert "searched on 2 partitions on tcp://" in capsys.readouterr().out
     assert main(["explore", "VS-machine", "--engine", "dask", "--address", address]) == 0
     assert "searched on 2 partitions on tcp://" in capsys.readouterr().out
 
