@@ -247,6 +247,22 @@ def test_the_engine_on_the_command_line(address: str, capsys: pytest.CaptureFixt
     assert "searched on 2 partitions on tcp://" in capsys.readouterr().out
 
 
+def test_a_model_file_named_relative_to_the_working_folder(
+    address: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workers do not share the coordinator's working folder: the reference is made absolute."""
+    import json
+
+    monkeypatch.chdir(Path(__file__).parents[1] / "models")
+    runs = []
+    for engine in (["--engine", "dask", "--address", address], []):
+        assert main(["explore", "token_ring.py:TokenRing", "--allow-bound-hits", "--json", *engine]) == 0
+        runs.append(json.loads(capsys.readouterr().out))
+    assert runs[0]["engine"] == "dask" and runs[1]["engine"] == "fork"
+    keys = ("verdict", "states", "transitions", "depth", "deadlocks", "bound_hits")
+    assert [runs[0][k] for k in keys] == [runs[1][k] for k in keys]
+
+
 @pytest.mark.parametrize(
     "argv, says",
     [
