@@ -33,7 +33,6 @@ import dataclasses
 import gc
 import logging
 import os
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -422,16 +421,16 @@ class Connection:
         return "a local cluster" if self.address is None else self.address
 
     def close(self) -> None:
-        """Close the client, and the local cluster if it was started here (its workers killed if
-        they do not stop at once). Idempotent."""
+        """Close the client, and the local cluster if it was started here (then kill those of its
+        workers that did not stop). Idempotent."""
         client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
         if client is not None:
             with contextlib.suppress(Exception):
                 client.close(timeout=CONNECT_TIMEOUT)
         if cluster is not None:
-            self._kill_local()
             with contextlib.suppress(Exception):
                 cluster.close(timeout=CONNECT_TIMEOUT)
+            self._kill_local()
 
     def kill(self) -> None:
         """Stop at once (Ctrl-C, a lost worker): the local workers are killed, then everything closed."""
@@ -440,9 +439,18 @@ class Connection:
         self.close()
 
     def _kill_local(self) -> None:
-        for pid in self.pids:  # the worker processes of the cluster started here, and only those
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+        """SIGKILL to the worker processes of the local cluster started here that are still running
+        — only those: a process is killed only if it is still a grandchild of this one (the workers
+        are forked from this process's forkserver), so a reused process id is never hit."""
+        import psutil
+
+        me = os.getpid()
+        for pid in self.pids:
+            with contextlib.suppress(psutil.Error, OSError):
+                p = psutil.Process(pid)
+                parent = p.parent()
+                if parent is not None and parent.ppid() == me:
+                    p.kill()
         self.pids = []
 
 
@@ -551,7 +559,11 @@ class DaskPool:
                 self.conn.client.cancel(futures, force=True)
 
     def kill(self) -> None:
-        self.close() if self.conn.cluster is None else self.conn.kill()
+        """Release the actors; a local cluster is killed outright (its workers may be mid-level)."""
+        if self.conn.cluster is None:
+            self.close()
+        else:
+            self.conn.kill()
 
 
 def run_dask(
