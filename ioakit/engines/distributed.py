@@ -389,7 +389,8 @@ class Connection:
         self.client: Any = None
         self.address = address
         self.pids: list[int] = []
-        for name in ("distributed", "tornado"):  # Dask's own logging of workers going away: our report says it
+        self.log_levels = {n: logging.getLogger(n).level for n in ("distributed", "tornado")}
+        for name in self.log_levels:  # Dask's own logging of workers going away: our report says it
             logging.getLogger(name).setLevel(logging.CRITICAL)
         try:
             if address is None:
@@ -431,6 +432,8 @@ class Connection:
             with contextlib.suppress(Exception):
                 cluster.close(timeout=CONNECT_TIMEOUT)
             self._kill_local()
+        for name, level in self.log_levels.items():  # as they were before
+            logging.getLogger(name).setLevel(level)
 
     def kill(self) -> None:
         """Stop at once (Ctrl-C, a lost worker): the local workers are killed, then everything closed."""
