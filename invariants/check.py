@@ -153,9 +153,12 @@ def check_invariants(
     allow_bound_hits: bool = False,
     progress: Callable[[int, int, float], None] | None = None,
     max_memory: int | None = None,
-    workers: int = 1,
+    workers: int | None = 1,
     symmetry: bool = False,
     store: str = "exact",
+    engine: str = "fork",
+    address: str | None = None,
+    machine_ref: str | None = None,
 ) -> CheckReport:
     """Explore every reachable state of ``machine`` (within ``max_states``) and check ``invset``.
 
@@ -163,7 +166,9 @@ def check_invariants(
     ``progress`` is the explorer's display hook (``Explorer.progress``); ``max_memory`` (MB) its
     memory limit (``Explorer.max_memory``; default: most of the machine's memory); ``store`` its
     seen-set (``Explorer.store``: ``"exact"``, ``"compact"`` or ``"fingerprint"``); ``workers``
-    the processes that search (``Explorer.workers``). ``symmetry``: explore orbit representatives
+    the processes that search (``Explorer.workers``; None with the dask engine: one partition per
+    worker of the cluster); ``engine``, ``address`` and ``machine_ref``: where they run
+    (``Explorer.engine``: ``"fork"`` or ``"dask"``). ``symmetry``: explore orbit representatives
     (``Explorer.symmetry``; refused with step items).
 
     ``invset`` must have been loaded for this machine at this scope (its terms refer to the
@@ -178,13 +183,14 @@ def check_invariants(
             invset.source,
         )
     try:
+        ex = Explorer(machine).engine(engine, address, machine_ref)
+        if workers is not None:
+            ex.workers(workers)
         rep = (
-            Explorer(machine)
-            .check(invset.properties)
+            ex.check(invset.properties)
             .check_steps(invset.step_properties)
             .max_states(max_states)
             .max_memory(max_memory)
-            .workers(workers)
             .store(store)
             .allow_bound_hits(allow_bound_hits)
             .symmetry(symmetry)
@@ -254,6 +260,8 @@ def format_check_report(report: CheckReport) -> str:
     ]
     if rep.bound_hits and rep.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED: {report.reason}")
+    if rep.engine == "dask":
+        lines.append(f"  searched on {rep.workers} partitions on {rep.engine_where} (Dask; ioakit.engines.distributed)")
     if rep.symmetry is not None:
         lines.append(f"  symmetry reduction: {rep.symmetry} — the states counted are orbit representatives")
         if rep.orbit_checked:

@@ -110,6 +110,43 @@ def _positive_float(text: str) -> float:
     return v
 
 
+def _engine_name(text: str) -> str:
+    """An argparse type: an engine of ``--engine`` (``ioakit.engines.distributed.ENGINES``); ``ray``
+    and unknown names are usage errors saying what is provided."""
+    from ioakit.engines.distributed import ENGINES, DaskEngineError, refuse_engine
+
+    try:
+        refuse_engine(text)
+    except DaskEngineError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+    assert text in ENGINES
+    return text
+
+
+def _engine_args(p: argparse.ArgumentParser) -> None:
+    """``--engine`` and ``--address``: where the search runs (``Explorer.engine``)."""
+    p.add_argument(
+        "--engine",
+        type=_engine_name,
+        default="fork",
+        metavar="{fork,dask}",
+        help="fork (default: this process, or --workers N forked processes) or dask (the search partitioned over "
+        "the workers of a Dask cluster: the one at --address, else a local cluster started and closed here; "
+        "docs/distributed.md)",
+    )
+    p.add_argument(
+        "--address",
+        metavar="HOST:PORT",
+        help="with --engine dask: the scheduler of a running Dask cluster (e.g. tcp://10.0.0.5:8786); it is not shut "
+        "down afterwards",
+    )
+
+
+def _workers_of(args: argparse.Namespace) -> int | None:
+    """``--workers`` as given, else None: 1 with the fork engine, the cluster's workers with dask."""
+    return args.workers if args.workers is not None or args.engine == "dask" else 1
+
+
 def _bound_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--allow-bound-hits",
@@ -237,12 +274,13 @@ def cmd_explore(args: argparse.Namespace) -> int:
     m = _build_reporting_cost(args)
     props = [] if args.no_invariants else registry.default_properties(m)
     with _progress_line(args, f"explore {m.name}", unit="states", total=args.max_states) as bar:
+        ex = Explorer(m).engine(args.engine, args.address, args.machine)
+        if _workers_of(args) is not None:
+            ex.workers(_workers_of(args))
         r = (
-            Explorer(m)
-            .check(props)
+            ex.check(props)
             .max_states(args.max_states)
             .max_memory(args.max_memory)
-            .workers(args.workers)
             .store(args.store)
             .max_depth(args.max_depth)
             .allow_bound_hits(args.allow_bound_hits)
@@ -718,9 +756,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             allow_bound_hits=args.allow_bound_hits,
             progress=_explore_progress(bar),
             max_memory=args.max_memory,
-            workers=args.workers,
+            workers=_workers_of(args),
             symmetry=args.symmetry,
             store=args.store,
+            engine=args.engine,
+            address=args.address,
+            machine_ref=args.machine,
         )
     if args.itf and not report.explore.interrupted:  # after Ctrl-C nothing but the partial report is written
         _write_itf(args, "ioakit check", report.outcomes, None)
@@ -1047,10 +1088,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=_int_at_least(1, MAX_WORKERS),
-        default=1,
         metavar="N",
-        help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
+        help="search on N processes (same states, verdicts and counterexample lengths; default 1; with --engine "
+        "dask: N partitions, default one per worker of the cluster)",
     )
+    _engine_args(p)
     _store_arg(p)
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
@@ -1078,10 +1120,11 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workers",
         type=_int_at_least(1, MAX_WORKERS),
-        default=1,
         metavar="N",
-        help="search on N processes (same states, verdicts and counterexample lengths; default 1)",
+        help="search on N processes (same states, verdicts and counterexample lengths; default 1; with --engine "
+        "dask: N partitions, default one per worker of the cluster)",
     )
+    _engine_args(p)
     p.add_argument(
         "--progress",
         action="store_true",

@@ -191,7 +191,11 @@ class ExploreReport:
     machine; ``complete`` stays false all the same, since not every enabled step was taken."""
     interrupted: bool = False
     workers: int = 1
-    """Processes that ran the search (``Explorer.workers``)."""
+    """Processes that ran the search (``Explorer.workers``); with the dask engine, its partitions."""
+    engine: str = "fork"
+    """The executor (``Explorer.engine``): ``fork`` (one process, or forked workers) or ``dask``."""
+    engine_where: str | None = None
+    """With the dask engine: the cluster (its scheduler's address, or "a local cluster")."""
     symmetry: str | None = None
     """The symmetry reduction used (``Explorer.symmetry``), described; ``states``, ``transitions``
     and ``deadlocks`` then count orbit representatives and their steps."""
@@ -252,6 +256,8 @@ class ExploreReport:
             "first_bound_hit": self.first_bound_hit.to_json() if self.first_bound_hit else None,
             "interrupted": self.interrupted,
             "workers": self.workers,
+            "engine": self.engine,
+            "engine_where": self.engine_where,
             "symmetry": self.symmetry,
             "orbit_checked": list(self.orbit_checked),
             "store": self.store,
@@ -351,7 +357,9 @@ def format_explore(r: ExploreReport) -> str:
     )
     if r.bound_hits and r.bound_hits_allowed:
         lines.append(f"  BOUND HITS ACCEPTED (--allow-bound-hits): {r.reason}")
-    if r.workers > 1:
+    if r.engine == "dask":
+        lines.append(f"  searched on {r.workers} partitions on {r.engine_where} (Dask; ioakit.engines.distributed)")
+    elif r.workers > 1:
         lines.append(f"  searched on {r.workers} worker processes (ioakit.engines.parallel)")
     if r.symmetry is not None:
         lines.append(f"  symmetry reduction: {r.symmetry} — states counted are orbit representatives")
@@ -453,6 +461,10 @@ class Explorer:
         self._allow_bound_hits = False
         self._progress: Callable[[int, int, float], None] | None = None
         self._workers = 1
+        self._workers_given = False
+        self._engine = "fork"
+        self._address: str | None = None
+        self._machine_ref: str | None = None
         self._symmetry = False
         self._store = "exact"
         self._bound_preds: Callable[..., bool] | None = None
@@ -467,6 +479,24 @@ class Explorer:
         if n is not None and n < 1:
             raise ValueError(f"workers must be at least 1, got {n}")
         self._workers = parallel.default_workers() if n is None else n
+        self._workers_given = True
+        return self
+
+    def engine(self, name: str, address: str | None = None, machine: str | None = None) -> Explorer:
+        """Run ``run`` with the executor ``name``: ``"fork"`` (the default: one process, or
+        ``workers`` forked processes) or ``"dask"`` (``ioakit.engines.distributed``: the partitions
+        as actors on the Dask cluster whose scheduler is at ``address``, or on a local cluster
+        started and closed by ``run`` when it is None). The Dask workers rebuild the machine from
+        ``machine``, its reference (a registered name, ``path/file.py:Class``, ``module:Class``;
+        default: the machine's name, when it is registered). Without ``workers``, the dask engine
+        runs one partition per worker of the cluster. ``DaskEngineError`` (a ``UserError``) for
+        ``"ray"``, an unknown name, or an address without the dask engine."""
+        from ioakit.engines.distributed import DaskEngineError, refuse_engine
+
+        refuse_engine(name)
+        if address is not None and name != "dask":
+            raise DaskEngineError("an address (--address) is the scheduler of a Dask cluster: it needs --engine dask")
+        self._engine, self._address, self._machine_ref = name, address, machine
         return self
 
     def symmetry(self, flag: bool = True) -> Explorer:
@@ -538,6 +568,8 @@ class Explorer:
 
     # -- exhaustive breadth-first search --------------------------------------------------------
     def run(self) -> ExploreReport:
+        if self._engine == "dask":
+            return self._run_dask()
         if self._workers > 1 and self._symmetry:
             raise UserError(
                 "symmetry reduction on several workers is not supported yet: use one of --symmetry, --workers"
@@ -679,6 +711,21 @@ class Explorer:
                 orbit_checked=() if sym is None else tuple(p.name for p, o in zip(props, checks.on_orbits) if o),
             )
         )
+
+    def _run_dask(self) -> ExploreReport:
+        """``run`` on a Dask cluster (``engine("dask")``)."""
+        from ioakit.engines import distributed
+
+        if self._symmetry:
+            raise UserError(
+                "symmetry reduction on the dask engine is not supported yet: use one of --symmetry, --engine"
+            )
+        if self._store != "exact":
+            raise UserError(
+                f"the {self._store} store on the dask engine is not supported yet: use one of --store, --engine"
+            )
+        w = self._workers if self._workers_given else None
+        return distributed.run_dask(self, w, self._address, self._machine_ref)
 
     def _report(self, r: _Search) -> ExploreReport:
         """The report of a search, whichever executor ran it (``run`` here, the workers of

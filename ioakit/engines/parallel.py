@@ -356,6 +356,20 @@ class Pool(Protocol):
     def kill(self) -> None: ...
 
 
+class WorkersLost(Exception):
+    """An executor lost a worker (or could no longer reach it): its states are gone, so the search
+    ends INCOMPLETE with this message as the reason — never OK. Raised by a ``Pool``'s methods
+    (``ioakit.engines.distributed``: a Dask worker that died or stopped answering)."""
+
+
+def _owner_of(pool: Pool, w: int, key: int | None) -> Callable[[State], int]:
+    """The worker that owns a state: the pool's own ``owner`` where it has one (workers whose
+    ``hash`` differs from the coordinator's, e.g. spawned Dask workers: Python 3.11 hashes
+    ``None`` by its address), else ``owner(state, key, w)`` as the forked workers compute it."""
+    mine = getattr(pool, "owner", None)
+    return mine if mine is not None else (lambda t: owner(t, key, w))
+
+
 def run_parallel(
     explorer: Explorer,
     w: int,
@@ -382,11 +396,12 @@ def run_parallel(
         key = choose_key(m, w)
     assert key is None or isinstance(key, int)
     pool = (make_pool or _Pool)(explorer, w, key)
+    owner_of = _owner_of(pool, w, key)
     cache: dict[State, State | None] = {}
 
     def parent(t: State) -> State | None:
         if t not in cache:
-            code = pool.ask(owner(t, key, w), "parent", t)
+            code = pool.ask(owner_of(t), "parent", t)
             cache[t] = None if code < 0 else pool.ask(code % w, "state", code // w)
         return cache[t]
 
@@ -464,10 +479,11 @@ def run_parallel(
             if v is not None:
                 _depth(parent, v)
         pool.close()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, WorkersLost) as e:
         pool.kill()
-        interrupted, complete, steps_judged = True, False, False
-        reason = "interrupted (Ctrl-C)"
+        interrupted = isinstance(e, KeyboardInterrupt)
+        complete, steps_judged = False, False
+        reason = "interrupted (Ctrl-C)" if interrupted else str(e)
         # a violation whose path was not rebuilt before the interrupt cannot be shown: dropped
         first_violation = [v if v in rebuilt else None for v in first_violation]
     except BaseException:
