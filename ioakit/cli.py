@@ -91,6 +91,18 @@ MAX_WORKERS = 256
 """The most processes ``--workers`` forks: each holds a copy-on-write image of the compiled machine
 and a share of the states, and a mistyped ``--workers 10000`` must not fork ten thousand."""
 
+
+def _workers_arg(text: str) -> int:
+    """``--workers``: a count in 1 … ``MAX_WORKERS``, or ``auto``: the cores this process may run
+    on. The default stays 1 (not all cores) so that a report never depends on the machine it ran
+    on: with several workers ``--max-states`` completes the level that crosses the cap, and a run
+    of a small machine would pay for the forks."""
+    if text.strip().lower() == "auto":
+        from ioakit.engines.parallel import default_workers
+
+        return min(default_workers(), MAX_WORKERS)
+    return _int_at_least(1, MAX_WORKERS)(text)
+
 MAX_TIMEOUT = 1_000_000.0
 """The longest timeout accepted, in seconds (about 11 days): Z3 takes milliseconds as a 32-bit
 count, and ``inf`` was an internal error (``OverflowError``) rather than a usage error."""
@@ -1087,10 +1099,10 @@ def make_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers",
-        type=_int_at_least(1, MAX_WORKERS),
+        type=_workers_arg,
         metavar="N",
-        help="search on N processes (same states, verdicts and counterexample lengths; default 1; with --engine "
-        "dask: N partitions, default one per worker of the cluster)",
+        help="search on N processes, or 'auto': one per core (same states, verdicts and counterexample lengths; "
+        "default 1; with --engine dask: N partitions, default one per worker of the cluster)",
     )
     _engine_args(p)
     _store_arg(p)
@@ -1119,10 +1131,10 @@ def make_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.add_argument(
         "--workers",
-        type=_int_at_least(1, MAX_WORKERS),
+        type=_workers_arg,
         metavar="N",
-        help="search on N processes (same states, verdicts and counterexample lengths; default 1; with --engine "
-        "dask: N partitions, default one per worker of the cluster)",
+        help="search on N processes, or 'auto': one per core (same states, verdicts and counterexample lengths; "
+        "default 1; with --engine dask: N partitions, default one per worker of the cluster)",
     )
     _engine_args(p)
     p.add_argument(
@@ -1178,9 +1190,10 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (same seed, same runs)")
     p.add_argument(
         "--workers",
-        type=_int_at_least(1, MAX_WORKERS),
+        type=_workers_arg,
         default=1,
-        help="processes the runs are shared among (default 1); the result is the same for a seed whatever N is",
+        help="processes the runs are shared among, or 'auto': one per core (default 1); the result is the same for "
+        "a seed whatever N is",
     )
     p.add_argument("--record", metavar="DIR", help="write every run as a trace file into DIR")
     p.add_argument(

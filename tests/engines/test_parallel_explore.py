@@ -138,6 +138,8 @@ def test_workers_on_the_command_line(capsys: pytest.CaptureFixture[str]) -> None
     assert "searched on 2 worker processes" in capsys.readouterr().out
     assert main(["check", "VS-machine", "vs_lemma_4_1", "--workers", "2"]) == 0
     assert main(["explore", "VS-machine", "--workers", "0"]) == 2
+    assert main(["explore", "VS-machine", "--workers", "auto", "--json"]) == 0
+    assert f'"workers": {parallel.default_workers()}' in capsys.readouterr().out
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="CPU affinity")
