@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ioakit.engines.explore import Property
     from ioakit.lang.automaton import Machine, Spec
 
-BUILTIN_PAPERS = ("ioakit.specs.fls", "ioakit.specs.paxos")
+BUILTIN_PAPERS = ("ioakit.specs.fls", "ioakit.specs.paxos", "ioakit.specs.dynastore")
 """Modules whose ``PAPER`` attribute is a shipped paper bundle, in the order ``ioakit list`` shows them."""
 
 PAPERS_GROUP = "ioakit.papers"

@@ -1,0 +1,90 @@
+"""Aguilera, Keidar, Malkhi, Shraer: *Dynamic Atomic Storage Without Consensus* (DynaStore; J. ACM
+58(2), Article 7, 2011) — the paper's bundle.
+
+What ioakit ships for it, and where (the algorithm side; trace checks of recorded histories are
+kept apart, see "trace checks" below, so that another bundle section can be merged in):
+
+* Section 4, Algorithm 1 (the weak snapshot) at fidelity L1: ``impl/dynastore/weak_snapshot.py``
+  (``weak-snapshot-alg1``), with PR1–PR4 and Lemma 4.1 as history variables (``monitors.py``);
+* Sections 3 and 5, Algorithms 2–3 (DynaStore): ``impl/dynastore/dynastore.py``;
+* seeded bugs (ours, not the paper's): ``impl/dynastore/bugs.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ioakit.registry import Paper, lazy_bundle
+
+# -- scopes of the main job's claims (each explored in a few seconds) -----------------------------
+
+WS_SCOPE = {"processes": 3, "values": 2, "max_ops": 4, "crashes": 1}
+"""Algorithm 1's main-job scope: 3 processes (majorities of 2), two updates (c1, c2) and two scans
+in any order and placement, one crash."""
+
+
+# -- machines' default properties (algorithm side) -----------------------------------------------
+
+
+def _snapshot_properties(m: Any) -> list[Any]:
+    """PR1–PR4 and Lemma 4.1 as history variables (``monitors.py``)."""
+    from . import monitors
+
+    return monitors.properties(m, monitors.SNAPSHOT_PROPERTIES)
+
+
+def _algorithm_machines() -> tuple[tuple[type, ...], dict[str, Any]]:
+    """The algorithms of the paper and their seeded bugs, with their default properties."""
+    from ioakit.impl.dynastore.bugs import BASE_OF, SEEDED_BUGS
+    from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotAlg1
+
+    machines: tuple[type, ...] = (WeakSnapshotAlg1, *SEEDED_BUGS)
+    properties: dict[str, Any] = {WeakSnapshotAlg1.name: _snapshot_properties}
+    # a seeded bug is checked with its base machine's properties
+    properties |= {bug: properties[base] for bug, base in BASE_OF.items()}
+    return machines, properties
+
+
+# -- main-job claims (algorithm side) --------------------------------------------------------------
+
+
+def _algorithm_claims() -> list[Any]:
+    from ioakit import papers as J
+    from ioakit.registry import Claim
+
+    return [
+        Claim(
+            "Lemmas 4.1-4.4 (Algorithm 1)",
+            lambda: J.explore_job(
+                "weak-snapshot-alg1",
+                WS_SCOPE,
+                "Algorithm 1 at L1: PR1 (integrity), PR2 (Lemma 4.2), PR3 (Lemma 4.3), PR4 (Lemma 4.4), "
+                "Mem[i] written at most once (Lemma 4.1)",
+            ),
+        ),
+    ]
+
+
+def _claims() -> list[Any]:
+    return _algorithm_claims()
+
+
+def _paper() -> Paper:
+    """The bundle, built on first use (the algorithms import this package's ``monitors``)."""
+    machines, properties = _algorithm_machines()
+    return Paper(
+        key="dynastore",
+        title="Dynamic Atomic Storage Without Consensus",
+        citation=(
+            "M. K. Aguilera, I. Keidar, D. Malkhi, A. Shraer. Dynamic Atomic Storage Without Consensus. "
+            "J. ACM 58(2), Article 7, 2011"
+        ),
+        machines=machines,
+        properties=properties,
+        claims=_claims,
+    )
+
+
+__getattr__ = lazy_bundle(__name__, _paper)
+
+__all__ = ["PAPER"]
