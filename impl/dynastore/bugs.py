@@ -2,7 +2,8 @@
 paper's), to measure what catches a careless implementer's mistake.
 
 Source: Aguilera, Keidar, Malkhi, Shraer, *Dynamic Atomic Storage Without Consensus*, Section 4
-(Algorithm 1, the weak snapshot, ``impl/dynastore/weak_snapshot.py``). Each variant is a subclass
+(Algorithm 1, the weak snapshot, ``impl/dynastore/weak_snapshot.py``) and Section 5 (Algorithms
+2–3, DynaStore, ``impl/dynastore/dynastore.py``). Each variant is a subclass
 that changes ONE thing — the smallest method holding the line it deviates from; its docstring names
 that line and says what the variant does instead. Each is registered by the dynastore bundle
 (``specs/dynastore/__init__.py``) as ``<base name>-bug-<slug>`` with its base's properties;
@@ -17,6 +18,7 @@ from typing import Any
 from ioakit.lang import ir
 from ioakit.lang.types import BoolT
 
+from .dynastore import OPS, PCS, DynaStore
 from .weak_snapshot import S_DONE, U_WRITE, WeakSnapshotAlg1
 
 SEEDED = "SEEDED BUG (ours, not the paper's)"
@@ -103,6 +105,105 @@ class CollectNoTest(WeakSnapshotAlg1):
         return ir.const(BoolT(), True)
 
 
-SEEDED_BUGS = (UpdateAlwaysWrites, ScanOneCollect, CollectMajority, UpdateSkipsOwn, CollectNoTest)
-BASE_OF = {cls.name: WS for cls in (UpdateAlwaysWrites, ScanOneCollect, CollectMajority, UpdateSkipsOwn, CollectNoTest)}
+# -- Algorithms 2-3: DynaStore ---------------------------------------------------------------------
+
+DS = DynaStore.name
+
+
+class NoHalt(DynaStore):
+    """SEEDED BUG: line 52 missing — a process that finds itself removed does not halt.
+
+    Algorithm 2, line 52: ``if i ∉ w.members then halt_i``. Here the test is dropped (the
+    implementer reads the OCR's "if i ∈ w.members then halt", finds it absurd, and deletes it): a
+    removed process keeps traversing and updates ws(w) of a view it is not a member of, which the
+    weak snapshot of w.members does not allow (Lemma 5.3's setting, DS2)."""
+
+    name = f"{DS}-bug-no-halt"
+    source = f"{SEEDED}: a removed process does not halt (Alg. 2, line 52)"
+
+    def halts(self, s: Any, p: Any, w: Any) -> Any:
+        return ir.const(BoolT(), False)
+
+
+class SkipUpdate(DynaStore):
+    """SEEDED BUG: lines 53–54 skipped — Traverse never installs the edge w → desiredView.
+
+    Algorithm 2, lines 53–54: if ``w ≠ desiredView`` then ``update_i(w, desiredView \\ w)``. Here
+    the update is left out (the implementer "optimises" away a write whose effect a scan already
+    shows, C.47's trap): a reconfig then ends its traversal at Init with a desiredView that no weak
+    snapshot records, so Front ≠ {desiredView} when the loop exits (Lemma 5.6)."""
+
+    name = f"{DS}-bug-skip-update"
+    source = f"{SEEDED}: Traverse does not update ws(w) when w ≠ desiredView (Alg. 2, lines 53-54)"
+
+    def needs_update(self, s: Any, p: Any, w: Any) -> Any:
+        return ir.const(BoolT(), False)
+
+
+class ReplicaNoStore(DynaStore):
+    """SEEDED BUG: line 85 missing — a replica acknowledges a write request without storing it.
+
+    Algorithm 3, lines 84–86: on ⟨REQ, W, num, v, ts⟩, ``if ts > ts_i then (v_i, ts_i) ← (v, ts)``,
+    then REPLY. Here the REPLY is sent but nothing is stored (the implementer treats the write
+    phase as a round of acknowledgements), so a read after a completed write returns ⊥."""
+
+    name = f"{DS}-bug-replica-no-store"
+    source = f"{SEEDED}: a REQ-W is acknowledged without storing (v, ts) (Alg. 3, line 85)"
+
+    def store(self, s: Any, i: Any, m: Any) -> None:
+        """Line 85 left out."""
+
+
+class SameTimestamp(DynaStore):
+    """SEEDED BUG: line 40 without the increment — the new timestamp is ``(tsmax_i.num, i)``.
+
+    Algorithm 2, line 40: ``tsmax_i ← (tsmax_i.num + 1, i)``. Here the num is not incremented (the
+    process id is taken to make it unique). A write by p_1 after a completed write by p_2 gets
+    (num, p1) < (num, p2): replicas keep the older value (line 85) and a later read returns it."""
+
+    name = f"{DS}-bug-same-timestamp"
+    source = f"{SEEDED}: a write's timestamp is (tsmax.num, i), not (tsmax.num + 1, i) (Alg. 2, line 40)"
+
+    def new_timestamp(self, s: Any, p: Any) -> Any:
+        return ir.record(self._TS, s.tsmax[p].num, p)
+
+
+class ReadNoWriteBack(DynaStore):
+    """SEEDED BUG: a read skips WriteInView's ContactQ (line 42) — no write-back.
+
+    Algorithm 2, line 63 → lines 39–43: every operation, reads included, writes (vmax_i, tsmax_i)
+    to a majority of the view before its final scan. Here a read goes straight to the scan of line
+    43 (the implementer keeps ABD's write-back only for writes), so a read can return a value that
+    a majority does not hold yet, and a later read can miss it (new-old inversion)."""
+
+    name = f"{DS}-bug-no-write-back"
+    source = f"{SEEDED}: a read does not write back before returning (Alg. 2, line 42 skipped for reads)"
+
+    def write_in_view(self, s: Any, p: Any, w: Any) -> None:
+        is_read = s.op[p] == OPS["read"]
+        with s.when(is_read):
+            self.start_collect(s, p, PCS["wiv_scan1"])
+        with s.when(~is_read):
+            super().write_in_view(s, p, w)
+
+
+class PickNotCleared(DynaStore):
+    """SEEDED BUG: line 40 does not clear pickNewTS_i.
+
+    Algorithm 2, line 40 sets ``pickNewTS_i ← FALSE`` with the new timestamp, so that a write picks
+    its timestamp once, even when its traversal runs WriteInView again (a concurrent reconfig) or
+    restarts. Here the flag stays TRUE: each WriteInView of the write picks a fresh timestamp."""
+
+    name = f"{DS}-bug-pick-not-cleared"
+    source = f"{SEEDED}: line 40 does not set pickNewTS_i to FALSE (Alg. 2, line 40)"
+
+    def pick_after(self, s: Any, p: Any) -> Any:
+        return s.pick[p]
+
+
+STORE_BUGS = (NoHalt, SkipUpdate, ReplicaNoStore, SameTimestamp, ReadNoWriteBack, PickNotCleared)
+
+SNAPSHOT_BUGS = (UpdateAlwaysWrites, ScanOneCollect, CollectMajority, UpdateSkipsOwn, CollectNoTest)
+SEEDED_BUGS = (*SNAPSHOT_BUGS, *STORE_BUGS)
+BASE_OF = {cls.name: WS for cls in SNAPSHOT_BUGS} | {cls.name: DS for cls in STORE_BUGS}
 """Seeded variant name → the machine it changes (whose properties it is checked with)."""
