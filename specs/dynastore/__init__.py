@@ -21,6 +21,10 @@ from ioakit.registry import Paper, lazy_bundle
 WS_SCOPE = {"processes": 3, "values": 2, "max_ops": 4, "crashes": 1}
 """Algorithm 1's main-job scope: 3 processes (majorities of 2), two updates (c1, c2) and two scans
 in any order and placement, one crash."""
+STORE_RW_SCOPE = {"processes": 2, "init": 2, "values": 1, "max_ops": 2, "reconfigs": 0, "crashes": 0}
+"""DynaStore without reconfiguration: a write and a read (or two of either) at two processes."""
+STORE_ADD_SCOPE = {"processes": 2, "init": 1, "values": 1, "max_ops": 2, "reconfigs": 1, "crashes": 0}
+"""DynaStore with one reconfiguration: Init = {(+,p1)}, reconfig({(+,p2)}) with a read or a write."""
 
 
 # -- machines' default properties (algorithm side) -----------------------------------------------
@@ -33,13 +37,21 @@ def _snapshot_properties(m: Any) -> list[Any]:
     return monitors.properties(m, monitors.SNAPSHOT_PROPERTIES)
 
 
+def _store_properties(m: Any) -> list[Any]:
+    """DynaStore's history checks and the state predicates of Section 5.5 (``monitors.py``)."""
+    from . import monitors
+
+    return monitors.store_properties(m)
+
+
 def _algorithm_machines() -> tuple[tuple[type, ...], dict[str, Any]]:
     """The algorithms of the paper and their seeded bugs, with their default properties."""
     from ioakit.impl.dynastore.bugs import BASE_OF, SEEDED_BUGS
+    from ioakit.impl.dynastore.dynastore import DynaStore
     from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotAlg1
 
-    machines: tuple[type, ...] = (WeakSnapshotAlg1, *SEEDED_BUGS)
-    properties: dict[str, Any] = {WeakSnapshotAlg1.name: _snapshot_properties}
+    machines: tuple[type, ...] = (WeakSnapshotAlg1, DynaStore, *SEEDED_BUGS)
+    properties: dict[str, Any] = {WeakSnapshotAlg1.name: _snapshot_properties, DynaStore.name: _store_properties}
     # a seeded bug is checked with its base machine's properties
     properties |= {bug: properties[base] for bug, base in BASE_OF.items()}
     return machines, properties
@@ -60,6 +72,23 @@ def _algorithm_claims() -> list[Any]:
                 WS_SCOPE,
                 "Algorithm 1 at L1: PR1 (integrity), PR2 (Lemma 4.2), PR3 (Lemma 4.3), PR4 (Lemma 4.4), "
                 "Mem[i] written at most once (Lemma 4.1)",
+            ),
+        ),
+        Claim(
+            "Lemmas 5.2-5.20 (DynaStore, no reconfiguration)",
+            lambda: J.explore_job(
+                "dynastore",
+                STORE_RW_SCOPE,
+                "Algorithms 2-3 (weak snapshots at L1): reads return written values, no stale read, no "
+                "new-old inversion, Lemma 5.17's ats order, the Section 5.5 state predicates DS1-DS10",
+            ),
+        ),
+        Claim(
+            "Lemmas 5.2-5.20 (DynaStore, one reconfiguration)",
+            lambda: J.explore_job(
+                "dynastore",
+                STORE_ADD_SCOPE,
+                "Algorithms 2-3 with reconfig({(+,p2)}) from Init = {(+,p1)}: the same checks",
             ),
         ),
     ]

@@ -1,0 +1,190 @@
+"""DynaStore, Algorithms 2-3 (``impl/dynastore/dynastore.py``): exhaustive checks at small scopes,
+scripted runs of the paper's scenarios (Section 1's (A1) examples, a read concurrent with a
+reconfiguration, a removal and its halting), the recorded ``atomic-register`` history, and seeded
+random runs at a larger scope (a sample: said so)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import pytest
+from dynastore_runs import drive, failing, labels_enabled, then
+
+import ioakit.specs.dynastore  # noqa: F401  (registers the dynastore machines)
+from ioakit.engines.explore import Explorer, ExploreReport
+from ioakit.impl.dynastore.dynastore import history_of_store
+from ioakit.impl.net.script import ScriptRun, run_script
+from ioakit.lang.automaton import Machine
+from ioakit.registry import default_properties, get_spec
+from ioakit.results import Verdict
+
+NAME = "dynastore"
+CHECKS = {
+    "read_integrity",
+    "stale_read",
+    "new_old_inversion",
+    "ats_order",
+    "ds1_front",
+    "ds2_update",
+    "ds3_member",
+    "ds4_mem_once",
+    "ds5_views_chain",
+    "ds6_proposed",
+    "ds7_cur_grows",
+    "ds8_one_timestamp",
+    "ds9_ts_pairing",
+    "ds10_halted",
+}
+Scope = tuple[tuple[str, int], ...]
+
+
+def sc(**kw: int) -> Scope:
+    return tuple(sorted(kw.items()))
+
+
+RW = sc(processes=2, init=2, values=1, max_ops=2, reconfigs=0, crashes=0)
+ADD = sc(processes=2, init=1, values=1, max_ops=2, reconfigs=1, crashes=0)
+SEQ = sc(processes=1, init=1, values=2, max_ops=3, reconfigs=0, crashes=0)
+REMOVE3 = sc(processes=3, init=3, values=0, max_ops=1, reconfigs=1, crashes=0)
+ADD3 = sc(processes=3, init=2, values=0, max_ops=1, reconfigs=1, crashes=0)
+
+
+@functools.cache
+def machine(scope: Scope) -> Machine:
+    return get_spec(NAME).build(dict(scope))
+
+
+@functools.cache
+def explore(scope: Scope) -> ExploreReport:
+    m = machine(scope)
+    return Explorer(m).check(default_properties(m)).run()
+
+
+@pytest.mark.parametrize(
+    ("scope", "states"),
+    [
+        (RW, 11_749),
+        (ADD, 2_866),
+        (SEQ, 483),
+        pytest.param(REMOVE3, 387_019, marks=pytest.mark.slow),
+        pytest.param(ADD3, 506_837, marks=pytest.mark.slow),
+    ],
+    ids=["write+read", "add-p2", "one-process-2-writes", "remove-one-of-3", "add-third"],
+)
+def test_every_check_holds_exhaustively(scope: Scope, states: int) -> None:
+    """The checks of ``specs/dynastore/monitors.py`` hold in every reachable state; the exploration
+    is complete (no step cut off by the scope's bounds) and its size is pinned."""
+    r = explore(scope)
+    assert r.complete, r.reason
+    assert r.verdict is Verdict.OK, [x.name for x in r.results if x.verdict is not Verdict.OK]
+    assert {x.name for x in r.results} == CHECKS
+    assert r.states == states
+
+
+def holds_everywhere(m: Machine, run: ScriptRun) -> None:
+    """Every check holds in every state of the run."""
+    assert failing(m, run.states) == set()
+
+
+def history(run: ScriptRun) -> list[tuple[str, dict[str, Any]]]:
+    return [(e.action, dict(e.args)) for e in history_of_store(run.execution.events())]
+
+
+# -- Section 1 / Definition 3.2: the crash adversary keeps (A1) ---------------------------------
+
+
+def test_a1_removal_example_of_the_introduction() -> None:
+    """Init = {1,2,3,4}: crashing p1 is allowed; while reconfig({−1}) is pending a crash of p2 (or
+    any other) is refused, since 2 of the counted processes would not be < 4/2; once the reconfig
+    has completed, V.members = {2,3,4} and one more crash is allowed."""
+    m = machine(sc(processes=4, init=4, values=0, max_ops=1, reconfigs=1, crashes=2, capacity=12))
+    run = run_script(m, ["crash(p=p1)"])
+    run = then(m, run, "reconfig(p=p2,c=-p1)")
+    assert not any(lab.startswith("crash(") and lab != "crash(p=p1)" for lab in labels_enabled(m, run))
+    run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p2"))
+    assert {"crash(p=p2)", "crash(p=p3)", "crash(p=p4)"} <= set(labels_enabled(m, run))
+    run = then(m, run, "crash(p=p2)")
+    holds_everywhere(m, run)
+    assert history(run) == [
+        ("crash", {"p": "p1"}),
+        ("reconfig", {"p": "p2", "changes": {"add": [], "remove": ["p1"]}}),
+        ("reconfig-return", {"p": "p2"}),
+        ("crash", {"p": "p2"}),
+    ]
+
+
+def test_a1_refuses_a_reconfig_whose_removal_would_break_it() -> None:
+    """A reconfig invocation counts its removal at once: with p1 crashed out of Init = {1,2,3,4},
+    proposing the removal of p2 would count {p1, p2}: refused; removing p1 itself is allowed."""
+    m = machine(sc(processes=4, init=4, values=0, max_ops=1, reconfigs=1, crashes=2, capacity=12))
+    run = run_script(m, ["crash(p=p1)"])
+    labs = labels_enabled(m, run)
+    assert "reconfig(p=p3,c=-p1)" in labs and "reconfig(p=p3,c=-p2)" not in labs
+
+
+def test_a1_addition_example_of_the_introduction() -> None:
+    """Init = {1,2,3} with reconfig({+4}) pending: at most one of {1,2,3,4} may be crashed
+    (< 3/2); after p4 crashed, no crash of p1..p3 is allowed."""
+    m = machine(sc(processes=4, init=3, values=0, max_ops=1, reconfigs=1, crashes=2, capacity=12))
+    run = run_script(m, ["reconfig(p=p1,c=+p4)", "crash(p=p4)"])
+    assert not any(lab.startswith("crash(") for lab in labels_enabled(m, run))
+
+
+# -- reconfigurations ----------------------------------------------------------------------------
+
+
+def test_an_added_process_is_enabled_and_serves() -> None:
+    """Init = {(+,p1)}: reconfig({(+,p2)}) completes; p2 learns the new view by NOTIFY (line 96:
+    enable operations, an output); then p2's read returns what p1 wrote before."""
+    m = machine(sc(processes=2, init=1, values=1, max_ops=3, reconfigs=1, crashes=0))
+    run = run_script(m, ["write(p=p1,v=v1)"])
+    run = drive(m, run, lambda lab: lab.startswith("write_return"))
+    run = then(m, run, "reconfig(p=p1,c=+p2)")
+    run = drive(m, run, lambda lab: lab.startswith("enable_operations(p=p2"))
+    run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p1"))
+    run = then(m, run, "read(p=p2)")
+    run = drive(m, run, lambda lab: lab.startswith("read_return(p=p2"))
+    holds_everywhere(m, run)
+    assert history(run) == [
+        ("write", {"p": "p1", "v": "v1"}),
+        ("write-return", {"p": "p1"}),
+        ("reconfig", {"p": "p1", "changes": {"add": ["p2"], "remove": []}}),
+        ("enable-operations", {"p": "p2"}),
+        ("reconfig-return", {"p": "p1"}),
+        ("read", {"p": "p2"}),
+        ("read-return", {"p": "p2", "v": "v1"}),
+    ]
+
+
+def test_a_read_concurrent_with_a_removal_returns_the_written_value() -> None:
+    """Section 5's scenario (Fig. 1(a)'s shape): p3 writes v1; p2 starts reconfig({−3}) and installs
+    its edge Init → Init ∪ {−3} in ws(Init) (update, line 54); p1 then reads: its traversal from
+    Init finds the edge, moves to the new view, and returns v1. All checks hold along the run."""
+    m = machine(sc(processes=3, init=3, values=1, max_ops=3, reconfigs=1, crashes=0, capacity=10))
+    run = run_script(m, ["write(p=p3,v=v1)"])
+    run = drive(m, run, lambda lab: lab.startswith("write_return(p=p3"))
+    run = then(m, run, "reconfig(p=p2,c=-p3)", "traverse_top(p=p2", *["ws_read(p=p2)"] * 3, "ws_write(p=p2)")
+    run = then(m, run, "read(p=p1)")
+    run = drive(m, run, lambda lab: lab.startswith("read_return(p=p1"))
+    assert history(run)[-1] == ("read-return", {"p": "p1", "v": "v1"})
+    final = m.state_json(run.final)
+    assert final["cur"]["p1"]["rm_p3"]  # the read finished in the new view
+    run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p2"))
+    holds_everywhere(m, run)
+
+
+def test_a_removed_process_halts() -> None:
+    """Line 52: p1 proposes its own removal; its traversal reaches Init ∪ {−1}, where p1 is not a
+    member, and halts: its reconfig never returns (allowed: p1 is not active, C.50), it is not
+    counted as crashed, and the others' operations still complete."""
+    m = machine(sc(processes=3, init=3, values=1, max_ops=2, reconfigs=1, crashes=0, capacity=10))
+    run = run_script(m, ["reconfig(p=p1,c=-p1)"])
+    run = drive(m, run, lambda lab: lab.startswith("traverse_top(p=p1,w=⟨true"))
+    final = m.state_json(run.final)
+    assert final["halted"]["p1"] and not final["up"]["p1"] and final["op"]["p1"] == "reconfig"
+    assert not any(lab.endswith("(p=p1)") and lab.startswith("crash") for lab in labels_enabled(m, run))
+    run = then(m, run, "write(p=p2,v=v1)")
+    run = drive(m, run, lambda lab: lab.startswith("write_return(p=p2"))
+    holds_everywhere(m, run)
+    assert [a for a, _ in history(run)] == ["reconfig", "write", "write-return"]
