@@ -75,8 +75,8 @@ from ioakit.lang.automaton import Decl, Scope, ScopeParam, from_state, input, in
 from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, OptionT, RecordT, SetT, Type
 from ioakit.specs.dynastore.monitors import HISTORY, StoreMonitor
 
-PROCESSES = ScopeParam("processes", 3, "number of processes n (p1, p2, ...)", min=1, max=5)
-INIT = ScopeParam("init", 3, "|Init|: Init = {(+,p1), ..., (+,p<init>)} (at most processes)", min=1, max=5)
+PROCESSES = ScopeParam("processes", 2, "number of processes n (p1, p2, ...)", min=1, max=5)
+INIT = ScopeParam("init", 1, "|Init|: Init = {(+,p1), ..., (+,p<init>)} (at most processes)", min=1, max=5)
 VALUES = ScopeParam("values", 1, "values v1, v2, ... a write may write (each written at most once)", min=0, max=4)
 MAX_OPS = ScopeParam("max_ops", 2, "operations (read, write, reconfig) the environment invokes, in total", min=0, max=8)
 RECONFIGS = ScopeParam("reconfigs", 1, "reconfig operations among them, at most", min=0, max=4)
@@ -236,7 +236,9 @@ class DynaStore(MessagePassing):
     and the (A1) crash adversary; see the module docstring.
 
     Scope: ``processes``, ``init`` (|Init|), ``values``, ``max_ops``, ``reconfigs``, ``crashes``,
-    ``max_contacts``, ``history`` (the checks of ``specs/dynastore/monitors.py``).
+    ``max_contacts``, ``capacity``, ``history`` (the checks of ``specs/dynastore/monitors.py``).
+    The defaults are the smallest scope with a reconfiguration: Init = {(+,p1)}, reconfig({(+,p2)})
+    and one read or write (2,866 states); three processes explode (``docs/dynastore.md``).
     """
 
     name = "dynastore"
