@@ -11,12 +11,24 @@ from ioakit.lang.automaton import Machine
 from ioakit.registry import default_properties
 
 
-def drive(m: Machine, run: ScriptRun, until: Callable[[str], bool], *, limit: int = 5_000) -> ScriptRun:
-    """From the end of ``run``, take the first enabled non-input step (instance order) until one
-    whose label satisfies ``until`` has been taken; fails if none comes within ``limit`` steps."""
+def drive(
+    m: Machine,
+    run: ScriptRun,
+    until: Callable[[str], bool],
+    *,
+    avoid: Callable[[str], bool] = lambda label: False,
+    limit: int = 5_000,
+) -> ScriptRun:
+    """From the end of ``run``, take the first enabled non-input step (instance order) whose label
+    ``avoid`` does not reject, until one whose label satisfies ``until`` has been taken; fails if
+    none comes within ``limit`` steps."""
     state, steps = run.final, list(run.steps)
     for _ in range(limit):
-        options = [(k, ns) for k, ns in enabled(m, state) if m.actions[k].kind.value != "input"]
+        options = [
+            (k, ns)
+            for k, ns in enabled(m, state)
+            if m.actions[k].kind.value != "input" and not avoid(m.label_of(k, state))
+        ]
         assert options, "no step enabled before the awaited one"
         k, ns = options[0]
         label = m.label_of(k, state)

@@ -201,7 +201,59 @@ class PickNotCleared(DynaStore):
         return s.pick[p]
 
 
-STORE_BUGS = (NoHalt, SkipUpdate, ReplicaNoStore, SameTimestamp, ReadNoWriteBack, PickNotCleared)
+class VmaxStartsAtAValue(DynaStore):
+    """SEEDED BUG: line 4's ``vmax_i`` starts at a value, not ⊥.
+
+    Algorithm 2, line 4: ``vmax_i ∈ V ∪ {⊥}, initially ⊥``. Here it starts at v1 (a language's
+    zero value for the value type, the implementer never writing the ⊥ case), with tsmax_i still
+    (0, ⊥): a read whose ContactQ finds nothing newer returns v1, which nobody wrote."""
+
+    name = f"{DS}-bug-vmax-start"
+    source = f"{SEEDED}: vmax_i starts at v1, not ⊥ (Alg. 2, line 4)"
+
+    def vmax_start(self) -> int:
+        return 0
+
+
+class AdoptAnyView(DynaStore):
+    """SEEDED BUG: line 93 tests ``curView_i ≠ w`` instead of ``curView_i ⊂ w``.
+
+    Algorithm 3, line 93: adopt a notified view only if it strictly contains curView_i. Here any
+    other view is adopted ("a view I do not have is news"): a late NOTIFY of an older view takes
+    p_i back to it, and curView_i shrinks."""
+
+    name = f"{DS}-bug-adopt-any-view"
+    source = f"{SEEDED}: NOTIFY adopts any other view, not only a larger one (Alg. 3, line 93)"
+
+    def newer(self, s: Any, i: Any, w: Any) -> Any:
+        return s.cur[i] != w
+
+
+class UpdateWholeView(DynaStore):
+    """SEEDED BUG: line 54 proposes ``desiredView`` itself, not ``desiredView \\ w``.
+
+    Algorithm 2, line 54: ``update_i(w, desiredView \\ w)``: an edge's label is what it adds to w.
+    Here the whole desired view is proposed (the traversal still reaches w ∪ c = desiredView, so
+    nothing else changes), and the proposal overlaps w (Lemma 5.3: c ∩ w = ∅)."""
+
+    name = f"{DS}-bug-update-whole-view"
+    source = f"{SEEDED}: line 54 updates ws(w) with desiredView, not desiredView minus w (Alg. 2, line 54)"
+
+    def update_value(self, s: Any, p: Any, w: Any) -> Any:
+        return s.desired[p]
+
+
+STORE_BUGS = (
+    NoHalt,
+    SkipUpdate,
+    ReplicaNoStore,
+    SameTimestamp,
+    ReadNoWriteBack,
+    PickNotCleared,
+    VmaxStartsAtAValue,
+    AdoptAnyView,
+    UpdateWholeView,
+)
 
 SNAPSHOT_BUGS = (UpdateAlwaysWrites, ScanOneCollect, CollectMajority, UpdateSkipsOwn, CollectNoTest)
 SEEDED_BUGS = (*SNAPSHOT_BUGS, *STORE_BUGS)

@@ -306,7 +306,7 @@ class DynaStore(MessagePassing):
         # lines 2-9
         self.local(d, "v", Vb, -1)
         self.local(d, "ts", TS, self._ts0)
-        self.local(d, "vmax", Vb, -1)
+        self.local(d, "vmax", Vb, self.vmax_start())
         self.local(d, "tsmax", TS, self._ts0)
         self.local(d, "pick", BoolT(), False)
         self.local(d, "msgnum", d.types["MsgNum"], 0)
@@ -355,6 +355,10 @@ class DynaStore(MessagePassing):
         start = start[:idx] + (enabled,) + start[idx + 1 :]
         hidden = m.hidden_vars | {"used", "env_reconfigs"}
         return dataclasses.replace(m, start_states=(start,), hidden_vars=frozenset(hidden))
+
+    def vmax_start(self) -> int:
+        """Line 4: vmax_i ∈ V ∪ {⊥}, initially ⊥."""
+        return -1
 
     # -- view helpers ----------------------------------------------------------------------------
     def union(self, a: Any, b: Any) -> Any:
@@ -783,8 +787,10 @@ class DynaStore(MessagePassing):
         s.notified[i, w] = s.notified[i, w].add(j)
         with s.when(first):
             self.send_members(s, i, w, "NOTIFY", w=w)  # line 92
-            newer = self.subset(s.cur[i], w) & (s.cur[i] != w)  # line 93
+            newer = self.newer(s, i, w)  # line 93
             with s.when(newer):
+                if self.monitor:
+                    self.monitor.view_adopted(s, i, w, None)
                 s.cur[i] = w  # line 95
                 with s.when(self.ops.joined(w, i) & ~s.enabled[i]):
                     s.to_enable[i] = True  # line 96
@@ -792,6 +798,10 @@ class DynaStore(MessagePassing):
                 waiting = ir.Or(*[pc == PCS[x] for x in WAITING])
                 with s.when(waiting):
                     self.restart(s, i, w)
+
+    def newer(self, s: Any, i: Any, w: Any) -> Any:
+        """Line 93: ``curView_i ⊂ w`` (strict)."""
+        return self.subset(s.cur[i], w) & (s.cur[i] != w)
 
     def restart(self, s: Any, i: Any, w: Any) -> None:
         """Lines 94, 97: the Traverse restarts from line 47 with curView_i = w; an update whose

@@ -175,7 +175,7 @@ STORE_PROPERTIES = (
     (
         "ds7_cur_grows",
         "lines 65 and 93-95",
-        "curView_i only grows (line 65 assigns a superset)",
+        "curView_i only grows (line 65 assigns a superset, line 95 a strict one)",
     ),
     (
         "ds8_one_timestamp",
@@ -315,10 +315,12 @@ class StoreMonitor:
         """Nothing to record (the weak snapshots' own properties are Algorithm 1's, checked there)."""
 
     def view_adopted(self, s: Any, p: Any, d: Any, front: Any) -> None:
-        """Line 65: curView_i ← desiredView; by Lemma 5.6 Front = {desiredView} here."""
+        """curView_i ← d: at line 65 (``front`` given: by Lemma 5.6 Front = {desiredView} there)
+        or at line 95 (``front`` None)."""
         s.bad_ds7_cur_grows = s.bad_ds7_cur_grows | ~self.spec.subset(s.cur[p], d)
-        single = ir.set_lit(front.type, d)
-        s.bad_ds1_front = s.bad_ds1_front | (front != single)
+        if front is not None:
+            single = ir.set_lit(front.type, d)
+            s.bad_ds1_front = s.bad_ds1_front | (front != single)
 
     def notify_sent(self, s: Any, w: Any) -> None:
         s.h_nviews = s.h_nviews.add(w)

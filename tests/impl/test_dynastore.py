@@ -14,7 +14,7 @@ from dynastore_runs import drive, failing, labels_enabled, then
 import ioakit.specs.dynastore  # noqa: F401  (registers the dynastore machines)
 from ioakit.engines.explore import Explorer, ExploreReport
 from ioakit.impl.dynastore.dynastore import history_of_store
-from ioakit.impl.net.script import ScriptRun, run_script
+from ioakit.impl.net.script import ScriptRun, enabled, run_script
 from ioakit.lang.automaton import Machine
 from ioakit.registry import default_properties, get_spec
 from ioakit.results import Verdict
@@ -188,3 +188,54 @@ def test_a_removed_process_halts() -> None:
     run = drive(m, run, lambda lab: lab.startswith("write_return(p=p2"))
     holds_everywhere(m, run)
     assert [a for a, _ in history(run)] == ["reconfig", "write", "write-return"]
+
+
+# -- the checks no seeded bug breaks can fail: hand-made states and steps --------------------------
+
+
+def _violates(m: Machine, j: dict[str, Any]) -> set[str]:
+    return failing(m, [m.state_from_json(j)])
+
+
+def test_state_predicates_reject_hand_made_bad_states() -> None:
+    """DS5, DS6 and DS10 (which no seeded bug breaks) are not vacuous: a state with incomparable
+    curViews, one with an unproposed change in a curView, one with a halted process nobody proposed
+    to remove, are each rejected by exactly the predicate meant."""
+    m = machine(sc(processes=3, init=2, values=0, max_ops=1, reconfigs=1, crashes=0))
+    start = m.state_json(m.start_states[0])
+    rm1 = {"rm_p1": True, "rm_p2": False, "add_p3": False}
+    add3 = {"rm_p1": False, "rm_p2": False, "add_p3": True}
+    j = {
+        **start,
+        "cur": {**start["cur"], "p1": rm1, "p2": add3},
+        "g_prop": {"rm_p1": True, "rm_p2": False, "add_p3": True},
+    }
+    assert _violates(m, j) == {"ds5_views_chain"}
+    j = {**start, "cur": {**start["cur"], "p1": rm1}}
+    assert _violates(m, j) == {"ds6_proposed"}
+    j = {**start, "halted": {**start["halted"], "p2": True}, "up": {**start["up"], "p2": False}}
+    assert _violates(m, j) == {"ds10_halted"}
+
+
+def test_a_second_write_of_a_register_is_flagged() -> None:
+    """DS4 (Lemma 4.1 per ws(w); no seeded bug of Algorithms 2-3 breaks it) is not vacuous: from a
+    hand-made state where p1 is about to write Mem[Init, p1] (line 54 → Algorithm 1, line 3) that
+    already holds a value, the write step sets the flag."""
+    m = machine(sc(processes=2, init=2, values=0, max_ops=1, reconfigs=0, crashes=0))
+    start = m.state_json(m.start_states[0])
+    init, rm2 = {"rm_p1": False, "rm_p2": False}, {"rm_p1": False, "rm_p2": True}
+    key = "⟨false, false⟩,p1"
+    j = {
+        **start,
+        "mem": {**start["mem"], key: rm2},
+        "pc": {**start["pc"], "p1": "upd_write"},
+        "op": {**start["op"], "p1": "reconfig"},
+        "w": {**start["w"], "p1": init},
+        "desired": {**start["desired"], "p1": rm2},
+        "front": {**start["front"], "p1": [init]},
+        "g_prop": rm2,
+    }
+    s = m.state_from_json(j)
+    assert failing(m, [s]) == set()
+    (post,) = [ns for k, ns in enabled(m, s) if m.label_of(k, s) == "ws_write(p=p1)"]
+    assert failing(m, [post]) == {"ds4_mem_once"}

@@ -62,6 +62,7 @@ EXPLORE_CATCHES = [
     (f"{DS}-bug-replica-no-store", RW, {"stale_read": 38, "ats_order": 38}),
     (f"{DS}-bug-skip-update", ADD, {"ds1_front": 12}),
     (f"{DS}-bug-same-timestamp", SEQ, {"ats_order": 23, "ds9_ts_pairing": 18}),
+    (f"{DS}-bug-vmax-start", SEQ, {"read_integrity": 12}),
     pytest.param(f"{DS}-bug-no-halt", REMOVE3, {"ds3_member": 19}, marks=pytest.mark.slow),
 ]
 
@@ -168,3 +169,41 @@ def test_pick_not_cleared_picks_two_timestamps() -> None:
         assert failing(m, run.states) == bad, name
         lengths[name] = len(run)
     assert lengths == {f"{DS}-bug-pick-not-cleared": PICK_RUN, DS: PICK_RUN}
+
+
+INIT3 = "w=⟨false, false, false⟩"
+"""How a NOTIFY of Init shows in a label, at processes=3, init=3 (no change of C in it)."""
+
+
+def test_adopt_any_view_goes_back_to_an_older_view() -> None:
+    """``dynastore-bug-adopt-any-view``: p1 reads in Init and returns once p1 and p2 got its
+    ⟨NOTIFY, Init⟩; p3 has not received it yet. p3's reconfig({−1}) moves p3 to Init ∪ {−1} (line
+    65). The late ⟨NOTIFY, Init⟩ then reaches p3 for the first time: line 93's ``curView_3 ⊂ Init``
+    is false, but the variant's ``curView_3 ≠ Init`` is true, and curView_3 shrinks (DS7). The base
+    machine, driven the same way, passes every check."""
+    for name, bad in ((f"{DS}-bug-adopt-any-view", {"ds7_cur_grows"}), (DS, set())):
+        m = machine(name, sc(processes=3, init=3, values=0, max_ops=2, reconfigs=1, crashes=0, capacity=10))
+        run = run_script(m, ["read(p=p1)"])
+        late = lambda lab: lab.startswith("recv_NOTIFY(q=p3") and INIT3 in lab  # noqa: E731
+        run = drive(m, run, lambda lab: lab.startswith("read_return(p=p1"), avoid=late)
+        run = then(m, run, "reconfig(p=p3,c=-p1)")
+        run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p3"), avoid=late)
+        run = then(m, run, deliver("p3", "p1", "NOTIFY"))
+        assert failing(m, run.states) == bad, name
+        assert m.state_json(run.final)["cur"]["p3"]["rm_p1"] is (not bad)
+
+
+def test_update_whole_view_overlaps_w() -> None:
+    """``dynastore-bug-update-whole-view``: from Init = {p1}, p1's reconfig({+2}) completes; its
+    reconfig({+3}) then traverses from Init ∪ {+2} ≠ desiredView and updates ws(Init ∪ {+2}) with
+    the whole desired view, which overlaps w (Lemma 5.3, DS2). The base machine passes the run."""
+    lengths: dict[str, int] = {}
+    for name, bad in ((f"{DS}-bug-update-whole-view", {"ds2_update"}), (DS, set())):
+        m = machine(name, sc(processes=3, init=1, values=0, max_ops=2, reconfigs=2, crashes=0))
+        run = run_script(m, ["reconfig(p=p1,c=+p2)"])
+        run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p1"))
+        run = then(m, run, "reconfig(p=p1,c=+p3)")
+        run = drive(m, run, lambda lab: lab.startswith("ws_write(p=p1"))
+        assert failing(m, run.states) == bad, name
+        lengths[name] = len(run)
+    assert lengths[DS] == lengths[f"{DS}-bug-update-whole-view"] == 44
