@@ -5,7 +5,7 @@ Explores ``weak-snapshot-alg1`` (Algorithm 1 at L1) and ``dynastore`` (Algorithm
 snapshots at L1) at the scopes of the tests and the main job, with their default properties (the
 checks of ``specs/dynastore/monitors.py``), one process, and prints one line per scope: verdict,
 completeness, states, transitions, depth, wall seconds (building and code generation included).
-Then a seeded simulation of ``dynastore`` at a scope too large to explore (a sample: no verdict of
+Then seeded simulations of both at scopes too large to explore (a sample: no verdict of
 OK is claimed beyond the runs made).
 
     .venv/bin/python benchmarks/dynastore_scopes.py [--quick]
@@ -36,10 +36,13 @@ SCOPES = [
     ("dynastore", dict(processes=3, init=3, values=1, max_ops=1, reconfigs=0, crashes=0), True),
     ("dynastore", dict(processes=3, init=3, values=0, max_ops=1, reconfigs=1, crashes=1), True),
 ]
-SIMULATION = (
-    "dynastore",
-    dict(processes=4, init=4, values=2, max_ops=4, reconfigs=1, crashes=1, capacity=12, max_contacts=12),
-)
+SIMULATIONS = [
+    ("weak-snapshot-alg1", dict(processes=5, values=4, max_ops=10, crashes=2)),
+    (
+        "dynastore",
+        dict(processes=4, init=4, values=2, max_ops=4, reconfigs=1, crashes=1, capacity=12, max_contacts=12),
+    ),
+]
 
 
 def main() -> None:
@@ -62,16 +65,16 @@ def main() -> None:
             f"transitions={r.transitions:,} depth={r.depth} seconds={dt:.1f}",
             flush=True,
         )
-    name, scope = SIMULATION
-    t0 = time.perf_counter()
-    m = get_spec(name).build(scope)
-    s = Explorer(m).check(default_properties(m)).simulate(steps=args.steps, runs=args.runs, seed=1)
-    dt = time.perf_counter() - t0
-    print(
-        f"simulate {name} {scope}: {s.verdict.name} runs={s.runs} steps={s.steps:,} "
-        f"distinct states={s.distinct_states:,} bound hits={s.bound_hits} seconds={dt:.1f}",
-        flush=True,
-    )
+    for name, scope in SIMULATIONS:
+        t0 = time.perf_counter()
+        m = get_spec(name).build(scope)
+        s = Explorer(m).check(default_properties(m)).simulate(steps=args.steps, runs=args.runs, seed=1)
+        dt = time.perf_counter() - t0
+        print(
+            f"simulate {name} {scope}: {s.verdict.name} runs={s.runs} steps={s.steps:,} "
+            f"distinct states={s.distinct_states:,} bound hits={s.bound_hits} seconds={dt:.1f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

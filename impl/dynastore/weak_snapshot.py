@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 from ioakit.impl.net.process import CRASHES, MessagePassing
 from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, ScopeParam, from_state, input, internal, output
-from ioakit.lang.types import Domain, EnumT, IntT, MapT, SetT, Type
+from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, SetT, Type
 from ioakit.specs.dynastore.monitors import HISTORY, SnapshotMonitor
 
 PROCESSES = ScopeParam("processes", 3, "number of processes n in P (p1, p2, ...)", min=1, max=6)
@@ -207,7 +207,10 @@ class WeakSnapshotAlg1(MessagePassing):
         After the last register, the collect returns C (line 16) to its caller: line 2, 7 or 9."""
         s.require(self.collecting(s, p))
         s.require(self.majority_up(s))
-        c = self.register_read(s, p)
+        self.read_returned(s, p, self.register_read(s, p))
+
+    def read_returned(self, s: Any, p: Any, c: Any) -> None:
+        """``Mem[k].Read()`` returned c (line 14): lines 15-16."""
         acc = ir.ite(self.keeps(c), s.acc[p].add(c), s.acc[p])  # line 15
         last = s.k[p] == self.last_register()
         with s.when(~last):
@@ -246,6 +249,163 @@ class WeakSnapshotAlg1(MessagePassing):
         s.require(s.phase[p] == U_WRITE)
         s.require(self.majority_up(s))
         s.mem[p] = s.arg[p]
+        self.write_returned(s, p)
+
+    def write_returned(self, s: Any, p: Any) -> None:
+        """``Mem[i].Write(c)`` returned (line 3); line 5 returns next."""
         s.phase[p] = U_DONE
         if self.monitor:
             self.monitor.written(s, p)
+
+
+# -- fidelity L2: the registers emulated by ABD over messages ------------------------------------
+
+RID_BOUND = ScopeParam(
+    "max_register_ops", 40, "register operations per process (their ids' bound; past it: INCOMPLETE)", 1, 60
+)
+CAPACITY = ScopeParam("capacity", 6, "messages in flight to one process (a send past it is cut off: INCOMPLETE)", 1, 40)
+REG = Domain("RegPhase", ("none", "query", "writeback", "write"))
+R_NONE, R_QUERY, R_WB, R_WRITE = (ir.const(EnumT(REG), i) for i in range(len(REG)))
+
+
+class WeakSnapshotABD(WeakSnapshotAlg1):
+    """Algorithm 1 (Section 4) at fidelity L2: each SWMR register ``Mem[k]`` is emulated over
+    message passing by ABD (Attiya, Bar-Noy, Dolev 1995), as Section 4 says the paper does.
+
+    Every process keeps a replica ``rep[q, k]`` of each register. ``Mem[i].Write(c)`` (line 3)
+    sends ⟨WR, i, rid, c⟩ to all and waits for acknowledgements from a majority; ``Mem[k].Read()``
+    (line 14) sends ⟨RD, k, rid⟩ to all, waits for a majority of replies, takes the newest value,
+    writes it back (⟨WR, k, rid, v⟩, a majority of acknowledgements) and returns it. A replica
+    adopts a written value if it holds ⊥. Timestamps are implicit: each register is written at most
+    once (Lemma 4.1), so "newer" is "not ⊥"; a run where some register is written twice is reported
+    by ``mem_once`` (and the replica keeps the first value). Replies are matched by the request's
+    ``rid`` (a per-process counter); stale replies are consumed and ignored. Links are reliable
+    (Section 3), messages are delivered in any order, and crashes are crash-stop: a register
+    operation completes while a majority of P is up, which L1 assumed.
+
+    Scope: as ``weak-snapshot-alg1``, with ``max_register_ops`` and ``capacity``."""
+
+    name = "weak-snapshot-alg1-abd"
+    source = "DynaStore (Aguilera, Keidar, Malkhi, Shraer), Section 4, Algorithm 1 over ABD registers (L2)"
+    parameters = (
+        dataclasses.replace(PROCESSES, default=2),
+        VALUES,
+        MAX_OPS,
+        dataclasses.replace(CRASHES, default=1),
+        RID_BOUND,
+        CAPACITY,
+        HISTORY,
+    )
+    """Defaults: two processes (majorities of 2), two updates and a scan, a crash: explored in
+    seconds; three processes with one operation already pass 3,000,000 states (simulate them)."""
+    MESSAGES: ClassVar[dict[str, tuple[str, ...]]] = {
+        "RD": ("k", "rid"),
+        "RDACK": ("k", "rid", "c"),
+        "WR": ("k", "rid", "c"),
+        "WRACK": ("k", "rid"),
+    }
+
+    def message_types(self, sc: Scope, d: Decl) -> dict[str, tuple[Type, ...]]:
+        PT, R, Cb = EnumT(d.domains["P"]), d.types["Rid"], d.types["Cb"]
+        return {"RD": (PT, R), "RDACK": (PT, R, Cb), "WR": (PT, R, Cb), "WRACK": (PT, R)}
+
+    def capacity(self, sc: Scope) -> int:
+        return sc["capacity"]
+
+    def declare_processes(self, sc: Scope, d: Decl) -> None:
+        d.type("Rid", IntT(0, sc["max_register_ops"]))
+        super().declare_processes(sc, d)
+        n = self._n
+        PT = EnumT(d.domains["P"])
+        Cb = d.types["Cb"]
+        d.var("rep", MapT((PT, PT), Cb), (-1,) * (n * n))  # rep[q, k]: q's replica of Mem[k]
+        self.local(d, "reg", EnumT(REG), R_NONE)
+        self.local(d, "rid", d.types["Rid"], 0)
+        self.local(d, "rk", PT, 0)  # the register of the operation in progress
+        self.local(d, "got", SetT(PT))  # who answered the current phase
+        self.local(d, "best", Cb, -1)  # the newest value among the query's replies
+
+    def majority_up(self, s: Any) -> Any:
+        """At L2 the registers are not atomic steps: the atomic-step actions are never enabled."""
+        return ir.const(BoolT(), False)
+
+    def _register_index(self, s: Any, p: Any) -> Any:
+        ps = self._processes()
+        out = ps[-1]
+        for kk in reversed(range(self._n - 1)):
+            out = ir.ite(s.k[p] == kk, ps[kk], out)
+        return out
+
+    @internal(p="P", at="p")
+    def register_start(self, s: Any, p: Any) -> None:
+        """Start ``Mem[k].Read()`` (a collect's next register, line 14) or ``Mem[i].Write(c)``
+        (line 3): send the request of ABD's first phase to all."""
+        s.require(s.reg[p] == R_NONE)
+        writing = s.phase[p] == U_WRITE
+        s.require(self.collecting(s, p) | writing)
+        rid = s.rid[p] + 1
+        s.rid[p] = rid
+        s.got[p] = ir.const(s.got[p].type, frozenset())
+        s.best[p] = ir.const(s.best[p].type, -1)
+        with s.when(writing):
+            s.reg[p] = R_WRITE
+            s.rk[p] = p
+            self.send_all(s, p, "WR", k=p, rid=rid, c=s.arg[p])
+        with s.when(~writing):
+            k = self._register_index(s, p)
+            s.reg[p] = R_QUERY
+            s.rk[p] = k
+            self.send_all(s, p, "RD", k=k, rid=rid)
+
+    def on_RD(self, s: Any, i: Any, j: Any, m: Any) -> None:
+        """A replica answers a query with its copy of Mem[k]."""
+        self.send(s, i, j, "RDACK", k=m.k, rid=m.rid, c=s.rep[i, m.k])
+
+    def on_WR(self, s: Any, i: Any, j: Any, m: Any) -> None:
+        """A replica adopts a written value if it holds ⊥ (the newer one: written at most once)."""
+        with s.when(s.rep[i, m.k] == ir.const(s.best[i].type, -1)):
+            s.rep[i, m.k] = m.c
+        self.send(s, i, j, "WRACK", k=m.k, rid=m.rid)
+
+    def on_RDACK(self, s: Any, i: Any, j: Any, m: Any) -> None:
+        counts = (s.reg[i] == R_QUERY) & (m.rid == s.rid[i])
+        with s.when(counts):
+            s.got[i] = s.got[i].add(j)
+            with s.when(m.c != ir.const(m.c.type, -1)):
+                s.best[i] = m.c
+
+    def on_WRACK(self, s: Any, i: Any, j: Any, m: Any) -> None:
+        counts = ((s.reg[i] == R_WB) | (s.reg[i] == R_WRITE)) & (m.rid == s.rid[i])
+        with s.when(counts):
+            s.got[i] = s.got[i].add(j)
+
+    def _majority(self, got: Any) -> Any:
+        return got.card() >= majority(self._n)
+
+    @internal(p="P", at="p")
+    def register_phase_done(self, s: Any, p: Any) -> None:
+        """A majority answered: a query's value is written back (ABD's second phase); a write-back
+        or a write is over — the read returns its value to the collect (lines 14-16), the write to
+        the update (line 3 → line 5)."""
+        reg = s.reg[p]
+        s.require(reg != R_NONE)
+        s.require(self._majority(s.got[p]))
+        with s.when(reg == R_QUERY):
+            rid = s.rid[p] + 1
+            s.rid[p] = rid
+            s.got[p] = ir.const(s.got[p].type, frozenset())
+            s.reg[p] = R_WB
+            self.send_all(s, p, "WR", k=s.rk[p], rid=rid, c=s.best[p])
+        with s.when(reg == R_WB):
+            value = s.best[p]  # read before the bookkeeping is reset below
+            self._idle_register(s, p)
+            self.read_returned(s, p, value)
+        with s.when(reg == R_WRITE):
+            self._idle_register(s, p)
+            self.write_returned(s, p)
+
+    def _idle_register(self, s: Any, p: Any) -> None:
+        s.reg[p] = R_NONE
+        s.got[p] = ir.const(s.got[p].type, frozenset())
+        s.best[p] = ir.const(s.best[p].type, -1)
+        s.rk[p] = ir.const(s.rk[p].type, 0)

@@ -4,8 +4,9 @@
 What ioakit ships for it, and where (the algorithm side; trace checks of recorded histories are
 kept apart, see "trace checks" below, so that another bundle section can be merged in):
 
-* Section 4, Algorithm 1 (the weak snapshot) at fidelity L1: ``impl/dynastore/weak_snapshot.py``
-  (``weak-snapshot-alg1``), with PR1–PR4 and Lemma 4.1 as history variables (``monitors.py``);
+* Section 4, Algorithm 1 (the weak snapshot) at fidelity L1 (``weak-snapshot-alg1``) and over ABD
+  registers, L2 (``weak-snapshot-alg1-abd``): ``impl/dynastore/weak_snapshot.py``, with PR1–PR4
+  and Lemma 4.1 as history variables (``monitors.py``);
 * Sections 3 and 5, Algorithms 2–3 (DynaStore): ``impl/dynastore/dynastore.py``;
 * seeded bugs (ours, not the paper's): ``impl/dynastore/bugs.py``.
 """
@@ -21,6 +22,8 @@ from ioakit.registry import Paper, lazy_bundle
 WS_SCOPE = {"processes": 3, "values": 2, "max_ops": 4, "crashes": 1}
 """Algorithm 1's main-job scope: 3 processes (majorities of 2), two updates (c1, c2) and two scans
 in any order and placement, one crash."""
+WS_ABD_SCOPE = {"processes": 2, "values": 2, "max_ops": 3, "crashes": 0, "max_register_ops": 24, "capacity": 8}
+"""Algorithm 1 over ABD registers (L2): two processes, two updates and a scan (187,677 states)."""
 STORE_RW_SCOPE = {"processes": 2, "init": 2, "values": 1, "max_ops": 2, "reconfigs": 0, "crashes": 0}
 """DynaStore without reconfiguration: a write and a read (or two of either) at two processes."""
 STORE_ADD_SCOPE = {"processes": 2, "init": 1, "values": 1, "max_ops": 2, "reconfigs": 1, "crashes": 0}
@@ -48,10 +51,14 @@ def _algorithm_machines() -> tuple[tuple[type, ...], dict[str, Any]]:
     """The algorithms of the paper and their seeded bugs, with their default properties."""
     from ioakit.impl.dynastore.bugs import BASE_OF, SEEDED_BUGS
     from ioakit.impl.dynastore.dynastore import DynaStore
-    from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotAlg1
+    from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotABD, WeakSnapshotAlg1
 
-    machines: tuple[type, ...] = (WeakSnapshotAlg1, DynaStore, *SEEDED_BUGS)
-    properties: dict[str, Any] = {WeakSnapshotAlg1.name: _snapshot_properties, DynaStore.name: _store_properties}
+    machines: tuple[type, ...] = (WeakSnapshotAlg1, WeakSnapshotABD, DynaStore, *SEEDED_BUGS)
+    properties: dict[str, Any] = {
+        WeakSnapshotAlg1.name: _snapshot_properties,
+        WeakSnapshotABD.name: _snapshot_properties,
+        DynaStore.name: _store_properties,
+    }
     # a seeded bug is checked with its base machine's properties
     properties |= {bug: properties[base] for bug, base in BASE_OF.items()}
     return machines, properties
@@ -72,6 +79,14 @@ def _algorithm_claims() -> list[Any]:
                 WS_SCOPE,
                 "Algorithm 1 at L1: PR1 (integrity), PR2 (Lemma 4.2), PR3 (Lemma 4.3), PR4 (Lemma 4.4), "
                 "Mem[i] written at most once (Lemma 4.1)",
+            ),
+        ),
+        Claim(
+            "Lemmas 4.1-4.4 (Algorithm 1 over ABD)",
+            lambda: J.explore_job(
+                "weak-snapshot-alg1-abd",
+                WS_ABD_SCOPE,
+                "Algorithm 1 with its registers emulated by ABD over messages (L2): PR1-PR4, Lemma 4.1",
             ),
         ),
         Claim(
