@@ -92,6 +92,7 @@ PC = Domain(
         "idle",
         "top",  # lines 50-53: the next iteration of Traverse's loop
         "flush",  # Section 5.3's queue: complete an abandoned update's write on ws(w) first
+        "flush_collect",  # Section 5.3's queue: first finish an abandoned update's collect on ws(w)
         "upd_collect",  # line 54: update_i(w, desiredView \ w), Algorithm 1 line 2's collect
         "upd_write",  # line 54: Algorithm 1 line 3's Mem[i].Write
         "riv_scan1",  # line 34: scan_i(w), first collect (Alg. 1 line 7)
@@ -104,7 +105,18 @@ PC = Domain(
     ),
 )
 PCS = {name: ir.const(EnumT(PC), i) for i, name in enumerate(PC.names)}
-WAITING = ("upd_collect", "upd_write", "riv_scan1", "riv_scan2", "riv_cq", "wiv_cq", "wiv_scan1", "wiv_scan2", "flush")
+WAITING = (
+    "upd_collect",
+    "upd_write",
+    "riv_scan1",
+    "riv_scan2",
+    "riv_cq",
+    "wiv_cq",
+    "wiv_scan1",
+    "wiv_scan2",
+    "flush",
+    "flush_collect",
+)
 """The program counters where a Traverse blocks (lines 34, 43, 54, 75): a NOTIFY may restart it there."""
 
 OP = Domain("Op", ("none", "read", "write", "reconfig"))
@@ -335,6 +347,8 @@ class DynaStore(MessagePassing):
         d.var("halted", MapT((PT,), BoolT()), (False,) * n)
         # Section 5.3's queue at L1: the write of p's update on ws(w) abandoned by a restart, or ⊥
         d.var("owed", MapT((PT, W), Wb), (None,) * (n * vs.size))
+        # ... and how far its collect had gone (the next register; n: the collect was over, ∅)
+        d.var("owed_k", MapT((PT, W), IntT(0, n)), (0,) * (n * vs.size))
         # ghost and environment state: V(t), proposed changes, written values, ops used
         d.var("g_v", W, self.w0.value)
         d.var("g_prop", W, self.w0.value)
@@ -537,7 +551,9 @@ class DynaStore(MessagePassing):
         with s.when(~gone):
             owed = s.owed[p, w]
             with s.when(owed != self.wbot):
-                s.pc[p] = PCS["flush"]
+                ok = s.owed_k[p, w]
+                s.pc[p] = ir.ite(ok == self._n, PCS["flush"], PCS["flush_collect"])
+                s.k[p] = ir.ite(ok == self._n, ir.const(s.k[p].type, 0), ok)
             with s.when(owed == self.wbot):
                 self.begin_ws(s, p, w)
 
@@ -582,18 +598,38 @@ class DynaStore(MessagePassing):
         or a scan (lines 34, 43) on ws(w); after the last register, the collect returns (line 16)."""
         pc = s.pc[p]
         collecting = ir.Or(*[pc == PCS[x] for x in ("upd_collect", "riv_scan1", "riv_scan2", "wiv_scan1", "wiv_scan2")])
-        s.require(collecting)
+        resumed = pc == PCS["flush_collect"]
+        s.require(collecting | resumed)
         s.require(self.quorum_alive(s, s.w[p]))
         if self.monitor:
             self.monitor.ws_access(s, p, s.w[p])
         c = self.register(s, p)
-        acc = ir.ite(c.is_some(), s.acc[p].add(c.get()), s.acc[p])  # Algorithm 1, line 15: c ≠ ⊥
         last = s.k[p] == self._n - 1
-        with s.when(~last):
-            s.acc[p] = acc
-            s.k[p] = s.k[p] + 1
-        with s.when(last):
-            self.collected(s, p, acc)
+        with s.when(resumed):
+            self.resumed_read(s, p, c, last)
+        with s.when(~resumed):
+            acc = ir.ite(c.is_some(), s.acc[p].add(c.get()), s.acc[p])  # Algorithm 1, line 15: c ≠ ⊥
+            with s.when(~last):
+                s.acc[p] = acc
+                s.k[p] = s.k[p] + 1
+            with s.when(last):
+                self.collected(s, p, acc)
+
+    def resumed_read(self, s: Any, p: Any, c: Any, last: Any) -> None:
+        """A read of the abandoned update's collect, resumed (Section 5.3's queue). Its reads so far
+        found ⊥ (else nothing was owed): a value now means the update returns without writing
+        (Algorithm 1, line 2); ⊥ at the last register means its write is due (``flush``)."""
+        w = s.w[p]
+        with s.when(c.is_some()):
+            s.owed[p, w] = self.wbot
+            s.owed_k[p, w] = 0
+            self.begin_ws(s, p, w)
+        with s.when(~c.is_some()):
+            with s.when(last):
+                s.pc[p] = PCS["flush"]
+                s.k[p] = 0
+            with s.when(~last):
+                s.k[p] = s.k[p] + 1
 
     def collected(self, s: Any, p: Any, C: Any) -> None:
         """A collect on ws(w) returned C (Algorithm 1, line 16): continue its caller."""
@@ -648,6 +684,7 @@ class DynaStore(MessagePassing):
         s.mem[w, p] = c
         with s.when(flush):
             s.owed[p, w] = self.wbot
+            s.owed_k[p, w] = 0
             self.begin_ws(s, p, w)
         with s.when(~flush):
             self.start_collect(s, p, PCS["riv_scan1"])
@@ -804,10 +841,19 @@ class DynaStore(MessagePassing):
         return self.subset(s.cur[i], w) & (s.cur[i] != w)
 
     def restart(self, s: Any, i: Any, w: Any) -> None:
-        """Lines 94, 97: the Traverse restarts from line 47 with curView_i = w; an update whose
-        write is pending is owed to ws(w) (Section 5.3's queue)."""
-        with s.when(s.pc[i] == PCS["upd_write"]):
-            s.owed[i, s.w[i]] = ir.some(self.update_value(s, i, s.w[i]))
+        """Lines 94, 97: the Traverse restarts from line 47 with curView_i = w. An update on ws(u)
+        left unfinished is owed to ws(u) (Section 5.3's queue): its write if its collect found ∅,
+        the rest of its collect if that had found ∅ so far; a collect that found a value owes
+        nothing (the update returns without writing), nor does an abandoned scan (no effect)."""
+        pc, u, n = s.pc[i], s.w[i], self._n
+        with s.when(pc == PCS["upd_write"]):
+            s.owed[i, u] = ir.some(self.update_value(s, i, u))
+            s.owed_k[i, u] = n
+        with s.when((pc == PCS["upd_collect"]) & (s.acc[i].card() == 0)):
+            s.owed[i, u] = ir.some(self.update_value(s, i, u))
+            s.owed_k[i, u] = s.k[i]
+        with s.when(pc == PCS["flush_collect"]):
+            s.owed_k[i, u] = s.k[i]  # the owed value stays; its collect's progress is kept
         self.start_traverse(s, i, w, s.arg_c[i])
 
 

@@ -14,7 +14,7 @@ from dynastore_runs import drive, failing, labels_enabled, then
 import ioakit.specs.dynastore  # noqa: F401  (registers the dynastore machines)
 from ioakit.engines.explore import Explorer, ExploreReport
 from ioakit.impl.dynastore.dynastore import history_of_store
-from ioakit.impl.net.script import ScriptRun, enabled, run_script
+from ioakit.impl.net.script import ScriptRun, deliver, enabled, run_script
 from ioakit.lang.automaton import Machine
 from ioakit.registry import default_properties, get_spec
 from ioakit.results import Verdict
@@ -239,3 +239,41 @@ def test_a_second_write_of_a_register_is_flagged() -> None:
     assert failing(m, [s]) == set()
     (post,) = [ns for k, ns in enabled(m, s) if m.label_of(k, s) == "ws_write(p=p1)"]
     assert failing(m, [post]) == {"ds4_mem_once"}
+
+
+# -- Section 5.3's queue: an update abandoned by a restart is completed first ---------------------
+
+
+@pytest.mark.parametrize("reads_done", [4, 2], ids=["write-pending", "collect-half-done"])
+def test_a_restarted_traversal_first_completes_its_abandoned_update(reads_done: int) -> None:
+    """Section 5.3: Init = {1,2,3}; p2's reconfig({+4}) installs Init → Init ∪ {+4}. p1's
+    reconfig({−3}) follows that edge and starts update_1(Init ∪ {+4}, {−3}); it is paused with its
+    write pending (or half-way through its collect, all ⊥ so far) when p2's ⟨NOTIFY, Init ∪ {+4}⟩
+    arrives (line 93: curView_1 ⊂ it): p1 restarts from Init ∪ {+4} (line 97) and meets that view
+    again, so it first completes the abandoned update — the rest of its collect, then its write —
+    before the new one. The reconfig completes, every check holds, and Mem[Init ∪ {+4}, p1] is
+    written once."""
+    m = machine(sc(processes=4, init=3, values=0, max_ops=2, reconfigs=2, crashes=0, capacity=12))
+
+    def p1_step(lab: str) -> bool:
+        return lab.endswith("(p=p1)") or "(p=p1," in lab or (lab.startswith("recv_") and "(q=p1," in lab)
+
+    run = run_script(m, ["reconfig(p=p2,c=+p4)", "traverse_top(p=p2", *["ws_read(p=p2)"] * 4, "ws_write(p=p2)"])
+    run = then(m, run, "reconfig(p=p1,c=-p3)", "traverse_top(p=p1", *["ws_read(p=p1)"] * 12)
+    run = then(m, run, deliver("p1", "p1", "REQ"), deliver("p2", "p1", "REQ"))
+    run = then(m, run, "recv_REPLY(q=p1,j=p1", "recv_REPLY(q=p1,j=p2", "contactq_done(p=p1)")
+    run = then(m, run, "traverse_top(p=p1", *["ws_read(p=p1)"] * reads_done)
+    assert m.state_json(run.final)["pc"]["p1"] == ("upd_write" if reads_done == 4 else "upd_collect")
+    run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p2"), avoid=p1_step)
+    run = then(m, run, deliver("p1", "p2", "NOTIFY"))
+    j = m.state_json(run.final)
+    u = "p1,⟨false, false, false, true⟩"  # ws(Init ∪ {+4}) at p1
+    assert j["pc"]["p1"] == "top" and j["owed"][u] == {"rm_p1": False, "rm_p2": False, "rm_p3": True, "add_p4": False}
+    assert j["owed_k"][u] == reads_done
+    run = drive(m, run, lambda lab: lab.startswith("reconfig_return(p=p1"))
+    pcs = [m.state_json(s)["pc"]["p1"] for s in run.states]
+    assert "flush" in pcs and (("flush_collect" in pcs) is (reads_done < 4))
+    final = m.state_json(run.final)
+    assert final["owed"][u] is None
+    assert final["mem"]["⟨false, false, false, true⟩,p1"] == j["owed"][u]
+    holds_everywhere(m, run)
