@@ -39,9 +39,11 @@ delayed).
 **Weak snapshots at fidelity L1** (inlined, one ws(w) per view w): ``Mem[w, k]`` is an atomic
 register; each ``Mem[w,k].Read()`` / ``Mem[w,i].Write(c)`` is one step, enabled only while a
 majority of w.members is neither crashed nor halted (ABD's liveness over w.members, PR5). The
-queue of Section 5.3 is modelled: an update abandoned by a restart after its collect returned ∅
-(its write pending) is completed (the write done) before p_i's next operation on the same ws(w);
-an abandoned collect has nothing to complete.
+queue of Section 5.3 is modelled: an update abandoned by a restart while its collect had found
+only ⊥ is completed — the rest of its collect, then its write if that finds only ⊥ too — before
+p_i's next operation on the same ws(w); an update whose collect found a value, and a scan, have
+nothing left with an effect. The collect reads every p_k ∈ P: ``Mem[w, k]`` of a non-member is
+never written (DS3), so it reads ⊥ where the paper's collect over w.members reads nothing.
 
 **Halting** (line 52): a halted process takes no step and receives nothing: it is modelled as down
 (``up[i]`` false, its in-flight messages dropped) with ``halted[i]`` set; it is not in F(t).
@@ -345,7 +347,7 @@ class DynaStore(MessagePassing):
         # NOTIFY ⟨w⟩ received, per view, from whom (lines 28, 31, 91)
         d.var("notified", MapT((PT, W), SetT(PT)), (frozenset(),) * (n * vs.size))
         d.var("halted", MapT((PT,), BoolT()), (False,) * n)
-        # Section 5.3's queue at L1: the write of p's update on ws(w) abandoned by a restart, or ⊥
+        # Section 5.3's queue at L1: the value of p's update on ws(w) abandoned by a restart, or ⊥
         d.var("owed", MapT((PT, W), Wb), (None,) * (n * vs.size))
         # ... and how far its collect had gone (the next register; n: the collect was over, ∅)
         d.var("owed_k", MapT((PT, W), IntT(0, n)), (0,) * (n * vs.size))
