@@ -16,9 +16,9 @@ Fidelity level L1: each ``Mem[k]`` is a SWMR *atomic* register and each ``Mem[k]
 registers with ABD over message passing (Attiya, Bar-Noy, Dolev), which is atomic and
 terminates while a majority of P is up (PR5); the model keeps that liveness condition as an
 enabling condition: a register step is enabled only while a majority of P is up. ABD's messages
-are abstracted away at L1 (``WeakSnapshotABD`` below is level L2: ABD over messages). The collect reads p_1 … p_n in that order (line 13 says
-"for each p_k ∈ P" without an order; any fixed order is a valid reading, and an atomic register
-read at a time is what the proofs use).
+are abstracted away at L1 (``WeakSnapshotABD`` below is level L2: ABD over messages). The collect
+reads p_1 … p_n in that order (line 13 says "for each p_k ∈ P" without an order; any fixed order
+is a valid reading, and an atomic register read at a time is what the proofs use).
 
 Environment: clients invoke one operation at a time per up process, at most ``max_ops`` in
 total, and every ``update(c)`` has a value c never used before (Section 4.1 assumes no
