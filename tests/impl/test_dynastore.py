@@ -277,3 +277,22 @@ def test_a_restarted_traversal_first_completes_its_abandoned_update(reads_done: 
     assert final["owed"][u] is None
     assert final["mem"]["⟨false, false, false, true⟩,p1"] == j["owed"][u]
     holds_everywhere(m, run)
+
+
+def test_figure_1b_a_crashed_reconfiguration_and_a_later_read() -> None:
+    """Fig. 1(b) (Section 5): Init = {1,2,3}, c = {+4}; p1's reconfig(c) installs its edge in
+    ws(Init) (its update took effect) and p1 crashes — allowed by (A1): 1 of the 4 counted
+    processes, < 3/2. p2 writes v1 while p3 reads concurrently; after the write completed, p3
+    reads again and must return v1 (the only value atomicity allows). Every check holds."""
+    m = machine(sc(processes=4, init=3, values=1, max_ops=4, reconfigs=1, crashes=1, capacity=12))
+    run = run_script(m, ["reconfig(p=p1,c=+p4)", "traverse_top(p=p1", *["ws_read(p=p1)"] * 4, "ws_write(p=p1)"])
+    run = then(m, run, "crash(p=p1)", "write(p=p2,v=v1)", "read(p=p3)")
+    run = drive(m, run, lambda lab: lab.startswith("write_return(p=p2"))
+    run = drive(m, run, lambda lab: lab.startswith("read_return(p=p3"))
+    run = then(m, run, "read(p=p3)")
+    run = drive(m, run, lambda lab: lab.startswith("read_return(p=p3"))
+    events = history(run)
+    assert events[-1] == ("read-return", {"p": "p3", "v": "v1"})
+    assert ("crash", {"p": "p1"}) in events and ("reconfig-return", {"p": "p1"}) not in events
+    assert m.state_json(run.final)["cur"]["p3"]["add_p4"]  # p3 works in c2 = Init ∪ {+4}
+    holds_everywhere(m, run)
