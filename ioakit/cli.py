@@ -431,6 +431,18 @@ def _record_runs(m: Machine, r: SimulationReport, directory: str, history: Any =
         raise
 
 
+QUIESCENT_CONTRACTS = ("atomic-register", "weak-snapshot")
+"""History contracts with the ``quiescent`` marker (``traces/FORMAT.md``, DynaStore histories)."""
+
+
+def _quiescent(m: Machine, ex: Any) -> bool:
+    """Whether the run ended in a state where no step of the machine is enabled and none was cut
+    off by the scope's bounds: no invocation, crash, delivery or local step can follow, so the run
+    followed by nothing is a fair execution — what the ``quiescent`` marker declares. A run stopped
+    by ``--steps`` (a step still enabled) is not."""
+    return not m.compiled().successors(ex.final)  # a step cut off by the bounds is listed, as None
+
+
 def _record_run(m: Machine, r: SimulationReport, path: Path, ex: Any, history: Any, directory: str) -> Path:
     """Write the run ``ex`` to ``path`` for :func:`_record_runs` (``directory``: as given to
     ``--record``, for messages); returns ``path``."""
@@ -442,6 +454,8 @@ def _record_run(m: Machine, r: SimulationReport, path: Path, ex: Any, history: A
         auto = history.history_automaton
         header = TraceHeader(auto, m.scope.as_dict(), created_by=f"ioakit simulate {m.name}", seed=r.seed)
         events = history.history(ex.events())
+        if auto in QUIESCENT_CONTRACTS and _quiescent(m, ex):
+            events.append(Event("quiescent", "input", {}))
     else:
         header = TraceHeader(
             m.name, m.scope.as_dict(), created_by="ioakit simulate", seed=r.seed, start_state=m.state_json(ex.start)

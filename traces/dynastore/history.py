@@ -201,12 +201,23 @@ def canonical_action(name: str) -> str:
     return name.replace("_", "-")
 
 
-def parse_process_set(scope: Mapping[str, Any], key: str, path: str) -> frozenset[str] | None:
+def parse_process_set(
+    scope: Mapping[str, Any], key: str, path: str, count_key: str | None = None
+) -> frozenset[str] | None:
     """The header scope's ``key`` as a set of process names (line-1 error when it is not an array
-    of distinct names; ``None`` when absent)."""
+    of distinct names; ``None`` when absent). A non-negative integer n instead of the array means
+    the first n processes p1 … pn — the spelling of the machines' scope parameters, which
+    ``ioakit simulate --record`` writes (``init`` of ``dynastore``); ``count_key``, when ``key``
+    is absent, is another member read that way (``processes`` for the weak snapshot's P)."""
+    if key not in scope and count_key is not None and count_key in scope:
+        key = count_key
     if key not in scope:
         return None
     members = scope[key]
+    if isinstance(members, int) and not isinstance(members, bool):
+        if not 0 <= members <= 64:
+            raise TraceFormatError(path, 1, f"scope.{key} must be a number of processes in 0 … 64, got {members}")
+        return frozenset(f"p{i}" for i in range(1, members + 1))
     if not isinstance(members, list) or any(_process(m) is not None for m in members):
         raise TraceFormatError(path, 1, f'scope.{key} must be an array of process names "p1", "p2", …')
     if len(set(members)) != len(members):
@@ -358,7 +369,7 @@ def parse_snapshot_history(
     """Read a ``weak-snapshot`` history (module docstring). ``scope["P"]``, the fixed set of
     processes the object is accessible by (Section 4), makes an event of another process
     malformed; without it, PR5 is not judged."""
-    procs = parse_process_set(scope or {}, "P", path)
+    procs = parse_process_set(scope or {}, "P", path, count_key="processes")
     if procs is not None and not procs:
         raise TraceFormatError(path, 1, "scope.P is empty")
     slots, crashes, _, quiescent, count, named = _walk(

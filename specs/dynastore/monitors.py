@@ -1,0 +1,382 @@
+"""The weak snapshot's properties (Section 4, PR1–PR4, and Lemma 4.1's "Mem[i] is written at most
+once") as history variables of Algorithm 1, so the explorer checks them at every reached state.
+
+Source: Aguilera, Keidar, Malkhi, Shraer, *Dynamic Atomic Storage Without Consensus* (J. ACM 58(2),
+2011), Section 4: PR1 (integrity), PR2 (validity), PR3 (monotonicity of scans), PR4 (non-empty
+intersection), and Lemma 4.1 of Section 4.1. The printed PR2 and PR4 read "C = ∅" where the
+proofs (Lemmas 4.2 and 4.4) need "C ≠ ∅": we check the latter (with "C = ∅", PR2 would demand that
+a scan after a completed update return nothing, which Algorithm 1 never does).
+
+Each property is a boolean ``bad_<name>`` set by the step that violates it, so "never bad" is a
+state invariant and the explorer's shortest counterexample is a shortest violating execution.
+Every property here is a safety property of the history (or of the register writes), so judging
+every reached prefix as a whole run is exact: a violating run has a violating prefix.
+
+* ``pr1``: a scan returning C has, for each c ∈ C, an ``update(c)`` invoked before it returned.
+* ``pr2``: a scan invoked after some update completed returns C ≠ ∅.
+* ``pr3``: a scan invoked after scans completed returns a superset of the union of their results
+  (C ⊆ C' for each of them).
+* ``pr4``: the intersection of all non-empty scan results is non-empty (an element common to all).
+* ``mem_once``: each ``Mem[i].Write`` happens at most once (Lemma 4.1's proof; the queue of
+  Section 5.3 is what guarantees it in DynaStore).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ioakit.engines.explore import Property
+from ioakit.lang import ir
+from ioakit.lang.automaton import Decl, Machine, ScopeParam
+from ioakit.lang.types import BoolT, IntT, MapT, SetT
+
+HISTORY = ScopeParam("history", 1, "1: keep history variables that check the abstraction's properties; 0: do not", 0, 1)
+
+SNAPSHOT_PROPERTIES = (
+    (
+        "pr1",
+        "Section 4, PR1 (integrity)",
+        "each c in a scan's result C was the argument of an update invoked before the scan returned",
+    ),
+    (
+        "pr2",
+        "Section 4, PR2 (validity), with C ≠ ∅ (OCR: 'C = ∅'); Lemma 4.2",
+        "a scan invoked after some update completed returns a non-empty set",
+    ),
+    (
+        "pr3",
+        "Section 4, PR3 (monotonicity of scans); Lemma 4.3",
+        "a scan invoked after another scan returned C returns C' with C ⊆ C'",
+    ),
+    (
+        "pr4",
+        "Section 4, PR4 (non-empty intersection), with C ≠ ∅ (OCR: 'C = ∅'); Lemma 4.4",
+        "some c belongs to every non-empty set a scan returned",
+    ),
+    (
+        "mem_once",
+        "Section 4.1, Lemma 4.1 (its proof: Mem[i].Write is invoked at most once)",
+        "no register Mem[i] is written twice",
+    ),
+)
+
+
+def properties(m: Machine, table: Any = SNAPSHOT_PROPERTIES) -> list[Property]:
+    """The history properties of ``table`` as explorer properties (none with ``history=0``)."""
+    if not m.scope.as_dict().get("history", 0):
+        return []
+    return [
+        Property(name, m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}")), ref, text) for name, ref, text in table
+    ]
+
+
+class SnapshotMonitor:
+    """History variables of a weak snapshot object (Section 4) and their updates; ``C`` is the type
+    of the values (``SetT(C)`` a scan's result), ``P`` the processes."""
+
+    def declare(self, d: Decl, P: Any, n: int, C: Any) -> None:
+        cs = SetT(C)
+        d.var("h_invoked", cs)  # values of the updates invoked so far (PR1)
+        d.var("h_completed", BoolT(), False)  # some update has completed (PR2)
+        d.var("h_after_update", MapT((P,), BoolT()), (False,) * n)  # p's scan began after an update completed
+        d.var("h_union", cs)  # union of the results of the scans completed so far (PR3)
+        d.var("h_before", MapT((P,), cs), (frozenset(),) * n)  # h_union when p's scan was invoked
+        d.var("h_nonempty", BoolT(), False)  # some scan returned a non-empty set (PR4)
+        d.var("h_inter", cs)  # the intersection of the non-empty results so far
+        d.var("h_writes", MapT((P,), IntT(0, 2)), (0,) * n)  # Mem[i].Write count, 2 = two or more
+        for name, _, _ in SNAPSHOT_PROPERTIES:
+            d.var(f"bad_{name}", BoolT(), False)
+
+    def update_invoked(self, s: Any, p: Any, c: Any) -> None:
+        s.h_invoked = s.h_invoked.add(c)
+
+    def update_returned(self, s: Any, p: Any) -> None:
+        s.h_completed = True
+
+    def scan_invoked(self, s: Any, p: Any) -> None:
+        s.h_after_update[p] = s.h_completed
+        s.h_before[p] = s.h_union
+
+    def scan_returned(self, s: Any, p: Any, C: Any) -> None:
+        empty = C.card() == 0
+        s.bad_pr1 = s.bad_pr1 | ~C.subset(s.h_invoked)
+        s.bad_pr2 = s.bad_pr2 | (s.h_after_update[p] & empty)
+        s.bad_pr3 = s.bad_pr3 | ~s.h_before[p].subset(C)
+        s.h_union = s.h_union.union(C)
+        with s.when(~empty):
+            inter = ir.ite(s.h_nonempty, s.h_inter.inter(C), C)
+            s.h_inter = inter
+            s.h_nonempty = True
+            s.bad_pr4 = s.bad_pr4 | (inter.card() == 0)
+
+    def written(self, s: Any, p: Any) -> None:
+        """p's ``Mem[p].Write`` happened (line 3)."""
+        n = s.h_writes[p]
+        s.h_writes[p] = ir.ite(n < 2, n + 1, 2)
+        s.bad_mem_once = s.bad_mem_once | (n >= 1)
+
+
+# -- DynaStore (Algorithms 2-3): history checks and the state predicates of Section 5.5 -------------
+
+STORE_PROPERTIES = (
+    (
+        "read_integrity",
+        "Section 3, sequential specification / Definition 3.1 (a read returns ⊥ or a written value)",
+        "a read returning v ≠ ⊥ has write(v) invoked before it returned",
+    ),
+    (
+        "stale_read",
+        "Definition 3.1 (linearizability), a necessary condition",
+        "a read invoked after write(x) completed returns neither ⊥ nor a value whose write completed "
+        "before write(x) was invoked",
+    ),
+    (
+        "new_old_inversion",
+        "Definition 3.1 (linearizability), a necessary condition",
+        "a read invoked after a read returned x returns neither ⊥ (if x ≠ ⊥) nor a value whose write "
+        "completed before write(x) was invoked",
+    ),
+    (
+        "ats_order",
+        "Lemma 5.17 (with o' for the OCR's o), Definition 5.15 (ats)",
+        "if o completes before o' is invoked, ats(o) ≤ ats(o'), and ats(o) < ats(o') when o' is a write",
+    ),
+    (
+        "ds1_front",
+        "Lemmas 5.2, 5.4 and 5.6, line 47",
+        "in a Traverse: every w ∈ Front has initView ⊆ w ⊆ desiredView, curView_i ∪ cng ⊆ desiredView, "
+        "and Front = {desiredView} when the loop exits (line 65)",
+    ),
+    (
+        "ds2_update",
+        "Lemma 5.3 and line 52",
+        "every update_i(w, c) has c ≠ ∅, c ∩ w = ∅ and i ∈ w.members",
+    ),
+    (
+        "ds3_member",
+        "line 52 (a process not in w.members halts before any operation on ws(w))",
+        "every scan_i(w) or update_i(w, ·) is invoked by a member: i ∈ w.members",
+    ),
+    (
+        "ds4_mem_once",
+        "Lemma 4.1 (Section 4.1), for every ws(w)",
+        "each register Mem[k] of each ws(w) is written at most once, never with ⊥",
+    ),
+    (
+        "ds5_views_chain",
+        "Lemma 5.8 (curView_i and NOTIFY views are established) and Definition 5.1",
+        "all curView_i and all views sent in NOTIFY messages are pairwise ⊆-comparable",
+    ),
+    (
+        "ds6_proposed",
+        "Lemmas 5.19 and 5.20",
+        "every change in a desiredView, Front, curView_i or NOTIFY view is in Init or was proposed",
+    ),
+    (
+        "ds7_cur_grows",
+        "lines 65 and 93-95",
+        "curView_i only grows (line 65 assigns a superset, line 95 a strict one)",
+    ),
+    (
+        "ds8_one_timestamp",
+        "lines 39-40, Lemma 5.16(a)",
+        "line 40 runs at most once per write operation",
+    ),
+    (
+        "ds9_ts_pairing",
+        "proof of Lemma 5.16(b) and (c)",
+        "every (x, ts) held or replied has ts = the timestamp line 40 gave write(x) ((0,⊥) for ⊥), and "
+        "distinct writes get distinct timestamps",
+    ),
+    (
+        "ds10_halted",
+        "line 52 and Lemma 5.20",
+        "a halted process was proposed for removal",
+    ),
+)
+"""The checks on DynaStore: history variables (flags set by the violating step) and state predicates."""
+
+STATE_PREDICATES = ("ds1_front", "ds5_views_chain", "ds6_proposed", "ds9_ts_pairing", "ds10_halted")
+"""Checked as predicates of each state (the others are flags set by the violating step; ds9 is both)."""
+
+
+def store_properties(m: Machine) -> list[Property]:
+    """DynaStore's checks as explorer properties (none with ``history=0``)."""
+    if not m.scope.as_dict().get("history", 0):
+        return []
+    from ioakit.impl.dynastore.dynastore import ViewOps
+
+    g = m.scope.as_dict()
+    mon = StoreMonitor(ViewOps(g["processes"], g["init"]))
+    mon.types(m.decl)
+    out = []
+    for name, ref, text in STORE_PROPERTIES:
+        if name in STATE_PREDICATES:
+            term = m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}") & getattr(mon, n)(s))
+        else:
+            term = m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}"))
+        out.append(Property(name, term, ref, text))
+    return out
+
+
+class StoreMonitor:
+    """History variables and state predicates of DynaStore (``STORE_PROPERTIES``); ``spec`` is the
+    ``DynaStore`` model whose view tables (union, subset, members) the predicates use."""
+
+    def __init__(self, spec: Any) -> None:
+        self.spec = spec
+
+    def declare(self, d: Decl, sc: Any) -> None:
+        PT = ir_enum(d, "P")
+        V = ir_enum(d, "V")
+        Vb, TS, W = d.types["Vb"], d.types["TS"], d.types["W"]
+        n, nv = len(d.domains["P"]), len(d.domains["V"])
+        d.var("h_written", SetT(V))  # values whose write was invoked
+        d.var("h_wdone", SetT(V))  # values whose write completed
+        d.var("h_pred", MapT((V,), SetT(V)), (frozenset(),) * nv)  # writes completed before write(v) was invoked
+        d.var("h_fw", SetT(Vb))  # forbidden to reads invoked now, by completed writes
+        d.var("h_fr", SetT(Vb))  # forbidden to reads invoked now, by completed reads
+        d.var("h_forbid_w", MapT((PT,), SetT(Vb)), (frozenset(),) * n)
+        d.var("h_forbid_r", MapT((PT,), SetT(Vb)), (frozenset(),) * n)
+        d.var("h_maxats", TS, (0, -1))  # the highest ats of the operations completed so far
+        d.var("h_floor", MapT((PT,), TS), ((0, -1),) * n)  # h_maxats when p's operation was invoked
+        d.var("h_wts", MapT((PT,), TS), ((0, -1),) * n)  # ats of p's pending write (line 40)
+        d.var("h_tsof", MapT((V,), TS), ((0, -1),) * nv)  # the timestamp line 40 gave write(v)
+        d.var("h_nviews", SetT(W))  # views sent in NOTIFY messages
+        for name, _, _ in STORE_PROPERTIES:
+            d.var(f"bad_{name}", BoolT(), False)
+        self.types(d)
+
+    def types(self, d: Decl) -> None:
+        """The types the hooks and predicates build constants of."""
+        self._ts0 = ir.const(d.types["TS"], (0, -1))
+        self._Vb = d.types["Vb"]
+        self._V = ir_enum(d, "V")
+
+    # -- hooks called by the algorithm's steps ---------------------------------------------------
+    def read_invoked(self, s: Any, p: Any) -> None:
+        s.h_forbid_w[p] = s.h_fw
+        s.h_forbid_r[p] = s.h_fr
+        s.h_floor[p] = s.h_maxats
+
+    def write_invoked(self, s: Any, p: Any, v: Any) -> None:
+        s.h_written = s.h_written.add(v)
+        s.h_pred[v] = s.h_wdone
+        s.h_floor[p] = s.h_maxats
+        s.h_wts[p] = self._ts0
+
+    def _older(self, s: Any, x: Any) -> Any:
+        """{⊥} ∪ the values whose writes completed before write(x) was invoked."""
+        bot = ir.const(self._Vb, -1)
+        older = ir.setof(s.h_pred[x], lambda y: ir.lift(y, self._Vb), typ=SetT(self._Vb))
+        return older.add(bot)
+
+    def read_returned(self, s: Any, p: Any, v: Any, ts: Any) -> None:
+        bot = ir.const(self._Vb, -1)
+        s.bad_read_integrity = s.bad_read_integrity | ((v != bot) & ~s.h_written.contains(v))
+        s.bad_stale_read = s.bad_stale_read | s.h_forbid_w[p].contains(v)
+        s.bad_new_old_inversion = s.bad_new_old_inversion | s.h_forbid_r[p].contains(v)
+        s.bad_ats_order = s.bad_ats_order | (ts < s.h_floor[p])
+        with s.when(v != bot):
+            s.h_fr = s.h_fr.union(self._older(s, v))
+        s.h_maxats = ir.ite(ts > s.h_maxats, ts, s.h_maxats)
+
+    def write_returned(self, s: Any, p: Any) -> None:
+        v = s.arg_v[p]
+        ts = s.h_wts[p]
+        s.h_wdone = s.h_wdone.add(v)
+        s.h_fw = s.h_fw.union(self._older(s, v))
+        s.bad_ats_order = s.bad_ats_order | ~(ts > s.h_floor[p])
+        s.h_maxats = ir.ite(ts > s.h_maxats, ts, s.h_maxats)
+
+    def timestamp_picked(self, s: Any, p: Any, v: Any, ts: Any) -> None:
+        """Line 40 ran for p's write(v) with timestamp ts."""
+        s.bad_ds8_one_timestamp = s.bad_ds8_one_timestamp | (s.h_wts[p] != self._ts0)
+        clash = ir.exists(self._V, lambda x: s.h_tsof[x] == ts)
+        s.bad_ds9_ts_pairing = s.bad_ds9_ts_pairing | clash
+        s.h_wts[p] = ts
+        s.h_tsof[v] = ts
+
+    def reply_seen(self, s: Any, i: Any, v: Any, ts: Any) -> None:
+        s.bad_ds9_ts_pairing = s.bad_ds9_ts_pairing | ~self.paired(s, v, ts)
+
+    def mem_written(self, s: Any, p: Any, w: Any, c: Any) -> None:
+        sp = self.spec
+        s.bad_ds4_mem_once = s.bad_ds4_mem_once | s.mem[w, p].is_some() | ~c.is_some()
+        cw = c.get()
+        ok = (cw != sp.zero) & (sp.minus(cw, w) == cw) & sp.members_of(w, p)
+        s.bad_ds2_update = s.bad_ds2_update | ~ok
+
+    def ws_access(self, s: Any, p: Any, w: Any) -> None:
+        """p accesses a register of ws(w) (a step of its scan or update)."""
+        s.bad_ds3_member = s.bad_ds3_member | ~self.spec.members_of(w, p)
+
+    def scan_returned(self, s: Any, p: Any, w: Any, C: Any) -> None:
+        """Nothing to record (the weak snapshots' own properties are Algorithm 1's, checked there)."""
+
+    def view_adopted(self, s: Any, p: Any, d: Any, front: Any) -> None:
+        """curView_i ← d: at line 65 (``front`` given: by Lemma 5.6 Front = {desiredView} there)
+        or at line 95 (``front`` None)."""
+        s.bad_ds7_cur_grows = s.bad_ds7_cur_grows | ~self.spec.subset(s.cur[p], d)
+        if front is not None:
+            single = ir.set_lit(front.type, d)
+            s.bad_ds1_front = s.bad_ds1_front | (front != single)
+
+    def notify_sent(self, s: Any, w: Any) -> None:
+        s.h_nviews = s.h_nviews.add(w)
+
+    # -- state predicates ------------------------------------------------------------------------
+    def paired(self, s: Any, x: Any, ts: Any) -> Any:
+        bot = ir.const(self._Vb, -1)
+        return ir.ite(x == bot, ts == self._ts0, s.h_tsof[ir.ite(x == bot, ir.const(self._Vb, 0), x)] == ts)
+
+    def _traversing(self, s: Any, q: Any) -> Any:
+        from ioakit.impl.dynastore.dynastore import PCS
+
+        pc = s.pc[q]
+        return (pc != PCS["idle"]) & (pc != PCS["notifyq"]) & ~s.halted[q]
+
+    def ds1_front(self, s: Any) -> Any:
+        sp = self.spec
+        return ir.And(
+            *[
+                ir.Implies(
+                    self._traversing(s, q),
+                    ir.forall(s.front[q], lambda l, q=q: sp.subset(s.cur[q], l) & sp.subset(l, s.desired[q]))
+                    & sp.subset(sp.union(s.cur[q], s.arg_c[q]), s.desired[q]),
+                )
+                for q in sp._processes()
+            ]
+        )
+
+    def ds5_views_chain(self, s: Any) -> Any:
+        sp = self.spec
+        views = s.h_nviews
+        for q in sp._processes():
+            views = views.add(s.cur[q])
+        return ir.forall(views, lambda a: ir.forall(views, lambda b: sp.subset(a, b) | sp.subset(b, a)))
+
+    def ds6_proposed(self, s: Any) -> Any:
+        sp = self.spec
+        prop = s.g_prop
+        parts = [ir.forall(s.h_nviews, lambda x: sp.subset(x, prop))]
+        for q in sp._processes():
+            parts.append(sp.subset(s.cur[q], prop) & sp.subset(s.desired[q], prop))
+            parts.append(ir.forall(s.front[q], lambda x: sp.subset(x, prop)))
+        return ir.And(*parts)
+
+    def ds9_ts_pairing(self, s: Any) -> Any:
+        sp = self.spec
+        return ir.And(
+            *[self.paired(s, s.v[q], s.ts[q]) & self.paired(s, s.vmax[q], s.tsmax[q]) for q in sp._processes()]
+        )
+
+    def ds10_halted(self, s: Any) -> Any:
+        sp = self.spec
+        return ir.And(*[ir.Implies(s.halted[q], sp.removed(s.g_prop, q)) for q in sp._processes()])
+
+
+def ir_enum(d: Decl, name: str) -> Any:
+    from ioakit.lang.types import EnumT
+
+    return EnumT(d.domains[name])
