@@ -58,8 +58,9 @@ class CountingPool:
     output)."""
 
     def __init__(self, explorer: Explorer, w: int) -> None:
-        layer = explorer.machine.compiled().partition_layer
-        self.parts = [parallel.Partition(explorer, layer, me, w) for me in range(w)]
+        key = parallel.choose_key(explorer.machine, w)  # as run_parallel chooses it
+        layer = explorer.machine.compiled().partition_layer(key)
+        self.parts = [parallel.Partition(explorer, layer, me, w, key) for me in range(w)]
         self.sent = 0
 
     def all(self, cmd: str) -> list[Any]:
@@ -113,7 +114,8 @@ def main() -> None:
     py = f"{platform.python_implementation()} {platform.python_version()}"
     print(f"{py} on {os.cpu_count()} cores; load {os.getloadavg()}")
     m = get_spec(MACHINE).build(scope)
-    _ = m.compiled().layer, m.compiled().partition_layer  # code generation is not what is measured
+    # code generation is not what is measured
+    _ = m.compiled().layer, m.compiled().partition_layer(parallel.choose_key(m, w))
 
     t0 = time.perf_counter()
     cluster = distributed.local_cluster(w)
@@ -146,7 +148,7 @@ def main() -> None:
                 seen.add((r.states, r.transitions, r.depth, r.deadlocks, r.verdict))
         assert len(seen) == 1, f"the runs disagree: {seen}"
         states, transitions, depth = next(iter(seen))[:3]
-        parallel.run_parallel(Explorer(m), w, make_pool=lambda ex, n: counted)
+        parallel.run_parallel(Explorer(m), w, make_pool=lambda ex, n, key: counted)
     finally:
         cluster.close()
     base = min(wall["one"])
