@@ -67,7 +67,17 @@ def small(name: str) -> Any:
     return spec.build({k: v for k, v in SMALL.items() if k in params})
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+DYNASTORE_REPRESENTATIVE = {"dynastore", "dynastore-bug-skip-update", "weak-snapshot-alg1"}
+"""Of the DynaStore bundle's 17 machines (2-4 s each here), these run by default; the rest are
+``slow`` (the same search on machines of the same substrate)."""
+
+
+def _default_run(name: str) -> Any:
+    dyna = name.startswith(("dynastore", "weak-snapshot"))
+    return pytest.param(name, marks=pytest.mark.slow) if dyna and name not in DYNASTORE_REPRESENTATIVE else name
+
+
+@pytest.mark.parametrize("name", [_default_run(n) for n in SHIPPED])
 def test_every_shipped_machine_gives_the_same_report_on_two_workers(name: str) -> None:
     m = small(name)
     props = default_properties(m)
@@ -202,7 +212,14 @@ def test_states_are_compared_whole_not_by_hash(w: int) -> None:
     assert summary(Explorer(m).workers(w).run()) == summary(one)
 
 
-@pytest.mark.parametrize("name", ["TO-machine", "VS-machine", "round-based-consensus-fig6-bug-ignore-read"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "TO-machine",
+        "VS-machine",
+        pytest.param("round-based-consensus-fig6-bug-ignore-read", marks=pytest.mark.slow),  # 11 s: 14 variables
+    ],
+)
 def test_every_owner_variable_gives_the_same_report(name: str) -> None:
     """The variable that decides owners changes only what is exchanged, never the search: each
     variable of the machine, and the whole state, as the key."""

@@ -72,6 +72,7 @@ def test_simulate_records_atomic_register_histories(tmp_path: Path) -> None:
         "reconfig-return": ("output", {"p"}),
         "enable-operations": ("output", {"p"}),
         "crash": ("input", {"p"}),
+        "quiescent": ("input", set()),  # written when the run ended with no step enabled
     }
     seen = set()
     for f in files:
@@ -93,7 +94,7 @@ def test_simulate_records_weak_snapshot_histories(tmp_path: Path) -> None:
         header, events = _events(f)
         assert header["automaton"] == "weak-snapshot"
         for e in events:
-            assert e["action"] in {"update", "update-return", "scan", "scan-return", "crash"}
+            assert e["action"] in {"update", "update-return", "scan", "scan-return", "crash", "quiescent"}
             if e["action"] == "scan-return":
                 assert isinstance(e["args"]["C"], list)
 
