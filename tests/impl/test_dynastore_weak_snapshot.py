@@ -107,8 +107,10 @@ def test_over_abd_pr1_to_pr4_hold_exhaustively_at_the_default_scope() -> None:
 
 @pytest.mark.parametrize(
     "scope",
-    [dict(processes=2, values=1, max_ops=2, crashes=0), dict(processes=2, values=2, max_ops=3, crashes=1)],
-    ids=["2p-2ops", "2p-3ops-crash"],
+    [
+        pytest.param(dict(processes=2, values=1, max_ops=2, crashes=0), id="2p-2ops"),
+        pytest.param(dict(processes=2, values=2, max_ops=3, crashes=1), id="2p-3ops-crash", marks=pytest.mark.slow),
+    ],
 )
 def test_over_abd_the_traces_are_those_of_atomic_step_registers(scope: dict[str, int]) -> None:
     """L2 and L1 have the same finite traces (update, scan, their returns, crash) at the scope: ABD's
