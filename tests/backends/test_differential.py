@@ -234,6 +234,7 @@ def test_semantics_agree_on_record_order_sorted_and_peeled_sets(
     BODIES[body](summary_machine(tuple(scope.items())), data)
 
 
+@pytest.mark.slow  # long: kept out of the default run (README, Tests)
 def test_every_instance_agrees_on_every_reachable_state_of_the_summaries() -> None:
     m = summary_machine(())
     states = Explorer(m).reachable()

@@ -265,6 +265,7 @@ def test_a_snapshot_mutated_in_place_after_the_last_event_is_read_anew() -> None
     assert r.verdict is Verdict.OK, r.show()
 
 
+@pytest.mark.slow  # long: kept out of the default run (README, Tests)
 def test_f_and_its_definedness_from_one_function_agree_with_the_separate_ones(external_trace) -> None:
     from ioakit.refinement.refine import bind, mapping_named
     from ioakit.traces.format import read_trace
