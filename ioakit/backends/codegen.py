@@ -1466,19 +1466,22 @@ def compile_partition_layer(m: Any, canonical: _Canonical | None = None, key: in
         consts: dict[Any, str] = {}
 
         def sink(k: str, post: str, bounds: str, written: frozenset[int]) -> list[str]:
-            take = [
-                "_t = " + post,
-                "nt += 1",
-                "_o = hash(_t) % W" if key is None else f"_o = hash(_t[{key}]) % W",
-                "if _o == ME:",
-                "    if _t not in seen:",
-                "        seen[_t] = _pc",
-                "        push(_t)",
-                "else:",
-                "    _d = outs[_o]",
-                "    if _t not in _d:",
-                "        _d[_t] = _pc",
-            ]
+            if key is not None and key not in written:  # the owner's variable is unchanged: ours
+                take = ["_t = " + post, "nt += 1", "if _t not in seen:", "    seen[_t] = _pc", "    push(_t)"]
+            else:
+                take = [
+                    "_t = " + post,
+                    "nt += 1",
+                    "_o = hash(_t) % W" if key is None else f"_o = hash(_t[{key}]) % W",
+                    "if _o == ME:",
+                    "    if _t not in seen:",
+                    "        seen[_t] = _pc",
+                    "        push(_t)",
+                    "else:",
+                    "    _d = outs[_o]",
+                    "    if _t not in _d:",
+                    "        _d[_t] = _pc",
+                ]
             if bounds == "True":
                 return take
             cut = ["nb += 1", "if fb < 0:", f"    fb = {k}"]
