@@ -285,6 +285,8 @@ def cmd_explore(args: argparse.Namespace) -> int:
     from ioakit.engines.explore import Explorer
 
     m = _build_reporting_cost(args)
+    if args.liveness:
+        return _explore_liveness(args, m)
     props = [] if args.no_invariants else registry.default_properties(m)
     with _progress_line(args, f"explore {m.name}", unit="states", total=args.max_states) as bar:
         ex = Explorer(m).engine(args.engine, args.address, args.machine)
@@ -301,6 +303,37 @@ def cmd_explore(args: argparse.Namespace) -> int:
             .progress(_explore_progress(bar))
             .run()
         )
+    _emit(args, r)
+    return r.verdict.exit_code
+
+
+def _explore_liveness(args: argparse.Namespace, m: Machine) -> int:
+    """``explore --liveness``: the machine's liveness conclusions in every quiescent state, and no
+    cycle of locally controlled steps (``ioakit.engines.quiescence``); one process, exact store."""
+    from ioakit.engines.quiescence import check_quiescence
+
+    conclusions = registry.liveness_conclusions(m)
+    if conclusions is None:
+        raise UsageError(
+            f"{m.name} has no liveness conclusions (shipped for dynastore and its variants: Definition 3.2); "
+            "drop --liveness to check its invariants"
+        )
+    others = [
+        flag
+        for flag, given in (
+            ("--workers", _workers_of(args) not in (None, 1)),
+            ("--engine dask", args.engine != "fork"),
+            ("--symmetry", args.symmetry),
+            ("--store", args.store != "exact"),
+            ("--max-depth", args.max_depth is not None),
+            ("--no-invariants", args.no_invariants),
+            ("--allow-bound-hits", args.allow_bound_hits),
+        )
+        if given
+    ]
+    if others:
+        raise UsageError(f"--liveness runs in one process over the exact state graph: drop {', '.join(others)}")
+    r = check_quiescence(m, conclusions, max_states=args.max_states)
     _emit(args, r)
     return r.verdict.exit_code
 
@@ -1123,6 +1156,12 @@ def make_parser() -> argparse.ArgumentParser:
     _store_arg(p)
     p.add_argument("--max-depth", type=_int_at_least(0), help="stop with INCOMPLETE after this many BFS levels")
     p.add_argument("--no-invariants", action="store_true", help="only count states")
+    p.add_argument(
+        "--liveness",
+        action="store_true",
+        help="instead of the invariants, the machine's liveness conclusions (DynaStore: Definition 3.2) in every "
+        "quiescent state, and no cycle of locally controlled steps: exact over every fair execution of the scope",
+    )
     p.add_argument(
         "--progress",
         action="store_true",

@@ -119,6 +119,31 @@ def explore_job(machine: str, scope: dict[str, int], claim: str) -> JobResult:
     )
 
 
+def liveness_job(machine: str, scope: dict[str, int], claim: str) -> JobResult:
+    """Decide the machine's liveness conclusions at ``scope`` (``ioakit.engines.quiescence``)."""
+    from ioakit.engines.quiescence import check_quiescence
+    from ioakit.registry import liveness_conclusions
+
+    t0 = time.perf_counter()
+    m = get_spec(machine).build(scope)
+    conclusions = liveness_conclusions(m)
+    if conclusions is None:
+        raise ValueError(f"{machine} has no liveness conclusions")
+    r = check_quiescence(m, conclusions)
+    if r.interrupted:
+        raise KeyboardInterrupt
+    detail = (
+        f"{r.states:,} states, {r.transitions:,} transitions, {r.quiescent:,} quiescent: "
+        f"{', '.join(r.conclusions)} {'hold' if r.verdict is Verdict.OK else r.verdict.value}"
+    )
+    if r.failed:
+        detail += f"; failed: {', '.join(r.failed)}"
+    if r.reason:
+        detail += f"; {r.reason}"
+    job = JobResult(f"liveness {machine}", claim, r.verdict, detail, time.perf_counter() - t0, r.to_json())
+    return scoped(job, machine, scope)
+
+
 def trace_equivalence_job(left: str, right: str, scope: dict[str, int], name: str, claim: str) -> JobResult:
     """Decide exactly whether ``left`` and ``right`` have the same finite traces at ``scope``."""
     from ioakit.refinement.trace_equiv import compare_traces

@@ -96,6 +96,9 @@ class Paper:
     properties: Mapping[str, Callable[[Machine], list[Property]]] = field(default_factory=dict)
     """Machine name → the properties ``explore``/``simulate``/``render`` check by default."""
     trace_checks: tuple[TraceCheck, ...] = ()
+    liveness: Mapping[str, Callable[[Machine], list[Property]]] = field(default_factory=dict)
+    """Machine name → the liveness conclusions ``explore --liveness`` checks in every quiescent
+    state (``ioakit.engines.quiescence``)."""
     mappings: Mapping[str, Any] = field(default_factory=dict)
     """Refinement mappings by name (none shipped yet)."""
     claims: Callable[[], list[Claim]] = field(default=lambda: [])
@@ -292,6 +295,15 @@ def default_properties(m: Machine) -> list[Property]:
         if m.name in p.properties:
             return p.properties[m.name](m)
     return []
+
+
+def liveness_conclusions(m: Machine) -> list[Property] | None:
+    """The liveness conclusions the machine's paper gives it (``Paper.liveness``), or None when it
+    gives none."""
+    for p in papers():
+        if m.name in p.liveness:
+            return p.liveness[m.name](m)
+    return None
 
 
 def invariant_files() -> dict[str, Path]:

@@ -243,6 +243,37 @@ class UpdateWholeView(DynaStore):
         return s.desired[p]
 
 
+class NoForward(DynaStore):
+    """SEEDED BUG: line 92 missing — a NOTIFY is not forwarded.
+
+    Algorithm 3, line 92: on the first ⟨NOTIFY, w⟩, send it on to w.members. Here it is only read
+    (the implementer takes the sender's own broadcast at line 29 for enough). NotifyQ's wait
+    (line 31) needs ⟨NOTIFY, w⟩ from a majority of w.members, and every member but the sender
+    only heard from the sender: with two members the wait never ends, and no operation
+    completes (Definition 3.2's conclusion (2)). Safety is untouched: only liveness catches it."""
+
+    name = f"{DS}-bug-no-forward"
+    source = f"{SEEDED}: a NOTIFY is not forwarded to w.members (Alg. 3, line 92)"
+
+    def forward_notify(self, s: Any, i: Any, w: Any) -> None:
+        return
+
+
+class NoEnable(DynaStore):
+    """SEEDED BUG: line 96 missing — an added process never enables operations.
+
+    Algorithm 3, line 96: a process that adopts a view whose join contains it enables operations.
+    Here it adopts the view and serves REQs, but never enables its own operations (the implementer
+    leaves enabling to a later "join complete" message that nothing sends): Definition 3.2's
+    conclusion (1) fails once the reconfig adding it completes."""
+
+    name = f"{DS}-bug-no-enable"
+    source = f"{SEEDED}: an added process never gets enable operations (Alg. 3, line 96)"
+
+    def enable_due(self, s: Any, i: Any) -> None:
+        return
+
+
 STORE_BUGS = (
     NoHalt,
     SkipUpdate,
@@ -253,6 +284,8 @@ STORE_BUGS = (
     VmaxStartsAtAValue,
     AdoptAnyView,
     UpdateWholeView,
+    NoForward,
+    NoEnable,
 )
 
 SNAPSHOT_BUGS = (UpdateAlwaysWrites, ScanOneCollect, CollectMajority, UpdateSkipsOwn, CollectNoTest)

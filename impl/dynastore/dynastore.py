@@ -75,7 +75,7 @@ from ioakit.impl.net.process import CRASHES, MessagePassing
 from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Scope, ScopeParam, from_state, input, internal, output
 from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, OptionT, RecordT, SetT, Type
-from ioakit.specs.dynastore.monitors import HISTORY, StoreMonitor
+from ioakit.specs.dynastore.monitors import STORE_HISTORY, StoreMonitor
 
 PROCESSES = ScopeParam("processes", 2, "number of processes n (p1, p2, ...)", min=1, max=5)
 INIT = ScopeParam("init", 1, "|Init|: Init = {(+,p1), ..., (+,p<init>)} (at most processes)", min=1, max=5)
@@ -267,7 +267,7 @@ class DynaStore(MessagePassing):
         dataclasses.replace(CRASHES, default=0),
         MAX_CONTACTS,
         CAPACITY,
-        HISTORY,
+        STORE_HISTORY,
     )
     MESSAGES: ClassVar[dict[str, tuple[str, ...]]] = {
         "REQ": ("wr", "num", "v", "ts"),
@@ -825,18 +825,26 @@ class DynaStore(MessagePassing):
         first = s.notified[i, w].card() == 0
         s.notified[i, w] = s.notified[i, w].add(j)
         with s.when(first):
-            self.send_members(s, i, w, "NOTIFY", w=w)  # line 92
+            self.forward_notify(s, i, w)  # line 92
             newer = self.newer(s, i, w)  # line 93
             with s.when(newer):
                 if self.monitor:
                     self.monitor.view_adopted(s, i, w, None)
                 s.cur[i] = w  # line 95
                 with s.when(self.ops.joined(w, i) & ~s.enabled[i]):
-                    s.to_enable[i] = True  # line 96
+                    self.enable_due(s, i)  # line 96
                 pc = s.pc[i]
                 waiting = ir.Or(*[pc == PCS[x] for x in WAITING])
                 with s.when(waiting):
                     self.restart(s, i, w)
+
+    def forward_notify(self, s: Any, i: Any, w: Any) -> None:
+        """Line 92: forward the first ⟨NOTIFY, w⟩ to w.members."""
+        self.send_members(s, i, w, "NOTIFY", w=w)
+
+    def enable_due(self, s: Any, i: Any) -> None:
+        """Line 96: ``enable operations`` at p_i (the output ``enable_operations`` is then due)."""
+        s.to_enable[i] = True
 
     def newer(self, s: Any, i: Any, w: Any) -> Any:
         """Line 93: ``curView_i ⊂ w`` (strict)."""

@@ -563,6 +563,12 @@ def seq_tail(s: Term) -> Term:
     return build("seq_tail", (s,))
 
 
+def oracle(decide: ops.Oracle, x: Any) -> Term:
+    """The boolean ``decide(x)`` (an ``ops.Oracle``: a Python predicate the term language cannot
+    state; evaluated by the explorer and the simulator, refused by Z3)."""
+    return build("oracle", (lift(x),), decide)
+
+
 def seq_append(s: Term, x: Any) -> Term:
     st = _seq(s)
     return build("seq_append", (s, lift(x, st.elem)))

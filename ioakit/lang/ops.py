@@ -1145,6 +1145,48 @@ OPS.update(
 # end of tagged unions and options
 # ==================================================================================================
 
+# -- oracles: a boolean decided by a Python function of one value -----------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Oracle:
+    """A named, deterministic Python predicate on values of one type, for a property that the term
+    language cannot state but a trusted checker decides: DynaStore's ``linearizable`` judges the
+    history a state carries with the same linearizability checker that judges recorded traces. It
+    must be a pure function of its argument (the explorer evaluates it once per new state, in any
+    process). It has no Z3 meaning: a proof that reaches one says so."""
+
+    name: str
+    decide: Callable[[Any], bool]
+
+    def __call__(self, x: Any) -> bool:
+        return bool(self.decide(x))
+
+
+def _oracle_type(ts: tuple[Type, ...], data: Any, declared: Type | None) -> Type:
+    need(isinstance(data, Oracle), f"oracle needs an Oracle, got {data!r}")
+    need(len(ts) == 1, f"oracle {data.name} takes one argument, got {len(ts)}")
+    return BOOL
+
+
+def _emit_oracle(em: Any, t: Any) -> str:
+    from types import SimpleNamespace
+
+    name = em.const(SimpleNamespace(type=BOOL, data=t.data))  # the oracle, by name in the namespace
+    return f"{name}({em.expr(t.args[0])})"
+
+
+def _z3_oracle(Z: Any, t: Any, a: list[Any]) -> Any:
+    from .types import SchemaError
+
+    raise SchemaError(
+        f"{t.data.name} is decided by a Python checker (an oracle) and has no Z3 meaning: check it by "
+        f"exploration or simulation"
+    )
+
+
+OPS.update([_op("oracle", _oracle_type, lambda fn, x: fn(x), _emit_oracle, _z3_oracle)])
+
 LEAVES = frozenset({"const", "var"})
 
 

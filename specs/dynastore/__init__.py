@@ -80,6 +80,13 @@ def _store_properties(m: Any) -> list[Any]:
     return monitors.store_properties(m)
 
 
+def _store_liveness(m: Any) -> list[Any]:
+    """Definition 3.2's conclusions (1) and (2) as predicates of a quiescent state (``monitors.py``)."""
+    from . import monitors
+
+    return monitors.liveness_conclusions(m)
+
+
 def _algorithm_machines() -> tuple[tuple[type, ...], dict[str, Any]]:
     """The algorithms of the paper and their seeded bugs, with their default properties."""
     from ioakit.impl.dynastore.bugs import BASE_OF, SEEDED_BUGS
@@ -123,16 +130,30 @@ def _algorithm_claims() -> list[Any]:
             ),
         ),
         Claim(
-            "Lemmas 5.2-5.20 (DynaStore, no reconfiguration)",
+            "Theorem 5.18, Lemmas 5.2-5.20 (DynaStore, no reconfiguration)",
             lambda: J.explore_job(
                 "dynastore",
                 STORE_RW_SCOPE,
-                "Algorithms 2-3 (weak snapshots at L1): reads return written values, no stale read, no "
-                "new-old inversion, Lemma 5.17's ats order, the Section 5.5 state predicates DS1-DS10",
+                "Algorithms 2-3 (weak snapshots at L1): every history linearizable (Definition 3.1, "
+                "Theorem 5.18), reads return written values, no stale read, no new-old inversion, "
+                "Lemma 5.17's ats order, the Section 5.5 state predicates DS1-DS10",
             ),
         ),
         Claim(
-            "Lemmas 5.2-5.20 (DynaStore, one reconfiguration)",
+            "Theorem 5.28 (DynaStore liveness, no reconfiguration)",
+            lambda: J.liveness_job(
+                "dynastore",
+                STORE_RW_SCOPE,
+                "Definition 3.2 under (A1): every fair execution ends in a quiescent state where every "
+                "operation of an active process has completed and every added active process is enabled",
+            ),
+        ),
+        Claim(
+            "Theorem 5.28 (DynaStore liveness, one reconfiguration)",
+            lambda: J.liveness_job("dynastore", STORE_ADD_SCOPE, "Definition 3.2 with reconfig({(+,p2)}): the same"),
+        ),
+        Claim(
+            "Theorem 5.18, Lemmas 5.2-5.20 (DynaStore, one reconfiguration)",
             lambda: J.explore_job(
                 "dynastore",
                 STORE_ADD_SCOPE,
@@ -160,7 +181,15 @@ def _paper() -> Paper:
         properties=properties,
         claims=_claims,
         trace_checks=TRACE_CHECKS,
+        liveness={name: _store_liveness for name in _store_machine_names(machines)},
     )
+
+
+def _store_machine_names(machines: tuple[type, ...]) -> list[str]:
+    """DynaStore and its seeded bugs (the machines with Definition 3.2's conclusions)."""
+    from ioakit.impl.dynastore.dynastore import DynaStore
+
+    return [c.name for c in machines if issubclass(c, DynaStore)]
 
 
 __getattr__ = lazy_bundle(__name__, _paper)

@@ -28,9 +28,20 @@ from typing import Any
 from ioakit.engines.explore import Property
 from ioakit.lang import ir
 from ioakit.lang.automaton import Decl, Machine, ScopeParam
-from ioakit.lang.types import BoolT, IntT, MapT, SetT
+from ioakit.lang.ops import Oracle
+from ioakit.lang.types import BoolT, Domain, EnumT, IntT, MapT, SeqT, SetT
 
 HISTORY = ScopeParam("history", 1, "1: keep history variables that check the abstraction's properties; 0: do not", 0, 1)
+
+STORE_HISTORY = ScopeParam(
+    "history",
+    2,
+    "2: history variables and the sequence of read/write events, every reached history judged "
+    "linearizable (Definition 3.1, exactly); 1: the history variables only (necessary conditions, "
+    "Lemma 5.17, Section 5.5); 0: none",
+    0,
+    2,
+)
 
 SNAPSHOT_PROPERTIES = (
     (
@@ -210,6 +221,8 @@ def store_properties(m: Machine) -> list[Property]:
     mon = StoreMonitor(ViewOps(g["processes"], g["init"]))
     mon.types(m.decl)
     out = []
+    if g["history"] >= 2:
+        out.append(RegisterLog(m.decl.domains["P"], m.decl.domains["V"], g["max_ops"]).property(m))
     for name, ref, text in STORE_PROPERTIES:
         if name in STATE_PREDICATES:
             term = m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}") & getattr(mon, n)(s))
@@ -217,6 +230,47 @@ def store_properties(m: Machine) -> list[Property]:
             term = m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}"))
         out.append(Property(name, term, ref, text))
     return out
+
+
+LIVENESS_CONCLUSIONS = (
+    (
+        "enabled_when_added",
+        "Definition 3.2, conclusion (1); Theorem 5.28(a)",
+        "every active process that a complete reconfig added (Init's included) has enabled operations",
+    ),
+    (
+        "ops_complete",
+        "Definition 3.2, conclusion (2); Theorem 5.28(b)",
+        "no operation (read, write or reconfig) is pending at an active process",
+    ),
+)
+"""Definition 3.2's conclusions as predicates of a quiescent state (``ioakit.engines.quiescence``).
+A process is *active* ("does not crash, some process invokes a reconfig to add it, and no process
+invokes a reconfig to remove it"; Init's members were added by the reconfig(Init) of time 0) when
+it is up, in Init or proposed for addition, and not proposed for removal; "a complete reconfig
+added it": it is in V(t).join (``g_v``, grown at each ``reconfig_return``)."""
+
+
+def liveness_conclusions(m: Machine) -> list[Property]:
+    """DynaStore's :data:`LIVENESS_CONCLUSIONS` as state predicates of ``m`` (history variables
+    not needed: the state holds V(t), the proposed changes, crashes and pending operations)."""
+    from ioakit.impl.dynastore.dynastore import OPS, ViewOps
+
+    g = m.scope.as_dict()
+    vo = ViewOps(g["processes"], g["init"])
+    ps = [ir.const(EnumT(m.decl.domains["P"]), k) for k in range(g["processes"])]
+
+    def active(s: Any, q: Any) -> Any:
+        return s.up[q] & vo.joined(s.g_prop, q) & ~vo.removed(s.g_prop, q)
+
+    def enabled_when_added(s: Any) -> Any:
+        return ir.And(*[ir.Implies(active(s, q) & vo.joined(s.g_v, q), s.enabled[q]) for q in ps])
+
+    def ops_complete(s: Any) -> Any:
+        return ir.And(*[ir.Implies(active(s, q), s.op[q] == OPS["none"]) for q in ps])
+
+    fns = {"enabled_when_added": enabled_when_added, "ops_complete": ops_complete}
+    return [Property(n, m.predicate(fns[n]), ref, text) for n, ref, text in LIVENESS_CONCLUSIONS]
 
 
 class StoreMonitor:
@@ -245,6 +299,10 @@ class StoreMonitor:
         d.var("h_nviews", SetT(W))  # views sent in NOTIFY messages
         for name, _, _ in STORE_PROPERTIES:
             d.var(f"bad_{name}", BoolT(), False)
+        self.log: RegisterLog | None = None
+        if sc["history"] >= 2:
+            self.log = RegisterLog(d.domains["P"], d.domains["V"], sc["max_ops"])
+            self.log.declare(d)
         self.types(d)
 
     def types(self, d: Decl) -> None:
@@ -255,11 +313,15 @@ class StoreMonitor:
 
     # -- hooks called by the algorithm's steps ---------------------------------------------------
     def read_invoked(self, s: Any, p: Any) -> None:
+        if self.log:
+            self.log.append(s, self.log.read_ev[p])
         s.h_forbid_w[p] = s.h_fw
         s.h_forbid_r[p] = s.h_fr
         s.h_floor[p] = s.h_maxats
 
     def write_invoked(self, s: Any, p: Any, v: Any) -> None:
+        if self.log:
+            self.log.append(s, self.log.write_ev[p, v])
         s.h_written = s.h_written.add(v)
         s.h_pred[v] = s.h_wdone
         s.h_floor[p] = s.h_maxats
@@ -273,6 +335,8 @@ class StoreMonitor:
 
     def read_returned(self, s: Any, p: Any, v: Any, ts: Any) -> None:
         bot = ir.const(self._Vb, -1)
+        if self.log:
+            self.log.append(s, ir.ite(v == bot, self.log.bottom_ev[p], self.log.return_ev[p, v]))
         s.bad_read_integrity = s.bad_read_integrity | ((v != bot) & ~s.h_written.contains(v))
         s.bad_stale_read = s.bad_stale_read | s.h_forbid_w[p].contains(v)
         s.bad_new_old_inversion = s.bad_new_old_inversion | s.h_forbid_r[p].contains(v)
@@ -282,6 +346,8 @@ class StoreMonitor:
         s.h_maxats = ir.ite(ts > s.h_maxats, ts, s.h_maxats)
 
     def write_returned(self, s: Any, p: Any) -> None:
+        if self.log:
+            self.log.append(s, self.log.ok_ev[p])
         v = s.arg_v[p]
         ts = s.h_wts[p]
         s.h_wdone = s.h_wdone.add(v)
@@ -374,6 +440,111 @@ class StoreMonitor:
     def ds10_halted(self, s: Any) -> Any:
         sp = self.spec
         return ir.And(*[ir.Implies(s.halted[q], sp.removed(s.g_prop, q)) for q in sp._processes()])
+
+
+# -- Definition 3.1 exactly: the reads and writes in order, judged by the linearizability checker ---
+
+
+class RegisterLog:
+    """σ|RW of the run so far as a ghost sequence ``h_log`` of events (``read p1``, ``read-return p1
+    v1``, ``write p2 v1``, ``write-return p2``; crashes leave an operation pending, reconfigs are not
+    in σ|RW), and the property that it is linearizable (Definition 3.1).
+
+    Why a log and not more history variables: the other checks of this module are necessary
+    conditions (and Lemma 5.17 is the paper's own proof step); linearizability of the whole history
+    is the definition, and it is decided here by the same checker that judges recorded traces
+    (``ioakit.traces.dynastore.linearizability``, Wing–Gong search with Lowe's memoisation). The
+    log makes each reached state carry its history, so "every reached state's log is linearizable"
+    is "every execution of the scope is linearizable" (a prefix of an execution is an execution).
+    The property is an oracle (``ir.oracle``: a Python predicate, :func:`log_decider`) on the log; a
+    log judged not linearizable is a violation whose shortest execution the explorer prints. Its
+    cost is one judgement per distinct log, not per state."""
+
+    def __init__(self, P: Domain, V: Domain, max_ops: int) -> None:
+        self.P, self.V = P, V
+        processes, values = P.names, V.names
+        self.max_ops = max_ops
+        names: list[str] = []
+        for p in processes:
+            names.append(f"read {p}")
+            names.append(f"read-return {p} ⊥")
+            names += [f"read-return {p} {v}" for v in values]
+            names += [f"write {p} {v}" for v in values]
+            names.append(f"write-return {p}")
+        self.domain = Domain("RW", tuple(names))
+        self.E = EnumT(self.domain)
+        ix = self.domain.index
+        n, nv = len(processes), len(values)
+        PT, VT = EnumT(P), EnumT(V)
+
+        def table(keys: tuple[Any, ...], names_of: Any) -> Any:
+            return ir.const(MapT(keys, self.E), tuple(ix(x) for x in names_of))
+
+        self.read_ev = table((PT,), [f"read {p}" for p in processes])
+        self.bottom_ev = table((PT,), [f"read-return {p} ⊥" for p in processes])
+        self.return_ev = table((PT, VT), [f"read-return {p} {v}" for p in processes for v in values])
+        self.write_ev = table((PT, VT), [f"write {p} {v}" for p in processes for v in values])
+        self.ok_ev = table((PT,), [f"write-return {p}" for p in processes])
+        assert len(names) == n * (3 + 2 * nv)
+        self.type = SeqT(self.E, 2 * max_ops)
+
+    def declare(self, d: Decl) -> None:
+        d.domain(self.domain)
+        d.var("h_log", self.type)
+
+    def append(self, s: Any, event: Any) -> None:
+        s.h_log = s.h_log.append(event)
+
+    def property(self, m: Machine) -> Property:
+        """``linearizable``: the history the state carries is linearizable (:func:`log_decider`)."""
+        decide = log_decider(self.P, self.V)
+        return Property(
+            "linearizable",
+            m.predicate(lambda s: ir.oracle(decide, s.h_log)),
+            "Definition 3.1 (linearizability of σ|RW); Theorem 5.18",
+            "the run's reads and writes so far form a linearizable history (judged by the trace checker)",
+        )
+
+
+def log_decider(P: Domain, V: Domain) -> Oracle:
+    """Definition 3.1 on a ``h_log`` value (a tuple of :class:`RegisterLog` event indices), decided
+    by the trace checker's ``is_linearizable`` (Gibbons–Korach zones: written values are unique
+    here, Section 3), memoised per log. A log that is not well-formed (two operations pending at a
+    process, a response without its invocation) is judged not linearizable: the algorithm's
+    environment never makes one, so it would be a bug in the model."""
+    from ioakit.traces.dynastore.linearizability import RWOp, is_linearizable
+
+    names = RegisterLog(P, V, 0).domain.names
+    memo: dict[tuple[int, ...], bool] = {}
+
+    def decide(log: tuple[int, ...]) -> bool:
+        known = memo.get(log)
+        if known is not None:
+            return known
+        ok = (not log or decide(log[:-1])) and _judge([names[e].split(" ") for e in log], RWOp, is_linearizable)
+        memo[log] = ok
+        return ok
+
+    return Oracle("linearizable", decide)
+
+
+def _judge(events: list[list[str]], RWOp: Any, is_linearizable: Any) -> bool:
+    """``events``: ``[kind, p]`` / ``[kind, p, value]`` in order; well-formed and linearizable."""
+    pending: dict[str, tuple[str, str | None, int]] = {}
+    ops = []
+    for t, (kind, p, *rest) in enumerate(events):
+        if kind in ("read", "write"):
+            if p in pending:
+                return False
+            pending[p] = (kind, rest[0] if rest else None, t)
+            continue
+        inv = pending.pop(p, None)
+        if inv is None or inv[0] != kind.removesuffix("-return"):
+            return False
+        value = None if kind == "read-return" and rest[0] == "⊥" else (rest[0] if rest else inv[1])
+        ops.append(RWOp(inv[0], p, inv[2], t, value))
+    ops += [RWOp(k, p, inv, None, v) for p, (k, v, inv) in pending.items()]
+    return bool(is_linearizable(ops))
 
 
 def ir_enum(d: Decl, name: str) -> Any:

@@ -21,6 +21,7 @@ from ioakit.results import Verdict
 
 NAME = "dynastore"
 CHECKS = {
+    "linearizable",
     "read_integrity",
     "stale_read",
     "new_old_inversion",
@@ -64,7 +65,7 @@ def explore(scope: Scope) -> ExploreReport:
 @pytest.mark.parametrize(
     ("scope", "states"),
     [
-        (RW, 11_749),
+        (RW, 22_445),
         (ADD, 2_866),
         (SEQ, 483),
         pytest.param(REMOVE3, 387_019, marks=pytest.mark.slow),

@@ -59,10 +59,10 @@ EXPLORE_CATCHES = [
     (f"{WS}-bug-collect-majority", W3, {"pr2": 9, "mem_once": 9}),
     (f"{WS}-bug-skip-own", W3, {"pr2": 11, "pr3": 19, "mem_once": 11}),
     (f"{WS}-bug-no-bottom-test", W3, {"pr1": 8}),
-    (f"{DS}-bug-replica-no-store", RW, {"stale_read": 38, "ats_order": 38}),
+    (f"{DS}-bug-replica-no-store", RW, {"linearizable": 38, "stale_read": 38, "ats_order": 38}),
     (f"{DS}-bug-skip-update", ADD, {"ds1_front": 12}),
     (f"{DS}-bug-same-timestamp", SEQ, {"ats_order": 23, "ds9_ts_pairing": 18}),
-    (f"{DS}-bug-vmax-start", SEQ, {"read_integrity": 12}),
+    (f"{DS}-bug-vmax-start", SEQ, {"linearizable": 12, "read_integrity": 12}),
     pytest.param(f"{DS}-bug-no-halt", REMOVE3, {"ds3_member": 19}, marks=pytest.mark.slow),
 ]
 
@@ -143,7 +143,7 @@ def test_no_write_back_gives_a_new_old_inversion() -> None:
     run = then(m, run, *[deliver("p3", "p3", "REQ"), deliver("p1", "p3", "REQ")])
     run = then(m, run, "recv_REPLY(q=p3,j=p3", "recv_REPLY(q=p3,j=p1", "contactq_done(p=p3)")
     run = then(m, run, *["ws_read(p=p3)"] * 3, "recv_NOTIFY(q=p3,j=p3", "read_return(p=p3,v=⊥)")
-    assert failing(m, [run.final]) == {"new_old_inversion", "ats_order"}
+    assert failing(m, [run.final]) == {"linearizable", "new_old_inversion", "ats_order"}
     assert len(run) == 43
     base = machine(DS, S3)
     brun = inversion_script(base)

@@ -1,0 +1,169 @@
+"""``ioakit.engines.quiescence``: liveness at quiescence over every execution of a scope — the
+conclusions in every state with no locally controlled step enabled, and no cycle of such steps.
+Each verdict is produced by a model built for it; DynaStore's Definition 3.2 holds at small scopes
+and two seeded liveness bugs are caught."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from ioakit.engines.explore import Property
+from ioakit.engines.quiescence import _find_cycle, check_quiescence
+from ioakit.lang.automaton import Decl, Scope, Spec, input, internal, output
+from ioakit.lang.types import BoolT, IntT
+from ioakit.registry import get_spec, liveness_conclusions
+from ioakit.results import Verdict
+
+
+class Server(Spec):
+    """A request (input) is served by an internal step and answered (output). ``loops`` adds a
+    pair of internal steps that toggle a flag for ever; ``lazy`` makes the answer need a flag that
+    nothing sets (the request stays pending in a quiescent state)."""
+
+    name = "quiescence-server"
+    source = "ours"
+    loops = False
+    lazy = False
+
+    def declare(self, sc: Scope) -> Decl:
+        d = Decl()
+        d.var("asked", IntT(0, 2), 0)
+        d.var("pending", BoolT(), False)
+        d.var("served", BoolT(), False)
+        d.var("flag", BoolT(), False)
+        return d
+
+    @input()
+    def request(self, s):
+        s.assume(~s.pending & (s.asked < 2))  # the environment: one request at a time, two in all
+        s.asked = s.asked + 1
+        s.pending = True
+
+    @internal()
+    def serve(self, s):
+        s.require(s.pending & ~s.served)
+        if self.lazy:
+            s.require(s.flag)
+        s.served = True
+
+    @output()
+    def answer(self, s):
+        s.require(s.served)
+        s.pending = False
+        s.served = False
+
+    @internal()
+    def toggle(self, s):
+        s.require(ir_bool(self.loops))
+        s.flag = ~s.flag
+
+
+def ir_bool(b: bool):
+    from ioakit.lang import ir
+
+    return ir.TRUE if b else ir.FALSE
+
+
+def done(m) -> list[Property]:
+    return [Property("no_pending", m.predicate(lambda s: ~s.pending), "ours", "no request is pending")]
+
+
+def build(**kw) -> object:
+    cls = type("S", (Server,), kw)
+    return cls().build({})
+
+
+def test_ok_when_every_quiescent_state_is_done_and_no_cycle() -> None:
+    m = build()
+    r = check_quiescence(m, done(m))
+    assert r.verdict is Verdict.OK, r.show()
+    assert (r.states, r.quiescent) == (7, 3)  # asked = 0, 1, 2, nothing pending
+
+
+def test_a_request_left_pending_at_quiescence_is_violated_with_a_shortest_run() -> None:
+    m = build(lazy=True)
+    r = check_quiescence(m, done(m))
+    assert r.verdict is Verdict.VIOLATED and r.failed == ("no_pending",)
+    assert r.counterexample is not None and r.counterexample.labels() == ["request()"]
+    assert "no_pending fails in a quiescent state" in r.show()
+
+
+def test_a_cycle_of_locally_controlled_steps_is_unknown_with_its_lasso() -> None:
+    m = build(loops=True)
+    r = check_quiescence(m, done(m))
+    assert r.verdict is Verdict.UNKNOWN and r.lasso is not None
+    stem, cycle = r.lasso
+    assert len(stem) == 0 and cycle.labels() == ["toggle()", "toggle()"]
+    assert cycle.final == stem.final  # the cycle returns to where the stem ends
+    assert json.loads(json.dumps(r.to_json()))["lasso"]["cycle"]
+
+
+def test_max_states_and_a_cut_step_are_incomplete_never_ok() -> None:
+    m = build()
+    assert check_quiescence(m, done(m), max_states=3).verdict is Verdict.INCOMPLETE
+
+    class Bounded(Server):
+        name = "quiescence-bounded"
+
+        def declare(self, sc: Scope) -> Decl:
+            d = super().declare(sc)
+            d.var("count", IntT(0, 1), 0)
+            return d
+
+        @output()
+        def answer(self, s):
+            s.require(s.served)
+            s.pending = False
+            s.served = False
+            s.count = s.count + 1  # the second answer leaves the bound: cut off
+
+    mb = Bounded().build({})
+    r = check_quiescence(mb, done(mb))
+    assert r.verdict is Verdict.INCOMPLETE and "cut off" in (r.reason or "")
+
+
+def test_find_cycle() -> None:
+    assert _find_cycle([(1,), (2,), ()]) is None
+    assert _find_cycle([(1,), (2,), (1,)]) == [1, 2]
+    assert _find_cycle([(0,)]) == [0]
+
+
+# -- DynaStore: Definition 3.2 (Theorem 5.28) ------------------------------------------------------
+
+ADD = {"processes": 2, "init": 1, "values": 1, "max_ops": 2, "reconfigs": 1, "crashes": 0}
+
+
+@pytest.mark.parametrize(
+    ("name", "verdict", "failed", "length"),
+    [
+        ("dynastore", Verdict.OK, (), None),
+        ("dynastore-bug-no-forward", Verdict.VIOLATED, ("ops_complete",), 30),
+        ("dynastore-bug-no-enable", Verdict.VIOLATED, ("enabled_when_added",), 34),
+    ],
+)
+def test_dynastore_liveness_and_its_seeded_liveness_bugs(name, verdict, failed, length) -> None:
+    m = get_spec(name).build(ADD)
+    conclusions = liveness_conclusions(m)
+    assert conclusions is not None
+    r = check_quiescence(m, conclusions)
+    assert (r.verdict, r.failed) == (verdict, failed), r.show()
+    if length is not None:
+        assert r.counterexample is not None and len(r.counterexample) == length
+
+
+def test_cli_liveness_exit_codes_and_refusals() -> None:
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ioakit", *argv], capture_output=True, text=True, timeout=300)
+
+    ok = run("explore", "dynastore", "--liveness", "--json")
+    assert ok.returncode == 0 and json.loads(ok.stdout)["verdict"] == "OK"
+    bad = run("explore", "dynastore-bug-no-enable", "--liveness")
+    assert bad.returncode == 1 and "enabled_when_added fails" in bad.stdout
+    none = run("explore", "TO-machine", "--liveness")
+    assert none.returncode == 2 and "no liveness conclusions" in none.stderr and "Traceback" not in none.stderr
+    mixed = run("explore", "dynastore", "--liveness", "--symmetry")
+    assert mixed.returncode == 2 and "--symmetry" in mixed.stderr
