@@ -28,7 +28,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import IO, Any, Final, TextIO
@@ -552,6 +552,33 @@ def external_events(events: Iterable[Event]) -> Iterator[Event]:
 
 # --------------------------------------------------------------------------------------------
 # Writing.
+
+
+def check_event_signature(
+    event: Event,
+    kind: str,
+    params: Mapping[str, Callable[[object], str | None]],
+    fail: Callable[[str], Exception],
+    *,
+    closed: bool = True,
+) -> None:
+    """Check an external event of a history contract against its action's signature: its kind,
+    every parameter present and of the right form (``params[name](value)`` returns None or what
+    the value must be), and, when ``closed``, no other argument. Raises ``fail(message)``: the
+    caller's exception, naming the trace line."""
+    if event.kind != kind:
+        raise fail(f"{event.action} is an {kind} action, got kind {event.kind!r}")
+    args = event.args
+    for name, check in params.items():
+        if name not in args:
+            raise fail(f'{event.action} is missing argument "{name}"')
+        problem = check(args[name])
+        if problem is not None:
+            raise fail(f'{event.action}: argument "{name}" must be {problem}, got {args[name]!r}')
+    if closed:
+        extra = sorted(set(args) - set(params))
+        if extra:
+            raise fail(f"{event.action} takes the arguments {', '.join(params) or '(none)'}; unexpected: {extra[0]!r}")
 
 
 def _dumps(obj: Mapping[str, Any]) -> str:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ioakit.traces.format import Event, TraceFormatError
+from ioakit.traces.format import Event, TraceFormatError, check_event_signature
 
 __all__ = [
     "REGISTER",
@@ -267,18 +267,8 @@ def _walk(
                 f'{", ".join(signature)}; internal steps must have kind "internal")'
             )
         kind, params = signature[action]
-        if event.kind != kind:
-            raise fail(f"{event.action} is an {kind} action, got kind {event.kind!r}")
+        check_event_signature(event, kind, params, fail)
         args = event.args
-        for name, check in params.items():
-            if name not in args:
-                raise fail(f'{event.action} is missing argument "{name}"')
-            problem = check(args[name])
-            if problem is not None:
-                raise fail(f'{event.action}: argument "{name}" must be {problem}')
-        extra = sorted(set(args) - set(params))
-        if extra:
-            raise fail(f"{event.action} takes the arguments {', '.join(params) or '(none)'}; unexpected: {extra[0]!r}")
         if action == "quiescent":
             quiescent = index
             continue

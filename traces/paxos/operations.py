@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ioakit.traces.format import Event, TraceFormatError
+from ioakit.traces.format import Event, TraceFormatError, check_event_signature
 
 __all__ = [
     "ABSTRACTIONS",
@@ -232,15 +232,8 @@ def parse_history(events: Iterable[Event], abstraction: str | None = None, path:
                 f'{", ".join(sorted(known))}; internal steps must have kind "internal")'
             )
         kind, params = _SIGNATURE[action]
-        if event.kind != kind:
-            raise fail(f"{event.action} is an {kind} action, got kind {event.kind!r}")
+        check_event_signature(event, kind, params, fail, closed=False)
         args = event.args
-        for name, check in params.items():
-            if name not in args:
-                raise fail(f'{event.action} is missing argument "{name}"')
-            problem = check(args[name])
-            if problem is not None:
-                raise fail(f'{event.action}: argument "{name}" must be {problem}, got {args[name]!r}')
         if action == "stabilize":
             stabilizations.append((index, args["l"]))
             continue
