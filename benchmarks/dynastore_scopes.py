@@ -4,8 +4,9 @@
 Explores ``weak-snapshot-alg1`` (Algorithm 1 at L1) and ``dynastore`` (Algorithms 2-3, weak
 snapshots at L1) at the scopes of the tests and the main job, with their default properties (the
 checks of ``specs/dynastore/monitors.py``), one process, and prints one line per scope: verdict,
-completeness, states, transitions, depth, wall seconds (building and code generation included).
-Then seeded simulations of both at scopes too large to explore (a sample: no verdict of
+completeness, states, transitions, depth, wall seconds (building and code generation included);
+for ``dynastore`` also Definition 3.2 over every fair execution of the scope (``explore
+--liveness``: ``ioakit.engines.quiescence``; ``--no-liveness`` skips it). Then seeded simulations of both at scopes too large to explore (a sample: no verdict of
 OK is claimed beyond the runs made).
 
     .venv/bin/python benchmarks/dynastore_scopes.py [--quick]
@@ -21,7 +22,8 @@ import time
 
 import ioakit.specs.dynastore  # noqa: F401  (registers the machines)
 from ioakit.engines.explore import Explorer
-from ioakit.registry import default_properties, get_spec
+from ioakit.engines.quiescence import check_quiescence
+from ioakit.registry import default_properties, get_spec, liveness_conclusions
 
 SCOPES = [
     ("weak-snapshot-alg1", dict(processes=3, values=2, max_ops=3, crashes=0), False),
@@ -50,6 +52,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="leave out the large scopes")
     ap.add_argument("--simulate-only", action="store_true", help="only the simulation")
     ap.add_argument("--only", metavar="TEXT", help="only the scopes whose printed form contains TEXT")
+    ap.add_argument("--no-liveness", action="store_true", help="skip explore --liveness on the dynastore scopes")
     ap.add_argument("--runs", type=int, default=200, help="simulation runs (default 200)")
     ap.add_argument("--steps", type=int, default=600, help="steps per simulation run (default 600)")
     args = ap.parse_args()
@@ -65,6 +68,15 @@ def main() -> None:
             f"transitions={r.transitions:,} depth={r.depth} seconds={dt:.1f}",
             flush=True,
         )
+        conclusions = liveness_conclusions(m)
+        if conclusions is not None and not args.no_liveness:
+            t0 = time.perf_counter()
+            q = check_quiescence(m, conclusions)
+            print(
+                f"  liveness (Definition 3.2, every fair execution): {q.verdict.name} states={q.states:,} "
+                f"quiescent={q.quiescent:,} seconds={time.perf_counter() - t0:.1f}",
+                flush=True,
+            )
     for name, scope in SIMULATIONS:
         t0 = time.perf_counter()
         m = get_spec(name).build(scope)

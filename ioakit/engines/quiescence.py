@@ -79,6 +79,7 @@ class QuiescenceReport:
             "conclusions": list(self.conclusions),
             "failed": list(self.failed),
             "seconds": round(self.seconds, 3),
+            "interrupted": self.interrupted,
         }
         if self.reason:
             out["reason"] = self.reason
@@ -125,9 +126,7 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
     from ioakit.backends.codegen import compile_predicates
 
     t0 = time.perf_counter()
-    succ = m.compiled().successors
     controlled = [inst.family.kind != "input" for inst in m.actions]
-    preds = compile_predicates(m, [c.term for c in conclusions])
     names = tuple(c.name for c in conclusions)
     cap = max_states if max_states is not None else sys.maxsize
 
@@ -160,6 +159,8 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
             states.append(s0)
             parent.append((-1, -1))
     try:
+        succ = m.compiled().successors  # code generation: seconds at large scopes, interruptible
+        preds = compile_predicates(m, [c.term for c in conclusions])
         i = 0
         while i < len(states):  # breadth-first: the first failing quiescent state is a nearest one
             s = states[i]

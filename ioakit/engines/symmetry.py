@@ -499,7 +499,8 @@ _COMMUTING = frozenset(
 indices (they compare elements only with ``==`` and membership; maps and bags are permuted
 position by position); an operator of the term language not listed here (a later addition) is
 refused on values of a symmetric domain until it is reviewed and listed. ``lt``, ``le``,
-``seq_insort`` and ``set_sorted`` are not listed: they use the order of the elements."""
+``seq_insort`` and ``set_sorted`` are not listed: they use the order of the elements; nor is
+``oracle``: a Python predicate whose meaning nothing here can inspect."""
 
 
 class _Refused(Exception):

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from ioakit.lang import ir
 from ioakit.lang.ir import Term
+from ioakit.lang.ops import Oracle
 from ioakit.lang.types import (
     BagT,
     BoolT,
@@ -56,6 +57,10 @@ FLAGGED = RecordT("flagged", (("ok", B), ("at", LABEL)))  # Bool and a nested re
 SETL = SetT(LABEL)
 
 
+SORTED = Oracle("sorted", lambda s: list(s) == sorted(s))
+"""An oracle (a Python predicate: ``ir.oracle``) for the ``oracle`` case: no Z3 meaning."""
+
+
 def values(t: Type) -> st.SearchStrategy[Any]:
     """``oracles.strategies.values`` with bags (counts up to the bound, one per universe element)."""
     return _values(t)
@@ -95,6 +100,7 @@ CASES: list[Case] = [
     Case("seq_at", (SEQ, IDX), lambda s, i: s.at(i)),
     Case("seq_at", (SeqT(VIEW, 2), IDX), lambda s, i: s.at(i)),
     Case("seq_append", (SEQ, EP), lambda s, x: s.append(x)),
+    Case("oracle", (SEQ,), lambda s: ir.oracle(SORTED, s)),
     Case("seq_tail", (SEQ,), lambda s: s.tail()),
     Case("seq_insort", (SEQ, EP), lambda s, x: s.insert_sorted(x)),
     Case("seq_insort", (SeqT(LABEL, 2), LABEL), lambda s, x: s.insert_sorted(x)),  # records: lexicographic
