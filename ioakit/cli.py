@@ -309,7 +309,7 @@ def cmd_explore(args: argparse.Namespace) -> int:
 
 def _explore_liveness(args: argparse.Namespace, m: Machine) -> int:
     """``explore --liveness``: the machine's liveness conclusions in every quiescent state, and no
-    cycle of locally controlled steps (``ioakit.engines.quiescence``); one process, exact store."""
+    cycle of steps (``ioakit.engines.quiescence``); one process, exact store."""
     from ioakit.engines.quiescence import check_quiescence
 
     conclusions = registry.liveness_conclusions(m)
@@ -1160,7 +1160,7 @@ def make_parser() -> argparse.ArgumentParser:
         "--liveness",
         action="store_true",
         help="instead of the invariants, the machine's liveness conclusions (DynaStore: Definition 3.2) in every "
-        "quiescent state, and no cycle of locally controlled steps: exact over every fair execution of the scope",
+        "quiescent state, and no cycle of steps: exact over every fair execution of the scope",
     )
     p.add_argument(
         "--progress",

@@ -6,24 +6,25 @@ The question. A liveness definition such as DynaStore's Dynamic Service Liveness
 Keidar, Malkhi, Shraer, J. ACM 58(2), 2011, Definition 3.2) speaks of infinite fair executions:
 "every operation invoked by an active process eventually completes". A bounded scope has an
 environment that invokes finitely many operations and crashes finitely many processes (the
-scope's budgets are inputs), so every fair execution has a last input. After it, only
-*locally controlled* steps (outputs and internal steps, message deliveries included) happen, and
-fairness (FLS/Lynch: a locally controlled step enabled forever is eventually taken) lets none of
-them stay enabled forever.
+scope's budgets are inputs). *Locally controlled* steps are outputs and internal steps (message
+deliveries included); fairness (FLS/Lynch: a locally controlled step enabled forever is
+eventually taken) lets none of them stay enabled forever.
 
 The reading (what :func:`check_quiescence` decides). A state is **quiescent** when no locally
 controlled step is enabled in it: the environment may stop there, and the execution that stops
 there, followed by idle steps, is fair. Then:
 
-1. if the reachable states have **no cycle of locally controlled steps**, every fair execution of
-   the scope ends, after its last input, in a quiescent state it never leaves: the conclusions
-   hold in every fair execution iff they hold in every reachable quiescent state;
-2. so the verdict is OK when the search is complete, the locally controlled steps form no cycle
-   and every conclusion holds in every quiescent state; VIOLATED with the shortest execution to a
-   quiescent state where a conclusion fails (a fair execution in which it never holds);
-   UNKNOWN, with the lasso, when a cycle of locally controlled steps exists (a fair execution may
-   stay in it forever: not decided here); INCOMPLETE when a step was cut off by the scope's
-   bounds, ``max_states`` was reached or the search was interrupted — never OK.
+1. if the reachable states have **no cycle of steps** (inputs included: the environment cannot
+   act for ever either), every execution is finite up to idle steps, and every fair one ends in a
+   quiescent state it never leaves (a state where a locally controlled step is enabled is not
+   the end of a fair execution): the conclusions hold in every fair execution iff they hold in
+   every reachable quiescent state;
+2. so the verdict is OK when the search is complete, the steps form no cycle and every
+   conclusion holds in every quiescent state; VIOLATED with the shortest execution to a quiescent
+   state where a conclusion fails (a fair execution in which it never holds); UNKNOWN, with the
+   lasso, when a cycle exists (an execution may go round it for ever: not decided here);
+   INCOMPLETE when a step was cut off by the scope's bounds, ``max_states`` was reached or the
+   search was interrupted — never OK.
 
 The conclusions are state predicates (``Property``): what "completed" and "active" mean is the
 model's (``specs/dynastore/monitors.py`` gives DynaStore's). Peer tools: TLC checks liveness on the
@@ -60,7 +61,7 @@ class QuiescenceReport:
     counterexample: Execution | None = None
     """VIOLATED: a shortest execution to a quiescent state where a conclusion fails."""
     lasso: tuple[Execution, Execution] | None = None
-    """UNKNOWN: an execution to a state, and a cycle of locally controlled steps back to it."""
+    """UNKNOWN: an execution to a state, and a cycle of steps back to it."""
     reason: str | None = None
     """Why INCOMPLETE."""
     seconds: float = 0.0
@@ -93,7 +94,7 @@ class QuiescenceReport:
         head = {
             Verdict.OK: "OK — every fair execution ends in a quiescent state, and the conclusions hold in each",
             Verdict.VIOLATED: f"VIOLATED — {', '.join(self.failed)} fails in a quiescent state",
-            Verdict.UNKNOWN: "UNKNOWN — a cycle of locally controlled steps: a fair execution may never settle",
+            Verdict.UNKNOWN: "UNKNOWN — a cycle of steps: an execution may go round it for ever (not decided)",
             Verdict.INCOMPLETE: f"INCOMPLETE — {self.reason}",
         }[self.verdict]
         lines = [
@@ -110,7 +111,7 @@ class QuiescenceReport:
             stem, cycle = self.lasso
             lines.append(f"  stem ({len(stem)} steps):")
             lines.append(_indent(stem.show()))
-            lines.append(f"  cycle of locally controlled steps ({len(cycle)} steps), back to the stem's last state:")
+            lines.append(f"  cycle ({len(cycle)} steps), back to the stem's last state:")
             lines.append(_indent(cycle.show()))
         return "\n".join(lines)
 
@@ -133,7 +134,7 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
     index: dict[tuple[Any, ...], int] = {}
     states: list[tuple[Any, ...]] = []
     parent: list[tuple[int, int]] = []  # (parent index, instance); (-1, -1) for a start state
-    lc_edges: list[tuple[int, ...]] = []  # per state: its locally controlled successors
+    edges: list[tuple[int, ...]] = []  # per state: its successors (for the cycle check)
     transitions = quiescent = 0
     bad: tuple[int, tuple[str, ...]] | None = None
     reason: str | None = None
@@ -165,7 +166,7 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
         while i < len(states):  # breadth-first: the first failing quiescent state is a nearest one
             s = states[i]
             out: list[int] = []
-            any_lc = False
+            any_lc = False  # a locally controlled step is enabled: not quiescent
             for k, t in succ(s):
                 if t is None:
                     reason = f"a step of {m.actions[k].label} was cut off by the scope's bounds"
@@ -179,10 +180,9 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
                     j = index[t] = len(states)
                     states.append(t)
                     parent.append((i, k))
-                if controlled[k]:
-                    any_lc = True
-                    out.append(j)
-            lc_edges.append(tuple(out))
+                any_lc = any_lc or controlled[k]
+                out.append(j)
+            edges.append(tuple(out))
             if not any_lc:
                 quiescent += 1
                 failed = tuple(n for n, f in zip(names, preds, strict=True) if not f(s))
@@ -205,12 +205,12 @@ def check_quiescence(m: Machine, conclusions: list[Property], *, max_states: int
 
     if bad is not None:
         return report(Verdict.VIOLATED, failed=bad[1], counterexample=path(bad[0]))
-    cycle = _find_cycle(lc_edges)
+    cycle = _find_cycle(edges)
     if cycle is not None:
         stem = path(cycle[0])
         steps = []
         for a, b in zip(cycle, cycle[1:] + cycle[:1], strict=True):
-            k = next(k for k, t in succ(states[a]) if t is not None and controlled[k] and index[t] == b)
+            k = next(k for k, t in succ(states[a]) if t is not None and index[t] == b)
             steps.append((k, states[b]))
         return report(Verdict.UNKNOWN, lasso=(stem, Execution(m, states[cycle[0]], tuple(steps))))
     return report(Verdict.OK)

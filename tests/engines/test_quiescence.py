@@ -97,9 +97,25 @@ def test_a_cycle_of_locally_controlled_steps_is_unknown_with_its_lasso() -> None
     r = check_quiescence(m, done(m))
     assert r.verdict is Verdict.UNKNOWN and r.lasso is not None
     stem, cycle = r.lasso
-    assert len(stem) == 0 and cycle.labels() == ["toggle()", "toggle()"]
-    assert cycle.final == stem.final  # the cycle returns to where the stem ends
+    assert cycle.labels() == ["toggle()", "toggle()"]
+    assert cycle.start == stem.final and cycle.final == stem.final  # round and back to the stem's end
     assert json.loads(json.dumps(r.to_json()))["lasso"]["cycle"]
+
+
+def test_an_environment_that_can_act_for_ever_is_unknown() -> None:
+    """A cycle through an input: no last input, so quiescence says nothing about those runs."""
+
+    class Chatty(Server):
+        name = "quiescence-chatty"
+
+        @input()
+        def ping(self, s):
+            s.flag = ~s.flag
+
+    m = Chatty().build({})
+    r = check_quiescence(m, done(m))
+    assert r.verdict is Verdict.UNKNOWN and r.lasso is not None
+    assert set(r.lasso[1].labels()) == {"ping()"}
 
 
 def test_max_states_and_a_cut_step_are_incomplete_never_ok() -> None:

@@ -180,7 +180,9 @@ def test_compare_interrupted_says_what_it_had_explored():
 def test_liveness_interrupted_is_incomplete():
     """``explore --liveness`` at a scope of about a million states: stopped while compiling or
     searching, it reports the states reached, INCOMPLETE, and claims nothing."""
-    human, j = human_and_json(["explore", "dynastore", "--liveness", "--scope", "processes=3,init=3,values=1,max_ops=1"])
+    human, j = human_and_json(
+        ["explore", "dynastore", "--liveness", "--scope", "processes=3,init=3,values=1,max_ops=1"]
+    )
     assert "INCOMPLETE — interrupted (Ctrl-C)" in human.out and "OK" not in human.out
     assert j["reason"] == "interrupted (Ctrl-C)"
 
