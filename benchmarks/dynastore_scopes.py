@@ -6,8 +6,9 @@ snapshots at L1) at the scopes of the tests and the main job, with their default
 checks of ``specs/dynastore/monitors.py``), one process, and prints one line per scope: verdict,
 completeness, states, transitions, depth, wall seconds (building and code generation included);
 for ``dynastore`` also Definition 3.2 over every fair execution of the scope (``explore
---liveness``: ``ioakit.engines.quiescence``; ``--no-liveness`` skips it). Then seeded simulations of both at scopes too large to explore (a sample: no verdict of
-OK is claimed beyond the runs made).
+--liveness``: ``ioakit.engines.quiescence``; ``--no-liveness`` skips it). Then seeded
+simulations of both at scopes too large to explore (a sample: no verdict of OK is claimed beyond
+the runs made).
 
     .venv/bin/python benchmarks/dynastore_scopes.py [--quick]
 
