@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ioakit.traces.format import Event, TraceFormatError, check_event_signature
+from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = [
     "REGISTER",
@@ -372,4 +373,27 @@ def parse_snapshot_history(
         processes=procs,
         events=count,
         named=frozenset(named),
+    )
+
+
+def property_result(
+    name: str, ref: str, violations: list[tuple[int, str, tuple[int, ...]]], note: str = ""
+) -> HistoryPropertyResult:
+    """One property's verdict on a history from its ``(event index, text, witness indices)``
+    violations: held when there are none, else violated at the earliest, with the others counted
+    and listed (sorted in place)."""
+    violations.sort(key=lambda v: v[0])
+    if not violations:
+        return HistoryPropertyResult(name, ref, True, None, "", note=note)
+    index, text, witnesses = violations[0]
+    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+    return HistoryPropertyResult(
+        name,
+        ref,
+        False,
+        index,
+        text + more,
+        tuple((i, t) for i, t, _ in violations),
+        witnesses=tuple(sorted(set(witnesses))),
+        note=note,
     )

@@ -58,7 +58,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ioakit.traces.dynastore.history import Op, RegisterHistory, event_line, show_changes
+from ioakit.traces.dynastore.history import Op, RegisterHistory, event_line, property_result, show_changes
 from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = [
@@ -316,17 +316,6 @@ def judge_liveness(history: RegisterHistory) -> tuple[list[HistoryPropertyResult
 
 
 def _prop(name: str, ref: str, violations: Sequence[tuple[int, str, tuple[int, ...]]], q: int) -> HistoryPropertyResult:
-    if not violations:
-        return HistoryPropertyResult(name, ref, True, None, "", note=_EXTENSION)
-    _, text, witnesses = violations[0]
-    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-    return HistoryPropertyResult(
-        name,
-        ref,
-        False,
-        q,
-        text + more,
-        tuple((q, t) for _, t, _ in violations),
-        witnesses=tuple(sorted(set(witnesses))),
-        note=_EXTENSION,
-    )
+    """Every conclusion fails at the quiescent marker (event ``q``): the violations' own indices
+    are the operations', the verdict's is the marker's."""
+    return property_result(name, ref, [(q, text, w) for _, text, w in violations], note=_EXTENSION)

@@ -33,7 +33,7 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from ioakit.traces.dynastore.history import Op, SnapshotHistory, event_line
+from ioakit.traces.dynastore.history import Op, SnapshotHistory, event_line, property_result
 from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = ["check_pr1", "check_pr2", "check_pr3", "check_pr4", "check_pr5", "snapshot_properties"]
@@ -50,26 +50,6 @@ def _val(key: tuple[str, Any]) -> str:
 
 def _setof(keys: Any) -> str:
     return "{" + ", ".join(sorted((_val(k) for k in keys), key=str)) + "}"
-
-
-def _result(
-    name: str, ref: str, violations: list[tuple[int, str, tuple[int, ...]]], note: str = ""
-) -> HistoryPropertyResult:
-    violations.sort(key=lambda v: v[0])
-    if not violations:
-        return HistoryPropertyResult(name, ref, True, None, "", note=note)
-    index, text, witnesses = violations[0]
-    more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-    return HistoryPropertyResult(
-        name,
-        ref,
-        False,
-        index,
-        text + more,
-        tuple((i, t) for i, t, _ in violations),
-        witnesses=tuple(sorted(set(witnesses))),
-        note=note,
-    )
 
 
 def _scans(ops: Sequence[Op]) -> list[Op]:
@@ -97,7 +77,7 @@ def check_pr1(ops: Sequence[Op]) -> HistoryPropertyResult:
                     )
                 )
                 break
-    return _result("PR1 (integrity)", "Section 4, PR1", violations)
+    return property_result("PR1 (integrity)", "Section 4, PR1", violations)
 
 
 def check_pr2(ops: Sequence[Op]) -> HistoryPropertyResult:
@@ -117,7 +97,7 @@ def check_pr2(ops: Sequence[Op]) -> HistoryPropertyResult:
                         (first.res, s.inv, s.res),
                     )
                 )
-    return _result("PR2 (validity)", "Section 4, PR2 (C ≠ ∅; the OCR reads 'C = ∅')", violations)
+    return property_result("PR2 (validity)", "Section 4, PR2 (C ≠ ∅; the OCR reads 'C = ∅')", violations)
 
 
 def check_pr3(ops: Sequence[Op]) -> HistoryPropertyResult:
@@ -147,7 +127,7 @@ def check_pr3(ops: Sequence[Op]) -> HistoryPropertyResult:
                 (s1.inv, s1.res, s2.inv, s2.res),
             )
         )
-    return _result("PR3 (monotonicity)", "Section 4, PR3", violations)
+    return property_result("PR3 (monotonicity)", "Section 4, PR3", violations)
 
 
 def check_pr4(ops: Sequence[Op]) -> HistoryPropertyResult:
@@ -158,7 +138,7 @@ def check_pr4(ops: Sequence[Op]) -> HistoryPropertyResult:
     nonempty = sorted((s for s in _scans(ops) if s.ret), key=lambda o: o.res or 0)
     ref = "Section 4, PR4 (C ≠ ∅; the OCR reads 'C = ∅')"
     if not nonempty:
-        return _result("PR4 (non-empty intersection)", ref, [])
+        return property_result("PR4 (non-empty intersection)", ref, [])
     first = nonempty[0]
     common: frozenset[Any] = first.ret
     without: dict[Any, Op] = {}  # value -> the first scan whose result lacks it
@@ -181,8 +161,8 @@ def check_pr4(ops: Sequence[Op]) -> HistoryPropertyResult:
         shown = "; ".join(f"scan() by {o.p} returned {_setof(o.ret)} at {_ev(o.res or 0)}" for o in group)
         witnesses = tuple(x for o in group for x in (o.inv, o.res or 0))
         text = f"no value is in every non-empty scan result: {shown}"
-        return _result("PR4 (non-empty intersection)", ref, [(s.res, text, witnesses)])
-    return _result("PR4 (non-empty intersection)", ref, [])
+        return property_result("PR4 (non-empty intersection)", ref, [(s.res, text, witnesses)])
+    return property_result("PR4 (non-empty intersection)", ref, [])
 
 
 def check_pr5(history: SnapshotHistory) -> HistoryPropertyResult:
@@ -225,7 +205,7 @@ def check_pr5(history: SnapshotHistory) -> HistoryPropertyResult:
                     (o.inv, q),
                 )
             )
-    return _result(name, ref, violations, note="M = the processes of P that never crash")
+    return property_result(name, ref, violations, note="M = the processes of P that never crash")
 
 
 def snapshot_properties(history: SnapshotHistory) -> list[HistoryPropertyResult]:
