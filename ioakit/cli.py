@@ -312,11 +312,20 @@ def _explore_liveness(args: argparse.Namespace, m: Machine) -> int:
     cycle of steps (``ioakit.engines.quiescence``); one process, exact store."""
     from ioakit.engines.quiescence import check_quiescence
 
-    conclusions = registry.liveness_conclusions(m)
+    if isinstance(args.liveness, str):  # the conclusions from an invariant file
+        invs = load_invariant_file(m, args.liveness)
+        if invs.steps:
+            raise UsageError(
+                f"{args.liveness}: `step` items are not conclusions about a quiescent state; use a file of "
+                "`invariant` items with --liveness"
+            )
+        conclusions = invs.properties
+    else:
+        conclusions = registry.liveness_conclusions(m)
     if conclusions is None:
         raise UsageError(
-            f"{m.name} has no liveness conclusions (shipped for dynastore and its variants: Definition 3.2); "
-            "drop --liveness to check its invariants"
+            f"{m.name} has no shipped liveness conclusions (dynastore and its variants have Definition 3.2's); "
+            "give them as an invariant file: --liveness FILE"
         )
     others = [
         flag
@@ -1158,9 +1167,13 @@ def make_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-invariants", action="store_true", help="only count states")
     p.add_argument(
         "--liveness",
-        action="store_true",
-        help="instead of the invariants, the machine's liveness conclusions (DynaStore: Definition 3.2) in every "
-        "quiescent state, and no cycle of steps: exact over every fair execution of the scope",
+        nargs="?",
+        const=True,
+        default=False,
+        metavar="FILE",
+        help="instead of the invariants: the liveness conclusions (the machine's own, e.g. DynaStore's Definition "
+        "3.2, or FILE's invariants) in every quiescent state (no output or internal step enabled), and no cycle "
+        "of steps: exact over every fair execution of the scope",
     )
     p.add_argument(
         "--progress",

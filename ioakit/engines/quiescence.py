@@ -98,7 +98,7 @@ class QuiescenceReport:
             Verdict.INCOMPLETE: f"INCOMPLETE — {self.reason}",
         }[self.verdict]
         lines = [
-            f"{self.machine}  [scope {','.join(f'{k}={v}' for k, v in self.scope.items())}]  liveness at quiescence",
+            f"{self.machine}  [{_scope_text(self.scope)}]  liveness at quiescence",
             f"  verdict: {head}",
             f"  states {self.states:,} · transitions {self.transitions:,} · quiescent {self.quiescent:,} · "
             f"{self.seconds:.2f} s",
@@ -114,6 +114,10 @@ class QuiescenceReport:
             lines.append(f"  cycle ({len(cycle)} steps), back to the stem's last state:")
             lines.append(_indent(cycle.show()))
         return "\n".join(lines)
+
+
+def _scope_text(scope: dict[str, int]) -> str:
+    return "scope " + ",".join(f"{k}={v}" for k, v in scope.items()) if scope else "no scope parameters"
 
 
 def _indent(text: str) -> str:

@@ -180,6 +180,52 @@ def test_cli_liveness_exit_codes_and_refusals() -> None:
     bad = run("explore", "dynastore-bug-no-enable", "--liveness")
     assert bad.returncode == 1 and "enabled_when_added fails" in bad.stdout
     none = run("explore", "TO-machine", "--liveness")
-    assert none.returncode == 2 and "no liveness conclusions" in none.stderr and "Traceback" not in none.stderr
+    assert none.returncode == 2 and "no shipped liveness conclusions" in none.stderr and "Traceback" not in none.stderr
     mixed = run("explore", "dynastore", "--liveness", "--symmetry")
     assert mixed.returncode == 2 and "--symmetry" in mixed.stderr
+
+
+def test_cli_liveness_with_conclusions_from_an_invariant_file(tmp_path) -> None:
+    """A user's own model has no shipped conclusions: ``--liveness FILE`` takes them from an
+    invariant file (its ``invariant`` items; ``step`` items are refused)."""
+    model = tmp_path / "server.py"
+    model.write_text(
+        "from ioakit.lang.automaton import Decl, Scope, Spec, input, internal, output\n"
+        "from ioakit.lang.types import BoolT, IntT\n\n\n"
+        "class Server(Spec):\n"
+        "    name = 'my-server'\n"
+        "    source = 'ours'\n"
+        "    LIMIT = 9\n\n"
+        "    def declare(self, sc: Scope) -> Decl:\n"
+        "        d = Decl()\n"
+        "        d.var('asked', IntT(0, 3), 0)\n"
+        "        d.var('pending', BoolT(), False)\n"
+        "        return d\n\n"
+        "    @input()\n"
+        "    def request(self, s):\n"
+        "        s.assume(~s.pending & (s.asked < 3))\n"
+        "        s.asked = s.asked + 1\n"
+        "        s.pending = True\n\n"
+        "    @output()\n"
+        "    def answer(self, s):\n"
+        "        s.require(s.pending & (s.asked < self.LIMIT))\n"
+        "        s.pending = False\n\n\n"
+        "class Stuck(Server):\n"
+        "    name = 'my-server-stuck'\n"
+        "    LIMIT = 2\n"
+    )
+    conclusions = tmp_path / "done.inv"
+    conclusions.write_text('machine my-server, my-server-stuck\n\ninvariant answered "answered":\n  not pending\n')
+
+    def run(*argv: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "ioakit", *argv], capture_output=True, text=True, timeout=300)
+
+    ok = run("explore", f"{model}:Server", "--liveness", str(conclusions))
+    assert ok.returncode == 0 and "OK — every fair execution ends in a quiescent state" in ok.stdout, ok.stdout
+    stuck = run("explore", f"{model}:Stuck", "--liveness", str(conclusions), "--json")
+    j = json.loads(stuck.stdout)
+    assert stuck.returncode == 1 and j["failed"] == ["answered"] and len(j["counterexample"]["steps"]) == 3
+    steps = tmp_path / "steps.inv"
+    steps.write_text("machine my-server\n\nstep grows:\n  asked' >= asked\n")
+    refused = run("explore", f"{model}:Server", "--liveness", str(steps))
+    assert refused.returncode == 2 and "not conclusions" in refused.stderr and "Traceback" not in refused.stderr
