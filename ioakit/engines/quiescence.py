@@ -90,6 +90,43 @@ class QuiescenceReport:
             out["lasso"] = {"stem": self.lasso[0].to_json(), "cycle": self.lasso[1].to_json()}
         return out
 
+    def junit_suites(self) -> list[Any]:
+        """One JUnit case per conclusion (``ioakit.junit``): its own verdict when decided, else the
+        report's (UNKNOWN with the lasso, INCOMPLETE with the reason)."""
+        from ioakit.junit import JUnitCase, JUnitSuite
+
+        scope = _scope_text(self.scope)
+        cases = []
+        for name in self.conclusions:
+            if self.verdict is Verdict.VIOLATED:
+                v = Verdict.VIOLATED if name in self.failed else Verdict.OK
+            else:
+                v = self.verdict
+            text = ""
+            if v is Verdict.VIOLATED and self.counterexample is not None:
+                text = self.counterexample.show()
+            elif v is Verdict.UNKNOWN and self.lasso is not None:
+                text = f"stem:\n{self.lasso[0].show()}\ncycle:\n{self.lasso[1].show()}"
+            elif v is Verdict.INCOMPLETE:
+                text = self.reason or ""
+            message = {
+                Verdict.OK: "holds in every quiescent state",
+                Verdict.VIOLATED: f"fails in a quiescent state reached in {len(self.counterexample or ())} steps",
+                Verdict.UNKNOWN: "a cycle of steps: not decided",
+                Verdict.INCOMPLETE: self.reason or "incomplete",
+            }[v]
+            cases.append(
+                JUnitCase(
+                    name,
+                    f"ioakit.liveness.{self.machine}",
+                    v,
+                    message,
+                    text,
+                    output=f"{self.machine} [{scope}]: {name} at quiescence, {self.states:,} states",
+                )
+            )
+        return [JUnitSuite(f"liveness {self.machine}", tuple(cases), self.seconds)]
+
     def show(self) -> str:
         head = {
             Verdict.OK: "OK — every fair execution ends in a quiescent state, and the conclusions hold in each",

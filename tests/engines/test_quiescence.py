@@ -171,7 +171,7 @@ def test_dynastore_liveness_and_its_seeded_liveness_bugs(name, verdict, failed, 
         assert r.counterexample is not None and len(r.counterexample) == length
 
 
-def test_cli_liveness_exit_codes_and_refusals() -> None:
+def test_cli_liveness_exit_codes_and_refusals(tmp_path) -> None:
     def run(*argv: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "ioakit", *argv], capture_output=True, text=True, timeout=300)
 
@@ -181,6 +181,12 @@ def test_cli_liveness_exit_codes_and_refusals() -> None:
     assert bad.returncode == 1 and "enabled_when_added fails" in bad.stdout
     none = run("explore", "TO-machine", "--liveness")
     assert none.returncode == 2 and "no shipped liveness conclusions" in none.stderr and "Traceback" not in none.stderr
+    junit = tmp_path / "live.xml"
+    run("explore", "dynastore-bug-no-enable", "--liveness", "--junit", str(junit))
+    xml = junit.read_text()
+    assert 'name="enabled_when_added"' in xml and 'name="ops_complete"' in xml
+    failing = [case for case in xml.split("<testcase")[1:] if "<failure" in case]
+    assert len(failing) == 1 and 'name="enabled_when_added"' in failing[0]
     mixed = run("explore", "dynastore", "--liveness", "--symmetry")
     assert mixed.returncode == 2 and "--symmetry" in mixed.stderr
 
