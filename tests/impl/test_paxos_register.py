@@ -34,6 +34,7 @@ def test_write_commit_as_printed_fails_for_figure_5_and_the_variant_holds() -> N
     assert all(v[name] == (Verdict.OK, None) for name in REGISTER)
 
 
+@pytest.mark.slow  # the main job (`ioakit papers`) explores this scope; smaller scopes run by default
 def test_figure_5_at_the_main_job_scope() -> None:
     r = explore("round-based-register-fig5", paxos.REGISTER_SCOPE)
     assert r.states == 439_201

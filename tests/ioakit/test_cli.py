@@ -561,6 +561,7 @@ def test_compact_scope_lists_only_what_differs_from_the_defaults():
 # -- wording ------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # 13 s: the table itself is covered by tests/engines/test_table_oracle.py
 def test_table_of_one_invariant_names_it(capsys):
     code, out, _ = run(capsys, "prove", "VS-machine", "vs_lemma_4_1", "--only", "lemma_4_1_12", "--table")
     assert code == 3

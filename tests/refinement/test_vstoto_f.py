@@ -44,6 +44,7 @@ def test_f_holds_on_every_reachable_step_of_the_fixed_system() -> None:
     assert (r.states, r.steps) == (plain.states, plain.transitions)
 
 
+@pytest.mark.slow  # test_cli_refine_exit_codes_and_json runs the same two refinements and checks both parts
 def test_refine_combines_trace_inclusion_and_f() -> None:
     bad = refine("VStoTO-system", "TO-machine", VSTOTO_SCOPE)
     assert bad.verdict is Verdict.VIOLATED

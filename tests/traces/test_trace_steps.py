@@ -204,6 +204,7 @@ def peak_while_checking(m: Machine, props: list[StepProperty], n: int) -> tuple[
     return peak, r.events
 
 
+@pytest.mark.slow  # a long trace on purpose (11 s); the streaming reader has fast tests
 def test_memory_does_not_grow_with_the_length_of_the_trace() -> None:
     m = TokenRing().build({})
 
