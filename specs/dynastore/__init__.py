@@ -87,6 +87,13 @@ def _store_liveness(m: Any) -> list[Any]:
     return monitors.liveness_conclusions(m)
 
 
+def _snapshot_liveness(m: Any) -> list[Any]:
+    """PR5 (termination) as a predicate of a quiescent state (``monitors.py``)."""
+    from . import monitors
+
+    return monitors.snapshot_liveness(m)
+
+
 def _algorithm_machines() -> tuple[tuple[type, ...], dict[str, Any]]:
     """The algorithms of the paper and their seeded bugs, with their default properties."""
     from ioakit.impl.dynastore.bugs import BASE_OF, SEEDED_BUGS
@@ -181,8 +188,18 @@ def _paper() -> Paper:
         properties=properties,
         claims=_claims,
         trace_checks=TRACE_CHECKS,
-        liveness={name: _store_liveness for name in _store_machine_names(machines)},
+        liveness={
+            **{name: _snapshot_liveness for name in _snapshot_machine_names(machines)},
+            **{name: _store_liveness for name in _store_machine_names(machines)},
+        },
     )
+
+
+def _snapshot_machine_names(machines: tuple[type, ...]) -> list[str]:
+    """Algorithm 1 (L1 and over ABD) and its seeded bugs (the machines with PR5)."""
+    from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotAlg1
+
+    return [c.name for c in machines if issubclass(c, WeakSnapshotAlg1)]
 
 
 def _store_machine_names(machines: tuple[type, ...]) -> list[str]:

@@ -273,6 +273,34 @@ def liveness_conclusions(m: Machine) -> list[Property]:
     return [Property(n, m.predicate(fns[n]), ref, text) for n, ref, text in LIVENESS_CONCLUSIONS]
 
 
+SNAPSHOT_LIVENESS = (
+    (
+        "pr5_terminates",
+        "Section 4, PR5 (termination)",
+        "if a majority of P never crashes, every update and scan of a process that never crashes completes",
+    ),
+)
+"""PR5 as a predicate of a quiescent state (``ioakit.engines.quiescence``): crash-stop, so the
+processes up at the end are those that never crash; when they are not a majority, PR5 promises
+nothing (the conclusion holds vacuously)."""
+
+
+def snapshot_liveness(m: Machine) -> list[Property]:
+    """:data:`SNAPSHOT_LIVENESS` for Algorithm 1 (at L1 or over ABD) and its variants."""
+    from ioakit.impl.dynastore.weak_snapshot import IDLE
+
+    n = m.scope.as_dict()["processes"]
+    P = EnumT(m.decl.domains["P"])
+    ps = [ir.const(P, k) for k in range(n)]
+
+    def pr5_terminates(s: Any) -> Any:
+        up = ir.setof(P, lambda q: q, where=lambda q: s.up[q]).card()
+        done = ir.And(*[ir.Implies(s.up[q], s.phase[q] == IDLE) for q in ps])
+        return ir.Implies(up + up > n, done)
+
+    return [Property(n_, m.predicate(pr5_terminates), ref, text) for n_, ref, text in SNAPSHOT_LIVENESS]
+
+
 class StoreMonitor:
     """History variables and state predicates of DynaStore (``STORE_PROPERTIES``); ``spec`` is the
     ``DynaStore`` model whose view tables (union, subset, members) the predicates use."""

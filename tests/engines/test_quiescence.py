@@ -235,3 +235,32 @@ def test_cli_liveness_with_conclusions_from_an_invariant_file(tmp_path) -> None:
     steps.write_text("machine my-server\n\nstep grows:\n  asked' >= asked\n")
     refused = run("explore", f"{model}:Server", "--liveness", str(steps))
     assert refused.returncode == 2 and "not conclusions" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_weak_snapshot_pr5_holds_and_a_wait_for_all_variant_breaks_it() -> None:
+    """PR5 (Section 4) at quiescence: Algorithm 1 terminates with one crash of three; a variant
+    whose registers wait for every process (not a majority: ABD's liveness condition strengthened)
+    leaves an operation pending once one process crashed — VIOLATED. A budget of two crashes adds
+    runs where no majority survives (PR5 promises nothing there) but keeps the one-crash runs: the
+    same shortest violation."""
+    from ioakit.impl.dynastore.weak_snapshot import WeakSnapshotAlg1
+    from ioakit.lang import ir
+    from ioakit.specs.dynastore.monitors import snapshot_liveness
+
+    class WaitForAll(WeakSnapshotAlg1):
+        name = "weak-snapshot-wait-for-all"
+
+        def majority_up(self, s):
+            return ir.And(*[s.up[q] for q in self._processes()])
+
+    scope = {"processes": 3, "values": 1, "max_ops": 2, "crashes": 1}
+    base = get_spec("weak-snapshot-alg1").build(scope)
+    assert check_quiescence(base, snapshot_liveness(base)).verdict is Verdict.OK
+    m = WaitForAll().build(scope)
+    r = check_quiescence(m, snapshot_liveness(m))
+    assert r.verdict is Verdict.VIOLATED and r.failed == ("pr5_terminates",)
+    assert r.counterexample is not None and "crash" in " ".join(r.counterexample.labels())
+    m2 = WaitForAll().build({**scope, "crashes": 2})
+    r2 = check_quiescence(m2, snapshot_liveness(m2))
+    assert r2.verdict is Verdict.VIOLATED  # one crash still leaves a majority: the same failure
+    assert len(r2.counterexample or ()) == len(r.counterexample or ())
