@@ -129,6 +129,15 @@ def _algorithm_claims() -> list[Any]:
             ),
         ),
         Claim(
+            "PR5 (Algorithm 1)",
+            lambda: J.liveness_job(
+                "weak-snapshot-alg1",
+                WS_SCOPE,
+                "Algorithm 1 at L1, one crash of three: every fair execution ends in a quiescent state where "
+                "every update and scan of a process that never crashed has completed",
+            ),
+        ),
+        Claim(
             "Lemmas 4.1-4.4 (Algorithm 1 over ABD)",
             lambda: J.explore_job(
                 "weak-snapshot-alg1-abd",
