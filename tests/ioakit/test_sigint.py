@@ -178,13 +178,19 @@ def test_compare_interrupted_says_what_it_had_explored():
 
 
 def test_liveness_interrupted_is_incomplete():
-    """``explore --liveness`` at a scope of about a million states: stopped while compiling or
-    searching, it reports the states reached, INCOMPLETE, and claims nothing."""
-    human, j = human_and_json(
-        ["explore", "dynastore", "--liveness", "--scope", "processes=3,init=3,values=1,max_ops=1"]
-    )
-    assert "INCOMPLETE — interrupted (Ctrl-C)" in human.out and "OK" not in human.out
-    assert j["reason"] == "interrupted (Ctrl-C)"
+    """``explore --liveness`` at a scope of about a million states, signalled while it builds the
+    machine (the command's generic partial report: nothing claimed), compiles or searches (the
+    check's own: the states reached); either way INCOMPLETE, exit 3, no traceback, never OK."""
+    argv = ["explore", "dynastore", "--liveness", "--scope", "processes=3,init=3,values=1,max_ops=1"]
+    human, as_json = stopped(argv, 1.5, [*argv, "--json"])
+    assert_stopped_incomplete([human, as_json])
+    assert "OK —" not in human.out
+    j = json.loads(as_json.out)
+    assert j["verdict"] == "INCOMPLETE" and j["interrupted"] is True, j
+    if "states" in j:  # stopped inside the check: its own partial report
+        assert j["complete"] is False and j["reason"] == "interrupted (Ctrl-C)", j
+    else:  # stopped while the machine was built
+        assert "nothing is claimed" in j["reason"], j
 
 
 def test_refine_interrupted_reports_the_mapping_check_it_stopped():
