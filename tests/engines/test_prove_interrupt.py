@@ -63,14 +63,21 @@ def test_bmc_interrupted_reports_the_depths_it_reached() -> None:
 
 def test_bmc_interrupted_keeps_the_violation_it_found() -> None:
     """A violation found before Ctrl-C is real (a shortest execution, replayed): it stands, and
-    the invariants still being searched are UNKNOWN."""
+    the invariants still being searched are UNKNOWN. The Ctrl-C comes as depth 3 starts (from the
+    progress hook, after depth 1 found the violation): a timer could fire before depth 1 was done
+    on a loaded machine (seen once in a run of the whole suite beside other tests)."""
     m = build_machine("VS-machine", BIG_VS)
     text = LEMMA.read_text() + (
         '\ninvariant never_sent "false once a message is sent":\n  forall p in P, g in G: pending[p, g] == empty\n'
     )
     props = list(load_invariants(text, m, filename="with_false.inv"))
-    r = run_interrupted(lambda: Prover(m, 60).bmc(props, 12))
-    assert r.interrupted and r.verdict is Verdict.VIOLATED
+
+    def ctrl_c_at_depth_3(k: int, depth: int) -> None:
+        if k >= 3:
+            raise KeyboardInterrupt
+
+    r = Prover(m, 60).bmc(props, 12, progress=ctrl_c_at_depth_3)
+    assert r.interrupted and r.interrupted_at == 3 and r.verdict is Verdict.VIOLATED
     bad = r.item("never_sent")
     assert bad.verdict is Verdict.VIOLATED and bad.trace is not None and bad.replay()
     assert bad.violated_at == 1  # gpsnd from the start state: a shortest execution
