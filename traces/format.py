@@ -554,6 +554,35 @@ def external_events(events: Iterable[Event]) -> Iterator[Event]:
 # Writing.
 
 
+def event_line(index: int) -> int:
+    """The file line of the event with 0-based ``index``, when the events were read by
+    :func:`read_trace` (the header is line 1)."""
+    return index + 2
+
+
+def close_pending(
+    event: Event,
+    p: str,
+    invocation: str,
+    pending: dict[str, int],
+    slots: list[dict[str, Any]],
+    fail: Callable[[str], Exception],
+) -> dict[str, Any]:
+    """A history walker's response ``event`` at ``p``: the operation pending at ``p`` (a
+    ``slots`` entry with ``name`` and ``inv``) must be an ``invocation``; it is no longer pending,
+    and is returned for the caller to complete. Raises ``fail(message)`` naming the mismatch."""
+    if p not in pending:
+        raise fail(f"{event.action} at {p} with no pending {invocation} at {p}")
+    op = slots[pending[p]]
+    if op["name"] != invocation:
+        raise fail(
+            f"{event.action} at {p}, but the operation pending at {p} is the {op['name']} invoked at "
+            f"event {op['inv']} (line {event_line(op['inv'])})"
+        )
+    del pending[p]
+    return op
+
+
 def check_event_signature(
     event: Event,
     kind: str,

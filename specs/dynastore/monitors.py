@@ -222,7 +222,7 @@ def store_properties(m: Machine) -> list[Property]:
     mon.types(m.decl)
     out = []
     if g["history"] >= 2:
-        out.append(RegisterLog(m.decl.domains["P"], m.decl.domains["V"], g["max_ops"]).property(m))
+        out.append(linearizable_property(m))
     for name, ref, text in STORE_PROPERTIES:
         if name in STATE_PREDICATES:
             term = m.predicate(lambda s, n=name: ~getattr(s, f"bad_{n}") & getattr(mon, n)(s))
@@ -481,7 +481,7 @@ class RegisterLog:
     Why a log and not more history variables: the other checks of this module are necessary
     conditions (and Lemma 5.17 is the paper's own proof step); linearizability of the whole history
     is the definition, and it is decided here by the same checker that judges recorded traces
-    (``ioakit.traces.dynastore.linearizability``, Wing–Gong search with Lowe's memoisation). The
+    (``ioakit.traces.dynastore.linearizability``). The
     log makes each reached state carry its history, so "every reached state's log is linearizable"
     is "every execution of the scope is linearizable" (a prefix of an execution is an execution).
     The property is an oracle (``ir.oracle``: a Python predicate, :func:`log_decider`) on the log; a
@@ -489,20 +489,10 @@ class RegisterLog:
     cost is one judgement per distinct log, not per state."""
 
     def __init__(self, P: Domain, V: Domain, max_ops: int) -> None:
-        self.P, self.V = P, V
         processes, values = P.names, V.names
-        self.max_ops = max_ops
-        names: list[str] = []
-        for p in processes:
-            names.append(f"read {p}")
-            names.append(f"read-return {p} ⊥")
-            names += [f"read-return {p} {v}" for v in values]
-            names += [f"write {p} {v}" for v in values]
-            names.append(f"write-return {p}")
-        self.domain = Domain("RW", tuple(names))
+        self.domain = Domain("RW", register_events(P, V))
         self.E = EnumT(self.domain)
         ix = self.domain.index
-        n, nv = len(processes), len(values)
         PT, VT = EnumT(P), EnumT(V)
 
         def table(keys: tuple[Any, ...], names_of: Any) -> Any:
@@ -513,7 +503,6 @@ class RegisterLog:
         self.return_ev = table((PT, VT), [f"read-return {p} {v}" for p in processes for v in values])
         self.write_ev = table((PT, VT), [f"write {p} {v}" for p in processes for v in values])
         self.ok_ev = table((PT,), [f"write-return {p}" for p in processes])
-        assert len(names) == n * (3 + 2 * nv)
         self.type = SeqT(self.E, 2 * max_ops)
 
     def declare(self, d: Decl) -> None:
@@ -523,15 +512,17 @@ class RegisterLog:
     def append(self, s: Any, event: Any) -> None:
         s.h_log = s.h_log.append(event)
 
-    def property(self, m: Machine) -> Property:
-        """``linearizable``: the history the state carries is linearizable (:func:`log_decider`)."""
-        decide = log_decider(self.P, self.V)
-        return Property(
-            "linearizable",
-            m.predicate(lambda s: ir.oracle(decide, s.h_log)),
-            "Definition 3.1 (linearizability of σ|RW); Theorem 5.18",
-            "the run's reads and writes so far form a linearizable history (judged by the trace checker)",
-        )
+
+def linearizable_property(m: Machine) -> Property:
+    """``linearizable``: the history a state of ``m`` carries (``h_log``) is linearizable
+    (:func:`log_decider`)."""
+    decide = log_decider(m.decl.domains["P"], m.decl.domains["V"])
+    return Property(
+        "linearizable",
+        m.predicate(lambda s: ir.oracle(decide, s.h_log)),
+        "Definition 3.1 (linearizability of σ|RW); Theorem 5.18",
+        "the run's reads and writes so far form a linearizable history (judged by the trace checker)",
+    )
 
 
 def log_decider(P: Domain, V: Domain) -> Oracle:
@@ -540,24 +531,35 @@ def log_decider(P: Domain, V: Domain) -> Oracle:
     here, Section 3), memoised per log. A log that is not well-formed (two operations pending at a
     process, a response without its invocation) is judged not linearizable: the algorithm's
     environment never makes one, so it would be a bug in the model."""
-    from ioakit.traces.dynastore.linearizability import RWOp, is_linearizable
-
-    names = RegisterLog(P, V, 0).domain.names
+    names = register_events(P, V)
     memo: dict[tuple[int, ...], bool] = {}
 
     def decide(log: tuple[int, ...]) -> bool:
         known = memo.get(log)
         if known is not None:
             return known
-        ok = (not log or decide(log[:-1])) and _judge([names[e].split(" ") for e in log], RWOp, is_linearizable)
+        ok = (not log or decide(log[:-1])) and _judge([names[e].split(" ") for e in log])
         memo[log] = ok
         return ok
 
     return Oracle("linearizable", decide)
 
 
-def _judge(events: list[list[str]], RWOp: Any, is_linearizable: Any) -> bool:
+def register_events(P: Domain, V: Domain) -> tuple[str, ...]:
+    """The names of :class:`RegisterLog`'s events, in their index order: per process ``read p``,
+    ``read-return p ⊥``, ``read-return p v`` for each value, ``write p v`` for each value,
+    ``write-return p``."""
+    names: list[str] = []
+    for p in P.names:
+        names += [f"read {p}", f"read-return {p} ⊥", *(f"read-return {p} {v}" for v in V.names)]
+        names += [*(f"write {p} {v}" for v in V.names), f"write-return {p}"]
+    return tuple(names)
+
+
+def _judge(events: list[list[str]]) -> bool:
     """``events``: ``[kind, p]`` / ``[kind, p, value]`` in order; well-formed and linearizable."""
+    from ioakit.traces.dynastore.linearizability import RWOp, is_linearizable
+
     pending: dict[str, tuple[str, str | None, int]] = {}
     ops = []
     for t, (kind, p, *rest) in enumerate(events):

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ioakit.traces.format import Event, TraceFormatError, check_event_signature
+from ioakit.traces.format import Event, TraceFormatError, check_event_signature, close_pending, event_line
 from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = [
@@ -52,11 +52,6 @@ MAX_SCAN_SET: Final = 100_000
 
 _INVOCATIONS: Final = {"read": "read-return", "write": "write-return", "reconfig": "reconfig-return"}
 _SNAP_INVOCATIONS: Final = {"update": "update-return", "scan": "scan-return"}
-
-
-def event_line(index: int) -> int:
-    """The file line of the event with 0-based ``index`` (the header is line 1)."""
-    return index + 2
 
 
 def _process(x: object) -> str | None:
@@ -314,15 +309,7 @@ def _walk(
             slots.append(op)
             continue
         invocation = responses[action]
-        if p not in pending:
-            raise fail(f"{event.action} at {p} with no pending {invocation} at {p}")
-        op = slots[pending[p]]
-        if op["name"] != invocation:
-            raise fail(
-                f"{event.action} at {p}, but the operation pending at {p} is the {op['name']} invoked at "
-                f"event {op['inv']} (line {event_line(op['inv'])})"
-            )
-        del pending[p]
+        op = close_pending(event, p, invocation, pending, slots, fail)
         op["res"] = index
         if action == "read-return":
             op["ret"] = args["v"]

@@ -58,7 +58,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ioakit.traces.dynastore.history import Op, RegisterHistory, event_line, property_result, show_changes
+from ioakit.traces.dynastore.history import Op, RegisterHistory, property_result, show_changes
+from ioakit.traces.format import event_line
 from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = [

@@ -33,7 +33,8 @@ import bisect
 from collections.abc import Sequence
 from typing import Any
 
-from ioakit.traces.dynastore.history import Op, SnapshotHistory, event_line, property_result
+from ioakit.traces.dynastore.history import Op, SnapshotHistory, property_result
+from ioakit.traces.format import event_line
 from ioakit.traces.paxos.histories import HistoryPropertyResult
 
 __all__ = ["check_pr1", "check_pr2", "check_pr3", "check_pr4", "check_pr5", "snapshot_properties"]

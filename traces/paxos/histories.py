@@ -76,14 +76,13 @@ from typing import Any, Final
 
 from ioakit.results import Verdict
 from ioakit.traces.fls.checkers import TraceCheckResult, TracePropertyResult
-from ioakit.traces.format import Event, domain_sort_key
+from ioakit.traces.format import Event, domain_sort_key, event_line
 from ioakit.traces.paxos.operations import (
     CONSENSUS,
     LEADER,
     REGISTER,
     History,
     Operation,
-    event_line,
     parse_history,
 )
 

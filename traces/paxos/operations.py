@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from ioakit.traces.format import Event, TraceFormatError, check_event_signature
+from ioakit.traces.format import Event, TraceFormatError, check_event_signature, close_pending, event_line
 
 __all__ = [
     "ABSTRACTIONS",
@@ -61,12 +61,6 @@ ABSTRACTIONS: Final[Mapping[str, frozenset[str]]] = {
     LEADER: frozenset({"leader", "leader-return", "crash", "recover", "stabilize"}),
 }
 """The external actions of each abstraction's histories (header ``"automaton"`` → action names)."""
-
-
-def event_line(index: int) -> int:
-    """The file line of the event with 0-based ``index``, when the events were read by
-    :func:`~ioakit.traces.format.read_trace` (the header is line 1)."""
-    return index + 2
 
 
 def _is_int(x: object) -> bool:
@@ -269,15 +263,7 @@ def parse_history(events: Iterable[Event], abstraction: str | None = None, path:
             slots.append(op)
             continue
         invocation = _RESPONSES[action]
-        if p not in pending:
-            raise fail(f"{event.action} at {p} with no pending {invocation} at {p}")
-        op = slots[pending[p]]
-        if op["name"] != invocation:
-            raise fail(
-                f"{event.action} at {p}, but the operation pending at {p} is the {op['name']} invoked at "
-                f"event {op['inv']} (line {event_line(op['inv'])})"
-            )
-        del pending[p]
+        op = close_pending(event, p, invocation, pending, slots, fail)
         op["res"] = index
         if "status" in params:
             op["status"] = args["status"]
